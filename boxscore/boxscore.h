@@ -1,0 +1,222 @@
+/*
+ * boxscore.h — the pure domain of the pipeline: the stream format, the fold of
+ * shots into a box score, the rendered document, and the final standings.
+ *
+ * Nothing here does I/O, keeps globals, or knows about S3, MongoDB or SQL.
+ * Every function works on plain values handed in by the caller, so the same code
+ * runs in the pipeline, in gamestream-sim and in the unit tests.
+ *
+ * Ownership: a bs_ref is owned by whoever built it (bs_ref_free). A bs_game keeps a
+ * pointer to the bs_ref it was made with; the reference must outlive the game.
+ */
+#ifndef BOXSCORE_H
+#define BOXSCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define BS_MAX_LINE 1024        /* longest accepted stream line, without its newline */
+#define BS_GAME_SECONDS 3600    /* the clock starts at 60:00 */
+#define BS_MAX_JERSEY 999
+#define BS_ERRLEN 256
+
+/* ---------------------------------------------------------------- reference data */
+
+typedef struct bs_team {
+    int id;
+    char *name;
+    char *conference;
+    int wins, losses;
+} bs_team;
+
+typedef struct bs_player {
+    int id;
+    char *name;
+    char *number;   /* varchar(3) in SQL; matched against the stream's jersey as an integer */
+    int shots, goals;
+    int teamid;
+} bs_player;
+
+/* The rows of `teams` and `players` (or `teams2` and `players2`). */
+typedef struct bs_ref {
+    bs_team *teams;
+    size_t nteams, capteams;
+    bs_player *players;
+    size_t nplayers, capplayers;
+} bs_ref;
+
+/* Appends a copy of the row; strings are duplicated. Returns 0, or -1 when out of memory. */
+int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference, int wins, int losses);
+/* Appends a copy of the row; strings are duplicated. Returns 0, or -1 when out of memory. */
+int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, int shots, int goals,
+                      int teamid);
+/* Sorts teams and players by id, the order every output uses. */
+void bs_ref_sort(bs_ref *r);
+/* Frees what the rows own and empties the struct. */
+void bs_ref_free(bs_ref *r);
+/* Returns the team with this id, or NULL. */
+const bs_team *bs_ref_team(const bs_ref *r, int id);
+/* Reads {"teams":[{id,name,conference,wins,losses}], "players":[{id,name,number,shots,goals,teamid}]}
+ * into an empty ref. Returns 0, or -1 with the reason in err. */
+int bs_ref_from_json(const json_t *root, bs_ref *out, char err[BS_ERRLEN]);
+/* True when both hold the same rows in the same order. */
+bool bs_ref_equal(const bs_ref *a, const bs_ref *b);
+
+/* ---------------------------------------------------------------- stream format */
+
+typedef struct bs_event {
+    long id;        /* -1 is the end-of-game sentinel */
+    int clock;      /* seconds remaining, 3600 .. 0 */
+    int team;       /* 0 is the sentinel team */
+    int jersey;
+    int goal;       /* 0 or 1 */
+} bs_event;
+
+typedef enum bs_parse_status {
+    BS_PARSE_EVENT = 0, /* *ev holds the event */
+    BS_PARSE_BLANK = 1, /* nothing on the line; not an error */
+    BS_PARSE_REJECT = 2 /* err holds the reason */
+} bs_parse_status;
+
+/* Parses one line (no newline; a trailing CR, spaces and tabs are accepted).
+ * home/away are the only team ids accepted besides the sentinel 0. */
+bs_parse_status bs_parse_line(const char *line, size_t len, int home, int away, bs_event *ev,
+                              char err[BS_ERRLEN]);
+/* Writes "mm:ss" for a clock in seconds into out (at least 6 bytes). */
+void bs_format_clock(int clock, char out[8]);
+/* Writes the canonical stream line for ev, newline included; returns its length. */
+int bs_format_event(const bs_event *ev, char *out, size_t outlen);
+
+/* Splits a byte stream that arrives in arbitrary chunks into numbered lines.
+ * A UTF-8 BOM at the very start is dropped; a line over BS_MAX_LINE bytes is
+ * reported once as too long and the rest of it is skipped. */
+typedef struct bs_reader {
+    char buf[BS_MAX_LINE + 1];
+    size_t len;
+    long lineno;        /* number of the line being assembled, 1-based */
+    uint64_t offset;    /* bytes consumed since the last reset */
+    bool overlong;
+} bs_reader;
+
+typedef void (*bs_line_fn)(void *ctx, long lineno, const char *line, size_t len, bool too_long);
+
+/* Empties the reader: the next byte is the start of a stream. */
+void bs_reader_reset(bs_reader *r);
+/* Feeds bytes; calls fn once for each complete line. */
+void bs_reader_push(bs_reader *r, const char *data, size_t n, bs_line_fn fn, void *ctx);
+
+/* ---------------------------------------------------------------- the fold */
+
+typedef struct bs_stat {
+    int shots, goals;
+} bs_stat;
+
+typedef struct bs_unrostered {
+    int teamid, jersey;
+    bs_stat stat;
+} bs_unrostered;
+
+typedef struct bs_goal {
+    long event_id;
+    int clock;
+    int teamid, jersey;
+    int player_id;      /* -1 when the shooter is not on the roster */
+    int home_score, away_score;
+} bs_goal;
+
+typedef enum bs_state { BS_PREGAME = 0, BS_LIVE, BS_FINAL } bs_state;
+
+/* What became of one event, and what is worth a warning. */
+typedef enum bs_outcome {
+    BS_APPLIED = 0,       /* counted; the box score changed */
+    BS_DUPLICATE,         /* id at or below the last applied one: skipped */
+    BS_AFTER_FINAL,       /* the game was already over: skipped */
+    BS_ENDED_BY_SENTINEL  /* id -1: the game is over, nothing counted */
+} bs_outcome;
+
+typedef struct bs_apply_info {
+    bs_outcome outcome;
+    bool gap;             /* ids skipped between the previous event and this one */
+    long expected_id;     /* with gap: the id that was expected */
+    bool clock_up;        /* the clock went up since the previous event */
+    bool unrostered;      /* the shooter is not on the team's roster */
+    bool final;           /* this event ended the game */
+} bs_apply_info;
+
+typedef struct bs_counters {
+    long applied, duplicates, after_final, rejected, gaps, clock_warnings, unrostered_shots;
+} bs_counters;
+
+typedef struct bs_game {
+    const bs_ref *ref;
+    int teamid[2];          /* [0] home, [1] away */
+    char game_id[64];
+    bs_state state;
+    long last_id;           /* meaningful once state != BS_PREGAME */
+    int clock;              /* clock of the last applied event */
+    int score[2], shots[2];
+    int qgoals[2][4];
+    bs_stat *pstat;         /* parallel to ref->players */
+    bs_unrostered *unr;
+    size_t nunr, capunr;
+    bs_goal *goals;
+    size_t ngoals, capgoals;
+    bs_counters n;
+} bs_game;
+
+/* Makes an empty game for home vs away over the reference rows; NULL when out of memory. */
+bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id);
+/* Forgets every event: a restarted stream starts a new run of the same game. */
+void bs_game_reset(bs_game *g);
+void bs_game_free(bs_game *g);
+/* Applies one parsed event; returns 0, or -1 when out of memory (the game is unchanged). */
+int bs_game_apply(bs_game *g, const bs_event *ev, bs_apply_info *info);
+/* The quarter (1..4) of a clock in seconds remaining. */
+int bs_period(int clock);
+/* Rounds goals/shots to two decimals; 0 with no shots. */
+double bs_pct(int goals, int shots);
+
+/* ---------------------------------------------------------------- feeding bytes */
+
+/* Joins the reader, the parser and the fold: bytes in, events applied, and a hook
+ * for each applied event and each rejected line. Used by the pipeline and the tests. */
+typedef struct bs_feed_hooks {
+    void (*applied)(void *ctx, const bs_game *g, const bs_event *ev, const bs_apply_info *info);
+    void (*rejected)(void *ctx, long lineno, const char *line, size_t len, const char *reason);
+    void *ctx;
+} bs_feed_hooks;
+
+typedef struct bs_feed {
+    bs_reader reader;
+    bs_game *game;
+    bs_feed_hooks hooks;
+    int oom;    /* set when an event could not be applied for lack of memory */
+} bs_feed;
+
+void bs_feed_init(bs_feed *f, bs_game *g, const bs_feed_hooks *hooks);
+/* Feeds bytes of the stream, in any chunking. */
+void bs_feed_push(bs_feed *f, const char *data, size_t n);
+/* The stream restarted: forget the game and the partial line. */
+void bs_feed_restart(bs_feed *f);
+
+/* ---------------------------------------------------------------- outputs */
+
+/* The box-score document for the current state; updated_at is the caller's UTC time
+ * in ISO 8601. NULL before the first event or when out of memory. Caller decrefs. */
+json_t *bs_render(const bs_game *g, const char *updated_at);
+
+/* Writes the rows of teams2/players2 into out (which must be empty): the reference
+ * rows updated by this game. *tie is set when the game ended level. Returns 0 or -1. */
+int bs_standings(const bs_game *g, bs_ref *out, bool *tie);
+
+/* ---------------------------------------------------------------- random games */
+
+/* Fills ref with two rosters of 10 (teams home and away) and writes a plausible game,
+ * ending with the sentinel, as stream text into *text (malloc'd; caller frees).
+ * The same seed always gives the same game. Returns 0 or -1. */
+int bs_random_game(uint64_t seed, int home, int away, bs_ref *ref, char **text, size_t *len);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * ref.c — the reference rows (`teams`, `players`) as plain growable arrays.
+ *
+ * Readers of SQLite and SQL Server fill a bs_ref row by row; the final standings
+ * produce another. Rows are kept sorted by id so that every output is stable.
+ */
+#include "boxscore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference, int wins, int losses)
+{
+    if (grow((void **)&r->teams, &r->capteams, r->nteams, sizeof *r->teams))
+        return -1;
+    bs_team t = {id, dup_or_empty(name), dup_or_empty(conference), wins, losses};
+    if (!t.name || !t.conference) {
+        free(t.name);
+        free(t.conference);
+        return -1;
+    }
+    r->teams[r->nteams++] = t;
+    return 0;
+}
+
+int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, int shots, int goals,
+                      int teamid)
+{
+    if (grow((void **)&r->players, &r->capplayers, r->nplayers, sizeof *r->players))
+        return -1;
+    bs_player p = {id, dup_or_empty(name), dup_or_empty(number), shots, goals, teamid};
+    if (!p.name || !p.number) {
+        free(p.name);
+        free(p.number);
+        return -1;
+    }
+    r->players[r->nplayers++] = p;
+    return 0;
+}
+
+static int cmp_team(const void *a, const void *b)
+{
+    int x = ((const bs_team *)a)->id, y = ((const bs_team *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int cmp_player(const void *a, const void *b)
+{
+    int x = ((const bs_player *)a)->id, y = ((const bs_player *)b)->id;
+    return (x > y) - (x < y);
+}
+
+void bs_ref_sort(bs_ref *r)
+{
+    if (r->nteams)
+        qsort(r->teams, r->nteams, sizeof *r->teams, cmp_team);
+    if (r->nplayers)
+        qsort(r->players, r->nplayers, sizeof *r->players, cmp_player);
+}
+
+void bs_ref_free(bs_ref *r)
+{
+    for (size_t i = 0; i < r->nteams; i++) {
+        free(r->teams[i].name);
+        free(r->teams[i].conference);
+    }
+    for (size_t i = 0; i < r->nplayers; i++) {
+        free(r->players[i].name);
+        free(r->players[i].number);
+    }
+    free(r->teams);
+    free(r->players);
+    memset(r, 0, sizeof *r);
+}
+
+const bs_team *bs_ref_team(const bs_ref *r, int id)
+{
+    for (size_t i = 0; i < r->nteams; i++)
+        if (r->teams[i].id == id)
+            return &r->teams[i];
+    return NULL;
+}
+
+bool bs_ref_equal(const bs_ref *a, const bs_ref *b)
+{
+    if (a->nteams != b->nteams || a->nplayers != b->nplayers)
+        return false;
+    for (size_t i = 0; i < a->nteams; i++) {
+        const bs_team *x = &a->teams[i], *y = &b->teams[i];
+        if (x->id != y->id || strcmp(x->name, y->name) || strcmp(x->conference, y->conference) ||
+            x->wins != y->wins || x->losses != y->losses)
+            return false;
+    }
+    for (size_t i = 0; i < a->nplayers; i++) {
+        const bs_player *x = &a->players[i], *y = &b->players[i];
+        if (x->id != y->id || strcmp(x->name, y->name) || strcmp(x->number, y->number) ||
+            x->shots != y->shots || x->goals != y->goals || x->teamid != y->teamid)
+            return false;
+    }
+    return true;
+}
+
+int bs_ref_from_json(const json_t *root, bs_ref *out, char err[BS_ERRLEN])
+{
+    json_t *teams = json_object_get(root, "teams"), *players = json_object_get(root, "players"), *row;
+    size_t i;
+    if (!json_is_array(teams) || !json_is_array(players)) {
+        snprintf(err, BS_ERRLEN, "expected an object with arrays \"teams\" and \"players\"");
+        return -1;
+    }
+    json_array_foreach(teams, i, row) {
+        json_error_t je;
+        int id, wins, losses;
+        const char *name, *conf;
+        if (json_unpack_ex(row, &je, JSON_STRICT, "{s:i, s:s, s:s, s:i, s:i}", "id", &id, "name", &name,
+                           "conference", &conf, "wins", &wins, "losses", &losses)) {
+            snprintf(err, BS_ERRLEN, "teams[%zu]: %s", i, je.text);
+            goto fail;
+        }
+        if (bs_ref_add_team(out, id, name, conf, wins, losses))
+            goto oom;
+    }
+    json_array_foreach(players, i, row) {
+        json_error_t je;
+        int id, shots, goals, teamid;
+        const char *name, *number;
+        if (json_unpack_ex(row, &je, JSON_STRICT, "{s:i, s:s, s:s, s:i, s:i, s:i}", "id", &id, "name", &name,
+                           "number", &number, "shots", &shots, "goals", &goals, "teamid", &teamid)) {
+            snprintf(err, BS_ERRLEN, "players[%zu]: %s", i, je.text);
+            goto fail;
+        }
+        if (bs_ref_add_player(out, id, name, number, shots, goals, teamid))
+            goto oom;
+    }
+    bs_ref_sort(out);
+    return 0;
+oom:
+    snprintf(err, BS_ERRLEN, "out of memory");
+fail:
+    bs_ref_free(out);
+    return -1;
+}

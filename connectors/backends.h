@@ -1,0 +1,29 @@
+/*
+ * backends.h — the backends the registry knows. Private to connectors/: the pipeline
+ * reaches a backend only through connector.h and a URI scheme.
+ */
+#ifndef CN_BACKENDS_H
+#define CN_BACKENDS_H
+
+#include "connector.h"
+
+extern const cn_source_ops cn_file_source_ops;
+extern const cn_reference_ops cn_sqlite_reference_ops;
+extern const cn_results_ops cn_sqlite_results_ops;
+extern const cn_boxscore_ops cn_dir_boxscore_ops;
+
+#ifdef CN_WITH_SERVERS
+extern const cn_source_ops cn_s3_source_ops;
+extern const cn_reference_ops cn_mssql_reference_ops;
+extern const cn_results_ops cn_mssql_results_ops;
+extern const cn_boxscore_ops cn_mongo_boxscore_ops;
+
+cn_status cn_s3_global_init(cn_error *err);
+void cn_s3_global_cleanup(void);
+cn_status cn_mongo_global_init(cn_error *err);
+void cn_mongo_global_cleanup(void);
+cn_status cn_mssql_global_init(cn_error *err);
+void cn_mssql_global_cleanup(void);
+#endif
+
+#endif

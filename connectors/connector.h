@@ -1,0 +1,151 @@
+/*
+ * connector.h — one small interface per role, one backend per URI scheme.
+ *
+ *   role              schemes             used for
+ *   stream source     file://  s3://      reading what is new in gamestream.txt
+ *   reference reader  sqlite:// mssql://  the `teams` and `players` rows
+ *   box-score sink    file://  mongodb:// upserting box-score documents and rejected lines
+ *   results sink      sqlite:// mssql://  writing `teams2` and `players2` at the end
+ *
+ * Every operation is a plain blocking call that makes at most one attempt, with its
+ * own timeouts, and reports a cn_status plus a message naming the server and the
+ * object. The pipeline runs these calls on worker threads and owns retries and
+ * backoff, so a slow server never stalls the event loop. A connector is used by one
+ * thread at a time. Connectors never print and never exit.
+ */
+#ifndef CONNECTOR_H
+#define CONNECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "boxscore.h"
+
+typedef enum cn_status {
+    CN_OK = 0,
+    CN_NOT_FOUND,   /* the object, bucket or table is not there yet: keep waiting */
+    CN_TRANSIENT,   /* refused, timed out, 5xx: worth retrying with backoff */
+    CN_AUTH,        /* credentials refused: retrying will not help */
+    CN_CONFIG,      /* the URI or an option is wrong */
+    CN_INPUT,       /* the data itself is unacceptable (too large, malformed) */
+    CN_FATAL        /* anything else: out of memory, local I/O error */
+} cn_status;
+
+typedef struct cn_error {
+    cn_status status;
+    char msg[512];
+} cn_error;
+
+/* Names a status ("transient", "auth", ...). */
+const char *cn_status_name(cn_status s);
+/* Fills err and returns status: the one way connectors report failure. */
+cn_status cn_fail(cn_error *err, cn_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Settings shared by the backends, filled by the pipeline from its options. */
+typedef struct cn_settings {
+    const char *s3_endpoint;        /* host:port */
+    const char *s3_access_key;
+    const char *s3_secret_key;      /* secret: never logged */
+    bool s3_https;
+    uint64_t max_object_bytes;      /* cap on the stream object */
+    const char *mssql_password;     /* secret: never logged */
+    const char *mongo_password;     /* secret: used when the URI has none */
+    const char *mongo_write_concern; /* "majority", "1", ... */
+    int timeout_ms;                 /* per request */
+} cn_settings;
+
+/* ---------------------------------------------------------------- URIs */
+
+typedef struct cn_uri {
+    char scheme[16];
+    char user[128];
+    char password[256];
+    char host[256];
+    int port;           /* 0 when absent */
+    char path[1024];    /* percent-decoded, leading '/' kept */
+    char query[512];
+} cn_uri;
+
+/* Splits scheme://[user[:password]@]host[:port]/path[?query]. */
+cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err);
+/* Copies uri into out with any password replaced by "***". */
+void cn_uri_redact(const char *uri, char *out, size_t outlen);
+
+/* ---------------------------------------------------------------- roles */
+
+/* What one poll of a stream source found. */
+typedef struct cn_chunk {
+    char *data;         /* complete lines only, owned by the source until its next poll */
+    size_t len;
+    bool restart;       /* the stream was rewritten from the start: data begins at offset 0 */
+    uint64_t offset;    /* where data starts in the object */
+    uint64_t size;      /* the object's size when it was read */
+} cn_chunk;
+
+typedef struct cn_source_ops {
+    const char *scheme;
+    const char *description;
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Reads what is new since the last poll. */
+    cn_status (*poll)(void *impl, cn_chunk *out, cn_error *err);
+    void (*close)(void *impl);
+} cn_source_ops;
+
+typedef struct cn_reference_ops {
+    const char *scheme;
+    const char *description;
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Reads every row of teams and players into an empty ref (sorted by id). */
+    cn_status (*load)(void *impl, bs_ref *out, cn_error *err);
+    void (*close)(void *impl);
+} cn_reference_ops;
+
+typedef struct cn_boxscore_ops {
+    const char *scheme;
+    const char *description;
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Upserts the document by its _id; the same call twice leaves one document. */
+    cn_status (*put)(void *impl, const json_t *doc, cn_error *err);
+    /* Records a rejected line (a JSON object) in the dead-letter store. */
+    cn_status (*reject)(void *impl, const json_t *rec, cn_error *err);
+    void (*close)(void *impl);
+} cn_boxscore_ops;
+
+typedef struct cn_results_ops {
+    const char *scheme;
+    const char *description;
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Replaces the two tables (teams2/players2 for results; teams/players when
+     * gamestream-sim resets the reference) with these rows, all or nothing. */
+    cn_status (*write)(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err);
+    void (*close)(void *impl);
+} cn_results_ops;
+
+/* A connector of any role: its operations and the backend's state. */
+typedef struct cn_source { const cn_source_ops *ops; void *impl; } cn_source;
+typedef struct cn_reference { const cn_reference_ops *ops; void *impl; } cn_reference;
+typedef struct cn_boxscore { const cn_boxscore_ops *ops; void *impl; } cn_boxscore;
+typedef struct cn_results { const cn_results_ops *ops; void *impl; } cn_results;
+
+/* The registry: pick the backend for the URI's scheme and open it. No network I/O
+ * happens here; the first poll, load, put or write connects. */
+cn_status cn_source_open(cn_source *c, const char *uri, const cn_settings *cfg, cn_error *err);
+cn_status cn_reference_open(cn_reference *c, const char *uri, const cn_settings *cfg, cn_error *err);
+cn_status cn_boxscore_open(cn_boxscore *c, const char *uri, const cn_settings *cfg, cn_error *err);
+cn_status cn_results_open(cn_results *c, const char *uri, const cn_settings *cfg, cn_error *err);
+void cn_source_close(cn_source *c);
+void cn_reference_close(cn_reference *c);
+void cn_boxscore_close(cn_boxscore *c);
+void cn_results_close(cn_results *c);
+/* Lists the schemes of every role, one line each, for --help. */
+void cn_describe(char *out, size_t outlen);
+
+/* Once per process, before any thread uses a connector; and after the last one. */
+cn_status cn_global_init(cn_error *err);
+void cn_global_cleanup(void);
+
+#endif

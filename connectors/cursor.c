@@ -1,0 +1,73 @@
+/*
+ * cursor.c — restart detection and complete-line cutting for rewritten objects.
+ * See cursor.h for the protocol.
+ */
+#include "cursor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t cn_cursor_start(const cn_cursor *c)
+{
+    return c->offset - c->taillen;
+}
+
+bool cn_cursor_shrank(const cn_cursor *c, uint64_t size)
+{
+    return size < c->offset;
+}
+
+void cn_cursor_reset(cn_cursor *c)
+{
+    c->restarted = c->restarted || c->offset > 0;
+    c->offset = 0;
+    c->taillen = 0;
+}
+
+void cn_cursor_free(cn_cursor *c)
+{
+    free(c->buf);
+    memset(c, 0, sizeof *c);
+}
+
+cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size, cn_chunk *out,
+                           bool *reread, cn_error *err)
+{
+    *reread = false;
+    if (len < c->taillen || memcmp(data, c->tail, c->taillen) != 0) {
+        cn_cursor_reset(c);
+        *reread = true;
+        return CN_OK;
+    }
+    data += c->taillen;
+    len -= c->taillen;
+
+    /* hand on complete lines only */
+    size_t cut = len;
+    while (cut > 0 && data[cut - 1] != '\n')
+        cut--;
+    if (cut + 1 > c->cap) {
+        char *p = realloc(c->buf, cut + 1);
+        if (!p)
+            return cn_fail(err, CN_FATAL, "out of memory holding %zu bytes of the stream", cut);
+        c->buf = p;
+        c->cap = cut + 1;
+    }
+    memcpy(c->buf, data, cut);
+    c->buf[cut] = '\0';
+    *out = (cn_chunk){c->buf, cut, c->restarted, c->offset, size};
+    c->restarted = false;
+    c->offset += cut;
+
+    /* remember the bytes just before the new offset for the next overlap check */
+    if (cut >= CN_OVERLAP) {
+        memcpy(c->tail, data + cut - CN_OVERLAP, CN_OVERLAP);
+        c->taillen = CN_OVERLAP;
+    } else {
+        size_t keep = c->taillen + cut > CN_OVERLAP ? CN_OVERLAP - cut : c->taillen;
+        memmove(c->tail, c->tail + c->taillen - keep, keep);
+        memcpy(c->tail + keep, data, cut);
+        c->taillen = keep + cut;
+    }
+    return CN_OK;
+}

@@ -1,0 +1,115 @@
+/*
+ * file_source.c — stream source for file:///abs/path.
+ *
+ * Works for a file that is rewritten (replaced by rename, as gamestream-sim does)
+ * and for one appended in place: each poll opens the path afresh, so a renamed-over
+ * file is seen at once. Restart detection and line cutting are cursor.c's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../backends.h"
+#include "../cursor.h"
+
+typedef struct file_source {
+    char path[1024];
+    uint64_t max_bytes;
+    cn_cursor cur;
+    char *scratch;
+    size_t cap;
+} file_source;
+
+static cn_status fs_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    if ((u->host[0] && strcmp(u->host, "localhost") != 0) || u->path[0] != '/' || u->path[1] == '\0')
+        return cn_fail(err, CN_CONFIG, "file:// source needs an absolute path, like file:///var/games/gamestream.txt");
+    file_source *s = calloc(1, sizeof *s);
+    if (!s)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    snprintf(s->path, sizeof s->path, "%s", u->path);
+    s->max_bytes = cfg->max_object_bytes;
+    *impl = s;
+    return CN_OK;
+}
+
+static cn_status read_range(file_source *s, int fd, uint64_t from, uint64_t size, size_t *got, cn_error *err)
+{
+    size_t want = (size_t)(size - from);
+    if (want + 1 > s->cap) {
+        char *p = realloc(s->scratch, want + 1);
+        if (!p)
+            return cn_fail(err, CN_FATAL, "out of memory reading %s", s->path);
+        s->scratch = p;
+        s->cap = want + 1;
+    }
+    size_t n = 0;
+    while (n < want) {
+        ssize_t r = pread(fd, s->scratch + n, want - n, (off_t)(from + n));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return cn_fail(err, CN_TRANSIENT, "reading %s: %s", s->path, strerror(errno));
+        if (r == 0)
+            break; /* truncated while reading: take what is there */
+        n += (size_t)r;
+    }
+    *got = n;
+    return CN_OK;
+}
+
+static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
+{
+    file_source *s = impl;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            return cn_fail(err, CN_NOT_FOUND, "%s does not exist yet (waiting for the game to start)", s->path);
+        if (fd < 0)
+            return cn_fail(err, errno == EACCES ? CN_AUTH : CN_TRANSIENT, "opening %s: %s", s->path,
+                           strerror(errno));
+        struct stat st;
+        if (fstat(fd, &st) < 0) {
+            close(fd);
+            return cn_fail(err, CN_TRANSIENT, "stat %s: %s", s->path, strerror(errno));
+        }
+        uint64_t size = (uint64_t)st.st_size;
+        if (size > s->max_bytes) {
+            close(fd);
+            return cn_fail(err, CN_INPUT, "%s is %llu bytes, over the %llu-byte cap (--max-object-bytes)", s->path,
+                           (unsigned long long)size, (unsigned long long)s->max_bytes);
+        }
+        if (cn_cursor_shrank(&s->cur, size))
+            cn_cursor_reset(&s->cur);
+        size_t got = 0;
+        bool reread;
+        cn_status rc = read_range(s, fd, cn_cursor_start(&s->cur), size, &got, err);
+        close(fd);
+        if (rc)
+            return rc;
+        rc = cn_cursor_accept(&s->cur, s->scratch, got, size, out, &reread, err);
+        if (rc || !reread)
+            return rc;
+    }
+    return cn_fail(err, CN_TRANSIENT, "%s keeps changing under the reader; will try again", s->path);
+}
+
+static void fs_close(void *impl)
+{
+    file_source *s = impl;
+    cn_cursor_free(&s->cur);
+    free(s->scratch);
+    free(s);
+}
+
+const cn_source_ops cn_file_source_ops = {
+    .scheme = "file",
+    .description = "a local file, rewritten or appended (file:///abs/gamestream.txt)",
+    .open = fs_open,
+    .poll = fs_poll,
+    .close = fs_close,
+};

@@ -1,0 +1,23 @@
+/*
+ * target.h — where gamestream-sim writes the stream, chosen by URI scheme:
+ * file:///abs/gamestream.txt (atomic replace) or s3://bucket/key (a whole-object PUT).
+ * Each write replaces the object with the full prefix, as the live producer does.
+ */
+#ifndef SIM_TARGET_H
+#define SIM_TARGET_H
+
+#include "connector.h"
+
+typedef struct sim_target sim_target;
+
+/* Parses the URI; s3:// also needs the settings. No I/O yet. */
+cn_status sim_target_open(sim_target **out, const char *uri, const cn_settings *cfg, cn_error *err);
+/* Prepares the destination: creates the directory or the bucket when missing. */
+cn_status sim_target_prepare(sim_target *t, cn_error *err);
+/* Replaces the object with data. */
+cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error *err);
+/* Names the object for logs: "gamestream.txt to bucket gamestreams", "gamestream.txt to /dir". */
+const char *sim_target_describe(const sim_target *t);
+void sim_target_close(sim_target *t);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * log.h — one line per event worth knowing, on stderr, plain or JSON.
+ *
+ * Owned by the programs (pipeline, gamestream-sim), never by the libraries. A live
+ * status line can sit at the bottom of a terminal; log lines clear it first.
+ */
+#ifndef PL_LOG_H
+#define PL_LOG_H
+
+#include <stdbool.h>
+
+typedef enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
+
+/* json: one JSON object per line; verbose: include debug lines. */
+void log_setup(const char *program, bool json, bool verbose);
+void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Shows a one-line status at the bottom of a terminal (no-op when stderr is not one
+ * or in JSON mode). NULL clears it. */
+void log_status(const char *line);
+
+#endif

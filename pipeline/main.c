@@ -1,0 +1,150 @@
+/*
+ * main.c — the `pipeline` program: options, secrets, logging, then pl_run().
+ *
+ * Every option is declared once in `options[]` below; --help is generated from it.
+ * Defaults are the embedded backends under --data-dir, so the program runs with no
+ * servers at all. Secrets come only from the environment or VAR_FILE files.
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "options.h"
+#include "pipeline.h"
+
+typedef struct main_config {
+    pl_config pl;
+    const char *data_dir;
+    const char *s3_endpoint, *s3_access_key, *mongo_wc;
+    bool s3_https;
+    int max_object_mib, timeout_ms;
+} main_config;
+
+#define OFF(f) offsetof(main_config, f)
+static const opt_def options[] = {
+    {"source", "PIPELINE_SOURCE", OPT_STR, NULL, "stream to tail: file:///abs/gamestream.txt or s3://bucket/key", OFF(pl.source)},
+    {"reference", "PIPELINE_REFERENCE", OPT_STR, NULL, "teams/players: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.reference)},
+    {"boxscores", "PIPELINE_BOXSCORES", OPT_STR, NULL, "box-score sink: file:///abs/dir or mongodb://user@host:port/sidearm.boxscores", OFF(pl.boxscores)},
+    {"results", "PIPELINE_RESULTS", OPT_STR, NULL, "teams2/players2: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.results)},
+    {"data-dir", "PIPELINE_DATA_DIR", OPT_STR, "var", "where the embedded defaults live when a URI above is not given", OFF(data_dir)},
+    {"home", "HOME_TEAM", OPT_INT, "101", "team id of the home team", OFF(pl.home)},
+    {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away)},
+    {"game", "GAME_ID", OPT_STR, "game-1", "game id written into every document", OFF(pl.game)},
+    {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms)},
+    {"once", "PIPELINE_ONCE", OPT_FLAG, NULL, "process what the source holds now, write, and exit", OFF(pl.once)},
+    {"follow", "PIPELINE_FOLLOW", OPT_FLAG, NULL, "after the final whistle keep watching for a restarted game", OFF(pl.follow)},
+    {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},
+    {"verbose", "PIPELINE_VERBOSE", OPT_FLAG, NULL, "also log every applied event", OFF(pl.verbose)},
+    {"queue-max", "QUEUE_MAX", OPT_INT, "10000", "box-score writes held while the sink is down", OFF(pl.queue_max)},
+    {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
+    {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
+    {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
+    {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
+    {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
+    {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (the secret is S3_SECRET_KEY, or PASSWORD)", OFF(s3_access_key)},
+    {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3 instead of HTTP", OFF(s3_https)},
+    {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
+};
+#define NOPTIONS (sizeof options / sizeof *options)
+
+static const char usage[] =
+    "usage: pipeline --source URI --reference URI --boxscores URI --results URI\n"
+    "                [--home 101] [--away 205] [--game ID] [--poll-ms 250] [--once] [--follow]\n"
+    "\n"
+    "Tails a live lacrosse game stream, upserts a box-score document after each event,\n"
+    "and writes teams2/players2 once when the game is final.\n"
+    "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
+    "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
+    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD.\n";
+
+/* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
+static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s://%s/%s", scheme, dir, name);
+    return buf;
+}
+
+static char *secret_or_password(const char *name)
+{
+    char *s = opt_secret(name);
+    return s ? s : opt_secret("PASSWORD");
+}
+
+int main(int argc, char **argv)
+{
+    main_config mc = {0};
+    char err[512], cnhelp[1024];
+    int rc = opt_parse(options, NOPTIONS, &mc, argc, argv, err, sizeof err);
+    if (rc == 1) {
+        opt_help(stdout, usage, options, NOPTIONS);
+        cn_describe(cnhelp, sizeof cnhelp);
+        printf("\nBackends by URI scheme:\n%s", cnhelp);
+        return PL_EXIT_OK;
+    }
+    if (rc == 2) {
+        fprintf(stderr, "pipeline: %s\n", err);
+        return PL_EXIT_USAGE;
+    }
+    pl_config *c = &mc.pl;
+    bool json = false;
+    if (!strcmp(c->log_format, "json"))
+        json = true;
+    else if (strcmp(c->log_format, "plain")) {
+        fprintf(stderr, "pipeline: --log-format must be plain or json, not '%s'\n", c->log_format);
+        return PL_EXIT_USAGE;
+    }
+    if (c->poll_ms < 1 || c->queue_max < 1 || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+        mc.max_object_mib < 1) {
+        fprintf(stderr, "pipeline: --poll-ms, --queue-max, --backoff-max-ms, --once-attempts, --timeout-ms and "
+                        "--max-object-mib must be at least 1\n");
+        return PL_EXIT_USAGE;
+    }
+    if (c->home == c->away || c->home <= 0 || c->away <= 0) {
+        fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
+        return PL_EXIT_USAGE;
+    }
+    log_setup("pipeline", json, c->verbose);
+
+    char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];
+    if (!realpath(mc.data_dir, dir))
+        snprintf(dir, sizeof dir, "%s", mc.data_dir);
+    if (!c->source)
+        c->source = embedded("file", dir, "gamestream.txt", src, sizeof src);
+    if (!c->reference)
+        c->reference = embedded("sqlite", dir, "sidearm.db", ref, sizeof ref);
+    if (!c->boxscores)
+        c->boxscores = embedded("file", dir, "boxscores", box, sizeof box);
+    if (!c->results)
+        c->results = embedded("sqlite", dir, "sidearm.db", res, sizeof res);
+
+    char *s3_secret = secret_or_password("S3_SECRET_KEY");
+    char *mssql_pw = secret_or_password("MSSQL_PASSWORD");
+    char *mongo_pw = secret_or_password("MONGO_PASSWORD");
+    c->conn = (cn_settings){
+        .s3_endpoint = mc.s3_endpoint,
+        .s3_access_key = mc.s3_access_key,
+        .s3_secret_key = s3_secret ? s3_secret : "",
+        .s3_https = mc.s3_https,
+        .max_object_bytes = (uint64_t)mc.max_object_mib << 20,
+        .mssql_password = mssql_pw ? mssql_pw : "",
+        .mongo_password = mongo_pw,
+        .mongo_write_concern = mc.mongo_wc,
+        .timeout_ms = mc.timeout_ms,
+    };
+    cn_error cerr = {0};
+    if (cn_global_init(&cerr)) {
+        log_msg(LOG_ERROR, "%s", cerr.msg);
+        rc = PL_EXIT_RUNTIME;
+    } else {
+        rc = pl_run(c);
+        cn_global_cleanup();
+    }
+    free(s3_secret);
+    free(mssql_pw);
+    free(mongo_pw);
+    return rc;
+}

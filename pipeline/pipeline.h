@@ -1,0 +1,41 @@
+/*
+ * pipeline.h — the game's life cycle on a libuv loop.
+ *
+ *   load reference ──► poll source every poll_ms ──► fold ──► upsert documents
+ *                                      │                        (bounded queue, in order)
+ *                                      └─ game final ──► write teams2/players2 once
+ *
+ * Every connector call runs on a libuv worker thread, one call per connector at a
+ * time; the loop thread only folds, renders and schedules. Retries use capped
+ * exponential backoff with jitter on loop timers, so SIGINT/SIGTERM, the poll timer
+ * and the other connectors stay responsive while a server is slow or down.
+ */
+#ifndef PL_PIPELINE_H
+#define PL_PIPELINE_H
+
+#include <stdbool.h>
+
+#include "connector.h"
+
+typedef struct pl_config {
+    const char *source, *reference, *boxscores, *results;
+    int home, away;
+    const char *game;
+    int poll_ms;
+    bool once, follow;
+    const char *log_format;
+    bool verbose;
+    int queue_max;          /* pending box-score writes kept while the sink is down */
+    int backoff_max_ms;     /* cap of the retry delay */
+    int once_attempts;      /* with --once: how many tries a transient failure gets */
+    cn_settings conn;
+} pl_config;
+
+/* Exit statuses of the program. */
+enum { PL_EXIT_OK = 0, PL_EXIT_RUNTIME = 1, PL_EXIT_USAGE = 2 };
+
+/* Opens the connectors, runs the loop until the game is done (or once, or a
+ * signal), and returns an exit status. Logs through log.h. */
+int pl_run(const pl_config *cfg);
+
+#endif

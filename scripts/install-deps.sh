@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the demo and the tests need.
+# Idempotent: packages already present are skipped by apt. Runs as root or via sudo.
+set -euo pipefail
+
+build_pkgs=(build-essential cmake pkg-config
+  libjansson-dev libuv1-dev libsqlite3-dev libcmocka-dev
+  libs3-dev libmongoc-dev libbson-dev freetds-dev freetds-bin sqlite3)
+test_pkgs=(python3 python3-mockupdb python3-mongomock
+  swift-proxy swift-account swift-container swift-object memcached curl
+  docker-compose shellcheck procps iproute2)
+
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--with-tests" ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
