@@ -29,7 +29,7 @@ static const char *const last[] = {"Miller", "O'Brien", "Nguyen", "Zoë Smith", 
 
 static int add_roster(bs_ref *ref, uint64_t *s, int team, int first_id, int jerseys[10])
 {
-    char name[64], num[8];
+    char name[64], num[16];
     bool used[100] = {false};
     for (int i = 0; i < 10; i++) {
         int j;

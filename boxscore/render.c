@@ -47,7 +47,7 @@ static json_t *players_json(const bs_game *g, int teamid)
     }
     for (size_t i = 0; i < g->nunr; i++) {
         const bs_unrostered *u = &g->unr[i];
-        char num[8];
+        char num[16];
         if (u->teamid != teamid)
             continue;
         snprintf(num, sizeof num, "%d", u->jersey);
@@ -87,7 +87,7 @@ static json_t *scoring_json(const bs_game *g)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < g->ngoals; i++) {
         const bs_goal *s = &g->goals[i];
-        char clk[8], num[8];
+        char clk[8], num[16];
         const char *name = s->player_id >= 0 ? player_name(g, s->player_id) : NULL;
         bs_format_clock(s->clock, clk);
         snprintf(num, sizeof num, "%d", s->jersey);

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Quick start 2: installs, builds and passes every test, twice: a -Werror build and
+# an AddressSanitizer + UBSan build. The server tests start their own loopback
+# servers (tests/servers/) and stop them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-tests
+jobs=$(nproc)
+
+bash scripts/build.sh
+(cd build && ctest --output-on-failure -j "$jobs")
+
+BUILD_DIR=build-asan bash scripts/build.sh -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+(cd build-asan && ctest --output-on-failure -j "$jobs")

@@ -1,0 +1,113 @@
+/* Property: over many random games, folding in random chunk sizes (partial lines
+ * included) gives exactly the document and standings of folding the whole stream
+ * at once; and the players' goals always add up to the team score. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "boxscore.h"
+
+#define GAMES 300
+
+static char *render(const bs_game *g)
+{
+    json_t *doc = bs_render(g, "fixed");
+    char *s = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(doc);
+    return s;
+}
+
+static void check_goals_add_up(const bs_game *g)
+{
+    json_t *doc = bs_render(g, "fixed");
+    const char *sides[] = {"home", "away"};
+    for (int s = 0; s < 2; s++) {
+        json_t *side = json_object_get(doc, sides[s]), *p;
+        size_t i;
+        long goals = 0, shots = 0;
+        json_array_foreach(json_object_get(side, "players"), i, p) {
+            goals += json_integer_value(json_object_get(p, "goals"));
+            shots += json_integer_value(json_object_get(p, "shots"));
+        }
+        assert_int_equal(goals, json_integer_value(json_object_get(side, "score")));
+        assert_int_equal(shots, json_integer_value(json_object_get(side, "shots")));
+    }
+    json_decref(doc);
+}
+
+static void chunked_fold_equals_whole_fold(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= GAMES; seed++) {
+        bs_ref ref = {0};
+        char *text;
+        size_t len;
+        assert_int_equal(bs_random_game(seed, 101, 205, &ref, &text, &len), 0);
+
+        bs_game *whole = bs_game_new(&ref, 101, 205, "p"), *chunked = bs_game_new(&ref, 101, 205, "p");
+        bs_feed fw, fc;
+        bs_feed_init(&fw, whole, NULL);
+        bs_feed_init(&fc, chunked, NULL);
+        bs_feed_push(&fw, text, len);
+        unsigned rng = (unsigned)seed;
+        for (size_t off = 0; off < len;) {
+            size_t n = 1 + (size_t)rand_r(&rng) % 40;
+            if (n > len - off)
+                n = len - off;
+            bs_feed_push(&fc, text + off, n);
+            off += n;
+        }
+        assert_int_equal(whole->state, BS_FINAL);
+        char *a = render(whole), *b = render(chunked);
+        assert_string_equal(a, b);
+        check_goals_add_up(whole);
+
+        bs_ref sa = {0}, sb = {0};
+        bool ta, tb;
+        assert_int_equal(bs_standings(whole, &sa, &ta), 0);
+        assert_int_equal(bs_standings(chunked, &sb, &tb), 0);
+        assert_true(bs_ref_equal(&sa, &sb));
+        assert_int_equal(ta, tb);
+
+        free(a);
+        free(b);
+        bs_ref_free(&sa);
+        bs_ref_free(&sb);
+        bs_game_free(whole);
+        bs_game_free(chunked);
+        bs_ref_free(&ref);
+        free(text);
+    }
+}
+
+static void same_seed_same_game(void **state)
+{
+    (void)state;
+    bs_ref r1 = {0}, r2 = {0};
+    char *t1, *t2;
+    size_t l1, l2;
+    assert_int_equal(bs_random_game(42, 101, 205, &r1, &t1, &l1), 0);
+    assert_int_equal(bs_random_game(42, 101, 205, &r2, &t2, &l2), 0);
+    assert_int_equal(l1, l2);
+    assert_memory_equal(t1, t2, l1);
+    assert_true(bs_ref_equal(&r1, &r2));
+    assert_int_equal(r1.nplayers, 20);
+    free(t1);
+    free(t2);
+    bs_ref_free(&r1);
+    bs_ref_free(&r2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(chunked_fold_equals_whole_fold),
+        cmocka_unit_test(same_seed_same_game),
+    };
+    return cmocka_run_group_tests_name("boxscore/property", tests, NULL, NULL);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The command line contract: --help lists every option with its variable and default,
+# usage errors exit 2 saying what to fix, runtime failures exit 1, secrets never show.
+. "$SRC/tests/lib.sh"
+help=$("$BIN/pipeline" --help)
+for opt in --source --reference --boxscores --results --home --away --game --poll-ms --once --follow --log-format; do
+  grep -q -- "$opt" <<<"$help" || fail "--help does not list $opt"
+done
+grep -q "POLL_MS, default: 250" <<<"$help" || fail "--help does not show POLL_MS and its default"
+
+set +e
+"$BIN/pipeline" --bogus 2>"$WORK/e1.log"; rc1=$?
+"$BIN/pipeline" --poll-ms abc 2>"$WORK/e2.log"; rc2=$?
+"$BIN/pipeline" --source ftp://x/y --once 2>"$WORK/e3.log"; rc3=$?
+"$BIN/pipeline" --home 101 --away 101 2>"$WORK/e4.log"; rc4=$?
+"$BIN/pipeline" --once --data-dir "$WORK/empty" 2>"$WORK/e5.log"; rc5=$?
+set -e
+[ $rc1 = 2 ] && grep -q "unknown option '--bogus'" "$WORK/e1.log" || fail "unknown option: exit $rc1"
+[ $rc2 = 2 ] && grep -q "'abc' is not a whole number" "$WORK/e2.log" || fail "bad number: exit $rc2"
+[ $rc3 = 2 ] && grep -q "ftp://" "$WORK/e3.log" || fail "unknown scheme: exit $rc3"
+[ $rc4 = 2 ] || fail "same home and away: exit $rc4"
+[ $rc5 = 1 ] || fail "--once with no reference database should be a runtime failure, got $rc5"
+
+# a password in a URI is never printed
+mkdir -p "$WORK/d"; seed_sqlite "$WORK/d/sidearm.db"
+printf '0 59:00 101 2 1\n' > "$WORK/d/gamestream.txt"
+"$BIN/pipeline" --once --data-dir "$WORK/d" --boxscores "file://user:hunter2@localhost$WORK/d/box" 2>"$WORK/s.log" || true
+grep -q hunter2 "$WORK/s.log" && fail "a password from a URI reached the log"
+"$BIN/pipeline" --once --data-dir "$WORK/d" --log-format json 2>"$WORK/j.log"
+"$PYTHON" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/j.log" || fail "--log-format json is not JSON lines"
+pass "command line contract"

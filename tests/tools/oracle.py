@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""An independent model of a finished game, for the end-to-end tests to check against.
+
+It re-derives from the stream text and the reference rows what the pipeline must
+produce: the final box score's numbers and the rows of teams2/players2. It shares no
+code with the C implementation, so the two can disagree.
+
+    oracle.py check --events F --reference R.json [--home 101 --away 205]
+              [--doc final.json] [--docs-dir DIR] [--teams2 T.json --players2 P.json]
+              [--sqlite DB]
+Prints what differs and exits 1 when anything does.
+"""
+import argparse
+import json
+import os
+import re
+import sqlite3
+import sys
+
+LINE = re.compile(r"^\s*(-?\d+)\s+(\d{1,2}):(\d\d)\s+(\d+)\s+(\d+)\s+([01])\s*$")
+
+
+def fold(events_text, home, away, players):
+    """Returns (last_id, clock, score, shots, per-player {(team, jersey): [shots, goals]})."""
+    last, clock, final = None, None, False
+    score, shots, per = {home: 0, away: 0}, {home: 0, away: 0}, {}
+    for raw in events_text.lstrip("\ufeff").splitlines():
+        m = LINE.match(raw.rstrip("\r"))
+        if not m:
+            continue
+        eid, mm, ss, team, jersey, goal = (int(x) for x in m.groups())
+        c = mm * 60 + ss
+        if c > 3600 or ss > 59 or team not in (0, home, away) or jersey > 999:
+            continue
+        if final:
+            continue
+        if eid == -1:
+            final = True
+            continue
+        if last is not None and eid <= last:
+            continue
+        last, clock = eid, c
+        if team:
+            shots[team] += 1
+            score[team] += goal
+            st = per.setdefault((team, jersey), [0, 0])
+            st[0] += 1
+            st[1] += goal
+        if team == 0 or c == 0:
+            final = True
+    return last, clock, score, shots, per, final
+
+
+def expected(args):
+    ref = json.load(open(args.reference, encoding="utf-8"))
+    text = open(args.events, encoding="utf-8", errors="replace").read()
+    last, clock, score, shots, per, final = fold(text, args.home, args.away, ref["players"])
+    teams2 = []
+    winner = loser = None
+    if score[args.home] != score[args.away]:
+        winner, loser = (args.home, args.away) if score[args.home] > score[args.away] else (args.away, args.home)
+    for t in sorted(ref["teams"], key=lambda t: t["id"]):
+        teams2.append([t["id"], t["name"], t["conference"], t["wins"] + (t["id"] == winner),
+                       t["losses"] + (t["id"] == loser)])
+    players2 = []
+    for p in sorted(ref["players"], key=lambda p: p["id"]):
+        s, g = per.get((p["teamid"], int(p["number"])), [0, 0])
+        players2.append([p["id"], p["name"], p["number"], p["shots"] + s, p["goals"] + g, p["teamid"]])
+    return dict(last=last, clock=clock, score=score, shots=shots, per=per, final=final,
+                teams2=teams2, players2=players2)
+
+
+def check_doc(doc, exp, args, errors):
+    def want(what, got, should):
+        if got != should:
+            errors.append(f"{what}: got {got!r}, expected {should!r}")
+    want("_id", doc.get("_id"), exp["last"])
+    want("timestamp", doc.get("timestamp"), f"{exp['clock'] // 60:02d}:{exp['clock'] % 60:02d}")
+    want("state", doc.get("state"), "final" if exp["final"] else "in_progress")
+    for side, team in (("home", args.home), ("away", args.away)):
+        d = doc.get(side, {})
+        want(f"{side}.teamid", d.get("teamid"), team)
+        want(f"{side}.score", d.get("score"), exp["score"][team])
+        want(f"{side}.shots", d.get("shots"), exp["shots"][team])
+        for p in d.get("players", []):
+            s, g = exp["per"].get((team, int(p["number"])), [0, 0])
+            want(f"{side} #{p['number']} shots", p["shots"], s)
+            want(f"{side} #{p['number']} goals", p["goals"], g)
+            pct = round(g / s + 1e-9, 2) if s else 0
+            want(f"{side} #{p['number']} pct", p["pct"], pct)
+        want(f"{side} goals add up", sum(p["goals"] for p in d.get("players", [])), exp["score"][team])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=["check"])
+    ap.add_argument("--events", required=True)
+    ap.add_argument("--reference", required=True)
+    ap.add_argument("--home", type=int, default=101)
+    ap.add_argument("--away", type=int, default=205)
+    ap.add_argument("--doc")
+    ap.add_argument("--docs-dir")
+    ap.add_argument("--teams2")
+    ap.add_argument("--players2")
+    ap.add_argument("--sqlite")
+    args = ap.parse_args()
+    exp = expected(args)
+    errors = []
+    doc = None
+    if args.docs_dir:
+        ids = sorted(int(f[:-5]) for f in os.listdir(args.docs_dir) if re.match(r"^\d+\.json$", f))
+        if not ids:
+            errors.append(f"no documents in {args.docs_dir}")
+        else:
+            doc = json.load(open(os.path.join(args.docs_dir, f"{ids[-1]}.json"), encoding="utf-8"))
+            if exp["last"] is not None and ids != list(range(0, exp["last"] + 1)):
+                errors.append(f"documents {ids[0]}..{ids[-1]} ({len(ids)}), expected one per event 0..{exp['last']}")
+    if args.doc:
+        doc = json.load(open(args.doc, encoding="utf-8"))
+    if doc is not None:
+        check_doc(doc, exp, args, errors)
+    teams2 = players2 = None
+    if args.sqlite:
+        db = sqlite3.connect(args.sqlite)
+        teams2 = [list(r) for r in db.execute("SELECT id, name, conference, wins, losses FROM teams2 ORDER BY id")]
+        players2 = [list(r) for r in db.execute(
+            "SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id")]
+    if args.teams2:
+        teams2 = json.load(open(args.teams2, encoding="utf-8"))
+    if args.players2:
+        players2 = json.load(open(args.players2, encoding="utf-8"))
+    if teams2 is not None and teams2 != exp["teams2"]:
+        errors.append(f"teams2: got {teams2}, expected {exp['teams2']}")
+    if players2 is not None and players2 != exp["players2"]:
+        for got, want in zip(players2, exp["players2"]):
+            if got != want:
+                errors.append(f"players2 row: got {got}, expected {want}")
+        if len(players2) != len(exp["players2"]):
+            errors.append(f"players2: {len(players2)} rows, expected {len(exp['players2'])}")
+    for e in errors:
+        print("MISMATCH " + e, file=sys.stderr)
+    if not errors:
+        print(f"ok: final {exp['score']} after event {exp['last']}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
