@@ -6,9 +6,11 @@ set -euo pipefail
 PYTHON=${PYTHON:-/usr/bin/python3}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
+S3_STOP=()
 
 cleanup() {
   local rc=$?
+  for d in "${S3_STOP[@]}"; do bash "$SRC/tests/servers/s3_swift_server.sh" stop "$d" >/dev/null 2>&1 || true; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ $rc -ne 0 ] && [ -d "$WORK" ]; then
@@ -39,3 +41,69 @@ wait_for() {
 seed_sqlite() { sqlite3 "$1" < "$SRC/sql/sqlite/seed.sql"; }
 
 oracle() { "$PYTHON" "$SRC/tests/tools/oracle.py" check "$@"; }
+
+# ---------------------------------------------------------------- test servers
+# Each start_* picks free loopback ports, starts a server of tests/servers/ in the
+# background under this test's scratch directory, waits until it answers, and
+# registers it for cleanup. They set the variables named in their comment.
+SERVERS=$SRC/tests/servers
+
+# free_ports N: prints a base port such that base..base+N-1 are all free on 127.0.0.1.
+free_ports() {
+  "$PYTHON" - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randint(20000, 60000 - n)
+    socks = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", p)); socks.append(s)
+        print(base); break
+    except OSError:
+        pass
+    finally:
+        for s in socks: s.close()
+else:
+    sys.exit("no free ports")
+PY
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_tds [PORT]: TDS_PORT, TDS_DB (SQLite file behind it), TDS_PID. Login sa / $TDS_PASSWORD.
+start_tds() {
+  TDS_PORT=${1:-$(free_ports 1)}
+  TDS_DB=${TDS_DB:-$WORK/tds.sqlite}
+  TDS_USER=sa TDS_PASSWORD=${TDS_PASSWORD:-pass} "$PYTHON" "$SERVERS/tds_server.py" "$TDS_PORT" "$TDS_DB" \
+    >>"$WORK/tds.log" 2>&1 &
+  TDS_PID=$!; PIDS+=("$TDS_PID")
+  wait_for 20 port_open "$TDS_PORT" || fail "TDS stand-in did not start on $TDS_PORT"
+}
+
+# start_mongo [PORT]: MONGO_PORT, MONGO_PID. Root user mongo / $MONGO_TEST_PASSWORD.
+start_mongo() {
+  MONGO_PORT=${1:-$(free_ports 1)}
+  MONGO_TEST_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
+  "$PYTHON" "$SERVERS/mongo_wire_server.py" --port "$MONGO_PORT" --auth "mongo:$MONGO_TEST_PASSWORD" \
+    >>"$WORK/mongo.log" 2>&1 &
+  MONGO_PID=$!; PIDS+=("$MONGO_PID")
+  wait_for 30 port_open "$MONGO_PORT" || fail "MongoDB stand-in did not start on $MONGO_PORT"
+}
+
+# start_s3: S3_PORT, S3_DIR. Swift + s3api; access key test:tester, secret testing.
+start_s3() {
+  S3_PORT=${1:-$(free_ports 5)}
+  S3_DIR=$WORK/s3
+  bash "$SERVERS/s3_swift_server.sh" start "$S3_DIR" "$S3_PORT" >>"$WORK/s3.log" 2>&1 \
+    || fail "Swift s3api did not start (log: $WORK/s3.log)"
+  S3_STOP+=("$S3_DIR")
+}
+stop_s3() { bash "$SERVERS/s3_swift_server.sh" stop "$S3_DIR" >/dev/null 2>&1 || true; }
+
+# tds_query SQL: runs SQL on the stand-in through FreeTDS tsql, prints rows tab-separated.
+tds_query() {
+  printf '%s\ngo\n' "$1" | TDSVER=7.4 tsql -H 127.0.0.1 -p "$TDS_PORT" -U sa -P "${TDS_PASSWORD:-pass}" \
+    -D "${TDS_DATABASE:-sidearmdb}" -o qh 2>/dev/null | sed '/^$/d'
+}

@@ -1,0 +1,202 @@
+/*
+ * mongo_sink.c — box-score sink for mongodb://user@host:port/[db[.collection]]?options.
+ *
+ * Each document is a replace_one with upsert by _id, so writing it again (a retry,
+ * a second run of the same stream) leaves one document. Rejected lines are upserted
+ * into <db>.rejects by their own stable _id. On the first successful write the sink
+ * creates the index a web page's query needs: {game: 1, _id: -1}, serving
+ *     db.boxscores.find({game: G}).sort({_id: -1}).limit(1)
+ * The driver blocks; the pipeline calls this from a worker thread, one call at a time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mongoc/mongoc.h>
+
+#include "../backends.h"
+
+typedef struct mongo_sink {
+    char shown[600];        /* the URI with its password hidden */
+    char db[64], coll[128];
+    mongoc_uri_t *uri;
+    mongoc_client_t *client;
+    mongoc_write_concern_t *wc;
+    bool indexed;
+} mongo_sink;
+
+cn_status cn_mongo_global_init(cn_error *err)
+{
+    (void)err;
+    mongoc_init();
+    return CN_OK;
+}
+
+void cn_mongo_global_cleanup(void)
+{
+    mongoc_cleanup();
+}
+
+/* The URI for the driver: host, port and options only. Credentials are set apart so
+ * that a password with '@' or ':' needs no escaping, and the path names db.collection. */
+static cn_status driver_uri(mongo_sink *s, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "mongodb://%s:%d/%s%s", u->host, u->port ? u->port : 27017, u->query[0] ? "?" : "",
+             u->query);
+    bson_error_t be;
+    s->uri = mongoc_uri_new_with_error(buf, &be);
+    if (!s->uri)
+        return cn_fail(err, CN_CONFIG, "MongoDB URI %s: %s", s->shown, be.message);
+    if (u->user[0]) {
+        const char *pw = u->password[0] ? u->password : cfg->mongo_password;
+        mongoc_uri_set_username(s->uri, u->user);
+        if (pw)
+            mongoc_uri_set_password(s->uri, pw);
+        if (!mongoc_uri_get_auth_source(s->uri))
+            mongoc_uri_set_auth_source(s->uri, "admin");
+    }
+    int t = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    const char *timeouts[] = {MONGOC_URI_SERVERSELECTIONTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS,
+                              MONGOC_URI_SOCKETTIMEOUTMS};
+    for (size_t i = 0; i < 3; i++)
+        if (mongoc_uri_get_option_as_int32(s->uri, timeouts[i], -1) == -1)
+            mongoc_uri_set_option_as_int32(s->uri, timeouts[i], t);
+    return CN_OK;
+}
+
+static void ms_close(void *impl)
+{
+    mongo_sink *s = impl;
+    if (s->client)
+        mongoc_client_destroy(s->client);
+    mongoc_uri_destroy(s->uri);
+    mongoc_write_concern_destroy(s->wc);
+    free(s);
+}
+
+static cn_status classify(mongo_sink *s, const bson_error_t *e, const char *what, cn_error *err)
+{
+    cn_status st = CN_FATAL;
+    if (e->domain == MONGOC_ERROR_STREAM || e->domain == MONGOC_ERROR_SERVER_SELECTION ||
+        e->domain == MONGOC_ERROR_WRITE_CONCERN || e->domain == MONGOC_ERROR_PROTOCOL)
+        st = CN_TRANSIENT;
+    else if ((e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE) || e->code == 18 ||
+             e->code == 13)
+        st = CN_AUTH;
+    else if (e->domain == MONGOC_ERROR_BSON || e->code == 10334 /* BSONObjectTooLarge */)
+        st = CN_INPUT;
+    else if (e->code == 91 || e->code == 189 || e->code == 10107 || e->code == 11600 || e->code == 11602 ||
+             e->code == 13435 || e->code == 13436 || e->code == 6 || e->code == 7 || e->code == 89 || e->code == 9001)
+        st = CN_TRANSIENT; /* shutting down, not primary, host unreachable, network timeout */
+    if (st == CN_AUTH)
+        return cn_fail(err, st, "MongoDB at %s refused the credentials while %s (%s): check the user in the URI and "
+                       "MONGO_PASSWORD/PASSWORD", s->shown, what, e->message);
+    return cn_fail(err, st, "MongoDB at %s: %s %s.%s failed: %s", s->shown, what, s->db, s->coll, e->message);
+}
+
+static cn_status ensure_indexes(mongo_sink *s, cn_error *err)
+{
+    if (s->indexed)
+        return CN_OK;
+    bson_error_t be;
+    bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(s->coll), "indexes", "[", "{", "key", "{", "game", BCON_INT32(1),
+                           "_id", BCON_INT32(-1), "}", "name", BCON_UTF8("game_1__id_-1"), "}", "]");
+    bool ok = mongoc_client_write_command_with_opts(s->client, s->db, cmd, NULL, NULL, &be);
+    bson_destroy(cmd);
+    if (!ok)
+        return classify(s, &be, "creating index game_1__id_-1 on", err);
+    s->indexed = true;
+    return CN_OK;
+}
+
+static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_error *err)
+{
+    bson_error_t be;
+    if (!s->client) {
+        s->client = mongoc_client_new_from_uri(s->uri);
+        if (!s->client)
+            return cn_fail(err, CN_CONFIG, "MongoDB URI %s: the driver refused it", s->shown);
+        mongoc_client_set_error_api(s->client, MONGOC_ERROR_API_VERSION_2);
+        mongoc_client_set_appname(s->client, "sidearm-pipeline");
+    }
+    char *text = json_dumps(doc, JSON_COMPACT);
+    if (!text)
+        return cn_fail(err, CN_FATAL, "out of memory rendering a document");
+    bson_t *b = bson_new_from_json((const uint8_t *)text, -1, &be);
+    free(text);
+    if (!b)
+        return cn_fail(err, CN_INPUT, "document is not valid BSON: %s", be.message);
+    bson_iter_t it;
+    bson_t selector = BSON_INITIALIZER, opts = BSON_INITIALIZER, reply;
+    if (bson_iter_init_find(&it, b, "_id"))
+        bson_append_iter(&selector, "_id", 3, &it);
+    BSON_APPEND_BOOL(&opts, "upsert", true);
+    mongoc_write_concern_append(s->wc, &opts);
+    mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, coll);
+    bool ok = mongoc_collection_replace_one(c, &selector, b, &opts, &reply, &be);
+    mongoc_collection_destroy(c);
+    bson_destroy(&reply);
+    bson_destroy(&selector);
+    bson_destroy(&opts);
+    bson_destroy(b);
+    if (!ok)
+        return classify(s, &be, "upsert into", err);
+    return CN_OK;
+}
+
+static cn_status ms_put(void *impl, const json_t *doc, cn_error *err)
+{
+    mongo_sink *s = impl;
+    if (upsert(s, s->coll, doc, err))
+        return err->status;
+    return ensure_indexes(s, err);
+}
+
+static cn_status ms_reject(void *impl, const json_t *rec, cn_error *err)
+{
+    return upsert(impl, "rejects", rec, err);
+}
+
+static cn_status ms_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    mongo_sink *s = calloc(1, sizeof *s);
+    if (!s)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    /* what logs show: the parts, never the password */
+    snprintf(s->shown, sizeof s->shown, "mongodb://%.100s%s%.200s:%d%.200s", u->user, u->user[0] ? "@" : "", u->host,
+             u->port ? u->port : 27017, u->path);
+    const char *path = u->path[0] == '/' ? u->path + 1 : u->path;
+    const char *dot = strchr(path, '.');
+    snprintf(s->db, sizeof s->db, "%.*s", (int)(dot ? (size_t)(dot - path) : strlen(path)), path);
+    snprintf(s->coll, sizeof s->coll, "%s", dot ? dot + 1 : "boxscores");
+    if (!s->db[0])
+        snprintf(s->db, sizeof s->db, "sidearm");
+    if (driver_uri(s, u, cfg, err)) {
+        ms_close(s);
+        return err->status;
+    }
+    s->wc = mongoc_write_concern_new();
+    const char *w = cfg->mongo_write_concern ? cfg->mongo_write_concern : "majority";
+    char *end;
+    long n = strtol(w, &end, 10);
+    if (!strcmp(w, "majority"))
+        mongoc_write_concern_set_w(s->wc, MONGOC_WRITE_CONCERN_W_MAJORITY);
+    else if (*w && !*end && n >= 0 && n < 50)
+        mongoc_write_concern_set_w(s->wc, (int32_t)n);
+    else {
+        ms_close(s);
+        return cn_fail(err, CN_CONFIG, "--mongo-write-concern '%s' must be majority or a number", w);
+    }
+    *impl = s;
+    return CN_OK;
+}
+
+const cn_boxscore_ops cn_mongo_boxscore_ops = {
+    .scheme = "mongodb",
+    .description = "MongoDB, replace_one upsert by _id (mongodb://user@host:27017/sidearm.boxscores)",
+    .open = ms_open,
+    .put = ms_put,
+    .reject = ms_reject,
+    .close = ms_close,
+};

@@ -1,0 +1,401 @@
+/*
+ * mssql.c — SQL Server backends over FreeTDS db-lib (TDS 7.4), for
+ * mssql://user@host:port/sidearmdb: the reference reader (teams, players) and the
+ * results sink (teams2, players2; gamestream-sim also resets teams/players with it).
+ *
+ * Each call opens its own connection and closes it, so a server restart between
+ * calls costs nothing. Results are replaced inside one transaction, statement by
+ * statement, each checked: on any failure the transaction is rolled back and the
+ * previous tables stay. Text goes in as N'..' literals with quotes doubled; the
+ * client charset is UTF-8, so O'Brien and Zoë arrive exactly.
+ *
+ * db-lib reports errors through process-wide handlers; they write into a
+ * thread-local buffer, read back by the call that failed on the same thread.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sybdb.h>
+#include <sybfront.h>
+
+#include "../backends.h"
+#include "../schema.h"
+
+#define MSSQL_DEFAULT_PORT 1433
+#define INSERT_BATCH 200
+
+typedef struct mssql_conn {
+    char host[256], user[128], password[256], db[128];
+    int port, timeout_s;
+    char shown[512];
+} mssql_conn;
+
+static _Thread_local struct {
+    char msg[400];
+    int msgno;      /* server message number, or db-lib error number */
+    bool server;
+} last;
+
+static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char *dberrstr, char *oserrstr)
+{
+    (void)dbproc;
+    (void)severity;
+    (void)oserr;
+    /* a server message already says more than db-lib's "General SQL Server error" */
+    if (!(last.server && dberr == SYBESMSG)) {
+        snprintf(last.msg, sizeof last.msg, "%s%s%s", dberrstr ? dberrstr : "db-lib error", oserrstr ? ": " : "",
+                 oserrstr ? oserrstr : "");
+        last.msgno = dberr;
+        last.server = false;
+    }
+    return INT_CANCEL;
+}
+
+static int on_message(DBPROCESS *dbproc, DBINT msgno, int state, int severity, char *text, char *server,
+                      char *proc, int line)
+{
+    (void)dbproc;
+    (void)state;
+    (void)server;
+    (void)proc;
+    (void)line;
+    if (severity > 10) {
+        snprintf(last.msg, sizeof last.msg, "SQL Server error %d: %s", (int)msgno, text ? text : "");
+        last.msgno = (int)msgno;
+        last.server = true;
+    }
+    return 0;
+}
+
+cn_status cn_mssql_global_init(cn_error *err)
+{
+    if (dbinit() == FAIL)
+        return cn_fail(err, CN_FATAL, "FreeTDS db-lib initialisation failed");
+    dberrhandle(on_error);
+    dbmsghandle(on_message);
+    return CN_OK;
+}
+
+void cn_mssql_global_cleanup(void)
+{
+    dbexit();
+}
+
+static cn_status fail_last(mssql_conn *c, cn_error *err, const char *what)
+{
+    cn_status st = CN_FATAL;
+    switch (last.msgno) {
+    case 18456: /* login failed */
+        return cn_fail(err, CN_AUTH, "SQL Server %s refused login for user '%s' (%s): check the user in the URI and "
+                       "MSSQL_PASSWORD/PASSWORD", c->shown, c->user, last.msg);
+    case 4060:  /* cannot open database */
+    case 911:   /* database does not exist */
+    case 208:   /* invalid object name */
+        st = CN_NOT_FOUND;
+        break;
+    case SYBECONN:
+    case SYBETIME:
+    case SYBEREAD:
+    case SYBEWRIT:
+    case SYBESOCK:
+    case SYBEFCON:
+    case SYBESEOF:
+    case SYBEUHST:
+    case 1205:  /* deadlock victim */
+    case 1222:  /* lock timeout */
+        st = CN_TRANSIENT;
+        break;
+    default:
+        st = last.server ? CN_FATAL : CN_TRANSIENT;
+    }
+    return cn_fail(err, st, "SQL Server %s: %s: %s", c->shown, what, last.msg[0] ? last.msg : "unknown error");
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
+static cn_status mq_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    const char *db = u->path[0] == '/' ? u->path + 1 : u->path;
+    if (!u->host[0] || !u->user[0] || !valid_name(db))
+        return cn_fail(err, CN_CONFIG, "mssql:// needs a user, a host and a database name (letters, digits, _), like "
+                       "mssql://sa@localhost:1433/sidearmdb");
+    mssql_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    snprintf(c->host, sizeof c->host, "%s", u->host);
+    snprintf(c->user, sizeof c->user, "%s", u->user);
+    snprintf(c->password, sizeof c->password, "%s", u->password[0] ? u->password : cfg->mssql_password ? cfg->mssql_password : "");
+    snprintf(c->db, sizeof c->db, "%.100s", db);
+    c->port = u->port ? u->port : MSSQL_DEFAULT_PORT;
+    c->timeout_s = cfg->timeout_ms > 0 ? (cfg->timeout_ms + 999) / 1000 : 10;
+    snprintf(c->shown, sizeof c->shown, "mssql://%.100s@%.200s:%d/%.100s", c->user, c->host, c->port, c->db);
+    *impl = c;
+    return CN_OK;
+}
+
+static void mq_close(void *impl)
+{
+    mssql_conn *c = impl;
+    memset(c->password, 0, sizeof c->password);
+    free(c);
+}
+
+/* Runs one batch and discards any rows; CN_OK only when every statement succeeded. */
+static cn_status exec_sql(mssql_conn *c, DBPROCESS *p, const char *sql, const char *what, cn_error *err)
+{
+    last.msg[0] = '\0';
+    last.msgno = 0;
+    RETCODE rc = dbcmd(p, sql) == SUCCEED ? dbsqlexec(p) : FAIL;
+    while (rc == SUCCEED && (rc = dbresults(p)) == SUCCEED)
+        while (dbnextrow(p) != NO_MORE_ROWS)
+            ;
+    if (rc == FAIL || last.msgno)
+        return fail_last(c, err, what);
+    return CN_OK;
+}
+
+static cn_status connect(mssql_conn *c, bool create_db, DBPROCESS **out, cn_error *err)
+{
+    char server[300], sql[256];
+    last.msg[0] = '\0';
+    last.msgno = 0;
+    LOGINREC *login = dblogin();
+    if (!login)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    DBSETLUSER(login, c->user);
+    DBSETLPWD(login, c->password);
+    DBSETLAPP(login, "sidearm-pipeline");
+    DBSETLCHARSET(login, "UTF-8");
+    DBSETLVERSION(login, DBVERSION_74);
+    dbsetlogintime(c->timeout_s);
+    dbsettime(c->timeout_s);
+    snprintf(server, sizeof server, "%s:%d", c->host, c->port);
+    DBPROCESS *p = dbopen(login, server);
+    dbloginfree(login);
+    if (!p)
+        return fail_last(c, err, "connecting");
+    if (create_db) {
+        snprintf(sql, sizeof sql, "IF DB_ID(N'%.100s') IS NULL CREATE DATABASE [%.100s]", c->db, c->db);
+        if (exec_sql(c, p, sql, "creating the database", err)) {
+            dbclose(p);
+            return err->status;
+        }
+    }
+    last.msgno = 0;
+    if (dbuse(p, c->db) == FAIL || last.msgno) {
+        cn_status st = fail_last(c, err, "opening the database");
+        dbclose(p);
+        return st;
+    }
+    *out = p;
+    return CN_OK;
+}
+
+/* Copies column col of the current row as text; "" for NULL. */
+static void col_text(DBPROCESS *p, int col, char *out, size_t len)
+{
+    BYTE *data = dbdata(p, col);
+    DBINT n = dbdatlen(p, col);
+    out[0] = '\0';
+    if (!data || n <= 0)
+        return;
+    DBINT got = dbconvert(p, dbcoltype(p, col), data, n, SYBCHAR, (BYTE *)out, (DBINT)len - 1);
+    out[got > 0 && (size_t)got < len ? (size_t)got : 0] = '\0';
+    /* trim the padding of fixed-width char columns */
+    for (size_t i = strlen(out); i > 0 && out[i - 1] == ' '; i--)
+        out[i - 1] = '\0';
+}
+
+static cn_status read_rows(mssql_conn *c, DBPROCESS *p, bool teams, bs_ref *out, cn_error *err)
+{
+    const char *sql = teams ? "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id"
+                            : "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id";
+    last.msgno = 0;
+    if (dbcmd(p, sql) == FAIL || dbsqlexec(p) == FAIL || last.msgno)
+        return fail_last(c, err, teams ? "reading teams" : "reading players");
+    RETCODE rc;
+    while ((rc = dbresults(p)) == SUCCEED) {
+        if (dbnumcols(p) != (teams ? 5 : 6))
+            return cn_fail(err, CN_FATAL, "SQL Server %s: %s has %d columns, expected %d", c->shown,
+                           teams ? "teams" : "players", dbnumcols(p), teams ? 5 : 6);
+        while (dbnextrow(p) == REG_ROW) {
+            char v[6][256];
+            for (int i = 0; i < (teams ? 5 : 6); i++)
+                col_text(p, i + 1, v[i], sizeof v[i]);
+            int bad = teams ? bs_ref_add_team(out, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]))
+                            : bs_ref_add_player(out, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]), atoi(v[5]));
+            if (bad)
+                return cn_fail(err, CN_FATAL, "out of memory reading %s", c->shown);
+        }
+    }
+    if (rc == FAIL || last.msgno)
+        return fail_last(c, err, teams ? "reading teams" : "reading players");
+    return CN_OK;
+}
+
+static cn_status mq_load(void *impl, bs_ref *out, cn_error *err)
+{
+    mssql_conn *c = impl;
+    DBPROCESS *p;
+    if (connect(c, false, &p, err))
+        return err->status;
+    cn_status st = read_rows(c, p, true, out, err);
+    if (!st)
+        st = read_rows(c, p, false, out, err);
+    dbclose(p);
+    if (st)
+        bs_ref_free(out);
+    else
+        bs_ref_sort(out);
+    return st;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+typedef struct sqlbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sqlbuf;
+
+static void sb_add(sqlbuf *b, const char *text, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = true;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, text, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_printf(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sqlbuf *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    sb_add(b, tmp, n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* Appends an N'..' literal with every quote doubled: text never becomes SQL. */
+static void sb_literal(sqlbuf *b, const char *s)
+{
+    sb_add(b, "N'", 2);
+    for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
+        sb_add(b, s, (size_t)(q - s));
+        sb_add(b, "''", 2);
+    }
+    sb_add(b, s, strlen(s));
+    sb_add(b, "'", 1);
+}
+
+static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const bs_ref *rows, const char *table, bool teams,
+                             cn_error *err)
+{
+    size_t n = teams ? rows->nteams : rows->nplayers;
+    for (size_t first = 0; first < n; first += INSERT_BATCH) {
+        sqlbuf b = {0};
+        sb_printf(&b, "INSERT INTO %s (%s) VALUES ", table, teams ? CN_TEAMS_COLS : CN_PLAYERS_COLS);
+        for (size_t i = first; i < n && i < first + INSERT_BATCH; i++) {
+            sb_add(&b, i > first ? ", (" : "(", i > first ? 3 : 1);
+            if (teams) {
+                const bs_team *t = &rows->teams[i];
+                sb_printf(&b, "%d, ", t->id);
+                sb_literal(&b, t->name);
+                sb_add(&b, ", ", 2);
+                sb_literal(&b, t->conference);
+                sb_printf(&b, ", %d, %d)", t->wins, t->losses);
+            } else {
+                const bs_player *pl = &rows->players[i];
+                sb_printf(&b, "%d, ", pl->id);
+                sb_literal(&b, pl->name);
+                sb_add(&b, ", ", 2);
+                sb_literal(&b, pl->number);
+                sb_printf(&b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
+            }
+        }
+        cn_status st = b.oom ? cn_fail(err, CN_FATAL, "out of memory building the INSERT into %s", table)
+                             : exec_sql(c, p, b.s, table, err);
+        free(b.s);
+        if (st)
+            return st;
+    }
+    return CN_OK;
+}
+
+static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+{
+    mssql_conn *c = impl;
+    DBPROCESS *p;
+    char sql[400];
+    if (!valid_name(teams) || !valid_name(players))
+        return cn_fail(err, CN_CONFIG, "table names must be letters, digits and _");
+    if (connect(c, true, &p, err))
+        return err->status;
+    cn_status st = exec_sql(c, p, "BEGIN TRANSACTION", "BEGIN TRANSACTION", err);
+    const char *drops[] = {players, teams};
+    for (int i = 0; !st && i < 2; i++) {
+        snprintf(sql, sizeof sql, "IF OBJECT_ID(N'%s') IS NOT NULL DROP TABLE %s", drops[i], drops[i]);
+        st = exec_sql(c, p, sql, sql, err);
+    }
+    if (!st) {
+        snprintf(sql, sizeof sql, CN_TEAMS_DDL, teams);
+        st = exec_sql(c, p, sql, sql, err);
+    }
+    if (!st) {
+        snprintf(sql, sizeof sql, CN_PLAYERS_DDL, players, teams);
+        st = exec_sql(c, p, sql, sql, err);
+    }
+    if (!st)
+        st = insert_rows(c, p, rows, teams, true, err);
+    if (!st)
+        st = insert_rows(c, p, rows, players, false, err);
+    if (!st)
+        st = exec_sql(c, p, "COMMIT TRANSACTION", "COMMIT", err);
+    if (st) {
+        cn_error ignored;
+        exec_sql(c, p, "ROLLBACK TRANSACTION", "ROLLBACK", &ignored);
+    }
+    dbclose(p);
+    return st;
+}
+
+const cn_reference_ops cn_mssql_reference_ops = {
+    .scheme = "mssql",
+    .description = "SQL Server tables teams and players via FreeTDS (mssql://sa@host:1433/sidearmdb)",
+    .open = mq_open,
+    .load = mq_load,
+    .close = mq_close,
+};
+
+const cn_results_ops cn_mssql_results_ops = {
+    .scheme = "mssql",
+    .description = "SQL Server teams2/players2 in one transaction via FreeTDS (mssql://sa@host:1433/sidearmdb)",
+    .open = mq_open,
+    .write = mq_write,
+    .close = mq_close,
+};

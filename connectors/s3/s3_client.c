@@ -1,0 +1,278 @@
+/*
+ * s3_client.c — libs3 requests with a deadline, and libs3 statuses turned into
+ * cn_status values and messages that name the endpoint, the bucket and the key.
+ */
+#include "s3_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include <libs3.h>
+
+#include "../backends.h"
+
+struct s3_client {
+    char endpoint[256], bucket[256], key[1024], access[256], secret[256];
+    S3BucketContext ctx;
+    int timeout_ms;
+};
+
+/* What one request collects through its callbacks. */
+typedef struct s3_call {
+    S3Status status;
+    char detail[256];
+    /* GET */
+    char **buf;
+    size_t *len, *cap;
+    uint64_t room;      /* bytes still allowed */
+    bool too_big;
+    /* PUT */
+    const char *data;
+    size_t left;
+} s3_call;
+
+cn_status cn_s3_global_init(cn_error *err)
+{
+    S3Status st = S3_initialize("sidearm-pipeline", S3_INIT_ALL, "localhost:9000");
+    if (st != S3StatusOK)
+        return cn_fail(err, CN_FATAL, "libs3 initialisation failed: %s", S3_get_status_name(st));
+    return CN_OK;
+}
+
+void cn_s3_global_cleanup(void)
+{
+    S3_deinitialize();
+}
+
+cn_status s3_client_new(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    if (!u->host[0] || strlen(u->path) < 2)
+        return cn_fail(err, CN_CONFIG, "s3:// needs a bucket and a key, like s3://gamestreams/gamestream.txt");
+    if (S3_validate_bucket_name(u->host, S3UriStylePath) != S3StatusOK)
+        return cn_fail(err, CN_CONFIG, "'%s' is not a valid S3 bucket name", u->host);
+    s3_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    snprintf(c->endpoint, sizeof c->endpoint, "%s", cfg->s3_endpoint ? cfg->s3_endpoint : "localhost:9000");
+    snprintf(c->bucket, sizeof c->bucket, "%s", u->host);
+    snprintf(c->key, sizeof c->key, "%s", u->path + 1);
+    snprintf(c->access, sizeof c->access, "%s", cfg->s3_access_key ? cfg->s3_access_key : "");
+    snprintf(c->secret, sizeof c->secret, "%s", cfg->s3_secret_key ? cfg->s3_secret_key : "");
+    c->ctx = (S3BucketContext){c->endpoint, c->bucket, cfg->s3_https ? S3ProtocolHTTPS : S3ProtocolHTTP,
+                               S3UriStylePath, c->access, c->secret};
+    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    *out = c;
+    return CN_OK;
+}
+
+void s3_client_free(s3_client *c)
+{
+    free(c);
+}
+
+const char *s3_client_bucket(const s3_client *c)
+{
+    return c->bucket;
+}
+
+const char *s3_client_key(const s3_client *c)
+{
+    return c->key;
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static S3Status on_properties(const S3ResponseProperties *p, void *data)
+{
+    (void)p;
+    (void)data;
+    return S3StatusOK;
+}
+
+static void on_complete(S3Status status, const S3ErrorDetails *e, void *data)
+{
+    s3_call *call = data;
+    call->status = status;
+    if (e && (e->message || e->resource))
+        snprintf(call->detail, sizeof call->detail, "%s%s%s", e->message ? e->message : "",
+                 e->message && e->resource ? " " : "", e->resource ? e->resource : "");
+}
+
+static S3Status on_data(int size, const char *buffer, void *data)
+{
+    s3_call *call = data;
+    size_t n = (size_t)size;
+    if (n > call->room) {
+        call->too_big = true;
+        return S3StatusAbortedByCallback;
+    }
+    if (*call->len + n + 1 > *call->cap) {
+        size_t cap = *call->cap ? *call->cap : 4096;
+        while (cap < *call->len + n + 1)
+            cap *= 2;
+        char *p = realloc(*call->buf, cap);
+        if (!p)
+            return S3StatusOutOfMemory;
+        *call->buf = p;
+        *call->cap = cap;
+    }
+    memcpy(*call->buf + *call->len, buffer, n);
+    *call->len += n;
+    call->room -= n;
+    return S3StatusOK;
+}
+
+static int on_put_data(int size, char *buffer, void *data)
+{
+    s3_call *call = data;
+    size_t n = call->left < (size_t)size ? call->left : (size_t)size;
+    memcpy(buffer, call->data, n);
+    call->data += n;
+    call->left -= n;
+    return (int)n;
+}
+
+/* ---------------------------------------------------------------- running one request */
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Drives the request in ctx until it completes or the deadline passes. */
+static bool run_with_deadline(S3RequestContext *ctx, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        int remaining = 0;
+        if (S3_runonce_request_context(ctx, &remaining) != S3StatusOK || remaining == 0)
+            return true;
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return false;
+        fd_set r, w, x;
+        int maxfd = -1;
+        FD_ZERO(&r);
+        FD_ZERO(&w);
+        FD_ZERO(&x);
+        S3_get_request_context_fdsets(ctx, &r, &w, &x, &maxfd);
+        int64_t t = S3_get_request_context_timeout(ctx);
+        if (t < 0 || t > left)
+            t = left;
+        if (t > 100)
+            t = 100;
+        struct timeval tv = {(time_t)(t / 1000), (suseconds_t)((t % 1000) * 1000)};
+        if (maxfd >= 0)
+            select(maxfd + 1, &r, &w, &x, &tv);
+        else
+            nanosleep(&(struct timespec){0, (long)t * 1000000L}, NULL);
+    }
+}
+
+typedef enum { OP_GET, OP_PUT, OP_MKBUCKET } s3_op;
+
+static cn_status classify(const s3_client *c, const s3_call *call, const char *what, cn_error *err)
+{
+    S3Status st = call->status;
+    const char *name = S3_get_status_name(st);
+    const char *sep = call->detail[0] ? ": " : "";
+    switch (st) {
+    case S3StatusOK:
+        return CN_OK;
+    case S3StatusErrorNoSuchKey:
+    case S3StatusErrorNoSuchBucket:
+    case S3StatusHttpErrorNotFound:
+        return cn_fail(err, CN_NOT_FOUND, "s3://%s/%s does not exist yet at %s (%s; waiting for the game to start)",
+                       c->bucket, c->key, c->endpoint, name);
+    case S3StatusErrorAccessDenied:
+    case S3StatusErrorInvalidAccessKeyId:
+    case S3StatusErrorSignatureDoesNotMatch:
+    case S3StatusHttpErrorForbidden:
+        return cn_fail(err, CN_AUTH,
+                       "S3 at %s refused access key '%s' for %s s3://%s/%s (%s%s%s): check S3_ACCESS_KEY and "
+                       "S3_SECRET_KEY", c->endpoint, c->access, what, c->bucket, c->key, name, sep, call->detail);
+    default:
+        break;
+    }
+    if (call->too_big)
+        return cn_fail(err, CN_INPUT, "s3://%s/%s at %s is over the size cap (--max-object-mib)", c->bucket, c->key,
+                       c->endpoint);
+    bool transient = S3_status_is_retryable(st) || st == S3StatusInterrupted || st == S3StatusHttpErrorUnknown ||
+                     st == S3StatusErrorInternalError ||
+                     st == S3StatusErrorSlowDown;
+    return cn_fail(err, transient ? CN_TRANSIENT : CN_FATAL, "S3 %s s3://%s/%s at %s failed: %s%s%s", what, c->bucket,
+                   c->key, c->endpoint, name, sep, call->detail);
+}
+
+static cn_status run(s3_client *c, s3_op op, s3_call *call, uint64_t start, const char *what, cn_error *err)
+{
+    S3RequestContext *ctx = NULL;
+    if (S3_create_request_context(&ctx) != S3StatusOK)
+        return cn_fail(err, CN_FATAL, "libs3 could not create a request context");
+    call->status = S3StatusInterrupted;
+    S3ResponseHandler rh = {on_properties, on_complete};
+    switch (op) {
+    case OP_GET: {
+        S3GetObjectHandler h = {rh, on_data};
+        S3_get_object(&c->ctx, c->key, NULL, start, 0, ctx, &h, call);
+        break;
+    }
+    case OP_PUT: {
+        S3PutObjectHandler h = {rh, on_put_data};
+        S3PutProperties props = {"text/plain", NULL, NULL, NULL, NULL, -1, S3CannedAclPrivate, 0, NULL};
+        S3_put_object(&c->ctx, c->key, call->left, &props, ctx, &h, call);
+        break;
+    }
+    case OP_MKBUCKET:
+        S3_create_bucket(c->ctx.protocol, c->access, c->secret, c->endpoint, c->bucket, S3CannedAclPrivate, NULL, ctx,
+                         &rh, call);
+        break;
+    }
+    bool done = run_with_deadline(ctx, c->timeout_ms);
+    S3_destroy_request_context(ctx); /* aborts a request still running */
+    if (!done)
+        return cn_fail(err, CN_TRANSIENT, "S3 %s s3://%s/%s at %s timed out after %d ms", what, c->bucket, c->key,
+                       c->endpoint, c->timeout_ms);
+    return classify(c, call, what, err);
+}
+
+cn_status s3_client_get(s3_client *c, uint64_t start, uint64_t max, char **buf, size_t *len, size_t *cap,
+                        bool *shorter, cn_error *err)
+{
+    s3_call call = {0};
+    *len = 0;
+    *shorter = false;
+    call.buf = buf;
+    call.len = len;
+    call.cap = cap;
+    call.room = max > start ? max - start : 0;
+    cn_status st = run(c, OP_GET, &call, start, "GET", err);
+    if (call.status == S3StatusErrorInvalidRange) {
+        *shorter = true;
+        return CN_OK;
+    }
+    return st;
+}
+
+cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err)
+{
+    s3_call call = {0};
+    call.data = data;
+    call.left = len;
+    return run(c, OP_PUT, &call, 0, "PUT", err);
+}
+
+cn_status s3_client_create_bucket(s3_client *c, cn_error *err)
+{
+    s3_call call = {0};
+    cn_status st = run(c, OP_MKBUCKET, &call, 0, "create bucket", err);
+    if (call.status == S3StatusErrorBucketAlreadyOwnedByYou || call.status == S3StatusErrorBucketAlreadyExists)
+        return CN_OK;
+    return st;
+}

@@ -1,0 +1,32 @@
+/*
+ * s3_client.h — the few S3 calls the project makes, over libs3 2.0, with timeouts.
+ *
+ * Shared by the s3:// stream source and gamestream-sim's s3:// target. Each call is
+ * one attempt that blocks its (worker) thread for at most cfg->timeout_ms: the
+ * request runs in its own libs3 request context driven by select() with a deadline.
+ * libs3 2.0 signs with SigV2 only (MinIO accepts it) and uses path-style URLs here.
+ */
+#ifndef CN_S3_CLIENT_H
+#define CN_S3_CLIENT_H
+
+#include "connector.h"
+
+typedef struct s3_client s3_client;
+
+/* u is s3://bucket/key. Copies what it needs from cfg (endpoint, keys). */
+cn_status s3_client_new(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err);
+void s3_client_free(s3_client *c);
+const char *s3_client_bucket(const s3_client *c);
+const char *s3_client_key(const s3_client *c);
+
+/* Reads the object from byte `start` to its end into *buf (realloc'd, caller frees).
+ * Refuses, with CN_INPUT, to hold more than max bytes in all. *shorter is set when
+ * the object is shorter than start (the server answers InvalidRange). */
+cn_status s3_client_get(s3_client *c, uint64_t start, uint64_t max, char **buf, size_t *len, size_t *cap,
+                        bool *shorter, cn_error *err);
+/* Replaces the object with data. */
+cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err);
+/* Creates the bucket; one that exists already is fine. */
+cn_status s3_client_create_bucket(s3_client *c, cn_error *err);
+
+#endif
