@@ -87,9 +87,27 @@ start_mongo() {
   MONGO_PORT=${1:-$(free_ports 1)}
   MONGO_TEST_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
   "$PYTHON" "$SERVERS/mongo_wire_server.py" --port "$MONGO_PORT" --auth "mongo:$MONGO_TEST_PASSWORD" \
-    >>"$WORK/mongo.log" 2>&1 &
+    --data "$WORK/mongo-data.json" >>"$WORK/mongo.log" 2>&1 &
   MONGO_PID=$!; PIDS+=("$MONGO_PID")
   wait_for 30 port_open "$MONGO_PORT" || fail "MongoDB stand-in did not start on $MONGO_PORT"
+}
+
+# stop_server PID: SIGTERM and wait (the MongoDB stand-in saves its data then).
+stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# mongo_docs COLLECTION: the documents of sidearm.COLLECTION, one JSON per line, by _id.
+mongo_docs() {
+  MONGO_PASSWORD=$MONGO_TEST_PASSWORD "$BIN/mongo_dump" "mongodb://mongo@127.0.0.1:$MONGO_PORT/?authSource=admin" \
+    sidearm "$1"
+}
+
+# server_env: the environment pipeline and gamestream-sim need for the started servers.
+server_env() {
+  export S3_ENDPOINT=127.0.0.1:${S3_PORT:-1} S3_ACCESS_KEY=test:tester S3_SECRET_KEY=testing
+  export MSSQL_PASSWORD=${TDS_PASSWORD:-pass} MONGO_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
+  SRC_URI=s3://gamestreams/gamestream.txt
+  SQL_URI=mssql://sa@127.0.0.1:${TDS_PORT:-1}/sidearmdb
+  MONGO_URI=mongodb://mongo@127.0.0.1:${MONGO_PORT:-1}/sidearm.boxscores
 }
 
 # start_s3: S3_PORT, S3_DIR. Swift + s3api; access key test:tester, secret testing.
