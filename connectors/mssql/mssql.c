@@ -44,8 +44,8 @@ static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char 
     (void)dbproc;
     (void)severity;
     (void)oserr;
-    /* a server message already says more than db-lib's "General SQL Server error" */
-    if (!(last.server && dberr == SYBESMSG)) {
+    /* a server message (login failed, no such table) says more than what db-lib adds */
+    if (!last.server) {
         snprintf(last.msg, sizeof last.msg, "%s%s%s", dberrstr ? dberrstr : "db-lib error", oserrstr ? ": " : "",
                  oserrstr ? oserrstr : "");
         last.msgno = dberr;

@@ -203,11 +203,9 @@ static cn_status classify(const s3_client *c, const s3_call *call, const char *w
     if (call->too_big)
         return cn_fail(err, CN_INPUT, "s3://%s/%s at %s is over the size cap (--max-object-mib)", c->bucket, c->key,
                        c->endpoint);
-    bool transient = S3_status_is_retryable(st) || st == S3StatusInterrupted || st == S3StatusHttpErrorUnknown ||
-                     st == S3StatusErrorInternalError ||
-                     st == S3StatusErrorSlowDown;
-    return cn_fail(err, transient ? CN_TRANSIENT : CN_FATAL, "S3 %s s3://%s/%s at %s failed: %s%s%s", what, c->bucket,
-                   c->key, c->endpoint, name, sep, call->detail);
+    /* anything else may pass (a 5xx, a reset connection, a proxy hiccup): retry it, loudly */
+    return cn_fail(err, CN_TRANSIENT, "S3 %s s3://%s/%s at %s failed: %s%s%s", what, c->bucket, c->key, c->endpoint,
+                   name, sep, call->detail);
 }
 
 static cn_status run(s3_client *c, s3_op op, s3_call *call, uint64_t start, const char *what, cn_error *err)
