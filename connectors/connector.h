@@ -16,6 +16,7 @@
 #ifndef CONNECTOR_H
 #define CONNECTOR_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,7 @@ typedef struct cn_settings {
     const char *mongo_password;     /* secret: used when the URI has none */
     const char *mongo_write_concern; /* "majority", "1", ... */
     int timeout_ms;                 /* per request */
+    const atomic_int *cancel;       /* when set and non-zero, reads give up early (shutdown) */
 } cn_settings;
 
 /* ---------------------------------------------------------------- URIs */

@@ -75,6 +75,7 @@ struct pl {
     bool stopping, closed;
     int exit_code;
     unsigned rng;
+    atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
 };
 
 static void check_done(pl *p);
@@ -502,6 +503,7 @@ static void report_unwritten(pl *p)
 
 static void shutdown_with(pl *p, int code)
 {
+    atomic_store(&p->cancel_reads, 1); /* reads can be redone; writes in progress finish */
     if (!p->stopping) {
         p->stopping = true;
         p->exit_code = code;
@@ -570,11 +572,13 @@ static int open_connectors(pl *p)
     return PL_EXIT_OK;
 }
 
-int pl_run(const pl_config *cfg)
+int pl_run(pl_config *cfg)
 {
     pl *p = calloc(1, sizeof *p);
     if (!p)
         return PL_EXIT_RUNTIME;
+    atomic_init(&p->cancel_reads, 0);
+    cfg->conn.cancel = &p->cancel_reads;
     p->cfg = cfg;
     p->rng = (unsigned)time(NULL) ^ (unsigned)uv_os_getpid();
     p->qcap = cfg->queue_max > 0 ? (size_t)cfg->queue_max : 1;

@@ -28,7 +28,7 @@ typedef struct pl_config {
     int queue_max;          /* pending box-score writes kept while the sink is down */
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
-    cn_settings conn;
+    cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 
 /* Exit statuses of the program. */
@@ -36,6 +36,6 @@ enum { PL_EXIT_OK = 0, PL_EXIT_RUNTIME = 1, PL_EXIT_USAGE = 2 };
 
 /* Opens the connectors, runs the loop until the game is done (or once, or a
  * signal), and returns an exit status. Logs through log.h. */
-int pl_run(const pl_config *cfg);
+int pl_run(pl_config *cfg);
 
 #endif

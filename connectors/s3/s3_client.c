@@ -19,6 +19,7 @@ struct s3_client {
     char endpoint[256], bucket[256], key[1024], access[256], secret[256];
     S3BucketContext ctx;
     int timeout_ms;
+    const atomic_int *cancel;
 };
 
 /* What one request collects through its callbacks. */
@@ -65,6 +66,7 @@ cn_status s3_client_new(s3_client **out, const cn_uri *u, const cn_settings *cfg
     c->ctx = (S3BucketContext){c->endpoint, c->bucket, cfg->s3_https ? S3ProtocolHTTPS : S3ProtocolHTTP,
                                S3UriStylePath, c->access, c->secret};
     c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    c->cancel = cfg->cancel;
     *out = c;
     return CN_OK;
 }
@@ -145,8 +147,9 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Drives the request in ctx until it completes or the deadline passes. */
-static bool run_with_deadline(S3RequestContext *ctx, int timeout_ms)
+/* Drives the request in ctx until it completes, the deadline passes, or (for a read)
+ * the owner asks to cancel. */
+static bool run_with_deadline(S3RequestContext *ctx, int timeout_ms, const atomic_int *cancel)
 {
     int64_t deadline = now_ms() + timeout_ms;
     for (;;) {
@@ -154,7 +157,7 @@ static bool run_with_deadline(S3RequestContext *ctx, int timeout_ms)
         if (S3_runonce_request_context(ctx, &remaining) != S3StatusOK || remaining == 0)
             return true;
         int64_t left = deadline - now_ms();
-        if (left <= 0)
+        if (left <= 0 || (cancel && atomic_load(cancel)))
             return false;
         fd_set r, w, x;
         int maxfd = -1;
@@ -232,7 +235,7 @@ static cn_status run(s3_client *c, s3_op op, s3_call *call, uint64_t start, cons
                          &rh, call);
         break;
     }
-    bool done = run_with_deadline(ctx, c->timeout_ms);
+    bool done = run_with_deadline(ctx, c->timeout_ms, op == OP_GET ? c->cancel : NULL);
     S3_destroy_request_context(ctx); /* aborts a request still running */
     if (!done)
         return cn_fail(err, CN_TRANSIENT, "S3 %s s3://%s/%s at %s timed out after %d ms", what, c->bucket, c->key,
