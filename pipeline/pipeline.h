@@ -28,6 +28,7 @@ typedef struct pl_config {
     int queue_max;          /* pending box-score writes kept while the sink is down */
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
+    const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 

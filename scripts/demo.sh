@@ -12,7 +12,7 @@ build/bin/pipeline --data-dir var --poll-ms 100 &
 pipeline=$!
 DELAY=${DELAY:-0.002} build/bin/gamestream-sim --target "file://$PWD/var/gamestream.txt" 2>var/sim.log
 wait $pipeline
-latest=$(ls var/boxscores | grep -E '^[0-9]+\.json$' | sort -n | tail -1)
+latest=$(find var/boxscores -name '[0-9]*.json' -printf '%f\n' | sort -n | tail -1)
 echo
 echo "Box scores: var/boxscores/ (latest: $latest); rejected lines: var/boxscores/rejects.jsonl"
 echo "teams2:"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh — shared helpers for the script tests. Source it; BIN and SRC come from ctest.
 # Every test gets its own scratch directory, removed (with any process it started)
 # on exit, so no test leaves anything behind.
@@ -105,9 +106,9 @@ mongo_docs() {
 server_env() {
   export S3_ENDPOINT=127.0.0.1:${S3_PORT:-1} S3_ACCESS_KEY=test:tester S3_SECRET_KEY=testing
   export MSSQL_PASSWORD=${TDS_PASSWORD:-pass} MONGO_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
-  SRC_URI=s3://gamestreams/gamestream.txt
-  SQL_URI=mssql://sa@127.0.0.1:${TDS_PORT:-1}/sidearmdb
-  MONGO_URI=mongodb://mongo@127.0.0.1:${MONGO_PORT:-1}/sidearm.boxscores
+  export SRC_URI=s3://gamestreams/gamestream.txt
+  export SQL_URI=mssql://sa@127.0.0.1:${TDS_PORT:-1}/sidearmdb
+  export MONGO_URI=mongodb://mongo@127.0.0.1:${MONGO_PORT:-1}/sidearm.boxscores
 }
 
 # start_s3: S3_PORT, S3_DIR. Swift + s3api; access key test:tester, secret testing.

@@ -7,9 +7,9 @@ start_s3; start_mongo; start_tds; server_env
 "$BIN/gamestream-sim" --reset-reference "$SQL_URI" --events /dev/null --target "file://$WORK/unused.txt" 2>/dev/null
 "$BIN/pipeline" --source "$SRC_URI" --reference "$SQL_URI" --boxscores "$MONGO_URI" --results "$SQL_URI" \
   --poll-ms 50 --backoff-max-ms 800 --timeout-ms 3000 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 "$BIN/gamestream-sim" --target "$SRC_URI" --delay 0.004 2>"$WORK/sim.log" &
-sim=$!; PIDS+=($sim)
+sim=$!; PIDS+=("$sim")
 wait_for 60 grep -q "at 4[0-9]:" "$WORK/sim.log" || fail "the game did not reach Q2"
 stop_server "$MONGO_PID"
 wait_for 20 grep -q "box-score sink mongodb://.*retry" "$WORK/pipeline.log" || fail "no retries while MongoDB was down"

@@ -7,9 +7,9 @@ start_s3; start_tds; server_env
 D=$WORK/d; mkdir -p "$D"
 "$BIN/pipeline" --source "$SRC_URI" --reference "$SQL_URI" --boxscores "file://$D/box" --results "$SQL_URI" \
   --poll-ms 50 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 "$BIN/gamestream-sim" --target "$SRC_URI" --delay 0.003 2>"$WORK/sim1.log" &
-sim=$!; PIDS+=($sim)
+sim=$!; PIDS+=("$sim")
 wait_for 60 grep -q "at 3[0-9]:" "$WORK/sim1.log" || fail "first replay did not reach Q2"
 kill $sim; wait $sim 2>/dev/null || true
 # a different game from the start: same ids, other shots, all at once so it is longer

@@ -9,7 +9,7 @@ D=$WORK/d; mkdir -p "$D"
 head -n 40 "$SRC/sql/data/game.txt" > "$D/gamestream.txt"
 "$BIN/pipeline" --source "file://$D/gamestream.txt" --reference "$SQL_URI" --boxscores "file://$D/box" \
   --results "$SQL_URI" --poll-ms 50 --backoff-max-ms 500 --timeout-ms 2000 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 wait_for 20 test -s "$D/box/39.json" || fail "the first half was not processed"
 stop_server "$TDS_PID"
 cp "$SRC/sql/data/game.txt" "$D/gamestream.txt.new" && mv "$D/gamestream.txt.new" "$D/gamestream.txt"
@@ -28,6 +28,6 @@ for run in 1 2; do
   tds_query "SELECT id, shots, goals FROM players2 ORDER BY id" > "$WORK/players2.$run"
 done
 grep -q "^101	8	3$" "$WORK/teams2.1" || fail "re-run did not write the win"
-cmp -s "$WORK/teams2.1" "$WORK/teams2.2" && cmp -s "$WORK/players2.1" "$WORK/players2.2" \
-  || fail "running the finished game twice changed the tables"
+cmp -s "$WORK/teams2.1" "$WORK/teams2.2" || fail "running the finished game twice changed teams2"
+cmp -s "$WORK/players2.1" "$WORK/players2.2" || fail "running the finished game twice changed players2"
 pass "results survive SQL Server being down at the final whistle"

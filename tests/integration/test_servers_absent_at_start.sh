@@ -7,7 +7,7 @@ S3_PORT=$(free_ports 5); MONGO_PORT=$(free_ports 1); TDS_PORT=$(free_ports 1); s
 
 "$BIN/pipeline" --source "$SRC_URI" --reference "$SQL_URI" --boxscores "$MONGO_URI" --results "$SQL_URI" \
   --poll-ms 50 --backoff-max-ms 800 --timeout-ms 3000 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 wait_for 20 grep -q "reference reader mssql://.*retry 2" "$WORK/pipeline.log" || fail "no retries while SQL Server is down"
 
 start_tds "$TDS_PORT"

@@ -17,7 +17,7 @@ wait_for 10 port_open "$PORT" || fail "black hole did not start"
 D=$WORK/d; mkdir -p "$D"; seed_sqlite "$D/sidearm.db"
 S3_ENDPOINT=127.0.0.1:$PORT S3_SECRET_KEY=x "$BIN/pipeline" --data-dir "$D" --source s3://gamestreams/gamestream.txt \
   --timeout-ms 120000 --poll-ms 50 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 wait_for 10 grep -q "reference: 4 teams" "$WORK/pipeline.log" || fail "pipeline did not start"
 sleep 1
 kill -TERM $pipe

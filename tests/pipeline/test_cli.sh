@@ -15,9 +15,13 @@ set +e
 "$BIN/pipeline" --home 101 --away 101 2>"$WORK/e4.log"; rc4=$?
 "$BIN/pipeline" --once --data-dir "$WORK/empty" 2>"$WORK/e5.log"; rc5=$?
 set -e
-[ $rc1 = 2 ] && grep -q "unknown option '--bogus'" "$WORK/e1.log" || fail "unknown option: exit $rc1"
-[ $rc2 = 2 ] && grep -q "'abc' is not a whole number" "$WORK/e2.log" || fail "bad number: exit $rc2"
-[ $rc3 = 2 ] && grep -q "ftp://" "$WORK/e3.log" || fail "unknown scheme: exit $rc3"
+expect_usage() { # status log message
+  [ "$1" = 2 ] || fail "expected exit 2, got $1 ($3)"
+  grep -q -- "$3" "$2" || fail "usage error does not say: $3"
+}
+expect_usage $rc1 "$WORK/e1.log" "unknown option '--bogus'"
+expect_usage $rc2 "$WORK/e2.log" "'abc' is not a whole number"
+expect_usage $rc3 "$WORK/e3.log" "ftp://"
 [ $rc4 = 2 ] || fail "same home and away: exit $rc4"
 [ $rc5 = 1 ] || fail "--once with no reference database should be a runtime failure, got $rc5"
 

@@ -6,7 +6,7 @@
 D=$WORK/var; mkdir -p "$D"
 seed_sqlite "$D/sidearm.db"
 "$BIN/pipeline" --data-dir "$D" --poll-ms 20 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 DELAY=0.0005 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" 2>"$WORK/sim.log"
 grep -q "Wrote gamestream.txt to $D at 59:47" "$WORK/sim.log" || fail "sim did not log its writes like the producer"
 wait $pipe || fail "pipeline exited $?"

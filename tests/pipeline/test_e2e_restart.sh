@@ -6,9 +6,9 @@
 D=$WORK/var; mkdir -p "$D"
 seed_sqlite "$D/sidearm.db"
 "$BIN/pipeline" --data-dir "$D" --poll-ms 20 2>"$WORK/pipeline.log" &
-pipe=$!; PIDS+=($pipe)
+pipe=$!; PIDS+=("$pipe")
 DELAY=0.002 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" 2>"$WORK/sim1.log" &
-sim=$!; PIDS+=($sim)
+sim=$!; PIDS+=("$sim")
 wait_for 20 grep -q "at 3[0-9]:" "$WORK/sim1.log" || fail "first replay did not reach Q2"
 kill $sim; wait $sim 2>/dev/null || true
 wait_for 5 test -s "$D/boxscores/10.json" || fail "no documents from the first run"

@@ -1,0 +1,32 @@
+# Multi-stage build of the project's two images on Debian 12 slim.
+#   docker build --target pipeline -t sidearm/pipeline .
+#   docker build --target gamestream-sim -t sidearm/gamestream-sim .
+# The build stage runs the same scripts/build.sh as the README; the runtime stages hold
+# only the binaries, the runtime libraries and (for the sim) the sample data.
+FROM debian:12-slim AS build
+COPY scripts/install-deps.sh /src/scripts/install-deps.sh
+RUN bash /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
+COPY . /src
+WORKDIR /src
+RUN bash scripts/build.sh -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
+
+FROM debian:12-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libjansson4 libuv1 libsqlite3-0 libs3-2 \
+      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /var/lib/sidearm --create-home sidearm
+
+FROM runtime AS pipeline
+COPY --from=build /src/build/bin/pipeline /usr/local/bin/pipeline
+USER sidearm
+WORKDIR /var/lib/sidearm
+ENTRYPOINT ["/usr/local/bin/pipeline"]
+
+FROM runtime AS gamestream-sim
+COPY --from=build /src/build/bin/gamestream-sim /usr/local/bin/gamestream-sim
+COPY sql/data /usr/share/sidearm/data
+ENV EVENTS_FILE=/usr/share/sidearm/data/game.txt REFERENCE_DATA=/usr/share/sidearm/data/reference.json
+USER sidearm
+WORKDIR /var/lib/sidearm
+ENTRYPOINT ["/usr/local/bin/gamestream-sim"]
