@@ -86,6 +86,7 @@ typedef struct cn_chunk {
     bool restart;       /* the stream was rewritten from the start: data begins at offset 0 */
     uint64_t offset;    /* where data starts in the object */
     uint64_t size;      /* the object's size when it was read */
+    uint64_t transferred; /* bytes this poll read from the file or the network */
 } cn_chunk;
 
 typedef struct cn_source_ops {

@@ -55,7 +55,7 @@ cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t 
     }
     memcpy(c->buf, data, cut);
     c->buf[cut] = '\0';
-    *out = (cn_chunk){c->buf, cut, c->restarted, c->offset, size};
+    *out = (cn_chunk){c->buf, cut, c->restarted, c->offset, size, 0};
     c->restarted = false;
     c->offset += cut;
 

@@ -65,6 +65,7 @@ static cn_status read_range(file_source *s, int fd, uint64_t from, uint64_t size
 static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
 {
     file_source *s = impl;
+    uint64_t transferred = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         int fd = open(s->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
@@ -91,7 +92,10 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         close(fd);
         if (rc)
             return rc;
+        transferred += got;
         rc = cn_cursor_accept(&s->cur, s->scratch, got, size, out, &reread, err);
+        if (!rc && !reread)
+            out->transferred = transferred;
         if (rc || !reread)
             return rc;
     }

@@ -38,19 +38,23 @@ static cn_status ss_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
 static cn_status ss_poll(void *impl, cn_chunk *out, cn_error *err)
 {
     s3_source *s = impl;
+    uint64_t transferred = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
         uint64_t start = cn_cursor_start(&s->cur);
         bool shorter, reread;
         if (s3_client_get(s->client, start, s->max_bytes, &s->buf, &s->len, &s->cap, &shorter, err))
             return err->status;
+        transferred += s->len;
         if (shorter) {
             cn_cursor_reset(&s->cur);
             continue;
         }
         if (cn_cursor_accept(&s->cur, s->buf, s->len, start + s->len, out, &reread, err))
             return err->status;
-        if (!reread)
+        if (!reread) {
+            out->transferred = transferred;
             return CN_OK;
+        }
     }
     return cn_fail(err, CN_TRANSIENT, "s3://%s/%s keeps changing under the reader; will try again",
                    s3_client_bucket(s->client), s3_client_key(s->client));
