@@ -96,10 +96,11 @@ start_mongo() {
 # stop_server PID: SIGTERM and wait (the MongoDB stand-in saves its data then).
 stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-# mongo_docs COLLECTION: the documents of sidearm.COLLECTION, one JSON per line, by _id.
+# mongo_docs COLLECTION [--indexes]: the documents (or indexes) of sidearm.COLLECTION,
+# one JSON per line, by _id.
 mongo_docs() {
   MONGO_PASSWORD=$MONGO_TEST_PASSWORD "$BIN/mongo_dump" "mongodb://mongo@127.0.0.1:$MONGO_PORT/?authSource=admin" \
-    sidearm "$1"
+    sidearm "$@"
 }
 
 # server_env: the environment pipeline and gamestream-sim need for the started servers.

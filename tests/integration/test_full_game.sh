@@ -22,6 +22,16 @@ wait $pipe || fail "pipeline exited $?"
 mongo_docs boxscores > "$WORK/docs.jsonl"
 [ "$(wc -l < "$WORK/docs.jsonl")" = 77 ] || fail "expected 77 documents, found $(wc -l < "$WORK/docs.jsonl")"
 tail -n 1 "$WORK/docs.jsonl" > "$WORK/latest.json"
+mkdir -p "$WORK/mongo-docs"
+"$PYTHON" - "$WORK/docs.jsonl" "$WORK/mongo-docs" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    json.dump(d, open(f"{sys.argv[2]}/{d['_id']}.json", "w", encoding="utf-8"))
+PY
+oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" --docs-dir "$WORK/mongo-docs" \
+  || fail "a document in MongoDB is not the box score after its event"
+mongo_docs boxscores --indexes | grep -q '"name" : "game_1__id_-1"' || fail "the index for the latest-box-score query is missing"
 
 # the same stream through the embedded backends gives the same latest document
 mkdir -p "$WORK/embedded"
@@ -55,4 +65,14 @@ oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.js
   --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "over the wire results differ from the model"
 grep -q "Liam O'Brien" "$WORK/players2.tsv" || fail "a name with a quote did not survive SQL Server"
 grep -q "Zoë Hartmann" "$WORK/players2.tsv" || fail "a non-ASCII name did not survive SQL Server"
+# rejected lines go to sidearm.rejects, with the same _id on a second run (no duplicates)
+printf '0 59:00 101 2 1\n1 58:00 999 2 1\n2 00:00 0 0 0\n' > "$WORK/bad.txt"
+for run in 1 2; do
+  "$BIN/pipeline" --source "file://$WORK/bad.txt" --reference "$SQL_URI" --boxscores "$MONGO_URI" \
+    --results "sqlite://$WORK/bad.db" --game bad-game --once 2>"$WORK/bad$run.log" || fail "bad-line run failed"
+done
+mongo_docs rejects > "$WORK/rejects.jsonl"
+[ "$(grep -c '"game" : "bad-game"' "$WORK/rejects.jsonl")" = 1 ] || fail "sidearm.rejects should hold the bad line once"
+grep -q '"line" : 2' "$WORK/rejects.jsonl" && grep -q 'unknown team 999' "$WORK/rejects.jsonl" \
+  || fail "the reject record lacks its line or reason"
 pass "sample game through S3, MongoDB and SQL Server"

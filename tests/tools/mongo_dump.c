@@ -3,9 +3,11 @@
  * pipeline's sink code, so a test reads what the server really holds.
  *
  *   mongo_dump URI DB COLLECTION [FILTER_JSON]      password from MONGO_PASSWORD
+ *   mongo_dump URI DB COLLECTION --indexes          the collection's indexes instead
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <mongoc/mongoc.h>
 
@@ -27,9 +29,11 @@ int main(int argc, char **argv)
     mongoc_client_t *client = mongoc_client_new_from_uri(uri);
     mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);
     mongoc_collection_t *coll = mongoc_client_get_collection(client, argv[2], argv[3]);
-    bson_t *filter = argc > 4 ? bson_new_from_json((const uint8_t *)argv[4], -1, &err) : bson_new();
+    bool indexes = argc > 4 && !strcmp(argv[4], "--indexes");
+    bson_t *filter = argc > 4 && !indexes ? bson_new_from_json((const uint8_t *)argv[4], -1, &err) : bson_new();
     bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, filter, opts, NULL);
+    mongoc_cursor_t *cur = indexes ? mongoc_collection_find_indexes_with_opts(coll, NULL)
+                                   : mongoc_collection_find_with_opts(coll, filter, opts, NULL);
     const bson_t *doc;
     int rc = 0;
     while (mongoc_cursor_next(cur, &doc)) {

@@ -20,41 +20,60 @@ import sys
 LINE = re.compile(r"^\s*(-?\d+)\s+(\d{1,2}):(\d\d)\s+(\d+)\s+(\d+)\s+([01])\s*$")
 
 
-def fold(events_text, home, away, players):
-    """Returns (last_id, clock, score, shots, per-player {(team, jersey): [shots, goals]})."""
-    last, clock, final = None, None, False
-    score, shots, per = {home: 0, away: 0}, {home: 0, away: 0}, {}
+def fold(events_text, home, away):
+    """Yields the state after each applied event (and after the -1 end line), in order:
+    dict(last, clock, score, shots, per={(team, jersey): [shots, goals]}, final)."""
+    st = dict(last=None, clock=None, score={home: 0, away: 0}, shots={home: 0, away: 0}, per={}, final=False)
     for raw in events_text.lstrip("\ufeff").splitlines():
         m = LINE.match(raw.rstrip("\r"))
         if not m:
             continue
         eid, mm, ss, team, jersey, goal = (int(x) for x in m.groups())
         c = mm * 60 + ss
-        if c > 3600 or ss > 59 or team not in (0, home, away) or jersey > 999:
-            continue
-        if final:
+        if c > 3600 or ss > 59 or team not in (0, home, away) or jersey > 999 or st["final"]:
             continue
         if eid == -1:
-            final = True
+            st["final"] = True
+            yield snapshot(st)
             continue
-        if last is not None and eid <= last:
+        if st["last"] is not None and eid <= st["last"]:
             continue
-        last, clock = eid, c
+        st["last"], st["clock"] = eid, c
         if team:
-            shots[team] += 1
-            score[team] += goal
-            st = per.setdefault((team, jersey), [0, 0])
-            st[0] += 1
-            st[1] += goal
+            st["shots"][team] += 1
+            st["score"][team] += goal
+            ps = st["per"].setdefault((team, jersey), [0, 0])
+            ps[0] += 1
+            ps[1] += goal
         if team == 0 or c == 0:
-            final = True
-    return last, clock, score, shots, per, final
+            st["final"] = True
+        yield snapshot(st)
+
+
+def snapshot(st):
+    return dict(last=st["last"], clock=st["clock"], score=dict(st["score"]), shots=dict(st["shots"]),
+                per={k: list(v) for k, v in st["per"].items()}, final=st["final"])
+
+
+def load_reference(args):
+    if args.reference.endswith(".json"):
+        return json.load(open(args.reference, encoding="utf-8"))
+    db = sqlite3.connect(args.reference)
+    teams = [dict(zip(("id", "name", "conference", "wins", "losses"), r))
+             for r in db.execute("SELECT id, name, conference, wins, losses FROM teams")]
+    players = [dict(zip(("id", "name", "number", "shots", "goals", "teamid"), r))
+               for r in db.execute("SELECT id, name, number, shots, goals, teamid FROM players")]
+    return dict(teams=teams, players=players)
 
 
 def expected(args):
-    ref = json.load(open(args.reference, encoding="utf-8"))
+    """The state after every applied event (by _id), and the final tables."""
+    ref = load_reference(args)
     text = open(args.events, encoding="utf-8", errors="replace").read()
-    last, clock, score, shots, per, final = fold(text, args.home, args.away, ref["players"])
+    states = list(fold(text, args.home, args.away))
+    end = states[-1]
+    by_id = {s["last"]: s for s in states}   # a -1 line re-snapshots the same _id as final
+    score = end["score"]
     teams2 = []
     winner = loser = None
     if score[args.home] != score[args.away]:
@@ -64,16 +83,15 @@ def expected(args):
                        t["losses"] + (t["id"] == loser)])
     players2 = []
     for p in sorted(ref["players"], key=lambda p: p["id"]):
-        s, g = per.get((p["teamid"], int(p["number"])), [0, 0])
+        s, g = end["per"].get((p["teamid"], int(p["number"])), [0, 0])
         players2.append([p["id"], p["name"], p["number"], p["shots"] + s, p["goals"] + g, p["teamid"]])
-    return dict(last=last, clock=clock, score=score, shots=shots, per=per, final=final,
-                teams2=teams2, players2=players2)
+    return dict(end, by_id=by_id, teams2=teams2, players2=players2)
 
 
-def check_doc(doc, exp, args, errors):
+def check_doc(doc, exp, args, errors, where=""):
     def want(what, got, should):
         if got != should:
-            errors.append(f"{what}: got {got!r}, expected {should!r}")
+            errors.append(f"{where}{what}: got {got!r}, expected {should!r}")
     want("_id", doc.get("_id"), exp["last"])
     want("timestamp", doc.get("timestamp"), f"{exp['clock'] // 60:02d}:{exp['clock'] % 60:02d}")
     want("state", doc.get("state"), "final" if exp["final"] else "in_progress")
@@ -95,7 +113,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=["check"])
     ap.add_argument("--events", required=True)
-    ap.add_argument("--reference", required=True)
+    ap.add_argument("--reference", required=True, help="reference.json, or a SQLite file with teams/players")
     ap.add_argument("--home", type=int, default=101)
     ap.add_argument("--away", type=int, default=205)
     ap.add_argument("--doc")
@@ -113,8 +131,12 @@ def main():
             errors.append(f"no documents in {args.docs_dir}")
         else:
             doc = json.load(open(os.path.join(args.docs_dir, f"{ids[-1]}.json"), encoding="utf-8"))
-            if exp["last"] is not None and ids != list(range(0, exp["last"] + 1)):
-                errors.append(f"documents {ids[0]}..{ids[-1]} ({len(ids)}), expected one per event 0..{exp['last']}")
+            if ids != sorted(exp["by_id"]):
+                errors.append(f"documents {ids[0]}..{ids[-1]} ({len(ids)}), expected one per applied event")
+            for i in ids[:-1]:
+                if i in exp["by_id"]:
+                    check_doc(json.load(open(os.path.join(args.docs_dir, f"{i}.json"), encoding="utf-8")),
+                              exp["by_id"][i], args, errors, f"document {i}: ")
     if args.doc:
         doc = json.load(open(args.doc, encoding="utf-8"))
     if doc is not None:
