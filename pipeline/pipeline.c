@@ -67,6 +67,9 @@ struct pl {
     bs_game *game;
     bs_feed feed;
     long run;               /* game runs seen: a restart starts a new one */
+    long polls;             /* successful source polls */
+    uint64_t bytes_read;    /* what those polls moved; compare with the object size */
+    uint64_t object_size;
 
     sink_item *queue;       /* ring buffer of pending writes, oldest first */
     size_t qhead, qlen, qcap;
@@ -388,6 +391,9 @@ static void poll_tick(uv_timer_t *t)
 
 static void on_chunk(pl *p, const cn_chunk *c)
 {
+    p->polls++;
+    p->bytes_read += c->transferred;
+    p->object_size = c->size;
     if (c->restart) {
         log_msg(LOG_WARN, "%s was rewritten from the start (now %" PRIu64 " bytes): the game restarted, run %ld begins",
                 p->l_src.uri, c->size, p->run + 1);
@@ -626,8 +632,10 @@ int pl_run(pl_config *cfg)
         show_progress(p);
     log_status(NULL);
     if (p->game)
-        log_msg(LOG_INFO, "done: %ld events applied, %ld lines rejected, %ld duplicates, %ld dropped writes",
-                p->game->n.applied, p->game->n.rejected, p->game->n.duplicates, p->dropped);
+        log_msg(LOG_INFO, "done: %ld events applied, %ld lines rejected, %ld duplicates, %ld dropped writes; "
+                "%ld polls read %" PRIu64 " bytes of a %" PRIu64 "-byte stream",
+                p->game->n.applied, p->game->n.rejected, p->game->n.duplicates, p->dropped, p->polls, p->bytes_read,
+                p->object_size);
 out:
     while (p->qlen)
         queue_pop(p);
