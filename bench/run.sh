@@ -36,12 +36,7 @@ if [ -x /usr/bin/swift-proxy-server ]; then
     pid=$!; PIDS+=("$pid")
     "$BIN/gamestream-sim" --target "$SRC_URI" --delay 0.002 2>/dev/null
     wait "$pid"
-    grep -o "[0-9]* polls read [0-9]* bytes of a [0-9]*-byte stream" "$WORK/p.log"
-    "$PYTHON" -c "
-import sys
-size = sum(1 for _ in open(\"$SRC/sql/data/game.txt\"))
-print(\"(re-reading the whole object on every poll would move about\", sum(len(l) for l in open(\"$SRC/sql/data/game.txt\")) , \"bytes per poll at the end)\")
-"'
+    grep -o "[0-9]* polls read .*" "$WORK/p.log"'
 else
   echo "skipped: Swift is not installed (scripts/install-deps.sh --with-tests)"
 fi

@@ -115,6 +115,9 @@ typedef struct cn_boxscore_ops {
     cn_status (*put)(void *impl, const json_t *doc, cn_error *err);
     /* Records a rejected line (a JSON object) in the dead-letter store. */
     cn_status (*reject)(void *impl, const json_t *rec, cn_error *err);
+    /* Removes every document of this game: its stream restarted, so they describe an
+     * abandoned run and would otherwise outrank the new run's lower _ids. */
+    cn_status (*forget)(void *impl, const char *game, cn_error *err);
     void (*close)(void *impl);
 } cn_boxscore_ops;
 

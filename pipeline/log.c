@@ -77,3 +77,11 @@ void log_status(const char *line)
     }
     fflush(stderr);
 }
+
+void log_status_keep(void)
+{
+    if (lg.status_shown) {
+        fputc('\n', stderr);
+        lg.status_shown = false;
+    }
+}

@@ -17,5 +17,7 @@ void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf
 /* Shows a one-line status at the bottom of a terminal (no-op when stderr is not one
  * or in JSON mode). NULL clears it. */
 void log_status(const char *line);
+/* Leaves the status line on screen (ends it with a newline); later logs go below it. */
+void log_status_keep(void);
 
 #endif

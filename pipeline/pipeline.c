@@ -34,7 +34,7 @@ typedef struct lane {
     void (*kick)(pl *p);
 } lane;
 
-typedef enum job_kind { JOB_LOAD, JOB_POLL, JOB_PUT, JOB_REJECT, JOB_RESULTS } job_kind;
+typedef enum job_kind { JOB_LOAD, JOB_POLL, JOB_PUT, JOB_REJECT, JOB_FORGET, JOB_RESULTS } job_kind;
 
 typedef struct job {
     uv_work_t req;
@@ -47,9 +47,10 @@ typedef struct job {
     const json_t *doc;
 } job;
 
+/* A pending write to the box-score sink, done strictly in queue order. */
 typedef struct sink_item {
-    json_t *doc;
-    bool reject;
+    job_kind kind;      /* JOB_PUT, JOB_REJECT or JOB_FORGET */
+    json_t *doc;        /* the document or reject record; NULL for JOB_FORGET */
 } sink_item;
 
 struct pl {
@@ -70,6 +71,7 @@ struct pl {
     long polls;             /* successful source polls */
     uint64_t bytes_read;    /* what those polls moved; compare with the object size */
     uint64_t object_size;
+    uint64_t whole_reads;   /* what re-reading the whole object on every poll would have moved */
 
     sink_item *queue;       /* ring buffer of pending writes, oldest first */
     size_t qhead, qlen, qcap;
@@ -176,6 +178,9 @@ static void job_work(uv_work_t *req)
     case JOB_REJECT:
         j->st = p->sink.ops->reject(p->sink.impl, j->doc, &j->err);
         break;
+    case JOB_FORGET:
+        j->st = p->sink.ops->forget(p->sink.impl, p->cfg->game, &j->err);
+        break;
     case JOB_RESULTS:
         j->st = p->res.ops->write(p->res.impl, &p->standings, "teams2", "players2", &j->err);
         break;
@@ -219,14 +224,14 @@ static void sink_kick(pl *p)
     if (p->stopping || !lane_free(&p->l_sink) || p->qlen == 0)
         return;
     sink_item *it = queue_at(p, 0);
-    job_start(p, &p->l_sink, it->reject ? JOB_REJECT : JOB_PUT, it->doc);
+    job_start(p, &p->l_sink, it->kind, it->doc);
 }
 
 /* Takes ownership of doc. When the queue is full the oldest entry goes, loudly:
  * the newest document of a game always holds everything the older ones held. */
-static void enqueue(pl *p, json_t *doc, bool reject)
+static void enqueue(pl *p, job_kind kind, json_t *doc)
 {
-    if (!doc) {
+    if (!doc && kind != JOB_FORGET) {
         log_msg(LOG_ERROR, "out of memory rendering a box-score document");
         shutdown_with(p, PL_EXIT_RUNTIME);
         return;
@@ -237,19 +242,22 @@ static void enqueue(pl *p, json_t *doc, bool reject)
             p->dropped++;
             return;
         }
-        /* never drop the head while a worker holds it */
+        /* never drop the head while a worker holds it, nor a forget (order matters) */
         size_t victim = p->l_sink.busy ? 1 : 0;
+        while (victim + 1 < p->qlen && queue_at(p, victim)->kind == JOB_FORGET)
+            victim++;
         sink_item *v = queue_at(p, victim);
         p->dropped++;
         log_msg(LOG_WARN, "box-score queue is full (%zu pending, --queue-max): dropped %s %lld, %ld dropped so far",
-                p->qlen, v->reject ? "rejected line" : "document",
-                (long long)json_integer_value(json_object_get(v->doc, v->reject ? "line" : "_id")), p->dropped);
+                p->qlen, v->kind == JOB_REJECT ? "rejected line" : "document",
+                (long long)json_integer_value(json_object_get(v->doc, v->kind == JOB_REJECT ? "line" : "_id")),
+                p->dropped);
         json_decref(v->doc);
         for (size_t i = victim; i + 1 < p->qlen; i++)
             *queue_at(p, i) = *queue_at(p, i + 1);
         p->qlen--;
     }
-    *queue_at(p, p->qlen) = (sink_item){doc, reject};
+    *queue_at(p, p->qlen) = (sink_item){kind, doc};
     p->qlen++;
     sink_kick(p);
 }
@@ -300,7 +308,7 @@ static void on_applied(void *ctx, const bs_game *g, const bs_event *ev, const bs
         log_msg(LOG_INFO, "final: %d-%d after event %ld (%s)", g->score[0], g->score[1], g->last_id,
                 ev->id == -1 ? "end-of-game line -1" : ev->team == 0 ? "sentinel line, team 0" : "clock 00:00");
     iso_now(now);
-    enqueue(p, bs_render(g, now), false);
+    enqueue(p, JOB_PUT, bs_render(g, now));
 }
 
 /* Turns raw bytes into a JSON string, replacing what is not valid UTF-8. */
@@ -329,11 +337,10 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
             line, len > 60 ? "..." : "");
     snprintf(id, sizeof id, "%s:%ld:%08x", p->cfg->game, lineno, h);
     iso_now(now);
-    enqueue(p,
+    enqueue(p, JOB_REJECT,
             json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:b, s:s}", "_id", id, "game", p->cfg->game, "source",
                       p->l_src.uri, "line", (json_int_t)lineno, "raw", raw_string(line, len), "reason", reason,
-                      "truncated", len > 200, "at", now),
-            true);
+                      "truncated", len > 200, "at", now));
 }
 
 /* ---------------------------------------------------------------- life cycle */
@@ -394,11 +401,13 @@ static void on_chunk(pl *p, const cn_chunk *c)
     p->polls++;
     p->bytes_read += c->transferred;
     p->object_size = c->size;
+    p->whole_reads += c->size;
     if (c->restart) {
         log_msg(LOG_WARN, "%s was rewritten from the start (now %" PRIu64 " bytes): the game restarted, run %ld begins",
                 p->l_src.uri, c->size, p->run + 1);
         p->run++;
         bs_feed_restart(&p->feed);
+        enqueue(p, JOB_FORGET, NULL); /* the old run's documents go before the new run's arrive */
         p->results_due = p->results_done = false;
     }
     bool was_final = p->game->state == BS_FINAL;
@@ -468,6 +477,7 @@ static void job_done(uv_work_t *req, int status)
             break;
         case JOB_PUT:
         case JOB_REJECT:
+        case JOB_FORGET:
             queue_pop(p);
             sink_kick(p);
             break;
@@ -630,12 +640,12 @@ int pl_run(pl_config *cfg)
     rc = p->exit_code;
     if (p->game)
         show_progress(p);
-    log_status(NULL);
+    log_status_keep();
     if (p->game)
         log_msg(LOG_INFO, "done: %ld events applied, %ld lines rejected, %ld duplicates, %ld dropped writes; "
-                "%ld polls read %" PRIu64 " bytes of a %" PRIu64 "-byte stream",
+                "%ld polls read %" PRIu64 " bytes of a %" PRIu64 "-byte stream (whole-object reads: %" PRIu64 ")",
                 p->game->n.applied, p->game->n.rejected, p->game->n.duplicates, p->dropped, p->polls, p->bytes_read,
-                p->object_size);
+                p->object_size, p->whole_reads);
 out:
     while (p->qlen)
         queue_pop(p);

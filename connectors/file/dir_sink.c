@@ -6,6 +6,7 @@
  * mix, and writing the same _id again replaces it (an upsert by _id). Rejected
  * lines are appended to DIR/rejects.jsonl, one JSON object a line.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -121,6 +122,35 @@ static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
     return rc;
 }
 
+static bool is_document_name(const char *name)
+{
+    size_t n = strspn(name, "0123456789-");
+    return n > 0 && strcmp(name + n, ".json") == 0;
+}
+
+static cn_status ds_forget(void *impl, const char *game, cn_error *err)
+{
+    dir_sink *s = impl;
+    DIR *d = opendir(s->dir);
+    if (!d)
+        return errno == ENOENT ? CN_OK : cn_fail(err, CN_FATAL, "listing %s: %s", s->dir, strerror(errno));
+    cn_status rc = CN_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        char path[1400];
+        if (!is_document_name(e->d_name))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        json_t *doc = json_load_file(path, 0, NULL);
+        const char *g = json_string_value(json_object_get(doc, "game"));
+        if (g && !strcmp(g, game) && unlink(path) < 0 && errno != ENOENT)
+            rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
+        json_decref(doc);
+    }
+    closedir(d);
+    return rc;
+}
+
 static void ds_close(void *impl)
 {
     free(impl);
@@ -132,5 +162,6 @@ const cn_boxscore_ops cn_dir_boxscore_ops = {
     .open = ds_open,
     .put = ds_put,
     .reject = ds_reject,
+    .forget = ds_forget,
     .close = ds_close,
 };

@@ -110,16 +110,24 @@ static cn_status ensure_indexes(mongo_sink *s, cn_error *err)
     return CN_OK;
 }
 
+/* Makes the client on first use (on the worker thread that first needs it). */
+static cn_status ensure_client(mongo_sink *s, cn_error *err)
+{
+    if (s->client)
+        return CN_OK;
+    s->client = mongoc_client_new_from_uri(s->uri);
+    if (!s->client)
+        return cn_fail(err, CN_CONFIG, "MongoDB URI %s: the driver refused it", s->shown);
+    mongoc_client_set_error_api(s->client, MONGOC_ERROR_API_VERSION_2);
+    mongoc_client_set_appname(s->client, "sidearm-pipeline");
+    return CN_OK;
+}
+
 static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_error *err)
 {
     bson_error_t be;
-    if (!s->client) {
-        s->client = mongoc_client_new_from_uri(s->uri);
-        if (!s->client)
-            return cn_fail(err, CN_CONFIG, "MongoDB URI %s: the driver refused it", s->shown);
-        mongoc_client_set_error_api(s->client, MONGOC_ERROR_API_VERSION_2);
-        mongoc_client_set_appname(s->client, "sidearm-pipeline");
-    }
+    if (ensure_client(s, err))
+        return err->status;
     char *text = json_dumps(doc, JSON_COMPACT);
     if (!text)
         return cn_fail(err, CN_FATAL, "out of memory rendering a document");
@@ -151,6 +159,22 @@ static cn_status ms_put(void *impl, const json_t *doc, cn_error *err)
     if (upsert(s, s->coll, doc, err))
         return err->status;
     return ensure_indexes(s, err);
+}
+
+static cn_status ms_forget(void *impl, const char *game, cn_error *err)
+{
+    mongo_sink *s = impl;
+    bson_error_t be;
+    if (ensure_client(s, err))
+        return err->status;
+    bson_t *filter = BCON_NEW("game", BCON_UTF8(game)), opts = BSON_INITIALIZER;
+    mongoc_write_concern_append(s->wc, &opts);
+    mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, s->coll);
+    bool ok = mongoc_collection_delete_many(c, filter, &opts, NULL, &be);
+    mongoc_collection_destroy(c);
+    bson_destroy(filter);
+    bson_destroy(&opts);
+    return ok ? CN_OK : classify(s, &be, "deleting the restarted game's documents from", err);
 }
 
 static cn_status ms_reject(void *impl, const json_t *rec, cn_error *err)
@@ -198,5 +222,6 @@ const cn_boxscore_ops cn_mongo_boxscore_ops = {
     .open = ms_open,
     .put = ms_put,
     .reject = ms_reject,
+    .forget = ms_forget,
     .close = ms_close,
 };

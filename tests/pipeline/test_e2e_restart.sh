@@ -9,15 +9,18 @@ seed_sqlite "$D/sidearm.db"
 pipe=$!; PIDS+=("$pipe")
 DELAY=0.002 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" 2>"$WORK/sim1.log" &
 sim=$!; PIDS+=("$sim")
-wait_for 20 grep -q "at 3[0-9]:" "$WORK/sim1.log" || fail "first replay did not reach Q2"
+wait_for 30 grep -q "at 2[0-9]:" "$WORK/sim1.log" || fail "first replay did not reach Q3"
 kill $sim; wait $sim 2>/dev/null || true
-wait_for 5 test -s "$D/boxscores/10.json" || fail "no documents from the first run"
+wait_for 5 test -s "$D/boxscores/30.json" || fail "the first run did not get past event 30"
 # the second game: same teams, a different game from the start (ids restart at 0)
-awk 'NR % 2 == 1 || /00:00 0 0 0/' "$SRC/sql/data/game.txt" | awk '{ $1 = NR - 1; print }' > "$WORK/game2.txt"
+awk 'NR % 3 == 1 || /00:00 0 0 0/' "$SRC/sql/data/game.txt" | awk '{ $1 = NR - 1; print }' > "$WORK/game2.txt"
 DELAY=0.0005 "$BIN/gamestream-sim" --events "$WORK/game2.txt" --target "file://$D/gamestream.txt" 2>"$WORK/sim2.log"
 wait $pipe || fail "pipeline exited $?"
 grep -q "the game restarted, run 1 begins" "$WORK/pipeline.log" || fail "the restart was not detected"
 last=$(($(wc -l < "$WORK/game2.txt") - 1))
 oracle --events "$WORK/game2.txt" --reference "$SRC/sql/data/reference.json" \
   --doc "$D/boxscores/$last.json" --sqlite "$D/sidearm.db" || fail "state after the restart is not the second game's"
+# the abandoned run's documents are gone: the latest _id is the second game's last
+latest=$(find "$D/boxscores" -name '[0-9]*.json' -printf '%f\n' | sort -n | tail -1)
+[ "$latest" = "$last.json" ] || fail "a document of the abandoned run outranks the new run: $latest"
 pass "restart mid-game starts a new run"
