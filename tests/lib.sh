@@ -77,7 +77,8 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 start_tds() {
   TDS_PORT=${1:-$(free_ports 1)}
   TDS_DB=${TDS_DB:-$WORK/tds.sqlite}
-  TDS_USER=sa TDS_PASSWORD=${TDS_PASSWORD:-pass} "$PYTHON" "$SERVERS/tds_server.py" "$TDS_PORT" "$TDS_DB" \
+  TDS_PASSWORD=${TDS_PASSWORD:-Tds-Test-Pw1}
+  TDS_USER=sa TDS_PASSWORD=$TDS_PASSWORD "$PYTHON" "$SERVERS/tds_server.py" "$TDS_PORT" "$TDS_DB" \
     >>"$WORK/tds.log" 2>&1 &
   TDS_PID=$!; PIDS+=("$TDS_PID")
   wait_for 20 port_open "$TDS_PORT" || fail "TDS stand-in did not start on $TDS_PORT"
@@ -105,14 +106,15 @@ mongo_docs() {
 
 # server_env: the environment pipeline and gamestream-sim need for the started servers.
 server_env() {
-  export S3_ENDPOINT=127.0.0.1:${S3_PORT:-1} S3_ACCESS_KEY=test:tester S3_SECRET_KEY=testing
-  export MSSQL_PASSWORD=${TDS_PASSWORD:-pass} MONGO_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
+  export S3_ENDPOINT=127.0.0.1:${S3_PORT:-1} S3_ACCESS_KEY=$S3_TEST_ACCESS S3_SECRET_KEY=$S3_TEST_SECRET
+  export MSSQL_PASSWORD=${TDS_PASSWORD:-Tds-Test-Pw1} MONGO_PASSWORD=${MONGO_TEST_PASSWORD:-mongopass}
   export SRC_URI=s3://gamestreams/gamestream.txt
   export SQL_URI=mssql://sa@127.0.0.1:${TDS_PORT:-1}/sidearmdb
   export MONGO_URI=mongodb://mongo@127.0.0.1:${MONGO_PORT:-1}/sidearm.boxscores
 }
 
-# start_s3: S3_PORT, S3_DIR. Swift + s3api; access key test:tester, secret testing.
+# start_s3: S3_PORT, S3_DIR. Swift + s3api; access key $S3_TEST_ACCESS, secret $S3_TEST_SECRET.
+export S3_TEST_ACCESS=${S3_TEST_ACCESS:-sidearm:producer} S3_TEST_SECRET=${S3_TEST_SECRET:-Swift-Test-Pw1}
 start_s3() {
   S3_PORT=${1:-$(free_ports 5)}
   S3_DIR=$WORK/s3
@@ -124,6 +126,6 @@ stop_s3() { bash "$SERVERS/s3_swift_server.sh" stop "$S3_DIR" >/dev/null 2>&1 ||
 
 # tds_query SQL: runs SQL on the stand-in through FreeTDS tsql, prints rows tab-separated.
 tds_query() {
-  printf '%s\ngo\n' "$1" | TDSVER=7.4 tsql -H 127.0.0.1 -p "$TDS_PORT" -U sa -P "${TDS_PASSWORD:-pass}" \
+  printf '%s\ngo\n' "$1" | TDSVER=7.4 tsql -H 127.0.0.1 -p "$TDS_PORT" -U sa -P "${TDS_PASSWORD:-Tds-Test-Pw1}" \
     -D "${TDS_DATABASE:-sidearmdb}" -o qh 2>/dev/null | sed '/^$/d'
 }

@@ -15,7 +15,7 @@ check() { # name expected-message log-file exit-status
 set +e
 S3_SECRET_KEY=wrong-secret "$BIN/pipeline" --source "$SRC_URI" --reference "$SQL_URI" --boxscores "file://$D/box" \
   --results "sqlite://$D/r.db" --once 2>"$WORK/s3.log"; rc=$?
-check S3 "S3 at $S3_ENDPOINT refused access key 'test:tester'" "$WORK/s3.log" $rc
+check S3 "S3 at $S3_ENDPOINT refused access key '$S3_ACCESS_KEY'" "$WORK/s3.log" $rc
 MONGO_PASSWORD=wrong-secret "$BIN/pipeline" --source "file://$D/gamestream.txt" --reference "$SQL_URI" \
   --boxscores "$MONGO_URI" --results "sqlite://$D/r.db" --once 2>"$WORK/mongo.log"; rc=$?
 check MongoDB "MongoDB at mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.boxscores refused the credentials" "$WORK/mongo.log" $rc
