@@ -26,7 +26,7 @@
 typedef struct pl pl;
 typedef struct lane {
     const char *what;       /* names the connector in logs */
-    const char *uri;        /* redacted */
+    char uri[512];          /* the connector's URI with any password hidden */
     bool busy;
     int failures;
     bool said_waiting;
@@ -77,7 +77,8 @@ struct pl {
     size_t qhead, qlen, qcap;
     long dropped;
 
-    bs_ref standings;
+    bs_ref standings;       /* rows waiting to be written; a results job takes them */
+    bool have_standings;
     bool results_due, results_done;
     bool polled;            /* at least one poll succeeded (what --once waits for) */
     bool stopping, closed;
@@ -182,27 +183,34 @@ static void job_work(uv_work_t *req)
         j->st = p->sink.ops->forget(p->sink.impl, p->cfg->game, &j->err);
         break;
     case JOB_RESULTS:
-        j->st = p->res.ops->write(p->res.impl, &p->standings, "teams2", "players2", &j->err);
+        j->st = p->res.ops->write(p->res.impl, &j->ref, "teams2", "players2", &j->err);
         break;
     }
 }
 
 static void job_done(uv_work_t *req, int status);
 
-static void job_start(pl *p, lane *l, job_kind kind, const json_t *doc)
+/* Starts one call on a worker thread. rows, when given, moves into the job (the job
+ * owns and frees it), so the loop thread never touches what a worker reads. */
+static job *job_start(pl *p, lane *l, job_kind kind, const json_t *doc, bs_ref *rows)
 {
     job *j = calloc(1, sizeof *j);
     if (!j) {
         log_msg(LOG_ERROR, "out of memory starting a %s call", l->what);
         shutdown_with(p, PL_EXIT_RUNTIME);
-        return;
+        return NULL;
     }
     j->p = p;
     j->kind = kind;
     j->doc = doc;
     j->req.data = j;
+    if (rows) {
+        j->ref = *rows;
+        memset(rows, 0, sizeof *rows);
+    }
     l->busy = true;
     uv_queue_work(&p->loop, &j->req, job_work, job_done);
+    return j;
 }
 
 /* ---------------------------------------------------------------- box-score queue */
@@ -224,7 +232,7 @@ static void sink_kick(pl *p)
     if (p->stopping || !lane_free(&p->l_sink) || p->qlen == 0)
         return;
     sink_item *it = queue_at(p, 0);
-    job_start(p, &p->l_sink, it->kind, it->doc);
+    job_start(p, &p->l_sink, it->kind, it->doc, NULL);
 }
 
 /* Takes ownership of doc. When the queue is full the oldest entry goes, loudly:
@@ -238,8 +246,10 @@ static void enqueue(pl *p, job_kind kind, json_t *doc)
     }
     if (p->qlen == p->qcap) {
         if (p->l_sink.busy && p->qcap == 1) {
-            json_decref(doc);
             p->dropped++;
+            log_msg(LOG_WARN, "box-score queue is full (--queue-max 1): dropped the newest write, %ld dropped so far",
+                    p->dropped);
+            json_decref(doc);
             return;
         }
         /* never drop the head while a worker holds it, nor a forget (order matters) */
@@ -345,17 +355,22 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
 
 /* ---------------------------------------------------------------- life cycle */
 
+/* The results job takes the rows (p->standings) with it, so the loop thread may compute
+ * newer ones meanwhile (a restarted game that ends again) without touching what a worker
+ * is writing; a failed job hands them back unless newer ones arrived. */
 static void results_kick(pl *p)
 {
-    if (p->stopping || !p->results_due || p->results_done || !lane_free(&p->l_res))
+    if (p->stopping || !p->have_standings || !lane_free(&p->l_res))
         return;
-    job_start(p, &p->l_res, JOB_RESULTS, NULL);
+    if (job_start(p, &p->l_res, JOB_RESULTS, NULL, &p->standings))
+        p->have_standings = false;
 }
 
 static void game_final(pl *p)
 {
     bool tie;
     bs_ref_free(&p->standings);
+    p->have_standings = false;
     if (bs_standings(p->game, &p->standings, &tie)) {
         log_msg(LOG_ERROR, "out of memory computing teams2/players2");
         shutdown_with(p, PL_EXIT_RUNTIME);
@@ -364,7 +379,9 @@ static void game_final(pl *p)
     if (tie)
         log_msg(LOG_WARN, "the game ended in a tie (%d-%d): no team's wins or losses change", p->game->score[0],
                 p->game->score[1]);
+    p->have_standings = true;
     p->results_due = true;
+    p->results_done = false;
     results_kick(p);
 }
 
@@ -374,7 +391,7 @@ static void source_kick(pl *p)
         return;
     if (p->cfg->once && p->polled)
         return;
-    job_start(p, &p->l_src, JOB_POLL, NULL);
+    job_start(p, &p->l_src, JOB_POLL, NULL, NULL);
 }
 
 /* Proves the loop is alive to a container healthcheck: the file's mtime moves on
@@ -408,7 +425,8 @@ static void on_chunk(pl *p, const cn_chunk *c)
         p->run++;
         bs_feed_restart(&p->feed);
         enqueue(p, JOB_FORGET, NULL); /* the old run's documents go before the new run's arrive */
-        p->results_due = p->results_done = false;
+        p->results_due = p->results_done = p->have_standings = false;
+        bs_ref_free(&p->standings);
     }
     bool was_final = p->game->state == BS_FINAL;
     long applied = p->game->n.applied;
@@ -451,7 +469,7 @@ static void ref_loaded(pl *p, bs_ref *ref)
 static void ref_kick(pl *p)
 {
     if (!p->stopping && lane_free(&p->l_ref) && !p->game)
-        job_start(p, &p->l_ref, JOB_LOAD, NULL);
+        job_start(p, &p->l_ref, JOB_LOAD, NULL, NULL);
 }
 
 static void job_done(uv_work_t *req, int status)
@@ -482,9 +500,10 @@ static void job_done(uv_work_t *req, int status)
             sink_kick(p);
             break;
         case JOB_RESULTS:
-            p->results_done = true;
-            log_msg(LOG_INFO, "wrote teams2 (%zu rows) and players2 (%zu rows) to %s", p->standings.nteams,
-                    p->standings.nplayers, p->l_res.uri);
+            p->results_done = !p->have_standings; /* unless a restarted game ended again meanwhile */
+            log_msg(LOG_INFO, "wrote teams2 (%zu rows) and players2 (%zu rows) to %s", j->ref.nteams,
+                    j->ref.nplayers, p->l_res.uri);
+            results_kick(p);
             break;
         }
     } else if (j->kind == JOB_PUT && j->st == CN_INPUT) {
@@ -494,6 +513,11 @@ static void job_done(uv_work_t *req, int status)
         sink_kick(p);
     } else if (!p->stopping && !lane_failed(p, l, &j->err)) {
         shutdown_with(p, PL_EXIT_RUNTIME);
+    }
+    if (j->kind == JOB_RESULTS && j->st != CN_OK && !p->have_standings && p->results_due) {
+        p->standings = j->ref; /* hand the rows back for the retry */
+        memset(&j->ref, 0, sizeof j->ref);
+        p->have_standings = true;
     }
     bs_ref_free(&j->ref);
     free(j);
@@ -583,11 +607,8 @@ static void on_signal(uv_signal_t *s, int signum)
 
 static void lane_init(pl *p, lane *l, const char *what, const char *uri, void (*kick)(pl *))
 {
-    static char redacted[4][512];
-    static int next;
-    cn_uri_redact(uri, redacted[next], sizeof redacted[next]);
+    cn_uri_redact(uri, l->uri, sizeof l->uri);
     l->what = what;
-    l->uri = redacted[next++ % 4];
     l->kick = kick;
     uv_timer_init(&p->loop, &l->retry);
     l->retry.data = l;
