@@ -73,6 +73,6 @@ for run in 1 2; do
 done
 mongo_docs rejects > "$WORK/rejects.jsonl"
 [ "$(grep -c '"game" : "bad-game"' "$WORK/rejects.jsonl")" = 1 ] || fail "sidearm.rejects should hold the bad line once"
-grep -q '"line" : 2' "$WORK/rejects.jsonl" && grep -q 'unknown team 999' "$WORK/rejects.jsonl" \
-  || fail "the reject record lacks its line or reason"
+grep -q '"line" : 2' "$WORK/rejects.jsonl" || fail "the reject record lacks its line number"
+grep -q 'unknown team 999' "$WORK/rejects.jsonl" || fail "the reject record lacks its reason"
 pass "sample game through S3, MongoDB and SQL Server"
