@@ -68,6 +68,9 @@ struct pl {
     bs_game *game;
     bs_feed feed;
     long run;               /* game runs seen: a restart starts a new one */
+    bool reloading;         /* a new run waits for the reference to be read again */
+    char *held;             /* the new run's first bytes, folded once it is back */
+    size_t held_len;
     long polls;             /* successful source polls */
     uint64_t bytes_read;    /* what those polls moved; compare with the object size */
     uint64_t object_size;
@@ -387,7 +390,7 @@ static void game_final(pl *p)
 
 static void source_kick(pl *p)
 {
-    if (p->stopping || !p->game || !lane_free(&p->l_src))
+    if (p->stopping || !p->game || p->reloading || !lane_free(&p->l_src))
         return;
     if (p->cfg->once && p->polled)
         return;
@@ -413,24 +416,12 @@ static void poll_tick(uv_timer_t *t)
     source_kick(t->loop->data);
 }
 
-static void on_chunk(pl *p, const cn_chunk *c)
+/* Folds complete lines of the current run. */
+static void fold_bytes(pl *p, const char *data, size_t len)
 {
-    p->polls++;
-    p->bytes_read += c->transferred;
-    p->object_size = c->size;
-    p->whole_reads += c->size;
-    if (c->restart) {
-        log_msg(LOG_WARN, "%s was rewritten from the start (now %" PRIu64 " bytes): the game restarted, run %ld begins",
-                p->l_src.uri, c->size, p->run + 1);
-        p->run++;
-        bs_feed_restart(&p->feed);
-        enqueue(p, JOB_FORGET, NULL); /* the old run's documents go before the new run's arrive */
-        p->results_due = p->results_done = p->have_standings = false;
-        bs_ref_free(&p->standings);
-    }
     bool was_final = p->game->state == BS_FINAL;
     long applied = p->game->n.applied;
-    bs_feed_push(&p->feed, c->data, c->len);
+    bs_feed_push(&p->feed, data, len);
     if (p->feed.oom) {
         log_msg(LOG_ERROR, "out of memory folding %s", p->l_src.uri);
         shutdown_with(p, PL_EXIT_RUNTIME);
@@ -442,8 +433,49 @@ static void on_chunk(pl *p, const cn_chunk *c)
         game_final(p);
 }
 
+static void ref_kick(pl *p);
+
+/* The stream was rewritten from its first line: a new run of the game. Its documents
+ * replace the old run's, and the reference is read again (the operator may have fixed a
+ * roster before restarting); the new bytes wait until it is back. */
+static void begin_new_run(pl *p, const cn_chunk *c)
+{
+    log_msg(LOG_WARN, "%s was rewritten from the start (now %" PRIu64 " bytes): the game restarted, run %ld begins",
+            p->l_src.uri, c->size, p->run + 1);
+    p->run++;
+    enqueue(p, JOB_FORGET, NULL); /* the old run's documents go before the new run's arrive */
+    p->results_due = p->results_done = p->have_standings = false;
+    bs_ref_free(&p->standings);
+    free(p->held);
+    p->held = malloc(c->len ? c->len : 1);
+    if (!p->held) {
+        log_msg(LOG_ERROR, "out of memory holding %zu bytes of %s", c->len, p->l_src.uri);
+        shutdown_with(p, PL_EXIT_RUNTIME);
+        return;
+    }
+    memcpy(p->held, c->data, c->len);
+    p->held_len = c->len;
+    p->reloading = true;
+    ref_kick(p);
+}
+
+static void on_chunk(pl *p, const cn_chunk *c)
+{
+    p->polls++;
+    p->bytes_read += c->transferred;
+    p->object_size = c->size;
+    p->whole_reads += c->size;
+    if (c->restart)
+        begin_new_run(p, c);
+    else
+        fold_bytes(p, c->data, c->len);
+}
+
 static void ref_loaded(pl *p, bs_ref *ref)
 {
+    bool first = p->game == NULL;
+    bs_game_free(p->game); /* a new run: the old game pointed at the old rows */
+    bs_ref_free(&p->ref);
     p->ref = *ref;
     memset(ref, 0, sizeof *ref);
     for (int s = 0; s < 2; s++)
@@ -460,15 +492,21 @@ static void ref_loaded(pl *p, bs_ref *ref)
     bs_feed_init(&p->feed, p->game, &hooks);
     log_msg(LOG_INFO, "reference: %zu teams, %zu players from %s; game %s, %d (home) vs %d (away)", p->ref.nteams,
             p->ref.nplayers, p->l_ref.uri, p->cfg->game, p->cfg->home, p->cfg->away);
-    if (p->cfg->once)
+    if (p->reloading) {
+        p->reloading = false;
+        fold_bytes(p, p->held, p->held_len);
+        free(p->held);
+        p->held = NULL;
+    } else if (first && p->cfg->once) {
         source_kick(p);
-    else
+    } else if (first) {
         uv_timer_start(&p->poll, poll_tick, 0, (uint64_t)p->cfg->poll_ms);
+    }
 }
 
 static void ref_kick(pl *p)
 {
-    if (!p->stopping && lane_free(&p->l_ref) && !p->game)
+    if (!p->stopping && lane_free(&p->l_ref) && (!p->game || p->reloading))
         job_start(p, &p->l_ref, JOB_LOAD, NULL, NULL);
 }
 
@@ -586,8 +624,8 @@ static void check_done(pl *p)
     }
     bool drained = p->qlen == 0 && !p->l_sink.busy;
     bool results_ok = !p->results_due || p->results_done;
-    bool final = p->game && p->game->state == BS_FINAL;
-    if (p->cfg->once && p->polled && drained && results_ok && !p->l_src.busy) {
+    bool final = p->game && p->game->state == BS_FINAL && !p->reloading;
+    if (p->cfg->once && p->polled && drained && results_ok && !p->l_src.busy && !p->reloading) {
         if (p->game && p->game->state != BS_FINAL)
             log_msg(LOG_INFO, "--once: processed %ld events; the game is not final yet", p->game->n.applied);
         shutdown_with(p, PL_EXIT_OK);
@@ -671,6 +709,7 @@ out:
     while (p->qlen)
         queue_pop(p);
     free(p->queue);
+    free(p->held);
     cn_source_close(&p->src);
     cn_reference_close(&p->refc);
     cn_boxscore_close(&p->sink);
