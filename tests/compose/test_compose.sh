@@ -45,6 +45,24 @@ shellcheck -x "${scripts[@]}" || fail "shellcheck"
 grep -q "scripts/build.sh" Dockerfile || fail "the images do not use the README's build"
 [ "$(grep -c '^USER sidearm' Dockerfile)" = 2 ] || fail "both runtime images must run as the sidearm user"
 
+# the runtime image installs the Debian package of every library the binaries need
+runtime_pkgs=$(sed -n '/^FROM debian:12-slim AS runtime/,/^FROM/p' Dockerfile | tr -cs 'a-z0-9.+-' '\n' | grep -E '^lib' || true)
+owner() { # the package that installed a library file, trying its merged-/usr spellings
+  local real; real=$(readlink -f "$1")
+  for f in "$1" "$real" "${real#/usr}" "/usr$1"; do
+    dpkg -S "$f" 2>/dev/null | sed -n '1s/:.*//p' | grep . && return 0
+  done
+  echo "unknown"
+}
+for bin in "$BIN/pipeline" "$BIN/gamestream-sim"; do
+  for lib in $(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+    path=$(ldd "$bin" | awk -v l="$lib" '$1 == l { print $3 }')
+    pkg=$(owner "$path")
+    case $pkg in libc6|libasan*|libubsan*|libgcc-s1|libstdc++*) continue ;; esac # base image, or this test build's sanitizers
+    grep -qx "$pkg" <<<"$runtime_pkgs" || fail "$(basename "$bin") needs $lib from $pkg, which the runtime image does not install"
+  done
+done
+
 # the queries against what a real run writes
 D=$WORK/run; mkdir -p "$D"; seed_sqlite "$D/sidearm.db"; cp sql/data/game.txt "$D/gamestream.txt"
 "$BIN/pipeline" --data-dir "$D" --once 2>"$WORK/pipeline.log" || fail "pipeline run failed"
