@@ -149,11 +149,10 @@ static bool lane_failed(pl *p, lane *l, const cn_error *err)
     return true;
 }
 
-static void lane_ok(pl *p, lane *l)
+static void lane_ok(lane *l)
 {
     if (l->failures > 0 && !l->said_waiting)
         log_msg(LOG_INFO, "%s %s: recovered after %d failed tries", l->what, l->uri, l->failures);
-    (void)p;
     l->failures = 0;
     l->said_waiting = false;
 }
@@ -522,7 +521,7 @@ static void job_done(uv_work_t *req, int status)
     if (status == UV_ECANCELED)
         j->st = cn_fail(&j->err, CN_TRANSIENT, "cancelled");
     if (j->st == CN_OK) {
-        lane_ok(p, l);
+        lane_ok(l);
         switch (j->kind) {
         case JOB_LOAD:
             ref_loaded(p, &j->ref);
