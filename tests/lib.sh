@@ -129,3 +129,44 @@ tds_query() {
   printf '%s\ngo\n' "$1" | TDSVER=7.4 tsql -H 127.0.0.1 -p "$TDS_PORT" -U sa -P "${TDS_PASSWORD:-Tds-Test-Pw1}" \
     -D "${TDS_DATABASE:-sidearmdb}" -o qh 2>/dev/null | sed '/^$/d'
 }
+
+# tds_rows TABLE OUT: the rows of teams/players/teams2/players2 as the SQL Server stand-in
+# holds them, read through FreeTDS tsql, as a JSON list of lists ordered by id.
+tds_rows() {
+  local cols="id, name, conference, wins, losses"
+  case $1 in players*) cols="id, name, number, shots, goals, teamid" ;; esac
+  tds_query "SELECT $cols FROM $1 ORDER BY id" > "$WORK/$1.tsv"
+  "$PYTHON" - "$WORK/$1.tsv" "$2" "$cols" <<'PY'
+import json, sys
+names = [c.strip() for c in sys.argv[3].split(",")]
+text = {"name", "conference", "number"}
+rows = [[v if n in text else int(v) for n, v in zip(names, l.rstrip("\n").split("\t"))]
+        for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+json.dump(rows, open(sys.argv[2], "w", encoding="utf-8"))
+PY
+}
+
+# tds_reference_json OUT: teams and players from the stand-in as {"teams": [...],
+# "players": [...]}, the oracle's reference format.
+tds_reference_json() {
+  tds_rows teams "$WORK/ref-teams.json"
+  tds_rows players "$WORK/ref-players.json"
+  "$PYTHON" - "$WORK/ref-teams.json" "$WORK/ref-players.json" "$1" <<'PY'
+import json, sys
+t, p = (json.load(open(f)) for f in sys.argv[1:3])
+json.dump({"teams": [dict(zip(("id", "name", "conference", "wins", "losses"), r)) for r in t],
+           "players": [dict(zip(("id", "name", "number", "shots", "goals", "teamid"), r)) for r in p]},
+          open(sys.argv[3], "w", encoding="utf-8"))
+PY
+}
+
+# split_docs JSONL DIR: one N.json per document, named by _id (the oracle's --docs-dir).
+split_docs() {
+  mkdir -p "$2"
+  "$PYTHON" - "$1" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(line)
+    json.dump(d, open(f"{sys.argv[2]}/{d['_id']}.json", "w", encoding="utf-8"))
+PY
+}

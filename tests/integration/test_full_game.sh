@@ -22,13 +22,7 @@ wait $pipe || fail "pipeline exited $?"
 mongo_docs boxscores > "$WORK/docs.jsonl"
 [ "$(wc -l < "$WORK/docs.jsonl")" = 77 ] || fail "expected 77 documents, found $(wc -l < "$WORK/docs.jsonl")"
 tail -n 1 "$WORK/docs.jsonl" > "$WORK/latest.json"
-mkdir -p "$WORK/mongo-docs"
-"$PYTHON" - "$WORK/docs.jsonl" "$WORK/mongo-docs" <<'PY'
-import json, sys
-for line in open(sys.argv[1], encoding="utf-8"):
-    d = json.loads(line)
-    json.dump(d, open(f"{sys.argv[2]}/{d['_id']}.json", "w", encoding="utf-8"))
-PY
+split_docs "$WORK/docs.jsonl" "$WORK/mongo-docs"
 oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" --docs-dir "$WORK/mongo-docs" \
   || fail "a document in MongoDB is not the box score after its event"
 mongo_docs boxscores --indexes | grep -q '"name" : "game_1__id_-1"' || fail "the index for the latest-box-score query is missing"
@@ -51,16 +45,8 @@ if a != b:
 PY
 
 # teams2/players2 read back through FreeTDS, against the model
-tds_query "SELECT id, name, conference, wins, losses FROM teams2 ORDER BY id" > "$WORK/teams2.tsv"
-tds_query "SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id" > "$WORK/players2.tsv"
-for t in teams2 players2; do
-  "$PYTHON" - "$WORK/$t.tsv" "$WORK/$t.json" <<'PY'
-import json, sys
-rows = [[int(v) if v.lstrip("-").isdigit() and i != 2 or (i == 2 and len(r) == 5 and v.isdigit()) else v
-         for i, v in enumerate(r)] for r in (l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8"))]
-json.dump(rows, open(sys.argv[2], "w"))
-PY
-done
+tds_rows teams2 "$WORK/teams2.json"
+tds_rows players2 "$WORK/players2.json"
 oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" --doc "$WORK/latest.json" \
   --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "over the wire results differ from the model"
 grep -q "Liam O'Brien" "$WORK/players2.tsv" || fail "a name with a quote did not survive SQL Server"
