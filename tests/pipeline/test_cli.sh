@@ -33,3 +33,11 @@ grep -q hunter2 "$WORK/s.log" && fail "a password from a URI reached the log"
 "$BIN/pipeline" --once --data-dir "$WORK/d" --log-format json 2>"$WORK/j.log"
 "$PYTHON" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/j.log" || fail "--log-format json is not JSON lines"
 pass "command line contract"
+
+# the README's option tables list every option and variable of both programs
+for prog in pipeline gamestream-sim; do
+  "$BIN/$prog" --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' | while read -r opt; do
+    grep -q -- "| \`$opt\` |" "$SRC/README.md" || fail "README does not document $prog $opt"
+  done
+done
+pass "README documents every option"
