@@ -56,6 +56,8 @@ typedef struct cn_settings {
     const char *mssql_password;     /* secret: never logged */
     const char *mongo_password;     /* secret: used when the URI has none */
     const char *mongo_write_concern; /* "majority", "1", ... */
+    const char *mongo_database;     /* used when the URI path names none */
+    const char *mongo_collection;   /* used when the URI path names none */
     int timeout_ms;                 /* per request */
     const atomic_int *cancel;       /* when set and non-zero, reads give up early (shutdown) */
 } cn_settings;

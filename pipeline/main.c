@@ -19,7 +19,7 @@
 typedef struct main_config {
     pl_config pl;
     const char *data_dir;
-    const char *s3_endpoint, *s3_access_key, *mongo_wc;
+    const char *s3_endpoint, *s3_access_key, *mongo_wc, *mongo_db, *mongo_coll;
     bool s3_https;
     int max_object_mib, timeout_ms;
 } main_config;
@@ -49,6 +49,8 @@ static const opt_def options[] = {
     {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (the secret is S3_SECRET_KEY, or PASSWORD)", OFF(s3_access_key)},
     {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3 instead of HTTP", OFF(s3_https)},
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
+    {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
+    {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
@@ -134,6 +136,8 @@ int main(int argc, char **argv)
         .mssql_password = mssql_pw ? mssql_pw : "",
         .mongo_password = mongo_pw,
         .mongo_write_concern = mc.mongo_wc,
+        .mongo_database = mc.mongo_db,
+        .mongo_collection = mc.mongo_coll,
         .timeout_ms = mc.timeout_ms,
     };
     cn_error cerr = {0};

@@ -190,12 +190,15 @@ static cn_status ms_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
     /* what logs show: the parts, never the password */
     snprintf(s->shown, sizeof s->shown, "mongodb://%.100s%s%.200s:%d%.200s", u->user, u->user[0] ? "@" : "", u->host,
              u->port ? u->port : 27017, u->path);
+    /* the URI path /db or /db.collection wins; then the options; then sidearm.boxscores */
     const char *path = u->path[0] == '/' ? u->path + 1 : u->path;
     const char *dot = strchr(path, '.');
     snprintf(s->db, sizeof s->db, "%.*s", (int)(dot ? (size_t)(dot - path) : strlen(path)), path);
-    snprintf(s->coll, sizeof s->coll, "%s", dot ? dot + 1 : "boxscores");
+    snprintf(s->coll, sizeof s->coll, "%s", dot ? dot + 1 : "");
     if (!s->db[0])
-        snprintf(s->db, sizeof s->db, "sidearm");
+        snprintf(s->db, sizeof s->db, "%s", cfg->mongo_database ? cfg->mongo_database : "sidearm");
+    if (!s->coll[0])
+        snprintf(s->coll, sizeof s->coll, "%s", cfg->mongo_collection ? cfg->mongo_collection : "boxscores");
     if (driver_uri(s, u, cfg, err)) {
         ms_close(s);
         return err->status;

@@ -54,9 +54,11 @@ grep -q "Zoë Hartmann" "$WORK/players2.tsv" || fail "a non-ASCII name did not s
 # rejected lines go to sidearm.rejects, with the same _id on a second run (no duplicates)
 printf '0 59:00 101 2 1\n1 58:00 999 2 1\n2 00:00 0 0 0\n' > "$WORK/bad.txt"
 for run in 1 2; do
-  "$BIN/pipeline" --source "file://$WORK/bad.txt" --reference "$SQL_URI" --boxscores "$MONGO_URI" \
+  "$BIN/pipeline" --source "file://$WORK/bad.txt" --reference "$SQL_URI" \
+    --boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/?authSource=admin" --mongo-collection badgame \
     --results "sqlite://$WORK/bad.db" --game bad-game --once 2>"$WORK/bad$run.log" || fail "bad-line run failed"
 done
+[ "$(mongo_docs badgame | wc -l)" = 2 ] || fail "--mongo-collection did not choose the collection"
 mongo_docs rejects > "$WORK/rejects.jsonl"
 [ "$(grep -c '"game" : "bad-game"' "$WORK/rejects.jsonl")" = 1 ] || fail "sidearm.rejects should hold the bad line once"
 grep -q '"line" : 2' "$WORK/rejects.jsonl" || fail "the reject record lacks its line number"
