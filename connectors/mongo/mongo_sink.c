@@ -110,6 +110,53 @@ static cn_status ensure_indexes(mongo_sink *s, cn_error *err)
     return CN_OK;
 }
 
+/* Appends a JSON value to b under key (or, with top, the members of an object into b
+ * itself), straight from the jansson tree: no JSON text in between. Integers are
+ * int32 when they fit, else int64; reals are doubles. Returns false when BSON refuses (too large). */
+static bool append_value(bson_t *b, const char *key, const json_t *v, bool top)
+{
+    bson_t child;
+    char idx[24];
+    const char *k;
+    size_t i;
+    json_t *m;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        if (!top && !bson_append_document_begin(b, key, -1, &child))
+            return false;
+        json_object_foreach((json_t *)v, k, m) {
+            if (!append_value(top ? b : &child, k, m, false))
+                return false;
+        }
+        return top || bson_append_document_end(b, &child);
+    case JSON_ARRAY:
+        if (!bson_append_array_begin(b, key, -1, &child))
+            return false;
+        json_array_foreach(v, i, m) {
+            snprintf(idx, sizeof idx, "%zu", i);
+            if (!append_value(&child, idx, m, false))
+                return false;
+        }
+        return bson_append_array_end(b, &child);
+    case JSON_STRING:
+        return bson_append_utf8(b, key, -1, json_string_value(v), (int)json_string_length(v));
+    case JSON_INTEGER: {
+        /* int32 when it fits, as the shell and bson_new_from_json would store it */
+        json_int_t n = json_integer_value(v);
+        return n >= INT32_MIN && n <= INT32_MAX ? bson_append_int32(b, key, -1, (int32_t)n)
+                                                : bson_append_int64(b, key, -1, (int64_t)n);
+    }
+    case JSON_REAL:
+        return bson_append_double(b, key, -1, json_real_value(v));
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return bson_append_bool(b, key, -1, json_is_true(v));
+    case JSON_NULL:
+        return bson_append_null(b, key, -1);
+    }
+    return false;
+}
+
 /* Makes the client on first use (on the worker thread that first needs it). */
 static cn_status ensure_client(mongo_sink *s, cn_error *err)
 {
@@ -128,13 +175,11 @@ static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_e
     bson_error_t be;
     if (ensure_client(s, err))
         return err->status;
-    char *text = json_dumps(doc, JSON_COMPACT);
-    if (!text)
-        return cn_fail(err, CN_FATAL, "out of memory rendering a document");
-    bson_t *b = bson_new_from_json((const uint8_t *)text, -1, &be);
-    free(text);
-    if (!b)
-        return cn_fail(err, CN_INPUT, "document is not valid BSON: %s", be.message);
+    bson_t *b = bson_new();
+    if (!append_value(b, "", doc, true)) {
+        bson_destroy(b);
+        return cn_fail(err, CN_INPUT, "document cannot be stored as BSON (too large or too deeply nested)");
+    }
     bson_iter_t it;
     bson_t selector = BSON_INITIALIZER, opts = BSON_INITIALIZER, reply;
     if (bson_iter_init_find(&it, b, "_id"))
