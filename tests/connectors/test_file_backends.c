@@ -234,6 +234,39 @@ static void sqlite_reference_and_results_round_trip(void **state)
     bs_ref_free(&again);
 }
 
+static void a_failed_results_write_leaves_the_previous_tables(void **state)
+{
+    (void)state;
+    char uri[400], db[300];
+    cn_results w;
+    cn_error err;
+    bs_ref good = {0}, bad = {0};
+    snprintf(db, sizeof db, "%s/fail.db", dir);
+    snprintf(uri, sizeof uri, "sqlite://%s", db);
+    bs_ref_add_team(&good, 101, "Herons", "Coastal", 8, 3);
+    bs_ref_add_player(&good, 1, "Liam O'Brien", "2", 21, 6, 101);
+    bs_ref_add_team(&bad, 101, "Herons", "Coastal", 9, 3);
+    bs_ref_add_team(&bad, 101, "Herons again", "Coastal", 9, 3); /* duplicate key: the INSERT fails */
+    assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
+    assert_int_equal(w.ops->write(w.impl, &good, "teams2", "players2", &err), CN_OK);
+    assert_int_not_equal(w.ops->write(w.impl, &bad, "teams2", "players2", &err), CN_OK);
+    assert_non_null(strstr(err.msg, db));
+    cn_results_close(&w);
+
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT wins FROM teams2), (SELECT count(*) FROM players2)", -1, &st,
+                                        NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 8); /* the first write's rows, untouched */
+    assert_int_equal(sqlite3_column_int(st, 1), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    bs_ref_free(&good);
+    bs_ref_free(&bad);
+}
+
 static void uri_parse_and_redact(void **state)
 {
     (void)state;
@@ -280,6 +313,7 @@ int main(void)
         cmocka_unit_test(an_object_over_the_cap_is_refused_with_the_cap),
         cmocka_unit_test(dir_sink_upserts_by_id_and_appends_rejects),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
+        cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
         cmocka_unit_test(uri_parse_and_redact),
         cmocka_unit_test(unknown_scheme_is_a_config_error),
     };

@@ -1,0 +1,132 @@
+/* The mssql:// backends against the TDS stand-in (started by test_mssql.sh): a round
+ * trip of names with quotes and non-ASCII letters, a failed results write that leaves
+ * the previous tables intact, a missing database that means waiting, and a refused
+ * login that names the server and the user only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "connector.h"
+
+static cn_settings cfg;
+static char base[256];
+
+static void uri_for(char *out, size_t len, const char *db)
+{
+    snprintf(out, len, "%s/%s", base, db);
+}
+
+static void names_round_trip_exactly(void **state)
+{
+    (void)state;
+    char uri[300];
+    cn_results w;
+    cn_reference r;
+    cn_error err;
+    bs_ref in = {0}, out = {0};
+    bs_ref_add_team(&in, 101, "Harbor City's Herons", "Coastal", 7, 3);
+    bs_ref_add_player(&in, 1, "Liam O'Brien", "2", 20, 5, 101);
+    bs_ref_add_player(&in, 2, "Zoë Hartmann", "19", 7, 2, 101);
+    bs_ref_add_player(&in, 3, "'; DROP TABLE teams; --", "4", 0, 0, 101);
+    uri_for(uri, sizeof uri, "roundtrip");
+    assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
+    if (w.ops->write(w.impl, &in, "teams", "players", &err))
+        fail_msg("write: %s", err.msg);
+    cn_results_close(&w);
+    assert_int_equal(cn_reference_open(&r, uri, &cfg, &err), CN_OK);
+    if (r.ops->load(r.impl, &out, &err))
+        fail_msg("load: %s", err.msg);
+    cn_reference_close(&r);
+    assert_true(bs_ref_equal(&in, &out));
+    bs_ref_free(&in);
+    bs_ref_free(&out);
+}
+
+static void a_failed_results_write_leaves_the_previous_tables(void **state)
+{
+    (void)state;
+    char uri[300];
+    cn_results w;
+    cn_reference r;
+    cn_error err;
+    bs_ref good = {0}, bad = {0}, back = {0};
+    bs_ref_add_team(&good, 101, "Herons", "Coastal", 8, 3);
+    bs_ref_add_player(&good, 1, "Liam O'Brien", "2", 21, 6, 101);
+    bs_ref_add_team(&bad, 101, "Herons", "Coastal", 9, 3);
+    bs_ref_add_team(&bad, 101, "Herons again", "Coastal", 9, 3); /* duplicate key: the INSERT fails */
+    uri_for(uri, sizeof uri, "failing");
+    assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
+    if (w.ops->write(w.impl, &good, "teams", "players", &err))
+        fail_msg("first write: %s", err.msg);
+    assert_int_not_equal(w.ops->write(w.impl, &bad, "teams", "players", &err), CN_OK);
+    assert_non_null(strstr(err.msg, "failing"));
+    cn_results_close(&w);
+    /* read back through the reference reader: the first write's rows, untouched */
+    assert_int_equal(cn_reference_open(&r, uri, &cfg, &err), CN_OK);
+    if (r.ops->load(r.impl, &back, &err))
+        fail_msg("load: %s", err.msg);
+    cn_reference_close(&r);
+    assert_true(bs_ref_equal(&good, &back));
+    bs_ref_free(&good);
+    bs_ref_free(&bad);
+    bs_ref_free(&back);
+}
+
+static void a_missing_database_means_waiting(void **state)
+{
+    (void)state;
+    char uri[300];
+    cn_reference r;
+    cn_error err;
+    bs_ref out = {0};
+    uri_for(uri, sizeof uri, "notyet");
+    assert_int_equal(cn_reference_open(&r, uri, &cfg, &err), CN_OK);
+    assert_int_equal(r.ops->load(r.impl, &out, &err), CN_NOT_FOUND);
+    cn_reference_close(&r);
+}
+
+static void a_refused_login_names_the_server_and_user(void **state)
+{
+    (void)state;
+    char uri[300];
+    cn_reference r;
+    cn_error err;
+    bs_ref out = {0};
+    cn_settings bad = cfg;
+    bad.mssql_password = "not-the-password";
+    uri_for(uri, sizeof uri, "roundtrip");
+    assert_int_equal(cn_reference_open(&r, uri, &bad, &err), CN_OK);
+    assert_int_equal(r.ops->load(r.impl, &out, &err), CN_AUTH);
+    assert_non_null(strstr(err.msg, "refused login for user 'sa'"));
+    assert_null(strstr(err.msg, "not-the-password"));
+    cn_reference_close(&r);
+}
+
+int main(void)
+{
+    cn_error err;
+    const char *port = getenv("TDS_PORT"), *pw = getenv("MSSQL_PASSWORD");
+    if (!port || !pw) {
+        fprintf(stderr, "TDS_PORT and MSSQL_PASSWORD must be set (run through test_mssql.sh)\n");
+        return 1;
+    }
+    snprintf(base, sizeof base, "mssql://sa@127.0.0.1:%s", port);
+    cfg = (cn_settings){.mssql_password = pw, .timeout_ms = 5000};
+    if (cn_global_init(&err))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(names_round_trip_exactly),
+        cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
+        cmocka_unit_test(a_missing_database_means_waiting),
+        cmocka_unit_test(a_refused_login_names_the_server_and_user),
+    };
+    int rc = cmocka_run_group_tests_name("connectors/mssql", tests, NULL, NULL);
+    cn_global_cleanup();
+    return rc;
+}
