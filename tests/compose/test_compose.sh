@@ -39,6 +39,43 @@ for f in drill/plugins/*.json sql/data/reference.json; do
   "$PYTHON" -m json.tool "$f" > /dev/null || fail "$f is not valid JSON"
 done
 
+# the plugin loader posts every plugin, with PASSWORD filled in as valid JSON, to a stand-in
+# of Drill's REST API (POST /storage/<name>.json)
+DRILL_PORT=$(free_ports 1)
+"$PYTHON" - "$DRILL_PORT" "$WORK/posted" <<'PY' &
+import http.server, json, os, sys
+out = sys.argv[2]; os.makedirs(out, exist_ok=True)
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        name = self.path.rsplit("/", 1)[-1]
+        ok = self.path.startswith("/storage/") and name.endswith(".json")
+        if ok:
+            open(os.path.join(out, name), "wb").write(body)
+        self.send_response(200 if ok else 404); self.end_headers(); self.wfile.write(b"{}")
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+PIDS+=($!)
+wait_for 10 port_open "$DRILL_PORT" || fail "Drill REST stand-in did not start"
+PASSWORD='p"w\&/x' DRILL_URL="http://127.0.0.1:$DRILL_PORT" sh drill/load-plugins.sh > "$WORK/load.log" || fail "load-plugins.sh failed"
+for f in drill/plugins/*.json; do
+  "$PYTHON" - "$WORK/posted/$(basename "$f")" <<'PY' || fail "plugin $(basename "$f") was not posted with its password"
+import json, sys
+d = json.load(open(sys.argv[1]))
+def strings(v):
+    if isinstance(v, dict):
+        for x in v.values(): yield from strings(x)
+    elif isinstance(v, list):
+        for x in v: yield from strings(x)
+    elif isinstance(v, str):
+        yield v
+values = list(strings(d))
+assert not any("${PASSWORD}" in v for v in values) and d["config"]["enabled"] is True, values
+assert any('p"w\\&/x' in v for v in values), values
+PY
+done
+
 mapfile -t scripts < <(git ls-files '*.sh' .ci/run 2>/dev/null || find . -name '*.sh' -not -path './build*')
 shellcheck -x "${scripts[@]}" || fail "shellcheck"
 
