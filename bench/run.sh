@@ -25,6 +25,16 @@ end=$(date +%s.%N)
 awk -v s="$start" -v e="$end" 'BEGIN { printf "mean %.1f ms per game (77 events, 77 documents, teams2/players2)\n", (e - s) * 100 }'
 
 echo
+echo "== latency: producer write -> document written, embedded backends, --poll-ms 50"
+rm -rf "$work/l" && mkdir -p "$work/l"
+sqlite3 "$work/l/sidearm.db" < sql/sqlite/seed.sql
+build/bin/pipeline --data-dir "$work/l" --poll-ms 50 --verbose 2>"$work/l/pipeline.log" &
+lpid=$!
+build/bin/gamestream-sim --target "file://$work/l/gamestream.txt" --delay 0.01 2>"$work/l/sim.log"
+wait "$lpid"
+python3 bench/latency.py sql/data/game.txt "$work/l/sim.log" "$work/l/pipeline.log"
+
+echo
 echo "== S3 source: bytes read per game while following the producer (Swift s3api)"
 if [ -x /usr/bin/swift-proxy-server ]; then
   # shellcheck source=/dev/null

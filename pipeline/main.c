@@ -43,6 +43,7 @@ static const opt_def options[] = {
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
+    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
     {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
@@ -98,6 +99,10 @@ int main(int argc, char **argv)
         json = true;
     else if (strcmp(c->log_format, "plain")) {
         fprintf(stderr, "pipeline: --log-format must be plain or json, not '%s'\n", c->log_format);
+        return PL_EXIT_USAGE;
+    }
+    if (c->grace_ms < 0) {
+        fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
     if (c->poll_ms < 1 || c->queue_max < 1 || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||

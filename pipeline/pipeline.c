@@ -85,6 +85,8 @@ struct pl {
     bool results_due, results_done;
     bool polled;            /* at least one poll succeeded (what --once waits for) */
     bool stopping, closed;
+    bool draining;          /* stopping on a signal: pending writes still go out until grace ends */
+    uv_timer_t grace;
     int exit_code;
     unsigned rng;
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
@@ -120,7 +122,7 @@ static void retry_fired(uv_timer_t *t)
 {
     lane *l = t->data;
     pl *p = t->loop->data;
-    if (!p->stopping)
+    if (!p->stopping || p->draining)
         l->kick(p);
 }
 
@@ -231,7 +233,7 @@ static void queue_pop(pl *p)
 
 static void sink_kick(pl *p)
 {
-    if (p->stopping || !lane_free(&p->l_sink) || p->qlen == 0)
+    if ((p->stopping && !p->draining) || !lane_free(&p->l_sink) || p->qlen == 0)
         return;
     sink_item *it = queue_at(p, 0);
     job_start(p, &p->l_sink, it->kind, it->doc, NULL);
@@ -362,7 +364,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
  * is writing; a failed job hands them back unless newer ones arrived. */
 static void results_kick(pl *p)
 {
-    if (p->stopping || !p->have_standings || !lane_free(&p->l_res))
+    if ((p->stopping && !p->draining) || !p->have_standings || !lane_free(&p->l_res))
         return;
     if (job_start(p, &p->l_res, JOB_RESULTS, NULL, &p->standings))
         p->have_standings = false;
@@ -531,6 +533,10 @@ static void job_done(uv_work_t *req, int status)
             on_chunk(p, &j->chunk);
             break;
         case JOB_PUT:
+            log_msg(LOG_DEBUG, "document %lld written", (long long)json_integer_value(json_object_get(j->doc, "_id")));
+            queue_pop(p);
+            sink_kick(p);
+            break;
         case JOB_REJECT:
         case JOB_FORGET:
             queue_pop(p);
@@ -548,7 +554,8 @@ static void job_done(uv_work_t *req, int status)
                 (long long)json_integer_value(json_object_get(j->doc, "_id")), j->err.msg);
         queue_pop(p);
         sink_kick(p);
-    } else if (!p->stopping && !lane_failed(p, l, &j->err)) {
+    } else if ((!p->stopping || (p->draining && (l == &p->l_sink || l == &p->l_res))) &&
+               !lane_failed(p, l, &j->err)) {
         shutdown_with(p, PL_EXIT_RUNTIME);
     }
     if (j->kind == JOB_RESULTS && j->st != CN_OK && !p->have_standings && p->results_due) {
@@ -571,6 +578,7 @@ static void close_all(pl *p)
     uv_close((uv_handle_t *)&p->poll, NULL);
     uv_close((uv_handle_t *)&p->sigint, NULL);
     uv_close((uv_handle_t *)&p->sigterm, NULL);
+    uv_close((uv_handle_t *)&p->grace, NULL);
     lane *lanes[] = {&p->l_src, &p->l_ref, &p->l_sink, &p->l_res};
     for (size_t i = 0; i < 4; i++)
         uv_close((uv_handle_t *)&lanes[i]->retry, NULL);
@@ -595,18 +603,46 @@ static void report_unwritten(pl *p)
     }
 }
 
+/* Stops now: no new calls; the ones in flight finish (a slow read is abandoned). */
 static void shutdown_with(pl *p, int code)
 {
     atomic_store(&p->cancel_reads, 1); /* reads can be redone; writes in progress finish */
-    if (!p->stopping) {
-        p->stopping = true;
-        p->exit_code = code;
-    }
+    if (!p->stopping || p->draining)
+        p->exit_code = code > p->exit_code ? code : p->exit_code;
+    p->stopping = true;
+    p->draining = false;
     uv_timer_stop(&p->poll);
+    uv_timer_stop(&p->grace);
     uv_timer_stop(&p->l_src.retry);
     uv_timer_stop(&p->l_ref.retry);
     uv_timer_stop(&p->l_sink.retry);
     uv_timer_stop(&p->l_res.retry);
+    check_done(p);
+}
+
+static void grace_over(uv_timer_t *t)
+{
+    pl *p = t->loop->data;
+    if (p->draining)
+        log_msg(LOG_WARN, "shutdown grace period over (--grace-ms)");
+    shutdown_with(p, PL_EXIT_OK);
+}
+
+/* Stops on a signal: no more polls, but what is already folded still goes out (box
+ * scores in order, then the results) for up to --grace-ms, retrying as usual. */
+static void drain_then_stop(pl *p)
+{
+    if (p->stopping)
+        return;
+    atomic_store(&p->cancel_reads, 1);
+    p->stopping = p->draining = true;
+    p->exit_code = PL_EXIT_OK;
+    uv_timer_stop(&p->poll);
+    uv_timer_stop(&p->l_src.retry);
+    uv_timer_stop(&p->l_ref.retry);
+    uv_timer_start(&p->grace, grace_over, (uint64_t)p->cfg->grace_ms, 0);
+    sink_kick(p);
+    results_kick(p);
     check_done(p);
 }
 
@@ -615,7 +651,10 @@ static void check_done(pl *p)
     if (p->closed)
         return;
     if (p->stopping) {
-        if (!any_busy(p)) {
+        bool pending = p->qlen > 0 || (p->results_due && !p->results_done);
+        if (p->draining && !pending && !any_busy(p))
+            uv_timer_stop(&p->grace); /* all written: no need to wait out the grace */
+        if (!any_busy(p) && !(p->draining && pending)) {
             report_unwritten(p);
             close_all(p);
         }
@@ -636,8 +675,14 @@ static void check_done(pl *p)
 static void on_signal(uv_signal_t *s, int signum)
 {
     pl *p = s->loop->data;
-    log_msg(LOG_WARN, "%s received: finishing the write in progress, then exiting", signum == SIGINT ? "SIGINT" : "SIGTERM");
-    shutdown_with(p, PL_EXIT_OK);
+    if (p->stopping) {
+        log_msg(LOG_WARN, "%s received again: stopping after the write in progress", signum == SIGINT ? "SIGINT" : "SIGTERM");
+        shutdown_with(p, PL_EXIT_OK);
+        return;
+    }
+    log_msg(LOG_WARN, "%s received: no more polls; writing what is pending (up to %d ms), then exiting",
+            signum == SIGINT ? "SIGINT" : "SIGTERM", p->cfg->grace_ms);
+    drain_then_stop(p);
 }
 
 /* ---------------------------------------------------------------- run */
@@ -681,6 +726,7 @@ int pl_run(pl_config *cfg)
     uv_loop_init(&p->loop);
     p->loop.data = p;
     uv_timer_init(&p->loop, &p->poll);
+    uv_timer_init(&p->loop, &p->grace);
     uv_signal_init(&p->loop, &p->sigint);
     uv_signal_init(&p->loop, &p->sigterm);
     uv_signal_start(&p->sigint, on_signal, SIGINT);
