@@ -41,3 +41,12 @@ for prog in pipeline gamestream-sim; do
   done
 done
 pass "README documents every option"
+
+# on a terminal, a one-line live scoreboard (period, clock, score); never in a pipe or a file
+mkdir -p "$WORK/tty"; seed_sqlite "$WORK/tty/sidearm.db"; cp "$SRC/sql/data/game.txt" "$WORK/tty/gamestream.txt"
+script -qec "$BIN/pipeline --data-dir $WORK/tty --once" "$WORK/tty.out" >/dev/null 2>&1 || fail "pipeline under a terminal failed"
+grep -q "Q4 00:00  Harbor City Herons 11 - 9 Prairie Tech Owls  FINAL" "$WORK/tty.out" || fail "no live scoreboard on a terminal"
+rm -rf "$WORK/tty/boxscores"
+"$BIN/pipeline" --data-dir "$WORK/tty" --once 2>"$WORK/notty.log"
+grep -q "Harbor City Herons 11 - 9" "$WORK/notty.log" && fail "the scoreboard line leaked into a non-terminal log"
+pass "live scoreboard on a terminal only"
