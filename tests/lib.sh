@@ -49,25 +49,49 @@ oracle() { "$PYTHON" "$SRC/tests/tools/oracle.py" check "$@"; }
 # registers it for cleanup. They set the variables named in their comment.
 SERVERS=$SRC/tests/servers
 
-# free_ports N: prints a base port such that base..base+N-1 are all free on 127.0.0.1.
+# free_ports N: prints a base port such that base..base+N-1 are free on 127.0.0.1 and
+# reserved for this test. Tests run in parallel, and a port that is free now may be taken
+# by another test before its server binds it, so reservations are kept in a shared
+# registry (under a lock) until the reserving test's shell exits.
 free_ports() {
-  "$PYTHON" - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randint(20000, 60000 - n)
-    socks = []
-    try:
-        for p in range(base, base + n):
-            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", p)); socks.append(s)
-        print(base); break
-    except OSError:
-        pass
-    finally:
-        for s in socks: s.close()
-else:
-    sys.exit("no free ports")
+  "$PYTHON" - "$1" "$$" <<'PY'
+import fcntl, os, random, socket, sys
+n, owner = int(sys.argv[1]), sys.argv[2]
+registry = "/tmp/sidearm-test-ports.txt"
+with open("/tmp/sidearm-test-ports.lock", "a+") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    live, taken = [], set()
+    if os.path.exists(registry):
+        for entry in open(registry).read().split():
+            pid, port = entry.split(":")
+            try:
+                os.kill(int(pid), 0)
+            except OSError:
+                continue            # its test is over: the port is free again
+            live.append(entry)
+            taken.add(int(port))
+    for _ in range(500):
+        base = random.randint(20000, 60000 - n)
+        ports = range(base, base + n)
+        if taken.intersection(ports):
+            continue
+        socks = []
+        try:
+            for p in ports:
+                s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p)); socks.append(s)
+        except OSError:
+            continue
+        finally:
+            for s in socks: s.close()
+        live += [f"{owner}:{p}" for p in ports]
+        with open(registry + ".tmp", "w") as f:
+            f.write("\n".join(live) + "\n")
+        os.replace(registry + ".tmp", registry)
+        print(base)
+        break
+    else:
+        sys.exit("no free ports")
 PY
 }
 
@@ -116,11 +140,20 @@ server_env() {
 # start_s3: S3_PORT, S3_DIR. Swift + s3api; access key $S3_TEST_ACCESS, secret $S3_TEST_SECRET.
 export S3_TEST_ACCESS=${S3_TEST_ACCESS:-sidearm:producer} S3_TEST_SECRET=${S3_TEST_SECRET:-Swift-Test-Pw1}
 start_s3() {
-  S3_PORT=${1:-$(free_ports 5)}
+  local asked=${1:-} tries=0
   S3_DIR=$WORK/s3
-  bash "$SERVERS/s3_swift_server.sh" start "$S3_DIR" "$S3_PORT" >>"$WORK/s3.log" 2>&1 \
-    || fail "Swift s3api did not start (log: $WORK/s3.log)"
   S3_STOP+=("$S3_DIR")
+  while :; do
+    S3_PORT=${asked:-$(free_ports 5)}
+    if bash "$SERVERS/s3_swift_server.sh" start "$S3_DIR" "$S3_PORT" >>"$WORK/s3.log" 2>&1; then
+      return 0
+    fi
+    tries=$((tries + 1))
+    # a port can still be taken by a process outside the tests: try other ports
+    if [ -n "$asked" ] || [ $tries -ge 3 ]; then
+      fail "Swift s3api did not start (log: $WORK/s3.log)"
+    fi
+  done
 }
 stop_s3() { bash "$SERVERS/s3_swift_server.sh" stop "$S3_DIR" >/dev/null 2>&1 || true; }
 
