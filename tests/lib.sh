@@ -70,8 +70,15 @@ with open("/tmp/sidearm-test-ports.lock", "a+") as lock:
                 continue            # its test is over: the port is free again
             live.append(entry)
             taken.add(int(port))
+    # stay below the kernel's ephemeral range: a client retrying a closed port in that range
+    # can end up connected to itself (TCP self-connect) and hold the port a server needs
+    try:
+        low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    top = max(low, 12000) - n - 1
     for _ in range(500):
-        base = random.randint(20000, 60000 - n)
+        base = random.randint(10000, top)
         ports = range(base, base + n)
         if taken.intersection(ports):
             continue
