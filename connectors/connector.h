@@ -83,7 +83,7 @@ void cn_uri_redact(const char *uri, char *out, size_t outlen);
 
 /* What one poll of a stream source found. */
 typedef struct cn_chunk {
-    char *data;         /* complete lines only, owned by the source until its next poll */
+    const char *data;   /* complete lines only, owned by the source until its next poll */
     size_t len;
     bool restart;       /* the stream was rewritten from the start: data begins at offset 0 */
     uint64_t offset;    /* where data starts in the object */

@@ -4,7 +4,6 @@
  */
 #include "cursor.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 uint64_t cn_cursor_start(const cn_cursor *c)
@@ -24,20 +23,13 @@ void cn_cursor_reset(cn_cursor *c)
     c->taillen = 0;
 }
 
-void cn_cursor_free(cn_cursor *c)
-{
-    free(c->buf);
-    memset(c, 0, sizeof *c);
-}
-
-cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size, cn_chunk *out,
-                           bool *reread, cn_error *err)
+void cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size, cn_chunk *out, bool *reread)
 {
     *reread = false;
     if (len < c->taillen || memcmp(data, c->tail, c->taillen) != 0) {
         cn_cursor_reset(c);
         *reread = true;
-        return CN_OK;
+        return;
     }
     data += c->taillen;
     len -= c->taillen;
@@ -46,16 +38,7 @@ cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t 
     size_t cut = len;
     while (cut > 0 && data[cut - 1] != '\n')
         cut--;
-    if (cut + 1 > c->cap) {
-        char *p = realloc(c->buf, cut + 1);
-        if (!p)
-            return cn_fail(err, CN_FATAL, "out of memory holding %zu bytes of the stream", cut);
-        c->buf = p;
-        c->cap = cut + 1;
-    }
-    memcpy(c->buf, data, cut);
-    c->buf[cut] = '\0';
-    *out = (cn_chunk){c->buf, cut, c->restarted, c->offset, size, 0};
+    *out = (cn_chunk){data, cut, c->restarted, c->offset, size, 0};
     c->restarted = false;
     c->offset += cut;
 
@@ -69,5 +52,4 @@ cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t 
         memcpy(c->tail + keep, data, cut);
         c->taillen = keep + cut;
     }
-    return CN_OK;
 }

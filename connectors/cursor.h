@@ -19,21 +19,17 @@ typedef struct cn_cursor {
     unsigned char tail[CN_OVERLAP]; /* the last bytes before offset */
     size_t taillen;
     bool restarted;                 /* reset after consuming data: the next chunk says restart */
-    char *buf;                      /* what the last poll handed on */
-    size_t cap;
 } cn_cursor;
 
 /* The offset to read from for the next poll. */
 uint64_t cn_cursor_start(const cn_cursor *c);
 /* True when an object of this size cannot be a continuation (it shrank). */
 bool cn_cursor_shrank(const cn_cursor *c, uint64_t size);
-/* Takes the bytes read from cn_cursor_start() on; fills out. Returns CN_OK, or
- * CN_FATAL when out of memory. *reread is set when the overlap did not match:
- * read again from offset 0 (the cursor is already reset). */
-cn_status cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size, cn_chunk *out,
-                           bool *reread, cn_error *err);
+/* Takes the bytes read from cn_cursor_start() on; fills out, whose data points into
+ * them (the caller keeps them until its next poll). *reread is set when the overlap
+ * did not match: read again from offset 0 (the cursor is already reset). */
+void cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size, cn_chunk *out, bool *reread);
 /* Forgets everything: the next read starts at 0 and is a restart. */
 void cn_cursor_reset(cn_cursor *c);
-void cn_cursor_free(cn_cursor *c);
 
 #endif

@@ -244,12 +244,8 @@ int main(int argc, char **argv)
         c.target = target_buf;
     }
 
-    char *secret = opt_secret("S3_SECRET_KEY");
-    if (!secret)
-        secret = opt_secret("PASSWORD");
-    char *mssql_pw = opt_secret("MSSQL_PASSWORD");
-    if (!mssql_pw)
-        mssql_pw = opt_secret("PASSWORD");
+    char *secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
+    char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
     cn_settings cs = {.s3_endpoint = c.s3_endpoint, .s3_access_key = c.s3_access_key,
                       .s3_secret_key = secret ? secret : "", .s3_https = c.s3_https,
                       .max_object_bytes = UINT64_MAX, .mssql_password = mssql_pw ? mssql_pw : "",

@@ -5,14 +5,12 @@
  */
 #include "target.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "fileio.h"
+
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #ifdef CN_WITH_SERVERS
 #include "s3/s3_client.h"
@@ -36,7 +34,7 @@ cn_status sim_target_open(sim_target **out, const char *uri, const cn_settings *
     if (!t)
         return cn_fail(err, CN_FATAL, "out of memory");
     if (!strcmp(u.scheme, "file")) {
-        if (u.path[0] != '/' || u.path[1] == '\0') {
+        if (!cn_uri_is_local_path(&u)) {
             free(t);
             return cn_fail(err, CN_CONFIG, "file:// target needs an absolute path, like file:///tmp/gamestream.txt");
         }
@@ -64,55 +62,13 @@ cn_status sim_target_open(sim_target **out, const char *uri, const cn_settings *
     return CN_OK;
 }
 
-static cn_status mkdir_parent(const char *path, cn_error *err)
-{
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            return cn_fail(err, CN_FATAL, "creating directory %s: %s", dir, strerror(errno));
-        *p = '/';
-    }
-    return CN_OK;
-}
-
 cn_status sim_target_prepare(sim_target *t, cn_error *err)
 {
 #ifdef CN_WITH_SERVERS
     if (t->s3)
         return s3_client_create_bucket(t->client, err);
 #endif
-    return mkdir_parent(t->path, err);
-}
-
-static cn_status file_write(sim_target *t, const char *data, size_t len, cn_error *err)
-{
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            close(fd);
-            unlink(tmp);
-            return cn_fail(err, CN_FATAL, "writing %s: %s", tmp, strerror(errno));
-        }
-        off += (size_t)w;
-    }
-    close(fd);
-    if (rename(tmp, t->path) < 0) {
-        unlink(tmp);
-        return cn_fail(err, CN_FATAL, "renaming %s to %s: %s", tmp, t->path, strerror(errno));
-    }
-    return CN_OK;
+    return cn_mkdirs_for(t->path, err);
 }
 
 cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error *err)
@@ -121,7 +77,7 @@ cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error
     if (t->s3)
         return s3_client_put(t->client, data, len, err);
 #endif
-    return file_write(t, data, len, err);
+    return cn_replace_file(t->path, data, len, err);
 }
 
 const char *sim_target_describe(const sim_target *t)

@@ -11,6 +11,8 @@
 
 typedef enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 
+/* Writes the current UTC time as ISO 8601 with milliseconds, e.g. 2026-11-25T20:00:00.123Z. */
+void log_utc_now(char out[32]);
 /* json: one JSON object per line; verbose: include debug lines. */
 void log_setup(const char *program, bool json, bool verbose);
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

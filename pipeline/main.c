@@ -72,12 +72,6 @@ static const char *embedded(const char *scheme, const char *dir, const char *nam
     return buf;
 }
 
-static char *secret_or_password(const char *name)
-{
-    char *s = opt_secret(name);
-    return s ? s : opt_secret("PASSWORD");
-}
-
 int main(int argc, char **argv)
 {
     main_config mc = {0};
@@ -129,9 +123,9 @@ int main(int argc, char **argv)
     if (!c->results)
         c->results = embedded("sqlite", dir, "sidearm.db", res, sizeof res);
 
-    char *s3_secret = secret_or_password("S3_SECRET_KEY");
-    char *mssql_pw = secret_or_password("MSSQL_PASSWORD");
-    char *mongo_pw = secret_or_password("MONGO_PASSWORD");
+    char *s3_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
+    char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
+    char *mongo_pw = opt_secret_or("MONGO_PASSWORD", "PASSWORD");
     c->conn = (cn_settings){
         .s3_endpoint = mc.s3_endpoint,
         .s3_access_key = mc.s3_access_key,

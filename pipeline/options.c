@@ -140,3 +140,9 @@ char *opt_secret(const char *name)
         buf[--len] = '\0';
     return strdup(buf);
 }
+
+char *opt_secret_or(const char *name, const char *fallback)
+{
+    char *s = opt_secret(name);
+    return s ? s : opt_secret(fallback);
+}

@@ -33,5 +33,7 @@ void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t ndefs);
 /* Reads a secret from env NAME, or from the file named by NAME_FILE (trailing newline
  * dropped). Returns a malloc'd string, or NULL when neither is set. */
 char *opt_secret(const char *name);
+/* opt_secret(name), else opt_secret(fallback). */
+char *opt_secret_or(const char *name, const char *fallback);
 
 #endif

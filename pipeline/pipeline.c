@@ -97,16 +97,6 @@ static void shutdown_with(pl *p, int code);
 
 /* ---------------------------------------------------------------- helpers */
 
-static void iso_now(char out[32])
-{
-    struct timespec now;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, 32 - n, ".%03ldZ", now.tv_nsec / 1000000);
-}
-
 static uint64_t backoff_ms(pl *p, int failures)
 {
     uint64_t d = BACKOFF_BASE_MS;
@@ -321,7 +311,7 @@ static void on_applied(void *ctx, const bs_game *g, const bs_event *ev, const bs
     if (info->final)
         log_msg(LOG_INFO, "final: %d-%d after event %ld (%s)", g->score[0], g->score[1], g->last_id,
                 ev->id == -1 ? "end-of-game line -1" : ev->team == 0 ? "sentinel line, team 0" : "clock 00:00");
-    iso_now(now);
+    log_utc_now(now);
     enqueue(p, JOB_PUT, bs_render(g, now));
 }
 
@@ -350,7 +340,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
     log_msg(LOG_WARN, "%s line %ld rejected: %s: '%.*s%s'", p->l_src.uri, lineno, reason, (int)(len > 60 ? 60 : len),
             line, len > 60 ? "..." : "");
     snprintf(id, sizeof id, "%s:%ld:%08x", p->cfg->game, lineno, h);
-    iso_now(now);
+    log_utc_now(now);
     enqueue(p, JOB_REJECT,
             json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:b, s:s}", "_id", id, "game", p->cfg->game, "source",
                       p->l_src.uri, "line", (json_int_t)lineno, "raw", raw_string(line, len), "reason", reason,

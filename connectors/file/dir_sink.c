@@ -16,34 +16,16 @@
 #include <unistd.h>
 
 #include "../backends.h"
+#include "../fileio.h"
 
 typedef struct dir_sink {
     char dir[1024];
 } dir_sink;
 
-static cn_status mkdirs(const char *path, cn_error *err)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-                return cn_fail(err, errno == EACCES ? CN_AUTH : CN_FATAL, "creating directory %s: %s", tmp,
-                               strerror(errno));
-            *p = c;
-            if (c == '\0')
-                break;
-        }
-    }
-    return CN_OK;
-}
-
 static cn_status ds_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
     (void)cfg;
-    if ((u->host[0] && strcmp(u->host, "localhost") != 0) || u->path[0] != '/' || u->path[1] == '\0')
+    if (!cn_uri_is_local_path(u))
         return cn_fail(err, CN_CONFIG, "file:// box-score sink needs an absolute directory, like file:///var/boxscores");
     dir_sink *s = calloc(1, sizeof *s);
     if (!s)
@@ -53,48 +35,21 @@ static cn_status ds_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
     return CN_OK;
 }
 
-static cn_status write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return cn_fail(err, CN_FATAL, "writing %s: %s", path, strerror(errno));
-        buf += w;
-        len -= (size_t)w;
-    }
-    return CN_OK;
-}
-
 static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
 {
     dir_sink *s = impl;
-    char path[1100], tmp[1100];
+    char path[1100];
     json_int_t id = json_integer_value(json_object_get(doc, "_id"));
-    if (mkdirs(s->dir, err))
+    if (cn_mkdirs(s->dir, err))
         return err->status;
     snprintf(path, sizeof path, "%s/%lld.json", s->dir, (long long)id);
-    snprintf(tmp, sizeof tmp, "%s/.%lld.json.tmp", s->dir, (long long)id);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     if (!text)
         return cn_fail(err, CN_FATAL, "out of memory rendering document %lld", (long long)id);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(text);
-        return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
-    }
-    cn_status rc = write_all(fd, text, strlen(text), tmp, err);
-    if (!rc)
-        rc = write_all(fd, "\n", 1, tmp, err);
+    size_t n = strlen(text);
+    text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
+    cn_status rc = cn_replace_file(path, text, n + 1, err);
     free(text);
-    if (!rc && fsync(fd) < 0)
-        rc = cn_fail(err, CN_FATAL, "flushing %s: %s", tmp, strerror(errno));
-    close(fd);
-    if (!rc && rename(tmp, path) < 0)
-        rc = cn_fail(err, CN_FATAL, "renaming %s to %s: %s", tmp, path, strerror(errno));
-    if (rc)
-        unlink(tmp);
     return rc;
 }
 
@@ -102,7 +57,7 @@ static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
 {
     dir_sink *s = impl;
     char path[1100];
-    if (mkdirs(s->dir, err))
+    if (cn_mkdirs(s->dir, err))
         return err->status;
     snprintf(path, sizeof path, "%s/rejects.jsonl", s->dir);
     char *text = json_dumps(rec, JSON_COMPACT);
@@ -115,7 +70,7 @@ static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
     } else {
         size_t n = strlen(text);
         text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
-        rc = write_all(fd, text, n + 1, path, err);
+        rc = cn_write_all(fd, text, n + 1, path, err);
         close(fd);
     }
     free(text);

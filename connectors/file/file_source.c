@@ -15,6 +15,7 @@
 
 #include "../backends.h"
 #include "../cursor.h"
+#include "../fileio.h"
 
 typedef struct file_source {
     char path[1024];
@@ -26,7 +27,7 @@ typedef struct file_source {
 
 static cn_status fs_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
-    if ((u->host[0] && strcmp(u->host, "localhost") != 0) || u->path[0] != '/' || u->path[1] == '\0')
+    if (!cn_uri_is_local_path(u))
         return cn_fail(err, CN_CONFIG, "file:// source needs an absolute path, like file:///var/games/gamestream.txt");
     file_source *s = calloc(1, sizeof *s);
     if (!s)
@@ -81,7 +82,7 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         uint64_t size = (uint64_t)st.st_size;
         if (size > s->max_bytes) {
             close(fd);
-            return cn_fail(err, CN_INPUT, "%s is %llu bytes, over the %llu-byte cap (--max-object-bytes)", s->path,
+            return cn_fail(err, CN_INPUT, "%s is %llu bytes, over the %llu-byte cap (--max-object-mib)", s->path,
                            (unsigned long long)size, (unsigned long long)s->max_bytes);
         }
         if (cn_cursor_shrank(&s->cur, size))
@@ -93,11 +94,11 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         if (rc)
             return rc;
         transferred += got;
-        rc = cn_cursor_accept(&s->cur, s->scratch, got, size, out, &reread, err);
-        if (!rc && !reread)
+        cn_cursor_accept(&s->cur, s->scratch, got, size, out, &reread);
+        if (!reread) {
             out->transferred = transferred;
-        if (rc || !reread)
-            return rc;
+            return CN_OK;
+        }
     }
     return cn_fail(err, CN_TRANSIENT, "%s keeps changing under the reader; will try again", s->path);
 }
@@ -105,7 +106,6 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
 static void fs_close(void *impl)
 {
     file_source *s = impl;
-    cn_cursor_free(&s->cur);
     free(s->scratch);
     free(s);
 }

@@ -49,8 +49,7 @@ static cn_status ss_poll(void *impl, cn_chunk *out, cn_error *err)
             cn_cursor_reset(&s->cur);
             continue;
         }
-        if (cn_cursor_accept(&s->cur, s->buf, s->len, start + s->len, out, &reread, err))
-            return err->status;
+        cn_cursor_accept(&s->cur, s->buf, s->len, start + s->len, out, &reread);
         if (!reread) {
             out->transferred = transferred;
             return CN_OK;
@@ -64,7 +63,6 @@ static void ss_close(void *impl)
 {
     s3_source *s = impl;
     s3_client_free(s->client);
-    cn_cursor_free(&s->cur);
     free(s->buf);
     free(s);
 }

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "../backends.h"
+#include "../fileio.h"
 #include "../schema.h"
 
 typedef struct sqlite_conn {
@@ -22,7 +23,7 @@ typedef struct sqlite_conn {
 static cn_status sq_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
     (void)cfg;
-    if ((u->host[0] && strcmp(u->host, "localhost") != 0) || u->path[0] != '/' || u->path[1] == '\0')
+    if (!cn_uri_is_local_path(u))
         return cn_fail(err, CN_CONFIG, "sqlite:// needs an absolute path, like sqlite:///var/sidearm.db");
     sqlite_conn *c = calloc(1, sizeof *c);
     if (!c)

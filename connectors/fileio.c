@@ -1,0 +1,81 @@
+/*
+ * fileio.c — see fileio.h.
+ */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+bool cn_uri_is_local_path(const cn_uri *u)
+{
+    return (!u->host[0] || strcmp(u->host, "localhost") == 0) && u->path[0] == '/' && u->path[1] != '\0';
+}
+
+/* Makes every directory along path; with whole, path itself too. */
+static cn_status make_dirs(const char *path, bool whole, cn_error *err)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1;; p++) {
+        if (*p != '/' && (*p != '\0' || !whole)) {
+            if (*p == '\0')
+                break;
+            continue;
+        }
+        char c = *p;
+        *p = '\0';
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+            return cn_fail(err, errno == EACCES ? CN_AUTH : CN_FATAL, "creating directory %s: %s", dir,
+                           strerror(errno));
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    return CN_OK;
+}
+
+cn_status cn_mkdirs(const char *dir, cn_error *err)
+{
+    return make_dirs(dir, true, err);
+}
+
+cn_status cn_mkdirs_for(const char *file, cn_error *err)
+{
+    return make_dirs(file, false, err);
+}
+
+cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, buf, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return cn_fail(err, CN_FATAL, "writing %s: %s", path, strerror(errno));
+        buf += w;
+        len -= (size_t)w;
+    }
+    return CN_OK;
+}
+
+cn_status cn_replace_file(const char *path, const char *data, size_t len, cn_error *err)
+{
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
+    cn_status rc = cn_write_all(fd, data, len, tmp, err);
+    if (!rc && fsync(fd) < 0)
+        rc = cn_fail(err, CN_FATAL, "flushing %s: %s", tmp, strerror(errno));
+    close(fd);
+    if (!rc && rename(tmp, path) < 0)
+        rc = cn_fail(err, CN_FATAL, "renaming %s to %s: %s", tmp, path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    return rc;
+}

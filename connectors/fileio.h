@@ -1,0 +1,22 @@
+/*
+ * fileio.h — local file helpers shared by the file:// backends and gamestream-sim's
+ * file:// target: directories made on demand, whole writes, and atomic replacement
+ * (temporary file, fsync, rename), so a reader sees the old file or the new one.
+ */
+#ifndef CN_FILEIO_H
+#define CN_FILEIO_H
+
+#include "connector.h"
+
+/* True when u names a local absolute path: file:///abs or file://localhost/abs. */
+bool cn_uri_is_local_path(const cn_uri *u);
+/* Creates dir and any missing parents. */
+cn_status cn_mkdirs(const char *dir, cn_error *err);
+/* Creates the directories that file's path needs. */
+cn_status cn_mkdirs_for(const char *file, cn_error *err);
+/* Writes all of buf to fd; path names it in the error. */
+cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err);
+/* Replaces path with data atomically: PATH.tmp.PID, fsync, rename. */
+cn_status cn_replace_file(const char *path, const char *data, size_t len, cn_error *err);
+
+#endif
