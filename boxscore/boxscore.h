@@ -23,6 +23,15 @@
 #define BS_MAX_JERSEY 999
 #define BS_ERRLEN 256
 
+/* ---------------------------------------------------------------- text */
+
+/* True when the len bytes at s are valid UTF-8 with no NUL byte. */
+bool bs_utf8_valid(const char *s, size_t len);
+/* A NUL-terminated copy of the len bytes at s that is always valid UTF-8: each byte
+ * of an invalid sequence (and each NUL) becomes U+FFFD. s may be NULL (gives "").
+ * Caller frees; NULL when out of memory. */
+char *bs_utf8_dup(const char *s, size_t len);
+
 /* ---------------------------------------------------------------- reference data */
 
 typedef struct bs_team {

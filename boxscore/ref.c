@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Names come from databases that may hold any bytes: keep them valid UTF-8 here, once,
+ * so that every document, log line and SQL statement made from them is too. */
 static char *dup_or_empty(const char *s)
 {
-    return strdup(s ? s : "");
+    return bs_utf8_dup(s, s ? strlen(s) : 0);
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t size)
