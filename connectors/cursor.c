@@ -1,5 +1,5 @@
 /*
- * cursor.c — restart detection and complete-line cutting for rewritten objects.
+ * cursor.c — restart detection for rewritten objects.
  * See cursor.h for the protocol.
  */
 #include "cursor.h"
@@ -34,22 +34,19 @@ void cn_cursor_accept(cn_cursor *c, const char *data, size_t len, uint64_t size,
     data += c->taillen;
     len -= c->taillen;
 
-    /* hand on complete lines only */
-    size_t cut = len;
-    while (cut > 0 && data[cut - 1] != '\n')
-        cut--;
-    *out = (cn_chunk){data, cut, c->restarted, c->offset, size, 0};
+    /* hand on every new byte, a partial last line too: the reader holds it */
+    *out = (cn_chunk){data, len, c->restarted, c->offset, size, 0};
     c->restarted = false;
-    c->offset += cut;
+    c->offset += len;
 
     /* remember the bytes just before the new offset for the next overlap check */
-    if (cut >= CN_OVERLAP) {
-        memcpy(c->tail, data + cut - CN_OVERLAP, CN_OVERLAP);
+    if (len >= CN_OVERLAP) {
+        memcpy(c->tail, data + len - CN_OVERLAP, CN_OVERLAP);
         c->taillen = CN_OVERLAP;
     } else {
-        size_t keep = c->taillen + cut > CN_OVERLAP ? CN_OVERLAP - cut : c->taillen;
+        size_t keep = c->taillen + len > CN_OVERLAP ? CN_OVERLAP - len : c->taillen;
         memmove(c->tail, c->tail + c->taillen - keep, keep);
-        memcpy(c->tail + keep, data, cut);
-        c->taillen = keep + cut;
+        memcpy(c->tail + keep, data, len);
+        c->taillen = keep + len;
     }
 }

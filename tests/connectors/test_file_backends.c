@@ -1,4 +1,4 @@
-/* Embedded backends: file:// source (rewrite, append, restarts, partial lines),
+/* Embedded backends: file:// source (rewrite, append, restarts, partial lines read once),
  * directory sink, SQLite reference and results, and the URI helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "connector.h"
+#include "cursor.h"
 
 static char dir[256];
 static const cn_settings cfg = {.max_object_bytes = 1 << 20, .timeout_ms = 1000};
@@ -82,21 +83,52 @@ static void missing_file_means_waiting(void **state)
     cn_source_close(&s);
 }
 
-static void rewrites_deliver_only_new_complete_lines(void **state)
+static void rewrites_deliver_every_new_byte_once(void **state)
 {
     (void)state;
     char path[300];
     cn_source s = open_source("g.txt", path, sizeof path);
     write_file(path, "0 59:00 101 2 1\n1 58:");
     cn_chunk c = poll_ok(&s);
-    assert_int_equal(c.len, 16);
+    assert_int_equal(c.len, 21); /* the partial line too: the consumer's reader holds it */
     assert_false(c.restart);
     write_file(path, "0 59:00 101 2 1\n1 58:00 205 9 0\n");
     c = poll_ok(&s);
-    assert_int_equal(c.offset, 16);
-    assert_memory_equal(c.data, "1 58:00 205 9 0\n", 16);
+    assert_false(c.restart);
+    assert_int_equal(c.offset, 21);
+    assert_int_equal(c.len, 11);
+    assert_memory_equal(c.data, "00 205 9 0\n", 11);
     c = poll_ok(&s);
     assert_int_equal(c.len, 0);
+    cn_source_close(&s);
+}
+
+/* A last line without a newline is read once; later polls of the unchanged object move
+ * only the overlap, however long the line is. */
+static void an_unterminated_last_line_is_not_read_again(void **state)
+{
+    (void)state;
+    char path[300];
+    static char text[200000];
+    memcpy(text, "0 59:00 101 2 1\n", 16);
+    memset(text + 16, '7', sizeof text - 17);
+    cn_source s = open_source("long.txt", path, sizeof path);
+    write_file(path, text);
+    cn_chunk c = poll_ok(&s);
+    assert_int_equal(c.len, sizeof text - 1);
+    assert_int_equal(c.transferred, sizeof text - 1);
+    for (int i = 0; i < 3; i++) {
+        c = poll_ok(&s);
+        assert_false(c.restart);
+        assert_int_equal(c.len, 0);
+        assert_int_equal(c.transferred, CN_OVERLAP);
+    }
+    append_file(path, "\n1 58:00 205 9 0\n");
+    c = poll_ok(&s);
+    assert_false(c.restart);
+    assert_int_equal(c.offset, sizeof text - 1);
+    assert_int_equal(c.transferred, CN_OVERLAP + 17);
+    assert_memory_equal(c.data, "\n1 58:00 205 9 0\n", 17);
     cn_source_close(&s);
 }
 
@@ -306,7 +338,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(missing_file_means_waiting),
-        cmocka_unit_test(rewrites_deliver_only_new_complete_lines),
+        cmocka_unit_test(rewrites_deliver_every_new_byte_once),
+        cmocka_unit_test(an_unterminated_last_line_is_not_read_again),
         cmocka_unit_test(appends_in_place_are_read_too),
         cmocka_unit_test(a_shorter_object_is_a_restart),
         cmocka_unit_test(same_length_new_beginning_is_a_restart),
