@@ -3,7 +3,8 @@
  *
  * Works for a file that is rewritten (replaced by rename, as gamestream-sim does)
  * and for one appended in place: each poll opens the path afresh, so a renamed-over
- * file is seen at once. Restart detection and line cutting are cursor.c's.
+ * file is seen at once. Only a regular file is read: a FIFO or a device could block
+ * the reading thread forever. Restart detection is cursor.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,12 +64,19 @@ static cn_status read_range(file_source *s, int fd, uint64_t from, uint64_t size
     return CN_OK;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
+           : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
+}
+
 static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
 {
     file_source *s = impl;
     uint64_t transferred = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it */
+        int fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
             return cn_fail(err, CN_NOT_FOUND, "%s does not exist yet (waiting for the game to start)", s->path);
         if (fd < 0)
@@ -78,6 +86,11 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         if (fstat(fd, &st) < 0) {
             close(fd);
             return cn_fail(err, CN_TRANSIENT, "stat %s: %s", s->path, strerror(errno));
+        }
+        if (!S_ISREG(st.st_mode)) {
+            close(fd);
+            return cn_fail(err, CN_CONFIG, "%s is %s, not a regular file: a read could block forever, so it is refused",
+                           s->path, file_kind(st.st_mode));
         }
         uint64_t size = (uint64_t)st.st_size;
         if (size > s->max_bytes) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -195,6 +196,30 @@ static void an_object_over_the_cap_is_refused_with_the_cap(void **state)
     cn_source_close(&s);
 }
 
+/* A FIFO would block the reading thread until a writer appears (and then read
+ * forever): it is refused at once, naming the path. The alarm fails a poll that hangs. */
+static void a_fifo_or_directory_is_refused_without_blocking(void **state)
+{
+    (void)state;
+    char path[300];
+    cn_chunk c;
+    cn_error err;
+    cn_source s = open_source("fifo.txt", path, sizeof path);
+    assert_int_equal(mkfifo(path, 0644), 0);
+    alarm(10);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_CONFIG);
+    alarm(0);
+    assert_non_null(strstr(err.msg, path));
+    assert_non_null(strstr(err.msg, "FIFO"));
+    cn_source_close(&s);
+
+    s = open_source("adir", path, sizeof path);
+    assert_int_equal(mkdir(path, 0755), 0);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_CONFIG);
+    assert_non_null(strstr(err.msg, "not a regular file"));
+    cn_source_close(&s);
+}
+
 static void dir_sink_upserts_by_id_and_appends_rejects(void **state)
 {
     (void)state;
@@ -344,6 +369,7 @@ int main(void)
         cmocka_unit_test(a_shorter_object_is_a_restart),
         cmocka_unit_test(same_length_new_beginning_is_a_restart),
         cmocka_unit_test(an_object_over_the_cap_is_refused_with_the_cap),
+        cmocka_unit_test(a_fifo_or_directory_is_refused_without_blocking),
         cmocka_unit_test(dir_sink_upserts_by_id_and_appends_rejects),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
