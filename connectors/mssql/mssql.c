@@ -10,7 +10,8 @@
  * client charset is UTF-8, so O'Brien and Zoë arrive exactly.
  *
  * db-lib reports errors through process-wide handlers; they write into a
- * thread-local buffer, read back by the call that failed on the same thread.
+ * thread-local buffer, read back by the call that failed on the same thread. Every
+ * step clears it first (reset_last), so what one call saw never colours the next.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -39,6 +40,14 @@ static _Thread_local struct {
     bool server;
 } last;
 
+/* Forgets what an earlier step on this thread reported. */
+static void reset_last(void)
+{
+    last.msg[0] = '\0';
+    last.msgno = 0;
+    last.server = false;
+}
+
 static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char *dberrstr, char *oserrstr)
 {
     (void)dbproc;
@@ -49,7 +58,6 @@ static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char 
         snprintf(last.msg, sizeof last.msg, "%s%s%s", dberrstr ? dberrstr : "db-lib error", oserrstr ? ": " : "",
                  oserrstr ? oserrstr : "");
         last.msgno = dberr;
-        last.server = false;
     }
     return INT_CANCEL;
 }
@@ -127,6 +135,7 @@ static bool valid_name(const char *s)
 static cn_status mq_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
     const char *db = u->path[0] == '/' ? u->path + 1 : u->path;
+    reset_last();
     if (!u->host[0] || !u->user[0] || !valid_name(db))
         return cn_fail(err, CN_CONFIG, "mssql:// needs a user, a host and a database name (letters, digits, _), like "
                        "mssql://sa@localhost:1433/sidearmdb");
@@ -154,8 +163,7 @@ static void mq_close(void *impl)
 /* Runs one batch and discards any rows; CN_OK only when every statement succeeded. */
 static cn_status exec_sql(mssql_conn *c, DBPROCESS *p, const char *sql, const char *what, cn_error *err)
 {
-    last.msg[0] = '\0';
-    last.msgno = 0;
+    reset_last();
     RETCODE rc = dbcmd(p, sql) == SUCCEED ? dbsqlexec(p) : FAIL;
     while (rc == SUCCEED && (rc = dbresults(p)) == SUCCEED)
         while (dbnextrow(p) != NO_MORE_ROWS)
@@ -168,8 +176,7 @@ static cn_status exec_sql(mssql_conn *c, DBPROCESS *p, const char *sql, const ch
 static cn_status connect(mssql_conn *c, bool create_db, DBPROCESS **out, cn_error *err)
 {
     char server[300], sql[256];
-    last.msg[0] = '\0';
-    last.msgno = 0;
+    reset_last();
     LOGINREC *login = dblogin();
     if (!login)
         return cn_fail(err, CN_FATAL, "out of memory");
@@ -192,7 +199,7 @@ static cn_status connect(mssql_conn *c, bool create_db, DBPROCESS **out, cn_erro
             return err->status;
         }
     }
-    last.msgno = 0;
+    reset_last();
     if (dbuse(p, c->db) == FAIL || last.msgno) {
         cn_status st = fail_last(c, err, "opening the database");
         dbclose(p);
@@ -221,7 +228,7 @@ static cn_status read_rows(mssql_conn *c, DBPROCESS *p, bool teams, bs_ref *out,
 {
     const char *sql = teams ? "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id"
                             : "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id";
-    last.msgno = 0;
+    reset_last();
     if (dbcmd(p, sql) == FAIL || dbsqlexec(p) == FAIL || last.msgno)
         return fail_last(c, err, teams ? "reading teams" : "reading players");
     RETCODE rc;
@@ -248,6 +255,7 @@ static cn_status mq_load(void *impl, bs_ref *out, cn_error *err)
 {
     mssql_conn *c = impl;
     DBPROCESS *p;
+    reset_last();
     if (connect(c, false, &p, err))
         return err->status;
     cn_status st = read_rows(c, p, true, out, err);
@@ -352,6 +360,7 @@ static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, con
     mssql_conn *c = impl;
     DBPROCESS *p;
     char sql[400];
+    reset_last();
     if (!valid_name(teams) || !valid_name(players))
         return cn_fail(err, CN_CONFIG, "table names must be letters, digits and _");
     if (connect(c, true, &p, err))

@@ -91,6 +91,43 @@ static void a_missing_database_means_waiting(void **state)
     cn_reference_close(&r);
 }
 
+/* db-lib reports through process-wide handlers into thread-local state: a server
+ * message in one call (here: no such database) must not turn a later refused
+ * connection on the same thread into a fatal "unknown error". */
+static void a_server_message_does_not_leak_into_the_next_call(void **state)
+{
+    (void)state;
+    char uri[300], closed[300];
+    cn_reference r;
+    cn_results w;
+    cn_error err;
+    bs_ref out = {0}, rows = {0};
+    bs_ref_add_team(&rows, 101, "Herons", "Coastal", 8, 3);
+    snprintf(closed, sizeof closed, "mssql://sa@127.0.0.1:%s/sidearmdb", getenv("TDS_CLOSED_PORT"));
+    for (int round = 0; round < 2; round++) {
+        uri_for(uri, sizeof uri, "notyet");
+        assert_int_equal(cn_reference_open(&r, uri, &cfg, &err), CN_OK);
+        assert_int_equal(r.ops->load(r.impl, &out, &err), CN_NOT_FOUND); /* a server message */
+        cn_reference_close(&r);
+        if (round == 0) {
+            assert_int_equal(cn_reference_open(&r, closed, &cfg, &err), CN_OK);
+            if (r.ops->load(r.impl, &out, &err) != CN_TRANSIENT)
+                fail_msg("load from a closed port: %s: %s", cn_status_name(err.status), err.msg);
+            cn_reference_close(&r);
+        } else {
+            assert_int_equal(cn_results_open(&w, closed, &cfg, &err), CN_OK);
+            if (w.ops->write(w.impl, &rows, "teams2", "players2", &err) != CN_TRANSIENT)
+                fail_msg("write to a closed port: %s: %s", cn_status_name(err.status), err.msg);
+            cn_results_close(&w);
+        }
+        assert_non_null(strstr(err.msg, closed + strlen("mssql://")));
+        assert_non_null(strstr(err.msg, "Connection refused"));
+        assert_null(strstr(err.msg, "unknown error"));
+        assert_null(strstr(err.msg, "notyet"));
+    }
+    bs_ref_free(&rows);
+}
+
 static void a_refused_login_names_the_server_and_user(void **state)
 {
     (void)state;
@@ -112,8 +149,8 @@ int main(void)
 {
     cn_error err;
     const char *port = getenv("TDS_PORT"), *pw = getenv("MSSQL_PASSWORD");
-    if (!port || !pw) {
-        fprintf(stderr, "TDS_PORT and MSSQL_PASSWORD must be set (run through test_mssql.sh)\n");
+    if (!port || !pw || !getenv("TDS_CLOSED_PORT")) {
+        fprintf(stderr, "TDS_PORT, TDS_CLOSED_PORT and MSSQL_PASSWORD must be set (run through test_mssql.sh)\n");
         return 1;
     }
     snprintf(base, sizeof base, "mssql://sa@127.0.0.1:%s", port);
@@ -125,6 +162,7 @@ int main(void)
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
         cmocka_unit_test(a_missing_database_means_waiting),
         cmocka_unit_test(a_refused_login_names_the_server_and_user),
+        cmocka_unit_test(a_server_message_does_not_leak_into_the_next_call),
     };
     int rc = cmocka_run_group_tests_name("connectors/mssql", tests, NULL, NULL);
     cn_global_cleanup();
