@@ -129,6 +129,7 @@ typedef struct bs_unrostered {
 } bs_unrostered;
 
 typedef struct bs_goal {
+    long first_id;  /* id of the shooter's first counted shot; meaningful when shots > 0 */
     long event_id;
     int clock;
     int teamid, jersey;
@@ -191,6 +192,14 @@ double bs_pct(int goals, int shots);
 /* ---------------------------------------------------------------- feeding bytes */
 
 /* Joins the reader, the parser and the fold: bytes in, events applied, and a hook
+/* A new game equal to what folding every event applied to g over ref (instead of
+ * g->ref) would have made: a reference read again mid-game (a roster fixed after the
+ * start) takes effect for the shots already counted. Shooters are matched to players as
+ * the fold matches them (team and jersey); unrostered shooters now on the roster become
+ * rostered and the reverse, scoring entries name their player anew, and the counters
+ * follow. g is untouched, so the caller can swap the two; NULL when out of memory.
+ * ref must outlive the new game. */
+bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref);
  * for each applied event and each rejected line. Used by the pipeline and the tests. */
 typedef struct bs_feed_hooks {
     void (*applied)(void *ctx, const bs_game *g, const bs_event *ev, const bs_apply_info *info);

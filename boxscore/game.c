@@ -6,7 +6,11 @@
  *    duplicate and changes nothing but the duplicate counter;
  *  - for each side, the goals of its rostered and unrostered players add up to its
  *    score, and likewise for shots;
- *  - once the game is final nothing is applied until bs_game_reset.
+ *  - once the game is final nothing is applied until bs_game_reset;
+ *  - a shooter is matched to the first player of ref (in id order) with the event's
+ *    team and a number that reads as the jersey, or else gets an unrostered entry, kept
+ *    in the order of first shots; each stat keeps the id of its first shot, which is
+ *    all bs_game_rebase needs to redo the matching over another reference.
  */
 #include "boxscore.h"
 
@@ -118,7 +122,7 @@ static bs_stat *unrostered_stat(bs_game *g, int teamid, int jersey)
         g->unr = p;
         g->capunr = cap;
     }
-    g->unr[g->nunr] = (bs_unrostered){teamid, jersey, {0, 0}};
+    g->unr[g->nunr] = (bs_unrostered){teamid, jersey, {0, 0, 0}};
     return &g->unr[g->nunr++].stat;
 }
 
@@ -152,6 +156,8 @@ static int count_shot(bs_game *g, const bs_event *ev, bs_apply_info *info)
         info->unrostered = true;
         g->n.unrostered_shots++;
     }
+    if (st->shots == 0)
+        st->first_id = ev->id;
     st->shots++;
     g->shots[side]++;
     if (ev->goal) {
@@ -204,6 +210,73 @@ int bs_game_apply(bs_game *g, const bs_event *ev, bs_apply_info *info)
     }
     info->outcome = BS_APPLIED;
     return 0;
+}
+
+/* ---------------------------------------------------------------- rebase */
+
+/* Adds one shooter's numbers to r as the fold would have counted them: to the rostered
+ * player with this team and jersey, or else to an unrostered entry. -1 when out of memory. */
+static int add_shooter(bs_game *r, int teamid, int jersey, bs_stat st)
+{
+    long pi = find_player(r, teamid, jersey);
+    bs_stat *to = pi >= 0 ? &r->pstat[pi] : unrostered_stat(r, teamid, jersey);
+    if (!to)
+        return -1;
+    if (to->shots == 0 || st.first_id < to->first_id)
+        to->first_id = st.first_id;
+    to->shots += st.shots;
+    to->goals += st.goals;
+    if (pi < 0)
+        r->n.unrostered_shots += st.shots;
+    return 0;
+}
+
+/* The fold lists unrostered shooters in the order of their first shot. */
+static int cmp_first_shot(const void *a, const void *b)
+{
+    long x = ((const bs_unrostered *)a)->stat.first_id, y = ((const bs_unrostered *)b)->stat.first_id;
+    return (x > y) - (x < y);
+}
+
+bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref)
+{
+    bs_game *r = bs_game_new(ref, g->teamid[0], g->teamid[1], g->game_id);
+    if (!r)
+        return NULL;
+    r->state = g->state;
+    r->last_id = g->last_id;
+    r->clock = g->clock;
+    memcpy(r->score, g->score, sizeof r->score);
+    memcpy(r->shots, g->shots, sizeof r->shots);
+    memcpy(r->qgoals, g->qgoals, sizeof r->qgoals);
+    r->n = g->n;
+    r->n.unrostered_shots = 0;
+    /* a rostered player with shots was matched on its number, so the number is the jersey */
+    for (size_t i = 0; i < g->ref->nplayers; i++)
+        if (g->pstat[i].shots > 0 && add_shooter(r, g->ref->players[i].teamid,
+                                                 (int)strtol(g->ref->players[i].number, NULL, 10), g->pstat[i]))
+            goto fail;
+    for (size_t i = 0; i < g->nunr; i++)
+        if (add_shooter(r, g->unr[i].teamid, g->unr[i].jersey, g->unr[i].stat))
+            goto fail;
+    if (r->nunr > 1)
+        qsort(r->unr, r->nunr, sizeof *r->unr, cmp_first_shot);
+    if (g->ngoals) {
+        r->goals = malloc(g->ngoals * sizeof *r->goals);
+        if (!r->goals)
+            goto fail;
+        r->capgoals = r->ngoals = g->ngoals;
+        for (size_t i = 0; i < g->ngoals; i++) {
+            bs_goal s = g->goals[i];
+            long pi = find_player(r, s.teamid, s.jersey);
+            s.player_id = pi >= 0 ? ref->players[pi].id : -1;
+            r->goals[i] = s;
+        }
+    }
+    return r;
+fail:
+    bs_game_free(r);
+    return NULL;
 }
 
 /* ---------------------------------------------------------------- feed */
