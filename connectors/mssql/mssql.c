@@ -116,6 +116,18 @@ static cn_status fail_last(mssql_conn *c, cn_error *err, const char *what)
     case 1222:  /* lock timeout */
         st = CN_TRANSIENT;
         break;
+    case 229:   /* permission denied on an object */
+    case 230:   /* permission denied on a column */
+    case 262:   /* CREATE TABLE (or another) permission denied in a database */
+    case 297:   /* the user does not have permission to perform this action */
+    case 300:   /* a permission was denied */
+    case 916:   /* the login cannot access the database */
+    case 15247: /* no permission to perform this action */
+        return cn_fail(err, CN_AUTH, "SQL Server %s: %s in database '%s': permission denied for user '%s', retrying "
+                       "will not help (%s)", c->shown, what, c->db, c->user, last.msg);
+    case 3906:  /* the database is read-only */
+        return cn_fail(err, CN_FATAL, "SQL Server %s: %s in database '%s': the database is read-only, retrying will "
+                       "not help (%s)", c->shown, what, c->db, last.msg);
     default:
         st = last.server ? CN_FATAL : CN_TRANSIENT;
     }
@@ -346,8 +358,10 @@ static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const bs_ref *rows, co
                 sb_printf(&b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
             }
         }
+        char what[160];
+        snprintf(what, sizeof what, "inserting into table %s", table);
         cn_status st = b.oom ? cn_fail(err, CN_FATAL, "out of memory building the INSERT into %s", table)
-                             : exec_sql(c, p, b.s, table, err);
+                             : exec_sql(c, p, b.s, what, err);
         free(b.s);
         if (st)
             return st;
@@ -359,32 +373,38 @@ static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, con
 {
     mssql_conn *c = impl;
     DBPROCESS *p;
-    char sql[400];
+    char sql[400], what[300];
     reset_last();
     if (!valid_name(teams) || !valid_name(players))
         return cn_fail(err, CN_CONFIG, "table names must be letters, digits and _");
     if (connect(c, true, &p, err))
         return err->status;
-    cn_status st = exec_sql(c, p, "BEGIN TRANSACTION", "BEGIN TRANSACTION", err);
+    snprintf(what, sizeof what, "beginning the transaction that replaces tables %s and %s", teams, players);
+    cn_status st = exec_sql(c, p, "BEGIN TRANSACTION", what, err);
     const char *drops[] = {players, teams};
     for (int i = 0; !st && i < 2; i++) {
         snprintf(sql, sizeof sql, "IF OBJECT_ID(N'%s') IS NOT NULL DROP TABLE %s", drops[i], drops[i]);
-        st = exec_sql(c, p, sql, sql, err);
+        snprintf(what, sizeof what, "dropping table %s", drops[i]);
+        st = exec_sql(c, p, sql, what, err);
     }
     if (!st) {
         snprintf(sql, sizeof sql, CN_TEAMS_DDL, teams);
-        st = exec_sql(c, p, sql, sql, err);
+        snprintf(what, sizeof what, "creating table %s", teams);
+        st = exec_sql(c, p, sql, what, err);
     }
     if (!st) {
         snprintf(sql, sizeof sql, CN_PLAYERS_DDL, players, teams);
-        st = exec_sql(c, p, sql, sql, err);
+        snprintf(what, sizeof what, "creating table %s", players);
+        st = exec_sql(c, p, sql, what, err);
     }
     if (!st)
         st = insert_rows(c, p, rows, teams, true, err);
     if (!st)
         st = insert_rows(c, p, rows, players, false, err);
-    if (!st)
-        st = exec_sql(c, p, "COMMIT TRANSACTION", "COMMIT", err);
+    if (!st) {
+        snprintf(what, sizeof what, "committing tables %s and %s", teams, players);
+        st = exec_sql(c, p, "COMMIT TRANSACTION", what, err);
+    }
     if (st) {
         cn_error ignored;
         exec_sql(c, p, "ROLLBACK TRANSACTION", "ROLLBACK", &ignored);

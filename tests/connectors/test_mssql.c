@@ -1,7 +1,8 @@
 /* The mssql:// backends against the TDS stand-in (started by test_mssql.sh): a round
  * trip of names with quotes and non-ASCII letters, a failed results write that leaves
- * the previous tables intact, a missing database that means waiting, and a refused
- * login that names the server and the user only. */
+ * the previous tables intact, a missing database that means waiting, a refused
+ * login that names the server and the user only, server errors that do not leak into
+ * the next call, and permission errors that are not retried. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +129,39 @@ static void a_server_message_does_not_leak_into_the_next_call(void **state)
     bs_ref_free(&rows);
 }
 
+/* A results database the user may not write, or one that is read-only, is an error
+ * that retrying cannot fix, naming the server, the database, the table and the cause.
+ * The stand-in refuses writes in these databases (TDS_*_DATABASES in test_mssql.sh). */
+static void a_results_write_without_permission_is_not_retried(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *db, *table, *cause;
+        cn_status status;
+    } cases[] = {
+        {"denieddb", "table teams2", "permission denied", CN_AUTH},
+        {"readonlydb", "table players2", "read-only", CN_FATAL},
+    };
+    char uri[300], in_db[64];
+    cn_results w;
+    cn_error err;
+    bs_ref rows = {0};
+    bs_ref_add_team(&rows, 101, "Herons", "Coastal", 8, 3);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uri_for(uri, sizeof uri, cases[i].db);
+        assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
+        if (w.ops->write(w.impl, &rows, "teams2", "players2", &err) != cases[i].status)
+            fail_msg("write into %s: %s: %s", cases[i].db, cn_status_name(err.status), err.msg);
+        cn_results_close(&w);
+        snprintf(in_db, sizeof in_db, "in database '%s'", cases[i].db);
+        assert_non_null(strstr(err.msg, base + strlen("mssql://")));
+        assert_non_null(strstr(err.msg, in_db));
+        assert_non_null(strstr(err.msg, cases[i].table));
+        assert_non_null(strstr(err.msg, cases[i].cause));
+    }
+    bs_ref_free(&rows);
+}
+
 static void a_refused_login_names_the_server_and_user(void **state)
 {
     (void)state;
@@ -163,6 +197,7 @@ int main(void)
         cmocka_unit_test(a_missing_database_means_waiting),
         cmocka_unit_test(a_refused_login_names_the_server_and_user),
         cmocka_unit_test(a_server_message_does_not_leak_into_the_next_call),
+        cmocka_unit_test(a_results_write_without_permission_is_not_retried),
     };
     int rc = cmocka_run_group_tests_name("connectors/mssql", tests, NULL, NULL);
     cn_global_cleanup();

@@ -10,6 +10,9 @@ Owned by this project (started from shared/test-servers). Changes: configurable 
 passwords never printed, databases are tracked (CREATE DATABASE, IF DB_ID(..) IS NULL
 CREATE DATABASE, USE and LOGIN7 of an unknown database fail like SQL Server: 911/4060),
 and an IF it does not understand is an error instead of being passed to SQLite.
+Knobs for permission tests: writes in the databases named (comma-separated) in
+TDS_READONLY_DATABASES fail with 3906 (read-only), and in TDS_DENIED_DATABASES with
+262/229 (permission denied; DROP finds nothing, as OBJECT_ID sees no object).
 All databases share one SQLite namespace: table names must not clash across them.
 """
 import os
@@ -27,6 +30,9 @@ COLLATION = bytes.fromhex("0904d00034")  # SQL_Latin1_General_CP1_CI_AS
 DBPATH = sys.argv[2] if len(sys.argv) > 2 else ":memory:"
 LOGIN_USER = os.environ.get("TDS_USER", "sa")
 LOGIN_PASSWORD = os.environ.get("TDS_PASSWORD", "pass")
+READONLY_DBS = {n.lower() for n in os.environ.get("TDS_READONLY_DATABASES", "").split(",") if n}
+DENIED_DBS = {n.lower() for n in os.environ.get("TDS_DENIED_DATABASES", "").split(",") if n}
+WRITES = {"CREATE", "DROP", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "ALTER"}
 _shared_lock = threading.Lock()
 
 
@@ -215,6 +221,7 @@ class Session(socketserver.BaseRequestHandler):
         self.spid = Session.spid_counter
         self.db = sqlite3.connect(DBPATH, isolation_level=None, check_same_thread=False)
         self.trancount = 0
+        self.database = "master"
         self.fmtonly = False
         self.nocount = False
         self.tdsver = 0x74000004
@@ -293,6 +300,7 @@ class Session(socketserver.BaseRequestHandler):
             return tok_msg(0xAA, 18456, 14, "Login failed for user '%s'." % user) + tok_done(DONE_ERROR)
         if not self.db_exists(database):
             return tok_msg(0xAA, 4060, 11, "Cannot open database \"%s\" requested by the login. The login failed." % database) + tok_done(DONE_ERROR)
+        self.database = database
         prog = "Microsoft SQL Server"
         ack = struct.pack("<B", 1) + struct.pack(">I", self.tdsver) + bvarchar(prog) + bytes([16, 0, 3, 0xE8])
         return (tok_envchange(1, database, "master") + tok_msg(0xAB, 5701, 0, "Changed database context to '%s'." % database)
@@ -360,6 +368,7 @@ class Session(socketserver.BaseRequestHandler):
                 name = st.split(None, 1)[1].strip("[]\" ")
                 if not self.db_exists(name):
                     return tok_msg(0xAA, 911, 16, "Database '%s' does not exist. Make sure that the name is entered correctly." % name) + self.done(DONE_MORE | DONE_ERROR), True
+                self.database = name
                 return tok_envchange(1, name, "master") + tok_msg(0xAB, 5701, 0, "Changed database context to '%s'." % name) + self.done(DONE_MORE), False
             if words[0] == "BEGIN" and len(words) > 1 and words[1] in ("TRAN", "TRANSACTION"):
                 if self.trancount == 0:
@@ -376,6 +385,9 @@ class Session(socketserver.BaseRequestHandler):
                     return tok_env_bin(9 if words[0] == "COMMIT" else 10, b"", struct.pack("<Q", self.spid)) + self.done(DONE_MORE), False
                 self.trancount -= 1
                 return self.done(DONE_MORE), False
+            refused = self.refusal(words)
+            if refused:
+                return refused
             m = re.match(r"(?is)^INSERT\s+BULK\s+(\S+)", st)
             if m:
                 self.bulk_table = m.group(1)
@@ -404,6 +416,20 @@ class Session(socketserver.BaseRequestHandler):
             if num == 208:
                 msg = "Invalid object name '%s'." % msg.split(":")[-1].strip()
             return tok_msg(0xAA, num, 16, msg) + self.done(DONE_MORE | DONE_ERROR), True
+
+    def refusal(self, words):
+        """The TDS_READONLY_DATABASES / TDS_DENIED_DATABASES knobs: None, or the reply to a refused write."""
+        db = self.database
+        if words[0] not in WRITES or db.lower() not in READONLY_DBS | DENIED_DBS:
+            return None
+        if db.lower() in READONLY_DBS:
+            return tok_msg(0xAA, 3906, 16, 'Failed to update database "%s" because the database is read-only.' % db) + self.done(DONE_MORE | DONE_ERROR), True
+        if words[0] == "DROP":
+            return self.done(DONE_MORE), False
+        if words[0] in ("CREATE", "ALTER"):
+            return tok_msg(0xAA, 262, 14, "%s %s permission denied in database '%s'." % (words[0], words[1], db)) + self.done(DONE_MORE | DONE_ERROR), True
+        obj = words[1] if words[0] == "UPDATE" else words[2] if len(words) > 2 else "?"
+        return tok_msg(0xAA, 229, 14, "The %s permission was denied on the object '%s', database '%s', schema 'dbo'." % (words[0], obj.lower(), db)) + self.done(DONE_MORE | DONE_ERROR), True
 
     def decltypes(self, q, n):
         """Declared types for a simple 'SELECT ... FROM table' via PRAGMA (best effort)."""
