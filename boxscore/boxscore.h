@@ -227,7 +227,8 @@ void bs_feed_restart(bs_feed *f);
 json_t *bs_render(const bs_game *g, const char *updated_at);
 
 /* Writes the rows of teams2/players2 into out (which must be empty): the reference
- * rows updated by this game. *tie is set when the game ended level. Returns 0 or -1. */
+ * rows updated by this game. *tie is set when the game ended level. Returns 0 or -1.
+ * Wins, losses, shots and goals saturate at INT_MAX instead of overflowing. */
 int bs_standings(const bs_game *g, bs_ref *out, bool *tie);
 
 /* ---------------------------------------------------------------- random games */
