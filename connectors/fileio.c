@@ -66,7 +66,10 @@ cn_status cn_replace_file(const char *path, const char *data, size_t len, cn_err
 {
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A killed process with our pid (pid 1 in a container, every time) can have left
+     * this name behind. O_EXCL then creates a new file: never one planted as a symlink. */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
     cn_status rc = cn_write_all(fd, data, len, tmp, err);

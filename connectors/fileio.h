@@ -16,7 +16,8 @@ cn_status cn_mkdirs(const char *dir, cn_error *err);
 cn_status cn_mkdirs_for(const char *file, cn_error *err);
 /* Writes all of buf to fd; path names it in the error. */
 cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err);
-/* Replaces path with data atomically: PATH.tmp.PID, fsync, rename. */
+/* Replaces path with data atomically: PATH.tmp.PID (created afresh with O_EXCL), fsync,
+ * rename. A symlink at path is replaced, never followed. */
 cn_status cn_replace_file(const char *path, const char *data, size_t len, cn_error *err);
 
 #endif

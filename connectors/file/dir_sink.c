@@ -3,12 +3,22 @@
  *
  * Each document becomes DIR/<_id>.json, written to a temporary file, flushed and
  * renamed over the old one: a reader sees the old document or the new one, never a
- * mix, and writing the same _id again replaces it (an upsert by _id). Rejected
- * lines are appended to DIR/rejects.jsonl, one JSON object a line.
+ * mix, and writing the same _id again replaces it (an upsert by _id). The first write
+ * removes the temporary files (NAME.tmp.PID) that a killed process left behind.
+ *
+ * Rejected lines are appended to DIR/rejects.jsonl, one JSON object a line, at most
+ * once per record _id: the ids already there are read on the first reject, so a re-run
+ * does not add the same records again. A last line without its newline (a write cut
+ * short by a full disk or a crash) is cut off before anything is appended, and a failed
+ * append is truncated away, so the file never holds a torn line for long.
+ *
+ * Symbolic links in DIR are never followed: a link planted at DIR/rejects.jsonl is
+ * refused, one at DIR/<_id>.json is replaced by the rename.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +30,8 @@
 
 typedef struct dir_sink {
     char dir[1024];
+    bool swept;         /* stale temporary files removed */
+    json_t *rejected;   /* set of the _ids in rejects.jsonl; NULL until read (or after a failed append) */
 } dir_sink;
 
 static cn_status ds_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
@@ -35,12 +47,45 @@ static cn_status ds_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
     return CN_OK;
 }
 
+/* NAME.tmp.PID left by a process that was killed between create and rename: its PID
+ * is gone, or is ours (a container's pipeline has the same PID on every start), and
+ * this sink has written nothing yet. A live process's temporary file is kept. */
+static bool is_stale_temp(const char *name)
+{
+    const char *t = NULL;
+    for (const char *p = name; (p = strstr(p, ".tmp.")); p++)
+        t = p + 5;
+    if (!t || !*t || t[strspn(t, "0123456789")])
+        return false;
+    long pid = strtol(t, NULL, 10);
+    return pid > 0 && (pid == (long)getpid() || (kill((pid_t)pid, 0) < 0 && errno == ESRCH));
+}
+
+/* Makes the directory; the first time, also removes stale temporary files (best effort:
+ * one that cannot be removed only takes space). */
+static cn_status ds_ready(dir_sink *s, cn_error *err)
+{
+    if (cn_mkdirs(s->dir, err))
+        return err->status;
+    DIR *d = s->swept ? NULL : opendir(s->dir);
+    s->swept = true;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        if (is_stale_temp(e->d_name))
+            unlink(path);
+    }
+    if (d)
+        closedir(d);
+    return CN_OK;
+}
+
 static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
 {
     dir_sink *s = impl;
     char path[1100];
     json_int_t id = json_integer_value(json_object_get(doc, "_id"));
-    if (cn_mkdirs(s->dir, err))
+    if (ds_ready(s, err))
         return err->status;
     snprintf(path, sizeof path, "%s/%lld.json", s->dir, (long long)id);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
@@ -53,27 +98,115 @@ static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
     return rc;
 }
 
+/* Opens a file in the sink's directory without following a symbolic link. */
+static int open_in_dir(const char *path, int flags, cn_error *err)
+{
+    int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    int e = errno;
+    if (fd < 0 && e == ELOOP)
+        cn_fail(err, CN_FATAL, "%s is a symbolic link: the sink does not follow links, remove it", path);
+    else if (fd < 0)
+        cn_fail(err, CN_FATAL, "opening %s: %s", path, strerror(e));
+    errno = e; /* the caller may tell ENOENT apart */
+    return fd;
+}
+
+/* Reads the _ids already in rejects.jsonl into s->rejected, and cuts off a torn last
+ * line so the next append starts a line of its own. */
+static cn_status load_rejects(dir_sink *s, const char *path, cn_error *err)
+{
+    json_t *seen = json_object();
+    if (!seen)
+        return cn_fail(err, CN_FATAL, "out of memory reading %s", path);
+    int fd = open_in_dir(path, O_RDWR, err);
+    if (fd < 0 && errno == ENOENT) {
+        s->rejected = seen;
+        return CN_OK;
+    }
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+    if (!f) {
+        if (fd >= 0) {
+            cn_fail(err, CN_FATAL, "reading %s: %s", path, strerror(errno));
+            close(fd);
+        }
+        json_decref(seen);
+        return err->status;
+    }
+    struct stat st;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = 0;
+    off_t whole = 0; /* bytes of complete lines */
+    cn_status rc = CN_OK;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        rc = cn_fail(err, CN_FATAL, "%s is not a regular file", path);
+    while (!rc && (n = getline(&line, &cap, f)) > 0 && line[n - 1] == '\n') {
+        whole += n;
+        json_t *rec = json_loadb(line, (size_t)n, 0, NULL);
+        const char *id = json_string_value(json_object_get(rec, "_id"));
+        if (id && json_object_set_new(seen, id, json_true()) < 0)
+            rc = cn_fail(err, CN_FATAL, "out of memory reading %s", path);
+        json_decref(rec);
+    }
+    if (!rc && ferror(f))
+        rc = cn_fail(err, CN_FATAL, "reading %s: %s", path, strerror(errno));
+    if (!rc && n > 0 && ftruncate(fd, whole) < 0)
+        rc = cn_fail(err, CN_FATAL, "cutting the torn last line of %s: %s", path, strerror(errno));
+    free(line);
+    fclose(f);
+    if (rc)
+        json_decref(seen);
+    else
+        s->rejected = seen;
+    return rc;
+}
+
+/* Appends one line; a write cut short is truncated away again. */
+static cn_status append_line(const char *path, const char *text, size_t len, cn_error *err)
+{
+    int fd = open_in_dir(path, O_WRONLY | O_CREAT | O_APPEND, err);
+    if (fd < 0)
+        return err->status;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        cn_fail(err, CN_FATAL, "stat %s: %s", path, strerror(errno));
+        close(fd);
+        return err->status;
+    }
+    cn_status rc = cn_write_all(fd, text, len, path, err);
+    if (rc == CN_OK && fsync(fd) < 0)
+        rc = cn_fail(err, CN_FATAL, "flushing %s: %s", path, strerror(errno));
+    if (rc)
+        (void)!ftruncate(fd, st.st_size); /* if this fails too, the next load cuts the torn line */
+    close(fd);
+    return rc;
+}
+
 static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
 {
     dir_sink *s = impl;
     char path[1100];
-    if (cn_mkdirs(s->dir, err))
+    if (ds_ready(s, err))
         return err->status;
     snprintf(path, sizeof path, "%s/rejects.jsonl", s->dir);
+    if (!s->rejected && load_rejects(s, path, err))
+        return err->status;
+    const char *id = json_string_value(json_object_get(rec, "_id"));
+    if (id && json_object_get(s->rejected, id))
+        return CN_OK; /* already recorded, by this run or an earlier one */
     char *text = json_dumps(rec, JSON_COMPACT);
     if (!text)
         return cn_fail(err, CN_FATAL, "out of memory rendering a rejected line");
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    cn_status rc = CN_OK;
-    if (fd < 0) {
-        rc = cn_fail(err, CN_FATAL, "opening %s: %s", path, strerror(errno));
-    } else {
-        size_t n = strlen(text);
-        text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
-        rc = cn_write_all(fd, text, n + 1, path, err);
-        close(fd);
-    }
+    size_t n = strlen(text);
+    text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
+    cn_status rc = append_line(path, text, n + 1, err);
     free(text);
+    if (rc) {
+        json_decref(s->rejected); /* read the file again next time, whatever the append left */
+        s->rejected = NULL;
+    } else if (id && json_object_set_new(s->rejected, id, json_true()) < 0) {
+        rc = cn_fail(err, CN_FATAL, "out of memory recording reject %s", id);
+    }
     return rc;
 }
 
@@ -96,7 +229,11 @@ static cn_status ds_forget(void *impl, const char *game, cn_error *err)
         if (!is_document_name(e->d_name))
             continue;
         snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
-        json_t *doc = json_load_file(path, 0, NULL);
+        cn_error ignored;
+        int fd = open_in_dir(path, O_RDONLY, &ignored);
+        json_t *doc = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
+        if (fd >= 0)
+            close(fd);
         const char *g = json_string_value(json_object_get(doc, "game"));
         if (g && !strcmp(g, game) && unlink(path) < 0 && errno != ENOENT)
             rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
@@ -108,7 +245,9 @@ static cn_status ds_forget(void *impl, const char *game, cn_error *err)
 
 static void ds_close(void *impl)
 {
-    free(impl);
+    dir_sink *s = impl;
+    json_decref(s->rejected);
+    free(s);
 }
 
 const cn_boxscore_ops cn_dir_boxscore_ops = {

@@ -1,13 +1,16 @@
 /* Embedded backends: file:// source (rewrite, append, restarts, partial lines read once),
  * directory sink, SQLite reference and results, and the URI helpers. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -15,6 +18,7 @@
 
 #include "connector.h"
 #include "cursor.h"
+#include "fileio.h"
 
 static char dir[256];
 static const cn_settings cfg = {.max_object_bytes = 1 << 20, .timeout_ms = 1000};
@@ -51,14 +55,20 @@ static int teardown(void **state)
     return system(cmd);
 }
 
+/* DIR/name into path, and its file:// URI into uri. */
+static const char *file_uri(const char *name, char *path, size_t len, char uri[400])
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    snprintf(uri, 400, "file://%s", path);
+    return uri;
+}
+
 static cn_source open_source(const char *name, char *path, size_t len)
 {
     char uri[400];
     cn_source s;
     cn_error err;
-    snprintf(path, len, "%s/%s", dir, name);
-    snprintf(uri, sizeof uri, "file://%s", path);
-    assert_int_equal(cn_source_open(&s, uri, &cfg, &err), CN_OK);
+    assert_int_equal(cn_source_open(&s, file_uri(name, path, len, uri), &cfg, &err), CN_OK);
     return s;
 }
 
@@ -248,6 +258,207 @@ static void dir_sink_upserts_by_id_and_appends_rejects(void **state)
     cn_boxscore_close(&b);
 }
 
+/* The whole file as a string (empty when absent); the caller frees it. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *text = calloc(1, 1 << 16);
+    if (f) {
+        size_t n = fread(text, 1, (1 << 16) - 1, f);
+        text[n] = '\0';
+        fclose(f);
+    }
+    return text;
+}
+
+static cn_boxscore open_sink(const char *sub, char *sinkdir, size_t len)
+{
+    char uri[400];
+    cn_boxscore b;
+    cn_error err;
+    assert_int_equal(cn_boxscore_open(&b, file_uri(sub, sinkdir, len, uri), &cfg, &err), CN_OK);
+    return b;
+}
+
+static cn_status reject(cn_boxscore *b, const char *id, cn_error *err)
+{
+    json_t *rec = json_pack("{s:s, s:s}", "_id", id, "reason", "bad");
+    cn_status st = b->ops->reject(b->impl, rec, err);
+    json_decref(rec);
+    return st;
+}
+
+static void reject_ok(cn_boxscore *b, const char *id)
+{
+    cn_error err;
+    if (reject(b, id, &err))
+        fail_msg("reject %s: %s", id, err.msg);
+}
+
+/* Re-runs read the same bad lines again: each reject _id is recorded once, in this
+ * run and across runs. */
+static void rejects_are_recorded_once_per_id(void **state)
+{
+    (void)state;
+    char d[300], path[400];
+    cn_boxscore b = open_sink("rej-once", d, sizeof d);
+    reject_ok(&b, "g:3:0000abcd");
+    reject_ok(&b, "g:3:0000abcd");
+    cn_boxscore_close(&b);
+    b = open_sink("rej-once", d, sizeof d); /* the next run */
+    reject_ok(&b, "g:3:0000abcd");
+    reject_ok(&b, "g:9:00001234");
+    cn_boxscore_close(&b);
+    snprintf(path, sizeof path, "%s/rejects.jsonl", d);
+    char *text = slurp(path);
+    assert_string_equal(text, "{\"_id\":\"g:3:0000abcd\",\"reason\":\"bad\"}\n"
+                              "{\"_id\":\"g:9:00001234\",\"reason\":\"bad\"}\n");
+    free(text);
+}
+
+/* A disk that filled up mid-line left a torn last line: it is cut off, not appended
+ * onto. */
+static void a_torn_last_reject_line_is_cut_before_appending(void **state)
+{
+    (void)state;
+    char d[300], path[400];
+    snprintf(path, sizeof path, "%s/rej-torn", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/rej-torn/rejects.jsonl", dir);
+    write_file(path, "{\"_id\": \"g:1:1\"}\n{\"_id\": \"g:2:");
+    cn_boxscore b = open_sink("rej-torn", d, sizeof d);
+    reject_ok(&b, "g:1:1"); /* already there */
+    reject_ok(&b, "g:2:2");
+    cn_boxscore_close(&b);
+    char *text = slurp(path);
+    assert_string_equal(text, "{\"_id\": \"g:1:1\"}\n{\"_id\":\"g:2:2\",\"reason\":\"bad\"}\n");
+    free(text);
+}
+
+/* A write that runs out of space (here: the file size limit) leaves no partial line. */
+static void a_reject_append_cut_short_leaves_no_torn_line(void **state)
+{
+    (void)state;
+    char d[300], path[400];
+    struct rlimit old, small;
+    cn_error err;
+    cn_boxscore b = open_sink("rej-full", d, sizeof d);
+    reject_ok(&b, "g:1:1");
+    snprintf(path, sizeof path, "%s/rejects.jsonl", d);
+    char *before = slurp(path);
+    signal(SIGXFSZ, SIG_IGN);
+    getrlimit(RLIMIT_FSIZE, &old);
+    small = old;
+    small.rlim_cur = strlen(before) + 10;
+    setrlimit(RLIMIT_FSIZE, &small);
+    cn_status st = reject(&b, "g:2:2", &err);
+    setrlimit(RLIMIT_FSIZE, &old);
+    assert_int_equal(st, CN_FATAL);
+    assert_non_null(strstr(err.msg, path));
+    char *after = slurp(path);
+    assert_string_equal(after, before);
+    free(after);
+    reject_ok(&b, "g:2:2"); /* space again: the record goes in whole */
+    cn_boxscore_close(&b);
+    after = slurp(path);
+    assert_string_equal(after, "{\"_id\":\"g:1:1\",\"reason\":\"bad\"}\n{\"_id\":\"g:2:2\",\"reason\":\"bad\"}\n");
+    free(after);
+    free(before);
+}
+
+static void put_ok(cn_boxscore *b, int id)
+{
+    cn_error err;
+    json_t *doc = json_pack("{s:i, s:s}", "_id", id, "game", "g");
+    if (b->ops->put(b->impl, doc, &err))
+        fail_msg("put %d: %s", id, err.msg);
+    json_decref(doc);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0;
+}
+
+/* kill -9 between creating N.json.tmp.PID and renaming it leaves the temporary file:
+ * the next sink removes those whose process is gone, or has our PID (a container's
+ * pipeline gets the same PID on every start), and keeps a live process's. */
+static void stale_temporary_files_are_removed(void **state)
+{
+    (void)state;
+    char d[300], dead[400], ours[400], live[400];
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0);
+    snprintf(d, sizeof d, "%s/stale", dir);
+    mkdir(d, 0755);
+    snprintf(dead, sizeof dead, "%s/7.json.tmp.%d", d, (int)child);
+    snprintf(ours, sizeof ours, "%s/rejects.jsonl.tmp.%d", d, (int)getpid());
+    snprintf(live, sizeof live, "%s/9.json.tmp.%d", d, (int)getppid());
+    write_file(dead, "{");
+    write_file(ours, "{");
+    write_file(live, "{");
+    cn_boxscore b = open_sink("stale", d, sizeof d);
+    put_ok(&b, 1);
+    cn_boxscore_close(&b);
+    assert_false(exists(dead));
+    assert_false(exists(ours));
+    assert_true(exists(live));
+}
+
+/* Links planted in the sink's directory are never written through. */
+static void sink_files_do_not_follow_symlinks(void **state)
+{
+    (void)state;
+    char d[300], victim[400], link[400];
+    cn_error err;
+    snprintf(victim, sizeof victim, "%s/victim.txt", dir);
+    write_file(victim, "keep\n");
+    snprintf(d, sizeof d, "%s/links", dir);
+    mkdir(d, 0755);
+    snprintf(link, sizeof link, "%s/5.json", d);
+    assert_int_equal(symlink(victim, link), 0);
+    snprintf(link, sizeof link, "%s/rejects.jsonl", d);
+    assert_int_equal(symlink(victim, link), 0);
+    cn_boxscore b = open_sink("links", d, sizeof d);
+    put_ok(&b, 5); /* the rename replaces the link itself */
+    assert_int_equal(reject(&b, "g:1:1", &err), CN_FATAL);
+    assert_non_null(strstr(err.msg, link));
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    cn_boxscore_close(&b);
+    char *text = slurp(victim);
+    assert_string_equal(text, "keep\n");
+    free(text);
+    struct stat st;
+    snprintf(link, sizeof link, "%s/5.json", d);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+}
+
+/* A link planted at the temporary name (PATH.tmp.PID, predictable) is not written
+ * through either: the temporary file is created afresh with O_EXCL. */
+static void replace_file_does_not_write_through_a_planted_temp_link(void **state)
+{
+    (void)state;
+    char victim[400], path[400], tmp[500];
+    cn_error err;
+    snprintf(victim, sizeof victim, "%s/victim2.txt", dir);
+    write_file(victim, "keep\n");
+    snprintf(path, sizeof path, "%s/replaced.txt", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    assert_int_equal(symlink(victim, tmp), 0);
+    assert_int_equal(cn_replace_file(path, "new\n", 4, &err), CN_OK);
+    char *text = slurp(victim);
+    assert_string_equal(text, "keep\n");
+    free(text);
+    text = slurp(path);
+    assert_string_equal(text, "new\n");
+    free(text);
+    assert_false(exists(tmp));
+}
+
 static void sqlite_reference_and_results_round_trip(void **state)
 {
     (void)state;
@@ -371,6 +582,12 @@ int main(void)
         cmocka_unit_test(an_object_over_the_cap_is_refused_with_the_cap),
         cmocka_unit_test(a_fifo_or_directory_is_refused_without_blocking),
         cmocka_unit_test(dir_sink_upserts_by_id_and_appends_rejects),
+        cmocka_unit_test(rejects_are_recorded_once_per_id),
+        cmocka_unit_test(a_torn_last_reject_line_is_cut_before_appending),
+        cmocka_unit_test(a_reject_append_cut_short_leaves_no_torn_line),
+        cmocka_unit_test(stale_temporary_files_are_removed),
+        cmocka_unit_test(sink_files_do_not_follow_symlinks),
+        cmocka_unit_test(replace_file_does_not_write_through_a_planted_temp_link),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
         cmocka_unit_test(uri_parse_and_redact),
