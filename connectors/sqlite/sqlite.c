@@ -5,9 +5,11 @@
  * Results replace teams2 and players2 inside one IMMEDIATE transaction, so a
  * reader sees the old tables or the new ones, never a half-written state.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -18,6 +20,7 @@
 typedef struct sqlite_conn {
     char path[1024];
     sqlite3 *db;
+    bool writing;   /* opened for the results (read-write), not for the reference */
 } sqlite_conn;
 
 static cn_status sq_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
@@ -40,12 +43,52 @@ static void sq_close(void *impl)
     free(c);
 }
 
+/* Why path cannot be read, or written with its journal beside it: 0 when the file
+ * system does not object. *what says where the problem is. */
+static int access_errno(const char *path, bool writing, const char **what)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    slash[slash == dir] = '\0'; /* "/x.db" is in "/" */
+    *what = "file";
+    int missing = access(path, F_OK) < 0 ? errno : 0;
+    if (!missing && access(path, writing ? R_OK | W_OK : R_OK) < 0)
+        return errno;
+    if (missing == ENOENT && !writing)
+        return ENOENT; /* not there (yet) */
+    *what = "directory";
+    if (missing && missing != ENOENT)
+        return missing; /* EACCES, ENOTDIR, ... along the path */
+    if (writing && access(dir, W_OK | X_OK) < 0)
+        return errno;
+    return 0;
+}
+
+/* SQLite says only "unable to open database file" or "attempt to write a readonly
+ * database": name the path and the cause. A missing database is the reference reader's
+ * cue to wait for it to be seeded; every other cause needs an operator. */
+static cn_status open_fail(sqlite_conn *c, cn_error *err)
+{
+    const char *what;
+    int e = access_errno(c->path, c->writing, &what);
+    if (e == ENOENT && !c->writing)
+        return cn_fail(err, CN_NOT_FOUND, "sqlite %s does not exist yet (waiting for it to be seeded)", c->path);
+    if (!e && c->db)
+        e = sqlite3_system_errno(c->db);
+    const char *why = e ? strerror(e) : c->db ? sqlite3_errmsg(c->db) : "cannot open";
+    bool perm = e == EACCES || e == EPERM;
+    return cn_fail(err, perm ? CN_AUTH : CN_FATAL, "cannot open %s for %s: %s%s%s%s", c->path,
+                   c->writing ? "writing" : "reading", why, perm ? " (check the " : "", perm ? what : "",
+                   perm ? "'s permissions)" : "");
+}
+
 static cn_status sq_fail(sqlite_conn *c, cn_error *err, const char *what)
 {
     int code = c->db ? sqlite3_errcode(c->db) : SQLITE_CANTOPEN;
-    cn_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED ? CN_TRANSIENT
-                   : code == SQLITE_CANTOPEN || code == SQLITE_PERM ? CN_NOT_FOUND
-                                                                   : CN_FATAL;
+    if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_AUTH)
+        return open_fail(c, err);
+    cn_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED ? CN_TRANSIENT : CN_FATAL;
     return cn_fail(err, st, "sqlite %s: %s: %s", c->path, what, c->db ? sqlite3_errmsg(c->db) : "cannot open");
 }
 
@@ -53,6 +96,7 @@ static cn_status connect(sqlite_conn *c, int flags, cn_error *err)
 {
     if (c->db)
         return CN_OK;
+    c->writing = flags & SQLITE_OPEN_READWRITE;
     if (sqlite3_open_v2(c->path, &c->db, flags, NULL) != SQLITE_OK) {
         cn_status st = sq_fail(c, err, "opening the database");
         sqlite3_close(c->db);
@@ -157,7 +201,7 @@ static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, con
 {
     sqlite_conn *c = impl;
     char ddl_t[256], ddl_p[320], drop_t[96], drop_p[96];
-    if (connect(c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err))
+    if (cn_mkdirs_for(c->path, err) || connect(c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err))
         return err->status;
     snprintf(ddl_t, sizeof ddl_t, CN_TEAMS_DDL, teams);
     snprintf(ddl_p, sizeof ddl_p, CN_PLAYERS_DDL, players, teams);

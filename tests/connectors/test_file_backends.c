@@ -535,6 +535,65 @@ static void a_failed_results_write_leaves_the_previous_tables(void **state)
     bs_ref_free(&bad);
 }
 
+/* Runs a reference load (or a results write) of db in a child without root's privileges
+ * (root may write anywhere) and returns its status, with the message in err. */
+static cn_status sqlite_as_nobody(const char *db, bool results, cn_error *err)
+{
+    int fd[2];
+    assert_int_equal(pipe(fd), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        char uri[400];
+        bs_ref rows = {0};
+        cn_reference r;
+        cn_results w;
+        snprintf(uri, sizeof uri, "sqlite://%s", db);
+        cn_status st = cn_fail(err, CN_CONFIG, "could not drop root's privileges");
+        if (geteuid() != 0 || (setregid(65534, 65534) == 0 && setreuid(65534, 65534) == 0))
+            st = results ? cn_results_open(&w, uri, &cfg, err) : cn_reference_open(&r, uri, &cfg, err);
+        if (!st)
+            st = results ? w.ops->write(w.impl, &rows, "t2", "p2", err) : r.ops->load(r.impl, &rows, err);
+        err->status = st;
+        _exit(write(fd[1], err, sizeof *err) == (ssize_t)sizeof *err ? 0 : 1);
+    }
+    close(fd[1]);
+    assert_int_equal(read(fd[0], err, sizeof *err), (ssize_t)sizeof *err);
+    close(fd[0]);
+    waitpid(child, NULL, 0);
+    return err->status;
+}
+
+/* A database that cannot be opened for lack of permission is an error naming the path
+ * and the cause, not "waiting for it to appear"; only a missing reference database is. */
+static void sqlite_permission_errors_are_not_waiting(void **state)
+{
+    (void)state;
+    char ro[300], db[400], hidden[300], ref[400], file[300], under[400];
+    cn_error err;
+    chmod(dir, 0755); /* the unprivileged child must reach the directories below */
+    snprintf(ro, sizeof ro, "%s/readonly", dir);
+    assert_int_equal(mkdir(ro, 0555), 0);
+    snprintf(db, sizeof db, "%s/results.db", ro);
+    assert_int_equal(sqlite_as_nobody(db, true, &err), CN_AUTH);
+    assert_non_null(strstr(err.msg, db));
+    assert_non_null(strstr(err.msg, "for writing: Permission denied (check the directory's permissions)"));
+
+    snprintf(hidden, sizeof hidden, "%s/private", dir);
+    assert_int_equal(mkdir(hidden, 0700), 0);
+    snprintf(ref, sizeof ref, "%s/ref.db", hidden);
+    assert_int_equal(sqlite_as_nobody(ref, false, &err), CN_AUTH);
+    assert_non_null(strstr(err.msg, ref));
+
+    snprintf(ref, sizeof ref, "%s/missing.db", ro);
+    assert_int_equal(sqlite_as_nobody(ref, false, &err), CN_NOT_FOUND); /* not seeded yet */
+
+    snprintf(file, sizeof file, "%s/plain.txt", dir); /* a file where a directory should be */
+    write_file(file, "x\n");
+    snprintf(under, sizeof under, "%s/ref.db", file);
+    assert_int_equal(sqlite_as_nobody(under, false, &err), CN_FATAL);
+    assert_non_null(strstr(err.msg, "Not a directory"));
+}
+
 static void uri_parse_and_redact(void **state)
 {
     (void)state;
@@ -590,6 +649,7 @@ int main(void)
         cmocka_unit_test(replace_file_does_not_write_through_a_planted_temp_link),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
+        cmocka_unit_test(sqlite_permission_errors_are_not_waiting),
         cmocka_unit_test(uri_parse_and_redact),
         cmocka_unit_test(unknown_scheme_is_a_config_error),
     };
