@@ -7,6 +7,11 @@
 
 #include "connector.h"
 
+/* Hands a driver's log line to the program's logger (cn_set_logger), redacted. */
+void cn_log(int level, const char *domain, const char *msg);
+/* Copies text into out with the password of anything like user:password@ hidden. */
+void cn_redact_text(const char *text, char *out, size_t outlen);
+
 extern const cn_source_ops cn_file_source_ops;
 extern const cn_reference_ops cn_sqlite_reference_ops;
 extern const cn_results_ops cn_sqlite_results_ops;

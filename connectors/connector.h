@@ -79,6 +79,15 @@ cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err);
 /* Copies uri into out with any password replaced by "***". */
 void cn_uri_redact(const char *uri, char *out, size_t outlen);
 
+/* ---------------------------------------------------------------- logging */
+
+/* Connectors never print: what a driver logs (MongoDB's warnings) goes to the
+ * program's logger, with any user:password@ in it hidden. Set it before
+ * cn_global_init; without one, driver lines are dropped. */
+enum { CN_LOG_DEBUG, CN_LOG_INFO, CN_LOG_WARN };
+typedef void (*cn_log_fn)(int level, const char *domain, const char *msg, void *ctx);
+void cn_set_logger(cn_log_fn fn, void *ctx);
+
 /* ---------------------------------------------------------------- roles */
 
 /* What one poll of a stream source found. */

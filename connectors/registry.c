@@ -72,20 +72,44 @@ static bool copy_decoded(char *dst, size_t dstlen, const char *src, size_t n)
     return true;
 }
 
+/* Where the userinfo of the authority at p ends (its last '@'), or NULL when there is
+ * none. Normally the last '@' before the first '/' or '?'. A password may hold an
+ * unescaped '/' or '?' too (user:pa/ss@host): when the text before the first '/' is
+ * user:something that is not a port and an '@' follows, the userinfo ends at the
+ * first later '@' whose host part holds no other '@'. */
+static const char *userinfo_end(const char *p)
+{
+    const char *end = p + strcspn(p, "/?"), *at = NULL;
+    for (const char *q = p; q < end; q++)
+        if (*q == '@')
+            at = q;
+    if (at)
+        return at;
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    if (!colon || !strchr(end, '@'))
+        return NULL;
+    size_t digits = strspn(colon + 1, "0123456789");
+    if (digits > 0 && colon + 1 + digits == end)
+        return NULL; /* host:port/path@...: the '@' is in the path */
+    for (const char *q = strchr(end, '@'); q; q = strchr(q + 1, '@'))
+        if (!memchr(q + 1, '@', strcspn(q + 1, "/?")))
+            return q;
+    return NULL;
+}
+
 cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err)
 {
     memset(u, 0, sizeof *u);
     const char *sep = strstr(text, "://");
-    if (!sep || sep == text || (size_t)(sep - text) >= sizeof u->scheme)
+    if (!sep || sep == text || (size_t)(sep - text) >= sizeof u->scheme) {
+        char shown[128];
+        cn_uri_redact(text, shown, sizeof shown);
         return cn_fail(err, CN_CONFIG, "'%.64s' is not a URI: expected scheme://... (file:///abs/path, s3://bucket/key, ...)",
-                       text);
+                       shown);
+    }
     memcpy(u->scheme, text, (size_t)(sep - text));
     const char *p = sep + 3;
-    const char *end = p + strcspn(p, "/?");
-    const char *at = memchr(p, '@', (size_t)(end - p));
-    /* an '@' may also sit inside a password: take the last one before the path */
-    for (const char *q = at; q && q < end; q = memchr(q + 1, '@', (size_t)(end - q - 1)))
-        at = q;
+    const char *at = userinfo_end(p);
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         size_t ulen = (size_t)((colon ? colon : at) - p);
@@ -94,6 +118,7 @@ cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err)
             return cn_fail(err, CN_CONFIG, "%s:// URI: user or password is too long", u->scheme);
         p = at + 1;
     }
+    const char *end = p + strcspn(p, "/?");
     const char *colon = memchr(p, ':', (size_t)(end - p));
     size_t hlen = (size_t)((colon ? colon : end) - p);
     if (hlen >= sizeof u->host)
@@ -102,9 +127,10 @@ cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err)
     if (colon) {
         char *e;
         long port = strtol(colon + 1, &e, 10);
+        /* the text is shown only when no userinfo could be mistaken for it */
         if (e != end || port <= 0 || port > 65535)
             return cn_fail(err, CN_CONFIG, "%s:// URI: port '%.*s' is not a number from 1 to 65535", u->scheme,
-                           (int)(end - colon - 1), colon + 1);
+                           strchr(text, '@') ? 3 : (int)(end - colon - 1), strchr(text, '@') ? "..." : colon + 1);
         u->port = (int)port;
     }
     const char *q = strchr(end, '?');
@@ -118,21 +144,93 @@ cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err)
     return CN_OK;
 }
 
-void cn_uri_redact(const char *uri, char *out, size_t outlen)
+/* Appends n bytes of s to out (of outlen), truncating; *o is the length so far. */
+static void put(char *out, size_t outlen, size_t *o, const char *s, size_t n)
 {
-    const char *sep = strstr(uri, "://");
-    const char *auth = sep ? sep + 3 : uri;
-    const char *end = auth + strcspn(auth, "/?");
-    const char *at = NULL;
+    if (*o + n >= outlen)
+        n = outlen - *o - 1;
+    memcpy(out + *o, s, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
+/* Appends s[0..n) with the password of any user:password@ in it replaced by "***".
+ * Errs on the side of hiding: the password runs from the first ':' after the scheme
+ * to the last '@', whatever '/', ':', '?' or '#' it holds. */
+static void put_redacted(char *out, size_t outlen, size_t *o, const char *s, size_t n)
+{
+    const char *end = s + n, *auth = s, *at = NULL;
+    size_t slen = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    if (slen > 0 && slen + 3 <= n && !memcmp(s + slen, "://", 3))
+        auth = s + slen + 3;
     for (const char *q = auth; q < end; q++)
         if (*q == '@')
             at = q;
     const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     if (!colon) {
-        snprintf(out, outlen, "%s", uri);
+        put(out, outlen, o, s, n);
         return;
     }
-    snprintf(out, outlen, "%.*s:***%s", (int)(colon - uri), uri, at);
+    put(out, outlen, o, s, (size_t)(colon + 1 - s));
+    put(out, outlen, o, "***", 3);
+    put(out, outlen, o, at, (size_t)(end - at));
+}
+
+void cn_uri_redact(const char *uri, char *out, size_t outlen)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    put_redacted(out, outlen, &o, uri, strlen(uri));
+}
+
+void cn_redact_text(const char *text, char *out, size_t outlen)
+{
+    static const char stops[] = " \t\r\n\"'`<>()[]{},;";
+    size_t o = 0;
+    out[0] = '\0';
+    while (*text) {
+        size_t gap = strspn(text, stops), word;
+        put(out, outlen, &o, text, gap);
+        text += gap;
+        word = strcspn(text, stops);
+        put_redacted(out, outlen, &o, text, word);
+        text += word;
+    }
+}
+
+/* ---------------------------------------------------------------- logging */
+
+static struct {
+    cn_log_fn fn;
+    void *ctx;
+} logger;
+
+void cn_set_logger(cn_log_fn fn, void *ctx)
+{
+    logger.fn = fn;
+    logger.ctx = ctx;
+}
+
+void cn_log(int level, const char *domain, const char *msg)
+{
+    char clean[1024];
+    if (!logger.fn)
+        return;
+    cn_redact_text(msg ? msg : "", clean, sizeof clean);
+    logger.fn(level, domain ? domain : "", clean, logger.ctx);
+}
+
+/* Replaces every copy of secret in msg by "***" (a last guard: no message about a
+ * URI shows its password, whatever a backend put in it). */
+static void scrub(char *msg, const char *secret)
+{
+    size_t n = strlen(secret);
+    if (n < 3)
+        return;
+    for (char *hit = strstr(msg, secret); hit; hit = strstr(hit + 3, secret)) {
+        memmove(hit + 3, hit + n, strlen(hit + n) + 1);
+        memcpy(hit, "***", 3);
+    }
 }
 
 /* ---------------------------------------------------------------- registry */
@@ -146,7 +244,10 @@ void cn_uri_redact(const char *uri, char *out, size_t outlen)
         for (size_t i = 0; table[i]; i++) {                                                                  \
             if (strcmp(table[i]->scheme, u.scheme) == 0) {                                                   \
                 c->ops = table[i];                                                                           \
-                return table[i]->open(&c->impl, &u, cfg, err);                                               \
+                cn_status st = table[i]->open(&c->impl, &u, cfg, err);                                       \
+                if (st)                                                                                      \
+                    scrub(err->msg, u.password);                                                             \
+                return st;                                                                                   \
             }                                                                                                \
         }                                                                                                    \
         return cn_fail(err, CN_CONFIG, "no " what " for scheme '%s://' (see --help for the schemes)", u.scheme); \

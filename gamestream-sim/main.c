@@ -219,6 +219,13 @@ static int replay(sim_target *t, const char *text, size_t len, const line_ref *l
     return 0;
 }
 
+/* The log lines of the drivers behind the connectors (MongoDB's), already redacted. */
+static void connector_log(int level, const char *domain, const char *msg, void *ctx)
+{
+    (void)ctx;
+    log_msg(level == CN_LOG_WARN ? LOG_WARN : level == CN_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s: %s", domain, msg);
+}
+
 int main(int argc, char **argv)
 {
     sim_config c = {0};
@@ -258,6 +265,7 @@ int main(int argc, char **argv)
     bs_ref rnd = {0};
     rc = 1;
 
+    cn_set_logger(connector_log, NULL);
     if (cn_global_init(&cerr)) {
         log_msg(LOG_ERROR, "%s", cerr.msg);
         goto out;

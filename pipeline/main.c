@@ -72,6 +72,13 @@ static const char *embedded(const char *scheme, const char *dir, const char *nam
     return buf;
 }
 
+/* The log lines of the drivers behind the connectors (MongoDB's), already redacted. */
+static void connector_log(int level, const char *domain, const char *msg, void *ctx)
+{
+    (void)ctx;
+    log_msg(level == CN_LOG_WARN ? LOG_WARN : level == CN_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s: %s", domain, msg);
+}
+
 int main(int argc, char **argv)
 {
     main_config mc = {0};
@@ -140,6 +147,7 @@ int main(int argc, char **argv)
         .timeout_ms = mc.timeout_ms,
     };
     cn_error cerr = {0};
+    cn_set_logger(connector_log, NULL);
     if (cn_global_init(&cerr)) {
         log_msg(LOG_ERROR, "%s", cerr.msg);
         rc = PL_EXIT_RUNTIME;

@@ -25,9 +25,19 @@ typedef struct mongo_sink {
     bool indexed;
 } mongo_sink;
 
+/* The driver's own log lines (warnings about URI options, ...) go to the program's
+ * logger instead of the driver's default, which prints to stdout and stderr. */
+static void forward_log(mongoc_log_level_t level, const char *domain, const char *message, void *data)
+{
+    (void)data;
+    cn_log(level <= MONGOC_LOG_LEVEL_WARNING ? CN_LOG_WARN : level <= MONGOC_LOG_LEVEL_INFO ? CN_LOG_INFO : CN_LOG_DEBUG,
+           domain, message);
+}
+
 cn_status cn_mongo_global_init(cn_error *err)
 {
     (void)err;
+    mongoc_log_set_handler(forward_log, NULL);
     mongoc_init();
     return CN_OK;
 }
