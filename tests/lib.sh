@@ -210,3 +210,234 @@ for line in open(sys.argv[1], encoding="utf-8"):
     json.dump(d, open(f"{sys.argv[2]}/{d['_id']}.json", "w", encoding="utf-8"))
 PY
 }
+
+# ---------------------------------------------------------------- sinks read back, crashes
+# These read what a run left in its sinks, whatever their kind, so a crashed run can be
+# compared with an uninterrupted one.
+
+# sink_docs URI DIR: the box-score documents of a file:// or mongodb:// sink as DIR/<_id>.json
+# (a mongodb:// sink must be on the started stand-in, $MONGO_PORT).
+sink_docs() {
+  rm -rf "$2"
+  case $1 in
+    file://*) mkdir -p "$2"; find "${1#file://}" -maxdepth 1 -name '*.json' -exec cp {} "$2"/ \; ;;
+    mongodb://*)
+      local coll=${1##*/}; coll=${coll%%\?*}; coll=${coll#*.}
+      mongo_docs "$coll" > "$2.jsonl"; split_docs "$2.jsonl" "$2" ;;
+    *) fail "sink_docs: unknown sink $1" ;;
+  esac
+}
+
+# results_rows URI TABLE OUT: teams2/players2 (or teams/players) of a sqlite:// or mssql://
+# results sink as a JSON list of lists ordered by id (tds_rows' format, the oracle's input).
+results_rows() {
+  case $1 in
+    sqlite://*)
+      local cols="id, name, conference, wins, losses"
+      case $2 in players*) cols="id, name, number, shots, goals, teamid" ;; esac
+      "$PYTHON" - "${1#sqlite://}" "$2" "$3" "$cols" <<'PY'
+import json, sqlite3, sys
+db, table, out, cols = sys.argv[1:5]
+rows = [list(r) for r in sqlite3.connect(db).execute(f"SELECT {cols} FROM {table} ORDER BY id")]
+json.dump(rows, open(out, "w", encoding="utf-8"))
+PY
+      ;;
+    mssql://*)
+      local port=${1##*:}; port=${port%%/*}
+      TDS_PORT=$port tds_rows "$2" "$3" ;;
+    *) fail "results_rows: unknown results sink $1" ;;
+  esac
+}
+
+# docs_equal DIR_A DIR_B: the same set of documents <_id>.json, each equal but for
+# updated_at; prints every difference. Fails on an empty A.
+docs_equal() {
+  "$PYTHON" - "$1" "$2" <<'PY'
+import json, os, re, sys
+def load(d):
+    out = {}
+    for f in os.listdir(d):
+        if re.fullmatch(r"-?\d+\.json", f):
+            doc = json.load(open(os.path.join(d, f), encoding="utf-8"))
+            doc.pop("updated_at", None)
+            out[int(f[:-5])] = doc
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+bad = [] if a else [f"no documents in {sys.argv[1]}"]
+for i in sorted(set(a) | set(b)):
+    if i not in b:
+        bad.append(f"document {i} only in {sys.argv[1]} (game {a[i].get('game')}, state {a[i].get('state')})")
+    elif i not in a:
+        bad.append(f"document {i} missing from {sys.argv[1]}")
+    elif a[i] != b[i]:
+        keys = sorted(k for k in set(a[i]) | set(b[i]) if a[i].get(k) != b[i].get(k))
+        bad.append(f"document {i} differs in {keys}: {json.dumps({k: a[i].get(k) for k in keys})[:300]}"
+                   f" vs {json.dumps({k: b[i].get(k) for k in keys})[:300]}")
+for line in bad[:20]:
+    print(line, file=sys.stderr)
+if len(bad) > 20:
+    print(f"... and {len(bad) - 20} more", file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+
+# same_outputs NAME SINK_A RESULTS_A SINK_B RESULTS_B: every document (but updated_at) and
+# teams2/players2 of run A equal run B's. Copies land in $WORK/NAME-{a,b}*.
+same_outputs() {
+  local n=$1 t
+  sink_docs "$2" "$WORK/$n-a"; sink_docs "$4" "$WORK/$n-b"
+  docs_equal "$WORK/$n-a" "$WORK/$n-b" || fail "$n: documents differ from the uninterrupted run's"
+  for t in teams2 players2; do
+    results_rows "$3" "$t" "$WORK/$n-a-$t.json"; results_rows "$5" "$t" "$WORK/$n-b-$t.json"
+    [ "$(cat "$WORK/$n-a-$t.json")" != "[]" ] || fail "$n: $t is empty"
+    cmp -s "$WORK/$n-a-$t.json" "$WORK/$n-b-$t.json" \
+      || fail "$n: $t differs: $(cat "$WORK/$n-a-$t.json") vs $(cat "$WORK/$n-b-$t.json")"
+  done
+}
+
+# crash_seed: seeds $RANDOM from CRASH_SEED (a fixed default) and prints it, so the kill
+# times of a failing run can be replayed with CRASH_SEED=N.
+crash_seed() {
+  CRASH_SEED=${CRASH_SEED:-4711}
+  echo "crash seed $CRASH_SEED (replay the same kill times with CRASH_SEED=$CRASH_SEED)"
+  RANDOM=$CRASH_SEED
+}
+
+# crash_loop KILLS MAX_GAP_MS LOG CMD...: starts CMD in the background (stderr appended to
+# LOG) and SIGKILLs it after a random 10..MAX_GAP_MS ms, until KILLS kills hit a running
+# process (a run that ended by itself is started again too); then starts it a last time
+# and leaves that run's pid in CRASH_PID. CRASH_KILLS counts the kills that hit.
+crash_loop() {
+  local kills=$1 max=$2 log=$3 pid gap rc tries=0; shift 3
+  CRASH_KILLS=0
+  while [ "$CRASH_KILLS" -lt "$kills" ]; do
+    tries=$((tries + 1))
+    [ $tries -le $((kills * 5)) ] || fail "only $CRASH_KILLS of $kills kills hit a running pipeline"
+    gap=$((10 + RANDOM % (max - 9)))
+    "$@" 2>>"$log" &
+    pid=$!
+    sleep "$(printf '%d.%03d' $((gap / 1000)) $((gap % 1000)))"
+    kill -KILL "$pid" 2>/dev/null || true
+    rc=0; wait "$pid" 2>/dev/null || rc=$?
+    if [ $rc = 137 ]; then
+      CRASH_KILLS=$((CRASH_KILLS + 1))
+      echo "--- SIGKILL $CRASH_KILLS after ${gap} ms" >>"$log"
+    else
+      echo "--- the run ended by itself (status $rc) within ${gap} ms" >>"$log"
+    fi
+  done
+  "$@" 2>>"$log" &
+  CRASH_PID=$!; PIDS+=("$CRASH_PID")
+}
+
+# The crash scenarios below are shared by the embedded and the over-the-wire crash tests.
+# The test sets REF (reference URI), PIPE_OPTS (more pipeline options) and defines
+# scenario_uris NAME, which sets STREAM (a fresh stream the sim writes and the pipeline
+# reads), CRASH_SINK/CRASH_RES (the run that is killed) and CLEAN_SINK/CLEAN_RES (the
+# uninterrupted run), all empty.
+
+# sink_has URI ID: the sink holds the document with this _id.
+sink_has() { sink_docs "$1" "$WORK/probe" && test -s "$WORK/probe/$2.json"; }
+
+# oracle_check NAME EVENTS: run B of same_outputs NAME (the uninterrupted one) is the
+# independent model's game too, so both runs cannot be wrong the same way.
+oracle_check() {
+  local ref=${REF#sqlite://}
+  case $REF in mssql://*) tds_reference_json "$WORK/$1-ref.json"; ref=$WORK/$1-ref.json ;; esac
+  oracle --events "$2" --reference "$ref" --docs-dir "$WORK/$1-b" \
+    --teams2 "$WORK/$1-b-teams2.json" --players2 "$WORK/$1-b-players2.json" || fail "$1: the uninterrupted run differs from the model"
+}
+
+# crash_game NAME SEED KILLS DELAY MAX_GAP_MS: gamestream-sim plays random game SEED with
+# DELAY; one pipeline follows it uninterrupted while another is SIGKILLed KILLS times at
+# random points (crash_loop) and restarted with the same options. Both must end with the
+# same documents and tables, and those must be the model's.
+crash_game() {
+  local n=$1 seed=$2 kills=$3 delay=$4 gap=$5 sim clean
+  scenario_uris "$n"
+  "$BIN/gamestream-sim" --random "$seed" --reset-reference "$REF" --target "file://$WORK/$n-game.txt" --delay 0 \
+    2>"$WORK/$n-reset.log" || fail "$n: resetting the reference failed"
+  "$BIN/pipeline" --source "$STREAM" --reference "$REF" --boxscores "$CLEAN_SINK" --results "$CLEAN_RES" \
+    "${PIPE_OPTS[@]}" 2>"$WORK/$n-clean.log" &
+  clean=$!; PIDS+=("$clean")
+  "$BIN/gamestream-sim" --random "$seed" --target "$STREAM" --delay "$delay" 2>"$WORK/$n-sim.log" &
+  sim=$!; PIDS+=("$sim")
+  crash_loop "$kills" "$gap" "$WORK/$n-crash.log" "$BIN/pipeline" --source "$STREAM" --reference "$REF" \
+    --boxscores "$CRASH_SINK" --results "$CRASH_RES" "${PIPE_OPTS[@]}"
+  wait "$sim" || fail "$n: sim failed"
+  wait "$clean" || fail "$n: the uninterrupted pipeline exited $?"
+  wait "$CRASH_PID" || fail "$n: the pipeline after the last kill exited $?"
+  same_outputs "$n" "$CRASH_SINK" "$CRASH_RES" "$CLEAN_SINK" "$CLEAN_RES"
+  oracle_check "$n" "$WORK/$n-game.txt"
+  pass "$n: $CRASH_KILLS SIGKILLs during game $seed, then the same documents and tables as an uninterrupted run"
+}
+
+# restart_while_down NAME SEED_A KILL_AT DELAY GAME_B [SEED_B]: the pipeline follows random
+# game SEED_A until it has written document KILL_AT and is SIGKILLed; the producer then
+# starts over with the stream GAME_B (after resetting the reference to random game SEED_B's
+# rosters, when given) and the pipeline is started again with the same options. The end
+# must equal an uninterrupted run of GAME_B alone: no document of game A may remain.
+restart_while_down() {
+  local n=$1 a=$2 at=$3 delay=$4 b=$5 seed_b=${6:-} sim pipe
+  scenario_uris "$n"
+  "$BIN/gamestream-sim" --random "$a" --reset-reference "$REF" --target "file://$WORK/$n-a.txt" --delay 0 \
+    2>"$WORK/$n-reset.log" || fail "$n: resetting the reference failed"
+  "$BIN/gamestream-sim" --random "$a" --target "$STREAM" --delay "$delay" 2>"$WORK/$n-sim-a.log" &
+  sim=$!; PIDS+=("$sim")
+  "$BIN/pipeline" --source "$STREAM" --reference "$REF" --boxscores "$CRASH_SINK" --results "$CRASH_RES" \
+    "${PIPE_OPTS[@]}" 2>"$WORK/$n-crash.log" &
+  pipe=$!; PIDS+=("$pipe")
+  wait_for 120 sink_has "$CRASH_SINK" "$at" || fail "$n: game A did not reach document $at"
+  kill -KILL "$pipe"; wait "$pipe" 2>/dev/null || true
+  kill "$sim"; wait "$sim" 2>/dev/null || true
+  echo "--- SIGKILL at document $at; the producer starts over with $b" >>"$WORK/$n-crash.log"
+  if [ -n "$seed_b" ]; then
+    "$BIN/gamestream-sim" --random "$seed_b" --reset-reference "$REF" --target "file://$WORK/$n-b-full.txt" \
+      --delay 0 2>>"$WORK/$n-reset.log" || fail "$n: resetting the reference for game B failed"
+  fi
+  "$BIN/gamestream-sim" --events "$b" --target "$STREAM" --delay "$delay" 2>"$WORK/$n-sim-b.log" &
+  sim=$!; PIDS+=("$sim")
+  wait_for 60 grep -q "Wrote" "$WORK/$n-sim-b.log" || fail "$n: the producer did not start over"
+  "$BIN/pipeline" --source "$STREAM" --reference "$REF" --boxscores "$CRASH_SINK" --results "$CRASH_RES" \
+    "${PIPE_OPTS[@]}" 2>>"$WORK/$n-crash.log" &
+  pipe=$!; PIDS+=("$pipe")
+  wait "$sim" || fail "$n: sim of game B failed"
+  wait "$pipe" || fail "$n: the restarted pipeline exited $?"
+  "$BIN/pipeline" --source "file://$b" --reference "$REF" --boxscores "$CLEAN_SINK" --results "$CLEAN_RES" \
+    "${PIPE_OPTS[@]}" --once 2>"$WORK/$n-clean.log" || fail "$n: the uninterrupted run of game B failed"
+  same_outputs "$n" "$CRASH_SINK" "$CRASH_RES" "$CLEAN_SINK" "$CLEAN_RES"
+  oracle_check "$n" "$b"
+  pass "$n: killed at document $at of game $a, the producer started over with $(basename "$b"): the documents and tables of $(basename "$b") alone"
+}
+
+# forget_pid PID: a server that was stopped is no longer cleaned up (its pid may be reused).
+forget_pid() {
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+
+# kill_s3_proxy / start_s3_proxy: SIGKILL the Swift proxy of start_s3, the S3 endpoint
+# (connections are refused), and start it again on S3_PORT; the storage servers and the
+# objects stay. A whole Swift takes tens of seconds to start, the proxy a few.
+kill_s3_proxy() { kill -KILL "$(cat "$S3_DIR/run/proxy.pid")" 2>/dev/null || true; }
+start_s3_proxy() {
+  (setsid /usr/bin/swift-proxy-server "$S3_DIR/proxy-server.conf" >>"$S3_DIR/run/proxy.log" 2>&1 &
+   echo $! >"$S3_DIR/run/proxy.pid")
+  wait_for 120 curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/healthcheck" || fail "the Swift proxy did not start again"
+}
+
+# swift_put FILE BUCKET/KEY: replaces the object (making the bucket when missing) in one PUT,
+# through the Swift API of start_s3: the producer's rewrite of the whole stream.
+swift_put() {
+  local headers url token
+  headers=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \
+    "http://127.0.0.1:$S3_PORT/auth/v1.0") || fail "swift_put: no token"
+  url=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Storage-Url: //Ip')
+  token=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Auth-Token: //Ip')
+  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $token" "$url/${2%%/*}" || fail "swift_put: no bucket ${2%%/*}"
+  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $token" --data-binary "@$1" "$url/$2" || fail "swift_put: PUT $2 failed"
+}
+
+# log_count PATTERN FILE: how many lines of FILE match PATTERN (0 when none).
+log_count() { grep -c -- "$1" "$2" || true; }
