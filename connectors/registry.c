@@ -127,10 +127,13 @@ cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err)
     if (colon) {
         char *e;
         long port = strtol(colon + 1, &e, 10);
-        /* the text is shown only when no userinfo could be mistaken for it */
+        int plen = (int)(end - colon - 1);
+        /* the port is shown only when it is digits and no password could be mistaken for it */
+        if ((e != end || port <= 0 || port > 65535) && (strchr(text, '@') || strspn(colon + 1, "0123456789") != (size_t)plen))
+            return cn_fail(err, CN_CONFIG, "%s:// URI: the port after the host is not a number from 1 to 65535", u->scheme);
         if (e != end || port <= 0 || port > 65535)
-            return cn_fail(err, CN_CONFIG, "%s:// URI: port '%.*s' is not a number from 1 to 65535", u->scheme,
-                           strchr(text, '@') ? 3 : (int)(end - colon - 1), strchr(text, '@') ? "..." : colon + 1);
+            return cn_fail(err, CN_CONFIG, "%s:// URI: port '%.*s' is not a number from 1 to 65535", u->scheme, plen,
+                           colon + 1);
         u->port = (int)port;
     }
     const char *q = strchr(end, '?');
@@ -179,6 +182,8 @@ static void put_redacted(char *out, size_t outlen, size_t *o, const char *s, siz
 void cn_uri_redact(const char *uri, char *out, size_t outlen)
 {
     size_t o = 0;
+    if (!outlen)
+        return;
     out[0] = '\0';
     put_redacted(out, outlen, &o, uri, strlen(uri));
 }
@@ -187,6 +192,8 @@ void cn_redact_text(const char *text, char *out, size_t outlen)
 {
     static const char stops[] = " \t\r\n\"'`<>()[]{},;";
     size_t o = 0;
+    if (!outlen)
+        return;
     out[0] = '\0';
     while (*text) {
         size_t gap = strspn(text, stops), word;

@@ -91,6 +91,7 @@ static void parse_errors_never_show_the_password(void **state)
         "mongodb://mongo:%s@db.local:notaport/sidearm",
         "mongodb://mongo:%s@db.local:99999/sidearm",
         "mongodb://mongo:%s@db.local:27017x/sidearm",
+        "mongodb://mongo:%s",                               /* no host: the password reads as a port */
     };
     char uri[300];
     cn_uri u;
@@ -98,9 +99,11 @@ static void parse_errors_never_show_the_password(void **state)
     for (size_t i = 0; i < sizeof passwords / sizeof *passwords; i++) {
         for (size_t j = 0; j < sizeof bad / sizeof *bad; j++) {
             snprintf(uri, sizeof uri, bad[j], passwords[i]);
-            if (cn_uri_parse(uri, &u, &err) != CN_CONFIG)
+            cn_status st = cn_uri_parse(uri, &u, &err);
+            if (st == CN_OK && strchr(bad[j], '@')) /* without a host, a password with '@' names one */
                 fail_msg("%s parsed", uri);
-            assert_hides(err.msg, passwords[i]);
+            if (st)
+                assert_hides(err.msg, passwords[i]);
         }
     }
 }
