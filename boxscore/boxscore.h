@@ -22,15 +22,23 @@
 #define BS_GAME_SECONDS 3600    /* the clock starts at 60:00 */
 #define BS_MAX_JERSEY 999
 #define BS_ERRLEN 256
+#define BS_MAX_GAME_ID 64      /* longest game id, in bytes */
 
 /* ---------------------------------------------------------------- text */
 
+/* Length of the valid UTF-8 character at s (at most n bytes: 1..4), or 0 when the
+ * bytes there are not one (invalid, overlong, surrogate, truncated, or NUL). */
+size_t bs_utf8_next(const char *s, size_t n);
 /* True when the len bytes at s are valid UTF-8 with no NUL byte. */
 bool bs_utf8_valid(const char *s, size_t len);
 /* A NUL-terminated copy of the len bytes at s that is always valid UTF-8: each byte
  * of an invalid sequence (and each NUL) becomes U+FFFD. s may be NULL (gives "").
  * Caller frees; NULL when out of memory. */
 char *bs_utf8_dup(const char *s, size_t len);
+/* True when id is a safe game id: 1..BS_MAX_GAME_ID bytes of letters, digits, '-', '_'
+ * and '.', not starting with '.' (so it is safe as a file name, a key and in a log).
+ * Otherwise false with the reason in err. */
+bool bs_game_id_valid(const char *id, char err[BS_ERRLEN]);
 
 /* ---------------------------------------------------------------- reference data */
 
@@ -108,6 +116,7 @@ typedef struct bs_reader {
     long lineno;        /* number of the line being assembled, 1-based */
     uint64_t offset;    /* bytes consumed since the last reset */
     bool overlong;
+    uint64_t line_start; /* offset of the first byte of the line being assembled */
 } bs_reader;
 
 typedef void (*bs_line_fn)(void *ctx, long lineno, const char *line, size_t len, bool too_long);
@@ -121,6 +130,7 @@ void bs_reader_push(bs_reader *r, const char *data, size_t n, bs_line_fn fn, voi
 
 typedef struct bs_stat {
     int shots, goals;
+    long first_id;  /* id of the shooter's first counted shot; meaningful when shots > 0 */
 } bs_stat;
 
 typedef struct bs_unrostered {
@@ -129,7 +139,6 @@ typedef struct bs_unrostered {
 } bs_unrostered;
 
 typedef struct bs_goal {
-    long first_id;  /* id of the shooter's first counted shot; meaningful when shots > 0 */
     long event_id;
     int clock;
     int teamid, jersey;
@@ -163,7 +172,7 @@ typedef struct bs_counters {
 typedef struct bs_game {
     const bs_ref *ref;
     int teamid[2];          /* [0] home, [1] away */
-    char game_id[64];
+    char game_id[BS_MAX_GAME_ID + 1];
     bs_state state;
     long last_id;           /* meaningful once state != BS_PREGAME */
     int clock;              /* clock of the last applied event */
@@ -184,14 +193,6 @@ void bs_game_reset(bs_game *g);
 void bs_game_free(bs_game *g);
 /* Applies one parsed event; returns 0, or -1 when out of memory (the game is unchanged). */
 int bs_game_apply(bs_game *g, const bs_event *ev, bs_apply_info *info);
-/* The quarter (1..4) of a clock in seconds remaining. */
-int bs_period(int clock);
-/* Rounds goals/shots to two decimals; 0 with no shots. */
-double bs_pct(int goals, int shots);
-
-/* ---------------------------------------------------------------- feeding bytes */
-
-/* Joins the reader, the parser and the fold: bytes in, events applied, and a hook
 /* A new game equal to what folding every event applied to g over ref (instead of
  * g->ref) would have made: a reference read again mid-game (a roster fixed after the
  * start) takes effect for the shots already counted. Shooters are matched to players as
@@ -200,6 +201,14 @@ double bs_pct(int goals, int shots);
  * follow. g is untouched, so the caller can swap the two; NULL when out of memory.
  * ref must outlive the new game. */
 bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref);
+/* The quarter (1..4) of a clock in seconds remaining. */
+int bs_period(int clock);
+/* Rounds goals/shots to two decimals; 0 with no shots. */
+double bs_pct(int goals, int shots);
+
+/* ---------------------------------------------------------------- feeding bytes */
+
+/* Joins the reader, the parser and the fold: bytes in, events applied, and a hook
  * for each applied event and each rejected line. Used by the pipeline and the tests. */
 typedef struct bs_feed_hooks {
     void (*applied)(void *ctx, const bs_game *g, const bs_event *ev, const bs_apply_info *info);
@@ -212,11 +221,18 @@ typedef struct bs_feed {
     bs_game *game;
     bs_feed_hooks hooks;
     int oom;    /* set when an event could not be applied for lack of memory */
+    uint64_t resume_at; /* with oom: offset of the line that was not applied */
+    long resume_lineno; /* with oom: its line number */
 } bs_feed;
 
 void bs_feed_init(bs_feed *f, bs_game *g, const bs_feed_hooks *hooks);
-/* Feeds bytes of the stream, in any chunking. */
+/* Feeds bytes of the stream, in any chunking. When an event cannot be applied for lack
+ * of memory, oom is set and no later line counts: the game stays the fold of the lines
+ * before resume_at, until bs_feed_retry or bs_feed_restart. */
 void bs_feed_push(bs_feed *f, const char *data, size_t n);
+/* After oom: clears it and rewinds the reader to resume_at; the caller pushes the
+ * stream's bytes again from that offset on. */
+void bs_feed_retry(bs_feed *f);
 /* The stream restarted: forget the game and the partial line. */
 void bs_feed_restart(bs_feed *f);
 

@@ -290,6 +290,8 @@ static void feed_line(void *ctx, long lineno, const char *line, size_t len, bool
     char err[BS_ERRLEN];
     bs_parse_status st;
 
+    if (f->oom)
+        return; /* a line was not applied: nothing after it counts until it is */
     if (too_long) {
         snprintf(err, sizeof err, "line is longer than %d bytes", BS_MAX_LINE);
         st = BS_PARSE_REJECT;
@@ -306,6 +308,8 @@ static void feed_line(void *ctx, long lineno, const char *line, size_t len, bool
     }
     if (bs_game_apply(g, &ev, &info)) {
         f->oom = 1;
+        f->resume_at = f->reader.line_start;
+        f->resume_lineno = lineno;
         return;
     }
     if (f->hooks.applied)
@@ -324,6 +328,18 @@ void bs_feed_init(bs_feed *f, bs_game *g, const bs_feed_hooks *hooks)
 void bs_feed_push(bs_feed *f, const char *data, size_t n)
 {
     bs_reader_push(&f->reader, data, n, feed_line, f);
+}
+
+void bs_feed_retry(bs_feed *f)
+{
+    bs_reader *r = &f->reader;
+    if (!f->oom)
+        return;
+    r->len = 0;
+    r->overlong = false;
+    r->offset = r->line_start = f->resume_at;
+    r->lineno = f->resume_lineno;
+    f->oom = 0;
 }
 
 void bs_feed_restart(bs_feed *f)

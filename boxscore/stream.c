@@ -161,6 +161,7 @@ void bs_reader_reset(bs_reader *r)
     r->lineno = 1;
     r->offset = 0;
     r->overlong = false;
+    r->line_start = 0;
 }
 
 static void reader_byte(bs_reader *r, char c, bs_line_fn fn, void *ctx)
@@ -174,6 +175,7 @@ static void reader_byte(bs_reader *r, char c, bs_line_fn fn, void *ctx)
         r->len = 0;
         r->overlong = false;
         r->lineno++;
+        r->line_start = r->offset;
         return;
     }
     if (r->len == sizeof r->buf)
@@ -191,7 +193,7 @@ void bs_reader_push(bs_reader *r, const char *data, size_t n, bs_line_fn fn, voi
         if (pos < 3 && r->lineno == 1 && (unsigned char)data[i] == bom[pos] && r->len == pos) {
             r->buf[r->len++] = data[i];
             if (pos == 2)
-                r->len = 0;
+                r->len = 0, r->line_start = 3;
             continue;
         }
         reader_byte(r, data[i], fn, ctx);

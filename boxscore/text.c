@@ -9,12 +9,15 @@
  */
 #include "boxscore.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t bs_utf8_next(const char *str, size_t n)
 {
+    const unsigned char *s = (const unsigned char *)str;
+    if (n == 0)
+        return 0;
     unsigned c = s[0];
     size_t len;
     unsigned min;
@@ -45,7 +48,7 @@ bool bs_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(u + i, len - i);
+        size_t n = bs_utf8_next((const char *)u + i, len - i);
         if (!n)
             return false;
         i += n;
@@ -64,7 +67,7 @@ char *bs_utf8_dup(const char *s, size_t len)
     if (!out)
         return NULL;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq(u + i, len - i);
+        size_t n = bs_utf8_next((const char *)u + i, len - i);
         if (n) {
             memcpy(o, u + i, n);
             o += n;
@@ -77,4 +80,27 @@ char *bs_utf8_dup(const char *s, size_t len)
     }
     *o = '\0';
     return out;
+}
+
+bool bs_game_id_valid(const char *id, char err[BS_ERRLEN])
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > BS_MAX_GAME_ID) {
+        snprintf(err, BS_ERRLEN, "a game id must be 1 to %d bytes long (this one is %zu)", BS_MAX_GAME_ID, n);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.')) {
+            snprintf(err, BS_ERRLEN, "a game id may hold only letters, digits, '-', '_' and '.' (byte %zu is 0x%02x)",
+                     i + 1, c);
+            return false;
+        }
+    }
+    if (id[0] == '.') {
+        snprintf(err, BS_ERRLEN, "a game id must not start with '.'");
+        return false;
+    }
+    return true;
 }

@@ -126,9 +126,11 @@ typedef struct cn_boxscore_ops {
     cn_status (*put)(void *impl, const json_t *doc, cn_error *err);
     /* Records a rejected line (a JSON object) in the dead-letter store. */
     cn_status (*reject)(void *impl, const json_t *rec, cn_error *err);
-    /* Removes every document of this game: its stream restarted, so they describe an
-     * abandoned run and would otherwise outrank the new run's lower _ids. */
-    cn_status (*forget)(void *impl, const char *game, cn_error *err);
+    /* Removes documents of this game that the current run will never write again: with
+     * run NULL every one (the stream restarted, so they describe an abandoned run and
+     * would outrank the new run's lower _ids); otherwise those whose "run" field is not
+     * run, or whose _id is above keep_upto (the same run replayed from its start). */
+    cn_status (*forget)(void *impl, const char *game, const char *run, long keep_upto, cn_error *err);
     void (*close)(void *impl);
 } cn_boxscore_ops;
 

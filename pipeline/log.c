@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "boxscore.h"
+
 static struct {
     const char *program;
     bool json, verbose, tty, status_shown;
@@ -44,6 +46,31 @@ void log_utc_now(char out[32])
     snprintf(out + n, 32 - n, ".%03ldZ", now.tv_nsec / 1000000);
 }
 
+/* Copies text for a terminal or a plain log: control characters (ESC, CR, ...) and
+ * bytes that are not UTF-8 become \xNN, so nothing from the stream reaches a terminal
+ * raw; valid UTF-8 letters pass. */
+static void escape_plain(const char *in, char *out, size_t outlen)
+{
+    size_t o = 0, n = strlen(in);
+    for (size_t i = 0; i < n && o + 5 < outlen;) {
+        unsigned char c = (unsigned char)in[i];
+        size_t k = bs_utf8_next(in + i, n - i);
+        bool c1 = k == 2 && c == 0xC2 && (unsigned char)in[i + 1] < 0xA0; /* U+0080..U+009F: C1 controls */
+        if (k > 1 && !c1 && o + k < outlen) {
+            memcpy(out + o, in + i, k);
+            o += k;
+            i += k;
+        } else if (k == 0 || c1 || c < 0x20 || c == 0x7f) {
+            o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+            i++;
+        } else {
+            out[o++] = (char)c;
+            i++;
+        }
+    }
+    out[o] = '\0';
+}
+
 void log_msg(log_level level, const char *fmt, ...)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -59,14 +86,24 @@ void log_msg(log_level level, const char *fmt, ...)
 
     clear_status();
     if (lg.json) {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", names[level], "program", lg.program,
-                              "msg", msg);
+        /* any bytes become valid UTF-8 (U+FFFD); jansson escapes control characters */
+        char *clean = bs_utf8_dup(msg, strlen(msg));
+        json_t *o = clean ? json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", names[level], "program",
+                                      lg.program, "msg", clean)
+                          : NULL;
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-        fprintf(stderr, "%s\n", line ? line : msg);
+        if (line)
+            fprintf(stderr, "%s\n", line);
+        else
+            fprintf(stderr, "{\"ts\":\"%s\",\"level\":\"error\",\"program\":\"%s\",\"msg\":\"out of memory "
+                            "formatting a log line\"}\n", ts, lg.program);
         free(line);
+        free(clean);
         json_decref(o);
     } else {
-        fprintf(stderr, "%s %s %-5s %s\n", ts, lg.program, names[level], msg);
+        char safe[sizeof msg * 4];
+        escape_plain(msg, safe, sizeof safe);
+        fprintf(stderr, "%s %s %-5s %s\n", ts, lg.program, names[level], safe);
     }
     fflush(stderr);
 }
@@ -77,7 +114,9 @@ void log_status(const char *line)
         return;
     clear_status();
     if (line) {
-        fprintf(stderr, "%s", line);
+        char safe[1024];
+        escape_plain(line, safe, sizeof safe);
+        fprintf(stderr, "%s", safe);
         lg.status_shown = true;
     }
     fflush(stderr);

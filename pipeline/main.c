@@ -6,6 +6,7 @@
  * servers at all. Secrets come only from the environment or VAR_FILE files.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,9 @@ static const opt_def options[] = {
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},
     {"verbose", "PIPELINE_VERBOSE", OPT_FLAG, NULL, "also log every applied event", OFF(pl.verbose)},
     {"queue-max", "QUEUE_MAX", OPT_INT, "10000", "box-score writes held while the sink is down", OFF(pl.queue_max)},
+    {"queue-max-mib", "QUEUE_MAX_MIB", OPT_INT, "64", "size bound of the held writes, in MiB; past it box scores coalesce into the newest", OFF(pl.queue_max_mib)},
+    {"reload-min-ms", "RELOAD_MIN_MS", OPT_INT, "30000", "least time between reference reloads for an unknown jersey or team", OFF(pl.reload_min_ms)},
+    {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us)},
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
@@ -106,9 +110,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
-    if (c->poll_ms < 1 || c->queue_max < 1 || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+    if (c->poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
         mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --poll-ms, --queue-max, --backoff-max-ms, --once-attempts, --timeout-ms and "
+        fprintf(stderr, "pipeline: --poll-ms, --queue-max, --queue-max-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }
@@ -116,6 +120,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
         return PL_EXIT_USAGE;
     }
+    char gerr[BS_ERRLEN];
+    if (!bs_game_id_valid(c->game, gerr)) {
+        fprintf(stderr, "pipeline: --game: %s\n", gerr);
+        return PL_EXIT_USAGE;
+    }
+    /* a closed stderr (`pipeline ... 2>&1 | head -1`) must not end the run: writes to it
+     * fail with EPIPE and logging goes on without it */
+    signal(SIGPIPE, SIG_IGN);
     log_setup("pipeline", json, c->verbose);
 
     char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];

@@ -26,6 +26,9 @@ typedef struct pl_config {
     const char *log_format;
     bool verbose;
     int queue_max;          /* pending box-score writes kept while the sink is down */
+    int queue_max_mib;      /* ... and their size in MiB: past either, documents coalesce */
+    int reload_min_ms;      /* least time between reference reloads for an unknown jersey or team */
+    int fold_slice_us;      /* time budget of one turn of folding, so the loop stays responsive */
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */

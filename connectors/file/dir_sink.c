@@ -216,7 +216,20 @@ static bool is_document_name(const char *name)
     return n > 0 && strcmp(name + n, ".json") == 0;
 }
 
-static cn_status ds_forget(void *impl, const char *game, cn_error *err)
+/* True when doc belongs to game and is not one the current run keeps (see forget in
+ * connector.h). */
+static bool is_forgotten(const json_t *doc, const char *game, const char *run, long keep_upto)
+{
+    const char *g = json_string_value(json_object_get(doc, "game"));
+    if (!g || strcmp(g, game))
+        return false;
+    if (!run)
+        return true;
+    const char *r = json_string_value(json_object_get(doc, "run"));
+    return !r || strcmp(r, run) || json_integer_value(json_object_get(doc, "_id")) > keep_upto;
+}
+
+static cn_status ds_forget(void *impl, const char *game, const char *run, long keep_upto, cn_error *err)
 {
     dir_sink *s = impl;
     DIR *d = opendir(s->dir);
@@ -234,8 +247,7 @@ static cn_status ds_forget(void *impl, const char *game, cn_error *err)
         json_t *doc = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
         if (fd >= 0)
             close(fd);
-        const char *g = json_string_value(json_object_get(doc, "game"));
-        if (g && !strcmp(g, game) && unlink(path) < 0 && errno != ENOENT)
+        if (doc && is_forgotten(doc, game, run, keep_upto) && unlink(path) < 0 && errno != ENOENT)
             rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
         json_decref(doc);
     }

@@ -216,13 +216,17 @@ static cn_status ms_put(void *impl, const json_t *doc, cn_error *err)
     return ensure_indexes(s, err);
 }
 
-static cn_status ms_forget(void *impl, const char *game, cn_error *err)
+static cn_status ms_forget(void *impl, const char *game, const char *run, long keep_upto, cn_error *err)
 {
     mongo_sink *s = impl;
     bson_error_t be;
     if (ensure_client(s, err))
         return err->status;
-    bson_t *filter = BCON_NEW("game", BCON_UTF8(game)), opts = BSON_INITIALIZER;
+    /* {game: G} or {game: G, $or: [{run: {$ne: R}}, {_id: {$gt: N}}]} */
+    bson_t *filter = run ? BCON_NEW("game", BCON_UTF8(game), "$or", "[", "{", "run", "{", "$ne", BCON_UTF8(run), "}",
+                                    "}", "{", "_id", "{", "$gt", BCON_INT64((int64_t)keep_upto), "}", "}", "]")
+                         : BCON_NEW("game", BCON_UTF8(game));
+    bson_t opts = BSON_INITIALIZER;
     mongoc_write_concern_append(s->wc, &opts);
     mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, s->coll);
     bool ok = mongoc_collection_delete_many(c, filter, &opts, NULL, &be);
