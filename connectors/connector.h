@@ -92,7 +92,7 @@ void cn_set_logger(cn_log_fn fn, void *ctx);
 
 /* What one poll of a stream source found. */
 typedef struct cn_chunk {
-    const char *data;   /* complete lines only, owned by the source until its next poll */
+    const char *data;   /* every new byte (a partial last line too), owned by the source until its next poll */
     size_t len;
     bool restart;       /* the stream was rewritten from the start: data begins at offset 0 */
     uint64_t offset;    /* where data starts in the object */

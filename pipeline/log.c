@@ -84,6 +84,9 @@ void log_msg(log_level level, const char *fmt, ...)
 
     log_utc_now(ts);
 
+    /* a connector's driver may log from a worker thread: one line, and the status
+     * line's state, at a time */
+    flockfile(stderr);
     clear_status();
     if (lg.json) {
         /* any bytes become valid UTF-8 (U+FFFD); jansson escapes control characters */
@@ -106,12 +109,14 @@ void log_msg(log_level level, const char *fmt, ...)
         fprintf(stderr, "%s %s %-5s %s\n", ts, lg.program, names[level], safe);
     }
     fflush(stderr);
+    funlockfile(stderr);
 }
 
 void log_status(const char *line)
 {
     if (!lg.tty)
         return;
+    flockfile(stderr);
     clear_status();
     if (line) {
         char safe[1024];
@@ -120,6 +125,7 @@ void log_status(const char *line)
         lg.status_shown = true;
     }
     fflush(stderr);
+    funlockfile(stderr);
 }
 
 void log_status_keep(void)
