@@ -63,4 +63,24 @@ static inline fold_log fold_text(bs_game *g, const char *text)
     return log;
 }
 
+/* True when, in a rendered document, each side's players' goals and shots add up to
+ * the side's score and shots. Also used by the fuzz targets (fuzz/). */
+static inline bool document_sums_add_up(const json_t *doc)
+{
+    static const char *const sides[] = {"home", "away"};
+    for (int s = 0; s < 2; s++) {
+        json_t *side = json_object_get(doc, sides[s]), *p;
+        size_t i;
+        json_int_t goals = 0, shots = 0;
+        json_array_foreach(json_object_get(side, "players"), i, p) {
+            goals += json_integer_value(json_object_get(p, "goals"));
+            shots += json_integer_value(json_object_get(p, "shots"));
+        }
+        if (goals != json_integer_value(json_object_get(side, "score")) ||
+            shots != json_integer_value(json_object_get(side, "shots")))
+            return false;
+    }
+    return true;
+}
+
 #endif
