@@ -589,6 +589,10 @@ static void game_final(pl *p)
     p->have_standings = true;
     results_kick(p);
     queue_newest_first(p);
+    if (p->reload_wanted) { /* a roster fix is due: read it now, the tables are written again */
+        uv_timer_stop(&p->l_ref.retry);
+        ref_kick(p);
+    }
 }
 
 static void source_kick(pl *p)
@@ -786,6 +790,8 @@ static void rebase_game(pl *p, bs_ref *ref)
     log_msg(LOG_INFO, "reference read again: %zu teams, %zu players from %s", p->ref.nteams, p->ref.nplayers,
             p->l_ref.uri);
     queue_current(p);
+    if (g->state == BS_FINAL) /* the tables follow the rows the final document shows */
+        game_final(p);
 }
 
 /* Makes the game of a new run over p->ref and folds the run's first bytes. */
@@ -855,7 +861,7 @@ static void ref_kick(pl *p)
         return;
     p->reload_wanted = true;
     uint64_t now = uv_now(&p->loop), next = p->last_load_ms + (uint64_t)p->cfg->reload_min_ms;
-    if (now < next)
+    if (now < next && p->game->state != BS_FINAL) /* at the final whistle the tables wait for it */
         uv_timer_start(&p->l_ref.retry, retry_fired, next - now, 0);
     else
         job_start(p, &p->l_ref, JOB_LOAD, NULL, NULL);
@@ -1063,7 +1069,7 @@ static void check_done(pl *p)
         return;
     }
     bool drained = !sink_pending(p) && !p->l_sink.busy;
-    bool results_ok = !results_pending(p);
+    bool results_ok = !results_pending(p) && !p->reload_wanted && !p->l_ref.busy;
     bool final = p->game && p->game->state == BS_FINAL && !p->reloading && !p->folding;
     if (p->cfg->once && p->polled && drained && results_ok && !p->l_src.busy && !p->reloading && !p->folding) {
         if (p->game && p->game->state != BS_FINAL)
