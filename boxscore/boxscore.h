@@ -247,6 +247,50 @@ json_t *bs_render(const bs_game *g, const char *updated_at);
  * Wins, losses, shots and goals saturate at INT_MAX instead of overflowing. */
 int bs_standings(const bs_game *g, bs_ref *out, bool *tie);
 
+/* ---------------------------------------------------------------- games under a prefix */
+
+/* game.json of a game under a prefix. */
+typedef struct bs_manifest {
+    int home, away;     /* team ids: positive and different */
+    char venue[128];    /* optional; "" when absent */
+    char start[40];     /* optional start time (ISO 8601); "" when absent */
+} bs_manifest;
+
+/* Parses game.json: {"home": 101, "away": 205} plus the optional strings "venue" and
+ * "start"; other fields are ignored. Returns 0, or -1 with the reason in err. */
+int bs_manifest_parse(const char *text, size_t len, bs_manifest *out, char err[BS_ERRLEN]);
+
+/* One final game's own result: its rows of game_teams and game_players. */
+typedef struct bs_team_result {
+    int teamid, opponent, score, opponent_score;
+    char result;        /* 'W', 'L' or 'T' */
+} bs_team_result;
+
+typedef struct bs_player_result {
+    int player_id, teamid;
+    char number[4];     /* varchar(3), as in players */
+    int shots, goals;
+} bs_player_result;
+
+typedef struct bs_result {
+    char game[BS_MAX_GAME_ID + 1];
+    bs_team_result teams[2];    /* [0] home, [1] away */
+    bs_player_result *players;  /* every rostered player of both teams, by player id */
+    size_t nplayers;
+} bs_result;
+
+/* The result of g (normally final): every rostered player of both teams, shots or not.
+ * Returns 0, or -1 when out of memory. bs_result_free frees what it holds. */
+int bs_result_of(const bs_game *g, bs_result *out);
+void bs_result_free(bs_result *r);
+
+/* The season tables teams2/players2: the reference rows plus the sum over every game's
+ * rows (wins and losses from result, shots and goals by player id), saturating at
+ * INT_MAX. Rows of unknown teams or players are ignored. The order of the rows does not
+ * matter. out must be empty. Returns 0, or -1 when out of memory. */
+int bs_season(const bs_ref *ref, const bs_team_result *teams, size_t nteams, const bs_player_result *players,
+              size_t nplayers, bs_ref *out);
+
 /* ---------------------------------------------------------------- random games */
 
 /* Fills ref with two rosters of 10 (teams home and away) and writes a plausible game,

@@ -141,14 +141,51 @@ typedef struct cn_results_ops {
     /* Replaces the two tables (teams2/players2 for results; teams/players when
      * gamestream-sim resets the reference) with these rows, all or nothing. */
     cn_status (*write)(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err);
+    /* In one transaction: replaces game r->game's rows in game_teams and game_players
+     * (created when missing) with r's, then rebuilds teams2/players2 as teams/players
+     * plus the sum over every game in those two tables (bs_season). Writing the same
+     * game again replaces its rows: a game is never counted twice. */
+    cn_status (*write_game)(void *impl, const bs_result *r, cn_error *err);
     void (*close)(void *impl);
 } cn_results_ops;
+
+/* One object under a prefix, as a listing reports it. */
+typedef struct cn_object {
+    char *key;          /* relative to the prefix, e.g. "G1/gamestream.txt" */
+    uint64_t size;
+    char etag[72];      /* S3 ETag; "" for files */
+    int64_t mtime_ms;   /* last modification, milliseconds since the epoch */
+} cn_object;
+
+typedef struct cn_listing {
+    cn_object *v;
+    size_t n, cap;
+    unsigned requests;  /* requests (pages) the listing took */
+} cn_listing;
+
+void cn_listing_free(cn_listing *l);
+
+/* Lister: what objects exist under a prefix (s3://bucket/prefix/, file:///dir/), so a
+ * process can follow every game under it with one listing per tick. */
+typedef struct cn_lister_ops {
+    const char *scheme;
+    const char *description;
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Every object under the prefix into an empty listing, sorted by key. file:// lists
+     * the prefix directory and its subdirectories one level deep. */
+    cn_status (*list)(void *impl, cn_listing *out, cn_error *err);
+    /* Reads the small object at key (relative to the prefix) whole into *data (malloc'd,
+     * NUL-terminated; caller frees). CN_NOT_FOUND when missing, CN_INPUT over max bytes. */
+    cn_status (*read)(void *impl, const char *key, size_t max, char **data, size_t *len, cn_error *err);
+    void (*close)(void *impl);
+} cn_lister_ops;
 
 /* A connector of any role: its operations and the backend's state. */
 typedef struct cn_source { const cn_source_ops *ops; void *impl; } cn_source;
 typedef struct cn_reference { const cn_reference_ops *ops; void *impl; } cn_reference;
 typedef struct cn_boxscore { const cn_boxscore_ops *ops; void *impl; } cn_boxscore;
 typedef struct cn_results { const cn_results_ops *ops; void *impl; } cn_results;
+typedef struct cn_lister { const cn_lister_ops *ops; void *impl; } cn_lister;
 
 /* The registry: pick the backend for the URI's scheme and open it. No network I/O
  * happens here; the first poll, load, put or write connects. */
@@ -156,7 +193,9 @@ cn_status cn_source_open(cn_source *c, const char *uri, const cn_settings *cfg, 
 cn_status cn_reference_open(cn_reference *c, const char *uri, const cn_settings *cfg, cn_error *err);
 cn_status cn_boxscore_open(cn_boxscore *c, const char *uri, const cn_settings *cfg, cn_error *err);
 cn_status cn_results_open(cn_results *c, const char *uri, const cn_settings *cfg, cn_error *err);
+cn_status cn_lister_open(cn_lister *c, const char *uri, const cn_settings *cfg, cn_error *err);
 void cn_source_close(cn_source *c);
+void cn_lister_close(cn_lister *c);
 void cn_reference_close(cn_reference *c);
 void cn_boxscore_close(cn_boxscore *c);
 void cn_results_close(cn_results *c);
