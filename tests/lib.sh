@@ -372,13 +372,29 @@ crash_game() {
   pass "$n: $CRASH_KILLS SIGKILLs during game $seed, then the same documents and tables as an uninterrupted run"
 }
 
-# restart_while_down NAME SEED_A KILL_AT DELAY GAME_B [SEED_B]: the pipeline follows random
-# game SEED_A until it has written document KILL_AT and is SIGKILLed; the producer then
-# starts over with the stream GAME_B (after resetting the reference to random game SEED_B's
-# rosters, when given) and the pipeline is started again with the same options. The end
-# must equal an uninterrupted run of GAME_B alone: no document of game A may remain.
+# sink_docs_equal URI DIR_A DIR_B: the documents of sink URI, copied to DIR_A, are DIR_B's.
+sink_docs_equal() { sink_docs "$1" "$2" && docs_equal "$2" "$3"; }
+
+# stream_put FILE URI: the producer rewrites the whole stream at once (file:// by rename,
+# s3:// in one PUT).
+stream_put() {
+  case $2 in
+    file://*) cp "$1" "${2#file://}.tmp" && mv "${2#file://}.tmp" "${2#file://}" ;;
+    s3://*) swift_put "$1" "${2#s3://}" ;;
+    *) fail "stream_put: unknown stream $2" ;;
+  esac
+}
+
+# restart_while_down NAME SEED_A KILL_AT DELAY GAME_B LINES [SEED_B]: the pipeline follows
+# random game SEED_A (played with DELAY) until it has written document KILL_AT and is
+# SIGKILLed; the producer then starts over with the first LINES lines of the stream GAME_B
+# (after resetting the reference to random game SEED_B's rosters, when given) and the
+# pipeline is started again with the same options. Once it has caught up, its documents
+# must be an uninterrupted run's over those LINES lines (nothing of game A above them);
+# then the producer writes the rest of GAME_B, and the end must equal an uninterrupted
+# run of GAME_B alone.
 restart_while_down() {
-  local n=$1 a=$2 at=$3 delay=$4 b=$5 seed_b=${6:-} sim pipe
+  local n=$1 a=$2 at=$3 delay=$4 b=$5 k=$6 seed_b=${7:-} sim pipe
   scenario_uris "$n"
   "$BIN/gamestream-sim" --random "$a" --reset-reference "$REF" --target "file://$WORK/$n-a.txt" --delay 0 \
     2>"$WORK/$n-reset.log" || fail "$n: resetting the reference failed"
@@ -390,24 +406,31 @@ restart_while_down() {
   wait_for 120 sink_has "$CRASH_SINK" "$at" || fail "$n: game A did not reach document $at"
   kill -KILL "$pipe"; wait "$pipe" 2>/dev/null || true
   kill "$sim"; wait "$sim" 2>/dev/null || true
-  echo "--- SIGKILL at document $at; the producer starts over with $b" >>"$WORK/$n-crash.log"
+  echo "--- SIGKILL at document $at; the producer starts over with $k lines of $b" >>"$WORK/$n-crash.log"
   if [ -n "$seed_b" ]; then
     "$BIN/gamestream-sim" --random "$seed_b" --reset-reference "$REF" --target "file://$WORK/$n-b-full.txt" \
       --delay 0 2>>"$WORK/$n-reset.log" || fail "$n: resetting the reference for game B failed"
   fi
-  "$BIN/gamestream-sim" --events "$b" --target "$STREAM" --delay "$delay" 2>"$WORK/$n-sim-b.log" &
-  sim=$!; PIDS+=("$sim")
-  wait_for 60 grep -q "Wrote" "$WORK/$n-sim-b.log" || fail "$n: the producer did not start over"
+  head -n "$k" "$b" > "$WORK/$n-b-start.txt"
+  stream_put "$WORK/$n-b-start.txt" "$STREAM"
   "$BIN/pipeline" --source "$STREAM" --reference "$REF" --boxscores "$CRASH_SINK" --results "$CRASH_RES" \
     "${PIPE_OPTS[@]}" 2>>"$WORK/$n-crash.log" &
   pipe=$!; PIDS+=("$pipe")
-  wait "$sim" || fail "$n: sim of game B failed"
+  # what an uninterrupted run has at this point: the documents of those lines alone
+  "$BIN/pipeline" --source "file://$WORK/$n-b-start.txt" --reference "$REF" --boxscores "$CLEAN_SINK" \
+    --results "$CLEAN_RES" "${PIPE_OPTS[@]}" --once 2>"$WORK/$n-clean-start.log" || fail "$n: the run over game B's start failed"
+  sink_docs "$CLEAN_SINK" "$WORK/$n-start-b"
+  if ! wait_for 60 sink_docs_equal "$CRASH_SINK" "$WORK/$n-start-a" "$WORK/$n-start-b"; then
+    docs_equal "$WORK/$n-start-a" "$WORK/$n-start-b" || true
+    fail "$n: caught up with the restarted stream ($k lines), the sink is not an uninterrupted run's"
+  fi
+  stream_put "$b" "$STREAM"
   wait "$pipe" || fail "$n: the restarted pipeline exited $?"
   "$BIN/pipeline" --source "file://$b" --reference "$REF" --boxscores "$CLEAN_SINK" --results "$CLEAN_RES" \
     "${PIPE_OPTS[@]}" --once 2>"$WORK/$n-clean.log" || fail "$n: the uninterrupted run of game B failed"
   same_outputs "$n" "$CRASH_SINK" "$CRASH_RES" "$CLEAN_SINK" "$CLEAN_RES"
   oracle_check "$n" "$b"
-  pass "$n: killed at document $at of game $a, the producer started over with $(basename "$b"): the documents and tables of $(basename "$b") alone"
+  pass "$n: killed at document $at of game $a, the producer started over with $(basename "$b"): its documents and tables alone, at its start and at its end"
 }
 
 # forget_pid PID: a server that was stopped is no longer cleaned up (its pid may be reused).

@@ -24,8 +24,8 @@ TDS_PORT=$CLEAN_TDS TDS_DATABASE=master tds_query "CREATE DATABASE sidearmdb" >/
 crash_game kills 11 "${CRASH_KILLS_SERVERS:-6}" 0.004 1500
 
 "$BIN/gamestream-sim" --random 3 --target "file://$WORK/game3.txt" --delay 0 2>/dev/null
-restart_while_down same-game 3 50 0.003 "$WORK/game3.txt"
+restart_while_down same-game 3 50 0.003 "$WORK/game3.txt" 10
 
 "$BIN/gamestream-sim" --random 2 --target "file://$WORK/game2.txt" --delay 0 2>/dev/null
 { head -n 25 "$WORK/game2.txt"; echo "25 00:00 0 0 0"; } > "$WORK/game2-short.txt"
-restart_while_down other-game 1 45 0.003 "$WORK/game2-short.txt" 2
+restart_while_down other-game 1 45 0.003 "$WORK/game2-short.txt" 10 2
