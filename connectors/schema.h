@@ -1,10 +1,17 @@
 /*
- * schema.h — the columns of teams/players, which teams2/players2 copy exactly.
- * The same declarations are in sql/schema.sql, from which the seed scripts are made.
+ * schema.h — the columns of teams/players, which teams2/players2 copy exactly, and of
+ * game_teams/game_players, each game's own result (written by write_game).
+ * The same declarations of teams/players are in sql/schema.sql, from which the seed
+ * scripts are made; the sink creates game_teams/game_players when they are missing.
  * %s is the table name.
  */
 #ifndef CN_SCHEMA_H
 #define CN_SCHEMA_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "boxscore.h"
 
 #define CN_TEAMS_DDL \
     "CREATE TABLE %s (id int PRIMARY KEY, name varchar(50), conference varchar(50), wins int, losses int)"
@@ -13,5 +20,88 @@
     "teamid int REFERENCES %s(id))"
 #define CN_TEAMS_COLS "id, name, conference, wins, losses"
 #define CN_PLAYERS_COLS "id, name, number, shots, goals, teamid"
+
+/* One row per team per game, and one per rostered player per game; a game's rows are
+ * replaced as a whole, keyed by the game id. Written in the order of the columns. */
+#define CN_GAME_TEAMS "game_teams"
+#define CN_GAME_TEAMS_DEF                                                                                 \
+    "(game varchar(64) NOT NULL, teamid int NOT NULL, opponent int, score int, opponent_score int, " \
+    "result char(1), PRIMARY KEY (game, teamid))"
+#define CN_GAME_TEAMS_COLS "game, teamid, opponent, score, opponent_score, result"
+#define CN_GAME_PLAYERS "game_players"
+#define CN_GAME_PLAYERS_DEF                                                                                 \
+    "(game varchar(64) NOT NULL, player_id int NOT NULL, teamid int, number varchar(3), shots int, goals " \
+    "int, PRIMARY KEY (game, player_id))"
+#define CN_GAME_PLAYERS_COLS "game, player_id, teamid, number, shots, goals"
+/* What bs_season needs of every game's rows, in the order cn_game_rows_add_* takes them. */
+#define CN_SEASON_TEAMS_SQL "SELECT teamid, opponent, score, opponent_score, result FROM " CN_GAME_TEAMS
+#define CN_SEASON_PLAYERS_SQL "SELECT player_id, teamid, number, shots, goals FROM " CN_GAME_PLAYERS
+
+/* The rows of game_teams and game_players as read back, for bs_season. */
+typedef struct cn_game_rows {
+    bs_team_result *teams;
+    size_t nteams, capteams;
+    bs_player_result *players;
+    size_t nplayers, capplayers;
+} cn_game_rows;
+
+/* Makes room for one more element in *arr; 0, or -1 when out of memory. */
+static inline int cn_game_rows_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+/* Appends a row of game_teams; 0, or -1 when out of memory. */
+static inline int cn_game_rows_add_team(cn_game_rows *g, bs_team_result t)
+{
+    if (cn_game_rows_grow((void **)&g->teams, &g->capteams, g->nteams, sizeof *g->teams))
+        return -1;
+    g->teams[g->nteams++] = t;
+    return 0;
+}
+
+/* Appends a row of game_players; 0, or -1 when out of memory. */
+static inline int cn_game_rows_add_player(cn_game_rows *g, bs_player_result p)
+{
+    if (cn_game_rows_grow((void **)&g->players, &g->capplayers, g->nplayers, sizeof *g->players))
+        return -1;
+    g->players[g->nplayers++] = p;
+    return 0;
+}
+
+/* 0 when r can be written: a safe game id and results W, L or T; otherwise -1 with the
+ * reason in why. */
+static inline int cn_check_result(const bs_result *r, char why[BS_ERRLEN])
+{
+    if (!bs_game_id_valid(r->game, why))
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        char x = r->teams[i].result;
+        if (x != 'W' && x != 'L' && x != 'T') {
+            snprintf(why, BS_ERRLEN, "result of team %d is not W, L or T", r->teams[i].teamid);
+            return -1;
+        }
+    }
+    if (r->nplayers && !r->players) {
+        snprintf(why, BS_ERRLEN, "no player rows");
+        return -1;
+    }
+    return 0;
+}
+
+static inline void cn_game_rows_free(cn_game_rows *g)
+{
+    free(g->teams);
+    free(g->players);
+    *g = (cn_game_rows){0};
+}
 
 #endif

@@ -6,7 +6,9 @@
  * Each call opens its own connection and closes it, so a server restart between
  * calls costs nothing. Results are replaced inside one transaction, statement by
  * statement, each checked: on any failure the transaction is rolled back and the
- * previous tables stay. Text goes in as N'..' literals with quotes doubled; the
+ * previous tables stay. A game's result (write_game) replaces its rows of game_teams and
+ * game_players and rebuilds teams2/players2 from teams/players plus every game's rows,
+ * in one transaction the same way. Text goes in as N'..' literals with quotes doubled; the
  * client charset is UTF-8, so O'Brien and Zoë arrive exactly.
  *
  * db-lib reports errors through process-wide handlers; they write into a
@@ -236,31 +238,55 @@ static void col_text(DBPROCESS *p, int col, char *out, size_t len)
         out[i - 1] = '\0';
 }
 
-static cn_status read_rows(mssql_conn *c, DBPROCESS *p, bool teams, bs_ref *out, cn_error *err)
+/* Runs sql and calls fn with the text of each row's ncols columns (at most 6); fn
+ * returns 0, or -1 when out of memory. */
+static cn_status each_row(mssql_conn *c, DBPROCESS *p, const char *sql, int ncols, const char *what,
+                          int (*fn)(char v[][256], void *), void *ctx, cn_error *err)
 {
-    const char *sql = teams ? "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id"
-                            : "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id";
     reset_last();
     if (dbcmd(p, sql) == FAIL || dbsqlexec(p) == FAIL || last.msgno)
-        return fail_last(c, err, teams ? "reading teams" : "reading players");
+        return fail_last(c, err, what);
     RETCODE rc;
     while ((rc = dbresults(p)) == SUCCEED) {
-        if (dbnumcols(p) != (teams ? 5 : 6))
-            return cn_fail(err, CN_FATAL, "SQL Server %s: %s has %d columns, expected %d", c->shown,
-                           teams ? "teams" : "players", dbnumcols(p), teams ? 5 : 6);
+        if (dbnumcols(p) != ncols)
+            return cn_fail(err, CN_FATAL, "SQL Server %s: %s: %d columns, expected %d", c->shown, what, dbnumcols(p),
+                           ncols);
         while (dbnextrow(p) == REG_ROW) {
             char v[6][256];
-            for (int i = 0; i < (teams ? 5 : 6); i++)
+            for (int i = 0; i < ncols; i++)
                 col_text(p, i + 1, v[i], sizeof v[i]);
-            int bad = teams ? bs_ref_add_team(out, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]))
-                            : bs_ref_add_player(out, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]), atoi(v[5]));
-            if (bad)
-                return cn_fail(err, CN_FATAL, "out of memory reading %s", c->shown);
+            if (fn(v, ctx))
+                return cn_fail(err, CN_FATAL, "out of memory %s from %s", what, c->shown);
         }
     }
     if (rc == FAIL || last.msgno)
-        return fail_last(c, err, teams ? "reading teams" : "reading players");
+        return fail_last(c, err, what);
     return CN_OK;
+}
+
+static int team_row(char v[][256], void *ref)
+{
+    return bs_ref_add_team(ref, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]));
+}
+
+static int player_row(char v[][256], void *ref)
+{
+    return bs_ref_add_player(ref, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]), atoi(v[5]));
+}
+
+/* Every row of teams and players into an empty ref, sorted by id. */
+static cn_status read_reference(mssql_conn *c, DBPROCESS *p, bs_ref *out, cn_error *err)
+{
+    cn_status st = each_row(c, p, "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id", 5, "reading teams", team_row,
+                            out, err);
+    if (!st)
+        st = each_row(c, p, "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id", 6, "reading players", player_row,
+                      out, err);
+    if (st)
+        bs_ref_free(out);
+    else
+        bs_ref_sort(out);
+    return st;
 }
 
 static cn_status mq_load(void *impl, bs_ref *out, cn_error *err)
@@ -270,14 +296,8 @@ static cn_status mq_load(void *impl, bs_ref *out, cn_error *err)
     reset_last();
     if (connect(c, false, &p, err))
         return err->status;
-    cn_status st = read_rows(c, p, true, out, err);
-    if (!st)
-        st = read_rows(c, p, false, out, err);
+    cn_status st = read_reference(c, p, out, err);
     dbclose(p);
-    if (st)
-        bs_ref_free(out);
-    else
-        bs_ref_sort(out);
     return st;
 }
 
@@ -333,30 +353,18 @@ static void sb_literal(sqlbuf *b, const char *s)
     sb_add(b, "'", 1);
 }
 
-static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const bs_ref *rows, const char *table, bool teams,
-                             cn_error *err)
+/* Inserts n rows into table (cols), INSERT_BATCH to a statement; row(b, i, rows)
+ * appends the values of row i, parenthesised. */
+static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const char *table, const char *cols, size_t n,
+                             void (*row)(sqlbuf *, size_t, const void *), const void *rows, cn_error *err)
 {
-    size_t n = teams ? rows->nteams : rows->nplayers;
     for (size_t first = 0; first < n; first += INSERT_BATCH) {
         sqlbuf b = {0};
-        sb_printf(&b, "INSERT INTO %s (%s) VALUES ", table, teams ? CN_TEAMS_COLS : CN_PLAYERS_COLS);
+        sb_printf(&b, "INSERT INTO %s (%s) VALUES ", table, cols);
         for (size_t i = first; i < n && i < first + INSERT_BATCH; i++) {
-            sb_add(&b, i > first ? ", (" : "(", i > first ? 3 : 1);
-            if (teams) {
-                const bs_team *t = &rows->teams[i];
-                sb_printf(&b, "%d, ", t->id);
-                sb_literal(&b, t->name);
+            if (i > first)
                 sb_add(&b, ", ", 2);
-                sb_literal(&b, t->conference);
-                sb_printf(&b, ", %d, %d)", t->wins, t->losses);
-            } else {
-                const bs_player *pl = &rows->players[i];
-                sb_printf(&b, "%d, ", pl->id);
-                sb_literal(&b, pl->name);
-                sb_add(&b, ", ", 2);
-                sb_literal(&b, pl->number);
-                sb_printf(&b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
-            }
+            row(&b, i, rows);
         }
         char what[160];
         snprintf(what, sizeof what, "inserting into table %s", table);
@@ -369,18 +377,33 @@ static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const bs_ref *rows, co
     return CN_OK;
 }
 
-static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+static void team_values(sqlbuf *b, size_t i, const void *rows)
 {
-    mssql_conn *c = impl;
-    DBPROCESS *p;
+    const bs_team *t = &((const bs_ref *)rows)->teams[i];
+    sb_printf(b, "(%d, ", t->id);
+    sb_literal(b, t->name);
+    sb_add(b, ", ", 2);
+    sb_literal(b, t->conference);
+    sb_printf(b, ", %d, %d)", t->wins, t->losses);
+}
+
+static void player_values(sqlbuf *b, size_t i, const void *rows)
+{
+    const bs_player *pl = &((const bs_ref *)rows)->players[i];
+    sb_printf(b, "(%d, ", pl->id);
+    sb_literal(b, pl->name);
+    sb_add(b, ", ", 2);
+    sb_literal(b, pl->number);
+    sb_printf(b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
+}
+
+/* Inside the caller's transaction: drops tables teams and players and makes them anew
+ * with these rows. */
+static cn_status replace_tables(mssql_conn *c, DBPROCESS *p, const bs_ref *rows, const char *teams,
+                                const char *players, cn_error *err)
+{
     char sql[400], what[300];
-    reset_last();
-    if (!valid_name(teams) || !valid_name(players))
-        return cn_fail(err, CN_CONFIG, "table names must be letters, digits and _");
-    if (connect(c, true, &p, err))
-        return err->status;
-    snprintf(what, sizeof what, "beginning the transaction that replaces tables %s and %s", teams, players);
-    cn_status st = exec_sql(c, p, "BEGIN TRANSACTION", what, err);
+    cn_status st = CN_OK;
     const char *drops[] = {players, teams};
     for (int i = 0; !st && i < 2; i++) {
         snprintf(sql, sizeof sql, "IF OBJECT_ID(N'%s') IS NOT NULL DROP TABLE %s", drops[i], drops[i]);
@@ -398,19 +421,150 @@ static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, con
         st = exec_sql(c, p, sql, what, err);
     }
     if (!st)
-        st = insert_rows(c, p, rows, teams, true, err);
+        st = insert_rows(c, p, teams, CN_TEAMS_COLS, rows->nteams, team_values, rows, err);
     if (!st)
-        st = insert_rows(c, p, rows, players, false, err);
-    if (!st) {
-        snprintf(what, sizeof what, "committing tables %s and %s", teams, players);
-        st = exec_sql(c, p, "COMMIT TRANSACTION", what, err);
+        st = insert_rows(c, p, players, CN_PLAYERS_COLS, rows->nplayers, player_values, rows, err);
+    return st;
+}
+
+/* Connects (making the database when missing) and begins the transaction that
+ * `what` describes; *out is the connection for end_write. */
+static cn_status begin_write(mssql_conn *c, const char *what, DBPROCESS **out, cn_error *err)
+{
+    reset_last();
+    if (connect(c, true, out, err))
+        return err->status;
+    if (exec_sql(c, *out, "BEGIN TRANSACTION", what, err)) {
+        dbclose(*out);
+        return err->status;
     }
+    return CN_OK;
+}
+
+/* Commits when st is CN_OK; otherwise (or when the commit fails) rolls back. Closes p. */
+static cn_status end_write(mssql_conn *c, DBPROCESS *p, cn_status st, const char *what, cn_error *err)
+{
+    if (!st)
+        st = exec_sql(c, p, "COMMIT TRANSACTION", what, err);
     if (st) {
         cn_error ignored;
         exec_sql(c, p, "ROLLBACK TRANSACTION", "ROLLBACK", &ignored);
     }
     dbclose(p);
     return st;
+}
+
+static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+{
+    mssql_conn *c = impl;
+    DBPROCESS *p;
+    char what[300];
+    reset_last();
+    if (!valid_name(teams) || !valid_name(players))
+        return cn_fail(err, CN_CONFIG, "table names must be letters, digits and _");
+    snprintf(what, sizeof what, "beginning the transaction that replaces tables %s and %s", teams, players);
+    if (begin_write(c, what, &p, err))
+        return err->status;
+    cn_status st = replace_tables(c, p, rows, teams, players, err);
+    snprintf(what, sizeof what, "committing tables %s and %s", teams, players);
+    return end_write(c, p, st, what, err);
+}
+
+/* ---------------------------------------------------------------- one game's result */
+
+static int game_team_row(char v[][256], void *rows)
+{
+    return cn_game_rows_add_team(rows, (bs_team_result){atoi(v[0]), atoi(v[1]), atoi(v[2]), atoi(v[3]), v[4][0]});
+}
+
+static int game_player_row(char v[][256], void *rows)
+{
+    bs_player_result pr = {.player_id = atoi(v[0]), .teamid = atoi(v[1]), .shots = atoi(v[3]), .goals = atoi(v[4])};
+    snprintf(pr.number, sizeof pr.number, "%.3s", v[2]);
+    return cn_game_rows_add_player(rows, pr);
+}
+
+static void game_team_values(sqlbuf *b, size_t i, const void *rows)
+{
+    const bs_result *r = rows;
+    const bs_team_result *t = &r->teams[i];
+    sb_add(b, "(", 1);
+    sb_literal(b, r->game);
+    sb_printf(b, ", %d, %d, %d, %d, N'%c')", t->teamid, t->opponent, t->score, t->opponent_score, t->result);
+}
+
+static void game_player_values(sqlbuf *b, size_t i, const void *rows)
+{
+    const bs_result *r = rows;
+    const bs_player_result *pl = &r->players[i];
+    sb_add(b, "(", 1);
+    sb_literal(b, r->game);
+    sb_printf(b, ", %d, %d, ", pl->player_id, pl->teamid);
+    sb_literal(b, pl->number);
+    sb_printf(b, ", %d, %d)", pl->shots, pl->goals);
+}
+
+/* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
+ * the reference plus every game's rows. The DELETEs take the tables' exclusive locks
+ * first, so concurrent writers take turns and each adds up every committed game. */
+static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_error *err)
+{
+    static const char *const tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS};
+    static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF};
+    char what[300];
+    cn_status st = CN_OK;
+    for (int i = 0; !st && i < 2; i++) {
+        sqlbuf b = {0};
+        sb_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", tables[i], tables[i], defs[i]);
+        snprintf(what, sizeof what, "creating table %s", tables[i]);
+        st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
+        free(b.s);
+    }
+    for (int i = 0; !st && i < 2; i++) {
+        sqlbuf b = {0};
+        sb_printf(&b, "DELETE FROM %s WITH (TABLOCKX) WHERE game = ", tables[i]);
+        sb_literal(&b, r->game);
+        snprintf(what, sizeof what, "deleting game '%s' from table %s", r->game, tables[i]);
+        st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
+        free(b.s);
+    }
+    if (!st)
+        st = insert_rows(c, p, CN_GAME_TEAMS, CN_GAME_TEAMS_COLS, 2, game_team_values, r, err);
+    if (!st)
+        st = insert_rows(c, p, CN_GAME_PLAYERS, CN_GAME_PLAYERS_COLS, r->nplayers, game_player_values, r, err);
+    if (st)
+        return st;
+    bs_ref ref = {0}, season = {0};
+    cn_game_rows all = {0};
+    st = read_reference(c, p, &ref, err);
+    if (!st)
+        st = each_row(c, p, CN_SEASON_TEAMS_SQL, 5, "reading table " CN_GAME_TEAMS, game_team_row, &all, err);
+    if (!st)
+        st = each_row(c, p, CN_SEASON_PLAYERS_SQL, 5, "reading table " CN_GAME_PLAYERS, game_player_row, &all, err);
+    if (!st && bs_season(&ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->shown);
+    if (!st)
+        st = replace_tables(c, p, &season, "teams2", "players2", err);
+    bs_ref_free(&ref);
+    bs_ref_free(&season);
+    cn_game_rows_free(&all);
+    return st;
+}
+
+static cn_status mq_write_game(void *impl, const bs_result *r, cn_error *err)
+{
+    mssql_conn *c = impl;
+    DBPROCESS *p;
+    char what[300], why[BS_ERRLEN];
+    reset_last();
+    if (cn_check_result(r, why))
+        return cn_fail(err, CN_INPUT, "SQL Server %s: result of game '%.64s' refused: %s", c->shown, r->game, why);
+    snprintf(what, sizeof what, "beginning the transaction that stores game '%s'", r->game);
+    if (begin_write(c, what, &p, err))
+        return err->status;
+    cn_status st = store_game(c, p, r, err);
+    snprintf(what, sizeof what, "committing game '%s' and tables teams2 and players2", r->game);
+    return end_write(c, p, st, what, err);
 }
 
 const cn_reference_ops cn_mssql_reference_ops = {
@@ -426,5 +580,6 @@ const cn_results_ops cn_mssql_results_ops = {
     .description = "SQL Server teams2/players2 in one transaction via FreeTDS (mssql://sa@host:1433/sidearmdb)",
     .open = mq_open,
     .write = mq_write,
+    .write_game = mq_write_game,
     .close = mq_close,
 };

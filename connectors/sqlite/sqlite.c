@@ -3,7 +3,10 @@
  * sqlite:///abs/path.db, with the same tables as SQL Server's sidearmdb.
  *
  * Results replace teams2 and players2 inside one IMMEDIATE transaction, so a
- * reader sees the old tables or the new ones, never a half-written state.
+ * reader sees the old tables or the new ones, never a half-written state. A game's
+ * result (write_game) replaces its rows of game_teams/game_players and rebuilds
+ * teams2/players2 from teams/players and every game's rows in the same transaction;
+ * IMMEDIATE makes concurrent writers take turns, so none adds up without another's game.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,26 +116,50 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-static cn_status load_rows(sqlite_conn *c, const char *sql, bs_ref *out, bool teams, cn_error *err)
+/* Calls fn for each row sql gives; fn returns 0, or -1 when out of memory. */
+static cn_status each_row(sqlite_conn *c, const char *sql, const char *what, int (*fn)(sqlite3_stmt *, void *),
+                          void *ctx, cn_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sq_fail(c, err, teams ? "reading teams" : "reading players");
+        return sq_fail(c, err, what);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int bad = teams ? bs_ref_add_team(out, sqlite3_column_int(st, 0), col_text(st, 1), col_text(st, 2),
-                                          sqlite3_column_int(st, 3), sqlite3_column_int(st, 4))
-                        : bs_ref_add_player(out, sqlite3_column_int(st, 0), col_text(st, 1), col_text(st, 2),
-                                            sqlite3_column_int(st, 3), sqlite3_column_int(st, 4),
-                                            sqlite3_column_int(st, 5));
-        if (bad) {
+        if (fn(st, ctx)) {
             sqlite3_finalize(st);
-            return cn_fail(err, CN_FATAL, "out of memory reading %s", c->path);
+            return cn_fail(err, CN_FATAL, "out of memory %s in %s", what, c->path);
         }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return sq_fail(c, err, teams ? "reading teams" : "reading players");
+        return sq_fail(c, err, what);
+    return CN_OK;
+}
+
+static int team_row(sqlite3_stmt *st, void *ref)
+{
+    return bs_ref_add_team(ref, sqlite3_column_int(st, 0), col_text(st, 1), col_text(st, 2),
+                           sqlite3_column_int(st, 3), sqlite3_column_int(st, 4));
+}
+
+static int player_row(sqlite3_stmt *st, void *ref)
+{
+    return bs_ref_add_player(ref, sqlite3_column_int(st, 0), col_text(st, 1), col_text(st, 2),
+                             sqlite3_column_int(st, 3), sqlite3_column_int(st, 4), sqlite3_column_int(st, 5));
+}
+
+/* Every row of teams and players into an empty ref, sorted by id; a database without
+ * the tables is one that has not been seeded yet (CN_NOT_FOUND). */
+static cn_status load_reference(sqlite_conn *c, bs_ref *out, cn_error *err)
+{
+    if (each_row(c, "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id", "reading teams", team_row, out, err) ||
+        each_row(c, "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id", "reading players", player_row, out, err)) {
+        bs_ref_free(out);
+        if (strstr(err->msg, "no such table"))
+            err->status = CN_NOT_FOUND;
+        return err->status;
+    }
+    bs_ref_sort(out);
     return CN_OK;
 }
 
@@ -141,16 +168,7 @@ static cn_status sq_load(void *impl, bs_ref *out, cn_error *err)
     sqlite_conn *c = impl;
     if (connect(c, SQLITE_OPEN_READONLY, err))
         return err->status;
-    if (load_rows(c, "SELECT " CN_TEAMS_COLS " FROM teams ORDER BY id", out, true, err) ||
-        load_rows(c, "SELECT " CN_PLAYERS_COLS " FROM players ORDER BY id", out, false, err)) {
-        bs_ref_free(out);
-        /* a database without the tables is one that has not been seeded yet */
-        if (strstr(err->msg, "no such table"))
-            err->status = CN_NOT_FOUND;
-        return err->status;
-    }
-    bs_ref_sort(out);
-    return CN_OK;
+    return load_reference(c, out, err);
 }
 
 static cn_status exec(sqlite_conn *c, const char *sql, cn_error *err)
@@ -160,33 +178,16 @@ static cn_status exec(sqlite_conn *c, const char *sql, cn_error *err)
     return CN_OK;
 }
 
-static cn_status insert_rows(sqlite_conn *c, const bs_ref *rows, const char *table, bool teams, cn_error *err)
+/* Runs sql (an INSERT) once for each of n rows, bind(st, i, rows) binding row i. */
+static cn_status insert_rows(sqlite_conn *c, const char *sql, size_t n, void (*bind)(sqlite3_stmt *, size_t, const void *),
+                             const void *rows, cn_error *err)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, teams ? "INSERT INTO \"%s\" (" CN_TEAMS_COLS ") VALUES (?, ?, ?, ?, ?)"
-                                    : "INSERT INTO \"%s\" (" CN_PLAYERS_COLS ") VALUES (?, ?, ?, ?, ?, ?)", table);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return sq_fail(c, err, sql);
-    size_t n = teams ? rows->nteams : rows->nplayers;
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
-        if (teams) {
-            const bs_team *t = &rows->teams[i];
-            sqlite3_bind_int(st, 1, t->id);
-            sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, t->conference, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 4, t->wins);
-            sqlite3_bind_int(st, 5, t->losses);
-        } else {
-            const bs_player *p = &rows->players[i];
-            sqlite3_bind_int(st, 1, p->id);
-            sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, p->number, -1, SQLITE_STATIC);
-            sqlite3_bind_int(st, 4, p->shots);
-            sqlite3_bind_int(st, 5, p->goals);
-            sqlite3_bind_int(st, 6, p->teamid);
-        }
+        bind(st, i, rows);
         if (sqlite3_step(st) != SQLITE_DONE) {
             cn_status rc = sq_fail(c, err, sql);
             sqlite3_finalize(st);
@@ -197,25 +198,166 @@ static cn_status insert_rows(sqlite_conn *c, const bs_ref *rows, const char *tab
     return CN_OK;
 }
 
-static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+static void bind_team(sqlite3_stmt *st, size_t i, const void *rows)
 {
-    sqlite_conn *c = impl;
-    char ddl_t[256], ddl_p[320], drop_t[96], drop_p[96];
-    if (cn_mkdirs_for(c->path, err) || connect(c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err))
-        return err->status;
+    const bs_team *t = &((const bs_ref *)rows)->teams[i];
+    sqlite3_bind_int(st, 1, t->id);
+    sqlite3_bind_text(st, 2, t->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, t->conference, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, t->wins);
+    sqlite3_bind_int(st, 5, t->losses);
+}
+
+static void bind_player(sqlite3_stmt *st, size_t i, const void *rows)
+{
+    const bs_player *p = &((const bs_ref *)rows)->players[i];
+    sqlite3_bind_int(st, 1, p->id);
+    sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->number, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, p->shots);
+    sqlite3_bind_int(st, 5, p->goals);
+    sqlite3_bind_int(st, 6, p->teamid);
+}
+
+/* Inside the caller's transaction: drops tables teams and players and makes them anew
+ * with these rows. */
+static cn_status replace_tables(sqlite_conn *c, const bs_ref *rows, const char *teams, const char *players,
+                                cn_error *err)
+{
+    char ddl_t[256], ddl_p[320], drop_t[96], drop_p[96], ins_t[160], ins_p[160];
     snprintf(ddl_t, sizeof ddl_t, CN_TEAMS_DDL, teams);
     snprintf(ddl_p, sizeof ddl_p, CN_PLAYERS_DDL, players, teams);
     snprintf(drop_t, sizeof drop_t, "DROP TABLE IF EXISTS \"%s\"", teams);
     snprintf(drop_p, sizeof drop_p, "DROP TABLE IF EXISTS \"%s\"", players);
-    if (exec(c, "BEGIN IMMEDIATE", err))
-        return err->status;
+    snprintf(ins_t, sizeof ins_t, "INSERT INTO \"%s\" (" CN_TEAMS_COLS ") VALUES (?, ?, ?, ?, ?)", teams);
+    snprintf(ins_p, sizeof ins_p, "INSERT INTO \"%s\" (" CN_PLAYERS_COLS ") VALUES (?, ?, ?, ?, ?, ?)", players);
     if (exec(c, drop_p, err) || exec(c, drop_t, err) || exec(c, ddl_t, err) || exec(c, ddl_p, err) ||
-        insert_rows(c, rows, teams, true, err) || insert_rows(c, rows, players, false, err) || exec(c, "COMMIT", err)) {
+        insert_rows(c, ins_t, rows->nteams, bind_team, rows, err) ||
+        insert_rows(c, ins_p, rows->nplayers, bind_player, rows, err))
+        return err->status;
+    return CN_OK;
+}
+
+/* Opens the database for writing (made when missing) and begins an IMMEDIATE
+ * transaction, so one writer at a time reads and replaces the tables. */
+static cn_status begin_write(sqlite_conn *c, cn_error *err)
+{
+    if (cn_mkdirs_for(c->path, err) || connect(c, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err) ||
+        exec(c, "BEGIN IMMEDIATE", err))
+        return err->status;
+    return CN_OK;
+}
+
+/* Commits when st is CN_OK; otherwise (or when the commit fails) rolls back. */
+static cn_status end_write(sqlite_conn *c, cn_status st, cn_error *err)
+{
+    if (!st)
+        st = exec(c, "COMMIT", err);
+    if (st) {
         cn_error ignored;
         exec(c, "ROLLBACK", &ignored);
-        return err->status;
     }
-    return CN_OK;
+    return st;
+}
+
+static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+{
+    sqlite_conn *c = impl;
+    if (begin_write(c, err))
+        return err->status;
+    return end_write(c, replace_tables(c, rows, teams, players, err), err);
+}
+
+/* ---------------------------------------------------------------- one game's result */
+
+static int game_team_row(sqlite3_stmt *st, void *rows)
+{
+    const char *result = col_text(st, 4);
+    return cn_game_rows_add_team(rows, (bs_team_result){sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                                                         sqlite3_column_int(st, 2), sqlite3_column_int(st, 3),
+                                                         result[0]});
+}
+
+static int game_player_row(sqlite3_stmt *st, void *rows)
+{
+    bs_player_result p = {.player_id = sqlite3_column_int(st, 0), .teamid = sqlite3_column_int(st, 1),
+                          .shots = sqlite3_column_int(st, 3), .goals = sqlite3_column_int(st, 4)};
+    snprintf(p.number, sizeof p.number, "%s", col_text(st, 2));
+    return cn_game_rows_add_player(rows, p);
+}
+
+static void bind_game_team(sqlite3_stmt *st, size_t i, const void *rows)
+{
+    const bs_result *r = rows;
+    const bs_team_result *t = &r->teams[i];
+    sqlite3_bind_text(st, 1, r->game, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, t->teamid);
+    sqlite3_bind_int(st, 3, t->opponent);
+    sqlite3_bind_int(st, 4, t->score);
+    sqlite3_bind_int(st, 5, t->opponent_score);
+    sqlite3_bind_text(st, 6, &t->result, 1, SQLITE_STATIC);
+}
+
+static void bind_game_player(sqlite3_stmt *st, size_t i, const void *rows)
+{
+    const bs_result *r = rows;
+    const bs_player_result *p = &r->players[i];
+    sqlite3_bind_text(st, 1, r->game, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, p->player_id);
+    sqlite3_bind_int(st, 3, p->teamid);
+    sqlite3_bind_text(st, 4, p->number, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, p->shots);
+    sqlite3_bind_int(st, 6, p->goals);
+}
+
+/* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
+ * the reference plus every game's rows. */
+static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
+{
+    sqlite3_stmt *del;
+    bs_ref ref = {0}, season = {0};
+    cn_game_rows all = {0};
+    const char *dels[] = {"DELETE FROM " CN_GAME_TEAMS " WHERE game = ?", "DELETE FROM " CN_GAME_PLAYERS " WHERE game = ?"};
+    if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_TEAMS " " CN_GAME_TEAMS_DEF, err) ||
+        exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err))
+        return err->status;
+    for (int i = 0; i < 2; i++) {
+        if (sqlite3_prepare_v2(c->db, dels[i], -1, &del, NULL) != SQLITE_OK)
+            return sq_fail(c, err, dels[i]);
+        sqlite3_bind_text(del, 1, r->game, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(del);
+        sqlite3_finalize(del);
+        if (rc != SQLITE_DONE)
+            return sq_fail(c, err, dels[i]);
+    }
+    cn_status st = CN_OK;
+    if (insert_rows(c, "INSERT INTO " CN_GAME_TEAMS " (" CN_GAME_TEAMS_COLS ") VALUES (?, ?, ?, ?, ?, ?)", 2,
+                    bind_game_team, r, err) ||
+        insert_rows(c, "INSERT INTO " CN_GAME_PLAYERS " (" CN_GAME_PLAYERS_COLS ") VALUES (?, ?, ?, ?, ?, ?)",
+                    r->nplayers, bind_game_player, r, err) ||
+        load_reference(c, &ref, err) ||
+        each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
+        each_row(c, CN_SEASON_PLAYERS_SQL, "reading " CN_GAME_PLAYERS, game_player_row, &all, err))
+        st = err->status;
+    else if (bs_season(&ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->path);
+    else
+        st = replace_tables(c, &season, "teams2", "players2", err);
+    bs_ref_free(&ref);
+    bs_ref_free(&season);
+    cn_game_rows_free(&all);
+    return st;
+}
+
+static cn_status sq_write_game(void *impl, const bs_result *r, cn_error *err)
+{
+    sqlite_conn *c = impl;
+    char why[BS_ERRLEN];
+    if (cn_check_result(r, why))
+        return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r->game, why);
+    if (begin_write(c, err))
+        return err->status;
+    return end_write(c, store_game(c, r, err), err);
 }
 
 const cn_reference_ops cn_sqlite_reference_ops = {
@@ -231,5 +373,6 @@ const cn_results_ops cn_sqlite_results_ops = {
     .description = "SQLite tables teams2 and players2, one transaction (sqlite:///abs/sidearm.db)",
     .open = sq_open,
     .write = sq_write,
+    .write_game = sq_write_game,
     .close = sq_close,
 };

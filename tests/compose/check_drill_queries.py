@@ -4,8 +4,9 @@ really writes, by script rather than by eye.
 
     check_drill_queries.py SQLITE_DB BOXSCORE_JSON QUERY.sql...
 
-SQLITE_DB holds teams, players, teams2 and players2 as the pipeline wrote them (the
-embedded backends have SQL Server's columns); BOXSCORE_JSON is a real box-score
+SQLITE_DB holds teams, players, teams2, players2, game_teams and game_players as the
+pipeline wrote them (the embedded backends have SQL Server's columns); a table the run
+did not write is not one a query may name. BOXSCORE_JSON is a real box-score
 document. Each query must alias its tables (FROM/JOIN <table> <alias>) and every
 alias.field it uses must exist: a column for mssql.sidearmdb.dbo.<table>, a key path
 of the document for mongo.sidearm.boxscores, columns[0..4] for the raw stream.
@@ -35,7 +36,9 @@ def key_paths(doc, prefix=""):
 def main():
     db = sqlite3.connect(sys.argv[1])
     doc_paths = key_paths(json.load(open(sys.argv[2], encoding="utf-8")))
-    columns = {t: {r[1] for r in db.execute(f"PRAGMA table_info({t})")} for t in ("teams", "players", "teams2", "players2")}
+    tables = ("teams", "players", "teams2", "players2", "game_teams", "game_players")
+    columns = {t: {r[1] for r in db.execute(f"PRAGMA table_info({t})")} for t in tables}
+    columns = {t: c for t, c in columns.items() if c}  # only what the run really wrote
     errors = []
     for path in sys.argv[3:]:
         text = re.sub(r"--[^\n]*", "", open(path, encoding="utf-8").read())

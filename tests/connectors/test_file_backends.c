@@ -1,5 +1,6 @@
 /* Embedded backends: file:// source (rewrite, append, restarts, partial lines read once),
- * directory sink, SQLite reference and results, and the URI helpers. */
+ * directory sink, SQLite reference and results (a game's result and the season tables:
+ * any order, once per game, replaced on a re-run, all or nothing), and the URI helpers. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 #include "connector.h"
 #include "cursor.h"
 #include "fileio.h"
+#include "results_fixture.h"
 
 static char dir[256];
 static const cn_settings cfg = {.max_object_bytes = 1 << 20, .timeout_ms = 1000};
@@ -535,9 +537,109 @@ static void a_failed_results_write_leaves_the_previous_tables(void **state)
     bs_ref_free(&bad);
 }
 
-/* Runs a reference load (or a results write) of db in a child without root's privileges
- * (root may write anywhere) and returns its status, with the message in err. */
-static cn_status sqlite_as_nobody(const char *db, bool results, cn_error *err)
+/* ---------------------------------------------------------------- write_game */
+
+static void sqlite_path(const char *name, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s.db", dir, name);
+}
+
+static cn_results sqlite_fresh(const char *name)
+{
+    char db[300], uri[400];
+    sqlite_path(name, db, sizeof db);
+    unlink(db);
+    snprintf(uri, sizeof uri, "sqlite://%s", db);
+    return league_sink(uri, &cfg);
+}
+
+/* The rows of every statement in sql, tab-separated, one a line (malloc'd); NULL when a
+ * statement cannot be prepared (a missing table). */
+static char *sqlite_query(const char *name, const char *sql)
+{
+    char db[300];
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    sqlite_path(name, db, sizeof db);
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    for (const char *tail = sql; *tail;) {
+        if (sqlite3_prepare_v2(h, tail, -1, &st, &tail) != SQLITE_OK) {
+            sqlite3_close(h);
+            free(out);
+            return NULL;
+        }
+        while (st && sqlite3_step(st) == SQLITE_ROW) {
+            for (int i = 0; i < sqlite3_column_count(st); i++) {
+                const char *v = (const char *)sqlite3_column_text(st, i);
+                size_t n = strlen(v ? v : "NULL");
+                out = realloc(out, len + n + 2);
+                memcpy(out + len, v ? v : "NULL", n);
+                len += n;
+                out[len++] = i + 1 < sqlite3_column_count(st) ? '\t' : '\n';
+                out[len] = '\0';
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return out;
+}
+
+static const results_backend sqlite_backend = {sqlite_fresh, sqlite_query, sqlite_path};
+
+static void sqlite_games_in_either_order_give_the_same_season(void **state)
+{
+    (void)state;
+    check_games_in_either_order(&sqlite_backend);
+}
+
+static void sqlite_a_game_written_twice_counts_once(void **state)
+{
+    (void)state;
+    check_a_game_written_twice_counts_once(&sqlite_backend);
+}
+
+static void sqlite_a_rewritten_game_replaces_its_rows(void **state)
+{
+    (void)state;
+    check_a_rewritten_game_replaces_its_rows(&sqlite_backend);
+}
+
+static void sqlite_a_failed_game_write_changes_nothing(void **state)
+{
+    (void)state;
+    check_a_failed_game_write_changes_nothing(&sqlite_backend);
+}
+
+static void sqlite_one_game_gives_what_standings_give(void **state)
+{
+    (void)state;
+    check_one_game_gives_what_standings_give(&sqlite_backend, 5);
+}
+
+/* A result the tables cannot key (an unsafe game id) or hold (a result not W, L or T)
+ * is refused before anything is written. */
+static void sqlite_an_unsafe_result_is_refused(void **state)
+{
+    (void)state;
+    cn_error err;
+    bs_result bad = game_result("../G1", 101, 205, 2, 1, g1_players, 3);
+    cn_results w = sqlite_fresh("refused");
+    assert_int_equal(w.ops->write_game(w.impl, &bad, &err), CN_INPUT);
+    snprintf(bad.game, sizeof bad.game, "G1");
+    bad.teams[1].result = 'X';
+    assert_int_equal(w.ops->write_game(w.impl, &bad, &err), CN_INPUT);
+    cn_results_close(&w);
+    assert_null(sqlite_query("refused", GAMES_SQL)); /* not even the tables */
+    bs_result_free(&bad);
+}
+
+/* Runs a reference load (or a results write, or with game a game's write) of db in a
+ * child without root's privileges (root may write anywhere) and returns its status, with
+ * the message in err. */
+static cn_status sqlite_as_nobody(const char *db, bool results, bool game, cn_error *err)
 {
     int fd[2];
     assert_int_equal(pipe(fd), 0);
@@ -552,7 +654,9 @@ static cn_status sqlite_as_nobody(const char *db, bool results, cn_error *err)
         if (geteuid() != 0 || (setregid(65534, 65534) == 0 && setreuid(65534, 65534) == 0))
             st = results ? cn_results_open(&w, uri, &cfg, err) : cn_reference_open(&r, uri, &cfg, err);
         if (!st)
-            st = results ? w.ops->write(w.impl, &rows, "t2", "p2", err) : r.ops->load(r.impl, &rows, err);
+            st = !results ? r.ops->load(r.impl, &rows, err)
+                 : game    ? w.ops->write_game(w.impl, &(bs_result){.game = "G1", .teams = {{.result = 'W'}, {.result = 'L'}}}, err)
+                           : w.ops->write(w.impl, &rows, "t2", "p2", err);
         err->status = st;
         _exit(write(fd[1], err, sizeof *err) == (ssize_t)sizeof *err ? 0 : 1);
     }
@@ -574,23 +678,25 @@ static void sqlite_permission_errors_are_not_waiting(void **state)
     snprintf(ro, sizeof ro, "%s/readonly", dir);
     assert_int_equal(mkdir(ro, 0555), 0);
     snprintf(db, sizeof db, "%s/results.db", ro);
-    assert_int_equal(sqlite_as_nobody(db, true, &err), CN_AUTH);
-    assert_non_null(strstr(err.msg, db));
-    assert_non_null(strstr(err.msg, "for writing: Permission denied (check the directory's permissions)"));
+    for (int game = 0; game < 2; game++) { /* a game's result is refused the same way */
+        assert_int_equal(sqlite_as_nobody(db, true, game, &err), CN_AUTH);
+        assert_non_null(strstr(err.msg, db));
+        assert_non_null(strstr(err.msg, "for writing: Permission denied (check the directory's permissions)"));
+    }
 
     snprintf(hidden, sizeof hidden, "%s/private", dir);
     assert_int_equal(mkdir(hidden, 0700), 0);
     snprintf(ref, sizeof ref, "%s/ref.db", hidden);
-    assert_int_equal(sqlite_as_nobody(ref, false, &err), CN_AUTH);
+    assert_int_equal(sqlite_as_nobody(ref, false, false, &err), CN_AUTH);
     assert_non_null(strstr(err.msg, ref));
 
     snprintf(ref, sizeof ref, "%s/missing.db", ro);
-    assert_int_equal(sqlite_as_nobody(ref, false, &err), CN_NOT_FOUND); /* not seeded yet */
+    assert_int_equal(sqlite_as_nobody(ref, false, false, &err), CN_NOT_FOUND); /* not seeded yet */
 
     snprintf(file, sizeof file, "%s/plain.txt", dir); /* a file where a directory should be */
     write_file(file, "x\n");
     snprintf(under, sizeof under, "%s/ref.db", file);
-    assert_int_equal(sqlite_as_nobody(under, false, &err), CN_FATAL);
+    assert_int_equal(sqlite_as_nobody(under, false, false, &err), CN_FATAL);
     assert_non_null(strstr(err.msg, "Not a directory"));
 }
 
@@ -649,6 +755,12 @@ int main(void)
         cmocka_unit_test(replace_file_does_not_write_through_a_planted_temp_link),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
+        cmocka_unit_test(sqlite_games_in_either_order_give_the_same_season),
+        cmocka_unit_test(sqlite_a_game_written_twice_counts_once),
+        cmocka_unit_test(sqlite_a_rewritten_game_replaces_its_rows),
+        cmocka_unit_test(sqlite_a_failed_game_write_changes_nothing),
+        cmocka_unit_test(sqlite_one_game_gives_what_standings_give),
+        cmocka_unit_test(sqlite_an_unsafe_result_is_refused),
         cmocka_unit_test(sqlite_permission_errors_are_not_waiting),
         cmocka_unit_test(uri_parse_and_redact),
         cmocka_unit_test(unknown_scheme_is_a_config_error),

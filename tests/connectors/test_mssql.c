@@ -2,7 +2,11 @@
  * trip of names with quotes and non-ASCII letters, a failed results write that leaves
  * the previous tables intact, a missing database that means waiting, a refused
  * login that names the server and the user only, server errors that do not leak into
- * the next call, and permission errors that are not retried. */
+ * the next call, and permission errors that are not retried; a game's result and the
+ * season tables (write_game): any order, once per game, replaced on a re-run, all or
+ * nothing, and one game giving what the standings give. Read back through FreeTDS tsql.
+ * The stand-in keeps every database's tables in one namespace: each season test starts
+ * from its own reference and no game tables. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "connector.h"
+#include "results_fixture.h"
 
 static cn_settings cfg;
 static char base[256];
@@ -146,19 +152,25 @@ static void a_results_write_without_permission_is_not_retried(void **state)
     cn_results w;
     cn_error err;
     bs_ref rows = {0};
+    bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
     bs_ref_add_team(&rows, 101, "Herons", "Coastal", 8, 3);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         uri_for(uri, sizeof uri, cases[i].db);
         assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
-        if (w.ops->write(w.impl, &rows, "teams2", "players2", &err) != cases[i].status)
-            fail_msg("write into %s: %s: %s", cases[i].db, cn_status_name(err.status), err.msg);
+        for (int game = 0; game < 2; game++) { /* a game's result is refused the same way */
+            cn_status st = game ? w.ops->write_game(w.impl, &g1, &err)
+                                : w.ops->write(w.impl, &rows, "teams2", "players2", &err);
+            if (st != cases[i].status)
+                fail_msg("write into %s: %s: %s", cases[i].db, cn_status_name(err.status), err.msg);
+            snprintf(in_db, sizeof in_db, "in database '%s'", cases[i].db);
+            assert_non_null(strstr(err.msg, base + strlen("mssql://")));
+            assert_non_null(strstr(err.msg, in_db));
+            assert_non_null(strstr(err.msg, game ? "table game_teams" : cases[i].table));
+            assert_non_null(strstr(err.msg, cases[i].cause));
+        }
         cn_results_close(&w);
-        snprintf(in_db, sizeof in_db, "in database '%s'", cases[i].db);
-        assert_non_null(strstr(err.msg, base + strlen("mssql://")));
-        assert_non_null(strstr(err.msg, in_db));
-        assert_non_null(strstr(err.msg, cases[i].table));
-        assert_non_null(strstr(err.msg, cases[i].cause));
     }
+    bs_result_free(&g1);
     bs_ref_free(&rows);
 }
 
@@ -177,6 +189,97 @@ static void a_refused_login_names_the_server_and_user(void **state)
     assert_non_null(strstr(err.msg, "refused login for user 'sa'"));
     assert_null(strstr(err.msg, "not-the-password"));
     cn_reference_close(&r);
+}
+
+/* ---------------------------------------------------------------- write_game */
+
+#define SEASON_DB "seasondb"
+
+/* Runs sql through FreeTDS tsql in database db, as tds_query in tests/lib.sh does: the
+ * rows tab-separated, one a line (malloc'd). */
+static char *tsql(const char *db, const char *sql)
+{
+    char path[] = "/tmp/test-mssql-XXXXXX", cmd[512], line[1024];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%s\ngo\n", sql);
+    fclose(f);
+    /* the password stays in the environment, out of the command line */
+    snprintf(cmd, sizeof cmd, "TDSVER=7.4 tsql -H 127.0.0.1 -p %s -U sa -P \"$MSSQL_PASSWORD\" -D %s -o qh <%s 2>/dev/null",
+             getenv("TDS_PORT"), db, path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    while (fgets(line, sizeof line, p)) {
+        size_t n = strlen(line);
+        if (n <= 1)
+            continue;
+        out = realloc(out, len + n + 1);
+        memcpy(out + len, line, n + 1);
+        len += n;
+    }
+    assert_int_equal(pclose(p), 0);
+    unlink(path);
+    return out;
+}
+
+/* The stand-in keeps one namespace for every database, so every check uses SEASON_DB
+ * and starts it afresh: the league as teams/players and no game tables. */
+static char *season_query(const char *name, const char *sql)
+{
+    (void)name;
+    return tsql(SEASON_DB, sql);
+}
+
+static cn_results season_fresh(const char *name)
+{
+    char uri[300];
+    (void)name;
+    uri_for(uri, sizeof uri, SEASON_DB);
+    cn_results w = league_sink(uri, &cfg);
+    free(tsql(SEASON_DB, "IF OBJECT_ID(N'game_teams') IS NOT NULL DROP TABLE game_teams; "
+                         "IF OBJECT_ID(N'game_players') IS NOT NULL DROP TABLE game_players"));
+    return w;
+}
+
+static void season_where(const char *name, char *out, size_t len)
+{
+    (void)name;
+    snprintf(out, len, "%s/%s", base + strlen("mssql://"), SEASON_DB);
+}
+
+static const results_backend mssql_backend = {season_fresh, season_query, season_where};
+
+static void games_in_either_order_give_the_same_season(void **state)
+{
+    (void)state;
+    check_games_in_either_order(&mssql_backend);
+}
+
+static void a_game_written_twice_counts_once(void **state)
+{
+    (void)state;
+    check_a_game_written_twice_counts_once(&mssql_backend);
+}
+
+static void a_rewritten_game_replaces_its_rows(void **state)
+{
+    (void)state;
+    check_a_rewritten_game_replaces_its_rows(&mssql_backend);
+}
+
+static void a_failed_game_write_changes_nothing(void **state)
+{
+    (void)state;
+    check_a_failed_game_write_changes_nothing(&mssql_backend);
+}
+
+static void one_game_gives_what_standings_give(void **state)
+{
+    (void)state;
+    check_one_game_gives_what_standings_give(&mssql_backend, 2);
 }
 
 int main(void)
@@ -198,6 +301,11 @@ int main(void)
         cmocka_unit_test(a_refused_login_names_the_server_and_user),
         cmocka_unit_test(a_server_message_does_not_leak_into_the_next_call),
         cmocka_unit_test(a_results_write_without_permission_is_not_retried),
+        cmocka_unit_test(games_in_either_order_give_the_same_season),
+        cmocka_unit_test(a_game_written_twice_counts_once),
+        cmocka_unit_test(a_rewritten_game_replaces_its_rows),
+        cmocka_unit_test(one_game_gives_what_standings_give),
+        cmocka_unit_test(a_failed_game_write_changes_nothing),
     };
     int rc = cmocka_run_group_tests_name("connectors/mssql", tests, NULL, NULL);
     cn_global_cleanup();

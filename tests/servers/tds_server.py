@@ -10,6 +10,8 @@ Owned by this project (started from shared/test-servers). Changes: configurable 
 passwords never printed, databases are tracked (CREATE DATABASE, IF DB_ID(..) IS NULL
 CREATE DATABASE, USE and LOGIN7 of an unknown database fail like SQL Server: 911/4060),
 and an IF it does not understand is an error instead of being passed to SQLite.
+IF OBJECT_ID(..) IS NULL CREATE TABLE becomes CREATE TABLE IF NOT EXISTS, table hints
+(WITH (TABLOCKX)) are dropped, and CREATE VIEW .. AS SELECT stays one statement.
 Knobs for permission tests: writes in the databases named (comma-separated) in
 TDS_READONLY_DATABASES fail with 3906 (read-only), and in TDS_DENIED_DATABASES with
 262/229 (permission denied; DROP finds nothing, as OBJECT_ID sees no object).
@@ -166,7 +168,7 @@ def split_batch(sql):
             cur, first, prev = [], None, None
             continue
         if (up in STMT_START and depth == 0 and first is not None and prev not in ("UNION", "ALL", "EXCEPT", "INTERSECT", "(")
-                and not (up == "SELECT" and first == "INSERT")
+                and not (up == "SELECT" and (first == "INSERT" or prev == "AS"))
                 and not (first == "IF") and prev not in ("TABLE", "INDEX", "VIEW", "EXISTS") and not (first == "BEGIN" and prev == "BEGIN")):
             stmts.append("".join(cur).strip())
             cur, first = [], None
@@ -200,6 +202,8 @@ def rewrite(stmt, sess):
         out.append(text)
     s = "".join(out)
     s = re.sub(r"(?i)(?:\[dbo\]|\bdbo)\s*\.\s*", "", s)
+    # table hints (locking) mean nothing to SQLite, whose writers take turns anyway
+    s = re.sub(r"(?i)\bWITH\s*\(\s*(?:TABLOCKX|TABLOCK|HOLDLOCK|UPDLOCK|ROWLOCK|XLOCK)(?:\s*,\s*\w+)*\s*\)", "", s)
     s = re.sub(r"(?i)datetime\s*\(\s*\)", "datetime('now')", s)
     s = re.sub(r"(?i)SCOPE_IDENTITY\s*\(\s*\)", "last_insert_rowid()", s)
     s = re.sub(r"(?i)\b(?:INT|BIGINT)\s+(?:NOT\s+NULL\s+)?IDENTITY\s*(\(\s*\d+\s*,\s*\d+\s*\))?\s*(NOT\s+NULL\s+)?PRIMARY\s+KEY",
@@ -314,6 +318,8 @@ class Session(socketserver.BaseRequestHandler):
         print("batch: %r" % sql, flush=True)
         sql = re.sub(r"(?i)\bIF\s+OBJECT_ID\s*\(\s*N?'([^']+)'(?:\s*,\s*N?'U')?\s*\)\s+IS\s+NOT\s+NULL\s+DROP\s+TABLE\s+",
                      "DROP TABLE IF EXISTS ", sql)
+        sql = re.sub(r"(?i)\bIF\s+OBJECT_ID\s*\(\s*N?'([^']+)'(?:\s*,\s*N?'U')?\s*\)\s+IS\s+NULL\s+CREATE\s+TABLE\s+",
+                     "CREATE TABLE IF NOT EXISTS ", sql)
         stmts = split_batch(sql)
         out = bytearray()
         for i, st in enumerate(stmts):

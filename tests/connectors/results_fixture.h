@@ -1,0 +1,268 @@
+/* The results sinks' tests of write_game, one body for every backend: a league of three
+ * teams where 101 and 205 play G1 and 205 and 300 play G2, results made by hand, random
+ * final games folded from gamestream text, and the checks, each run against a backend
+ * through a results_backend (a fresh sink, and SQL to read the tables back with).
+ * Include after cmocka.h. */
+#ifndef TEST_RESULTS_FIXTURE_H
+#define TEST_RESULTS_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "boxscore.h"
+#include "connector.h"
+
+static inline void league(bs_ref *ref)
+{
+    *ref = (bs_ref){0};
+    bs_ref_add_team(ref, 101, "Herons", "Coastal", 7, 3);
+    bs_ref_add_team(ref, 205, "Owls", "Plains", 6, 4);
+    bs_ref_add_team(ref, 300, "Foxes", "Coastal", 1, 1);
+    bs_ref_add_player(ref, 1, "Liam O'Brien", "2", 20, 5, 101);
+    bs_ref_add_player(ref, 2, "Zoë Hart", "19", 0, 0, 101);
+    bs_ref_add_player(ref, 4, "Sam Okafor", "9", 12, 3, 205);
+    bs_ref_add_player(ref, 7, "Ana Ruiz", "11", 3, 1, 300);
+}
+
+/* Shots and goals of G1 and G2 as {player_id, teamid, shots, goals}. */
+static const int g1_players[][4] = {{1, 101, 4, 2}, {2, 101, 1, 0}, {4, 205, 3, 1}};
+static const int g2_players[][4] = {{4, 205, 5, 2}, {7, 300, 2, 1}};
+/* G1 played again: 205 won, and one player of 101 is not in it. */
+static const int g1_replay_players[][4] = {{1, 101, 2, 0}, {4, 205, 6, 3}};
+
+/* A game's result by hand: home and away scores, and the players' rows. bs_result_free
+ * frees it. */
+static inline bs_result game_result(const char *game, int home, int away, int hs, int as, const int (*pl)[4],
+                                    size_t n)
+{
+    bs_result r = {0};
+    snprintf(r.game, sizeof r.game, "%s", game);
+    char res[2] = {hs > as ? 'W' : hs < as ? 'L' : 'T', hs > as ? 'L' : hs < as ? 'W' : 'T'};
+    r.teams[0] = (bs_team_result){home, away, hs, as, res[0]};
+    r.teams[1] = (bs_team_result){away, home, as, hs, res[1]};
+    r.players = calloc(n ? n : 1, sizeof *r.players);
+    r.nplayers = n;
+    for (size_t i = 0; i < n; i++)
+        r.players[i] = (bs_player_result){pl[i][0], pl[i][1], "", pl[i][2], pl[i][3]};
+    return r;
+}
+
+/* The random game of this seed (101 at home to 205) folded to its end over *ref, which
+ * it fills; NULL when it could not be made. */
+static inline bs_game *random_final_game(uint64_t seed, bs_ref *ref)
+{
+    char *text;
+    size_t len;
+    bs_feed f;
+    *ref = (bs_ref){0};
+    if (bs_random_game(seed, 101, 205, ref, &text, &len))
+        return NULL;
+    bs_game *g = bs_game_new(ref, 101, 205, "G-random");
+    if (g) {
+        bs_feed_init(&f, g, NULL);
+        bs_feed_push(&f, text, len);
+    }
+    free(text);
+    return g;
+}
+
+/* The results sink at uri, with the league written as teams/players. */
+static inline cn_results league_sink(const char *uri, const cn_settings *cfg)
+{
+    cn_results w;
+    cn_error err;
+    bs_ref ref;
+    league(&ref);
+    assert_int_equal(cn_results_open(&w, uri, cfg, &err), CN_OK);
+    if (w.ops->write(w.impl, &ref, "teams", "players", &err))
+        fail_msg("write %s: %s", uri, err.msg);
+    bs_ref_free(&ref);
+    return w;
+}
+
+static inline void write_game_ok(cn_results *w, const bs_result *r)
+{
+    cn_error err;
+    if (w->ops->write_game(w->impl, r, &err))
+        fail_msg("write_game %s: %s: %s", r->game, cn_status_name(err.status), err.msg);
+}
+
+/* ---------------------------------------------------------------- the checks */
+
+typedef struct results_backend {
+    /* A sink of a database called name holding the league as teams/players and no
+     * game tables. */
+    cn_results (*fresh)(const char *name);
+    /* Runs sql (statements separated by ';') in database name: the rows, columns
+     * tab-separated, one a line (malloc'd). */
+    char *(*query)(const char *name, const char *sql);
+    /* Where a failure message must point: the database (path or name) called name. */
+    void (*where)(const char *name, char *out, size_t len);
+} results_backend;
+
+#define SEASON_SQL "SELECT id, name, wins, losses FROM teams2 ORDER BY id; " \
+                   "SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id"
+#define GAMES_SQL                                                                                  \
+    "SELECT game, teamid, opponent, score, opponent_score, result FROM game_teams ORDER BY game, " \
+    "teamid; SELECT game, player_id, teamid, number, shots, goals FROM game_players ORDER BY game, player_id"
+/* The reference plus G1 and G2: 205 lost G1 and won G2; player 4 shot in both. */
+#define G1_G2_SEASON                                                           \
+    "101\tHerons\t8\t3\n205\tOwls\t7\t5\n300\tFoxes\t1\t2\n"                 \
+    "1\tLiam O'Brien\t2\t24\t7\t101\n2\tZoë Hart\t19\t1\t0\t101\n"             \
+    "4\tSam Okafor\t9\t20\t6\t205\n7\tAna Ruiz\t11\t5\t2\t300\n"
+#define G1_G2_GAMES                                                            \
+    "G1\t101\t205\t2\t1\tW\nG1\t205\t101\t1\t2\tL\n"                          \
+    "G2\t205\t300\t2\t1\tW\nG2\t300\t205\t1\t2\tL\n"                          \
+    "G1\t1\t101\t\t4\t2\nG1\t2\t101\t\t1\t0\nG1\t4\t205\t\t3\t1\n"            \
+    "G2\t4\t205\t\t5\t2\nG2\t7\t300\t\t2\t1\n"
+
+/* G1 then G2 and G2 then G1 give the same game tables and the same teams2/players2. */
+static inline void check_games_in_either_order(const results_backend *b)
+{
+    char *season[2], *games[2];
+    bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
+    bs_result g2 = game_result("G2", 205, 300, 2, 1, g2_players, 2);
+    for (int order = 0; order < 2; order++) {
+        const char *name = order ? "order-b" : "order-a";
+        cn_results w = b->fresh(name);
+        write_game_ok(&w, order ? &g2 : &g1);
+        write_game_ok(&w, order ? &g1 : &g2);
+        cn_results_close(&w);
+        season[order] = b->query(name, SEASON_SQL);
+        games[order] = b->query(name, GAMES_SQL);
+    }
+    assert_string_equal(season[0], season[1]);
+    assert_string_equal(games[0], games[1]);
+    assert_string_equal(season[0], G1_G2_SEASON);
+    assert_string_equal(games[0], G1_G2_GAMES);
+    for (int i = 0; i < 2; i++) {
+        free(season[i]);
+        free(games[i]);
+    }
+    bs_result_free(&g1);
+    bs_result_free(&g2);
+}
+
+/* The same game written again changes nothing. */
+static inline void check_a_game_written_twice_counts_once(const results_backend *b)
+{
+    bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
+    cn_results w = b->fresh("twice");
+    write_game_ok(&w, &g1);
+    char *once = b->query("twice", SEASON_SQL), *games = b->query("twice", GAMES_SQL);
+    write_game_ok(&w, &g1);
+    cn_results_close(&w);
+    char *twice = b->query("twice", SEASON_SQL), *games2 = b->query("twice", GAMES_SQL);
+    assert_string_equal(once, twice);
+    assert_string_equal(games, games2);
+    assert_non_null(strstr(twice, "101\tHerons\t8\t3\n"));
+    free(once);
+    free(twice);
+    free(games);
+    free(games2);
+    bs_result_free(&g1);
+}
+
+/* G1 written again with another result (a restarted game) replaces its rows, the
+ * player who is not in it any more included. */
+static inline void check_a_rewritten_game_replaces_its_rows(const results_backend *b)
+{
+    bs_result first = game_result("G1", 101, 205, 2, 1, g1_players, 3);
+    bs_result again = game_result("G1", 101, 205, 0, 3, g1_replay_players, 2);
+    bs_result g2 = game_result("G2", 205, 300, 2, 1, g2_players, 2);
+    cn_results w = b->fresh("rewritten");
+    write_game_ok(&w, &g2);
+    write_game_ok(&w, &first);
+    write_game_ok(&w, &again);
+    cn_results_close(&w);
+    char *season = b->query("rewritten", SEASON_SQL), *games = b->query("rewritten", GAMES_SQL);
+    assert_string_equal(season, "101\tHerons\t7\t4\n205\tOwls\t8\t4\n300\tFoxes\t1\t2\n"
+                                "1\tLiam O'Brien\t2\t22\t5\t101\n2\tZoë Hart\t19\t0\t0\t101\n"
+                                "4\tSam Okafor\t9\t23\t8\t205\n7\tAna Ruiz\t11\t5\t2\t300\n");
+    assert_string_equal(games, "G1\t101\t205\t0\t3\tL\nG1\t205\t101\t3\t0\tW\n"
+                               "G2\t205\t300\t2\t1\tW\nG2\t300\t205\t1\t2\tL\n"
+                               "G1\t1\t101\t\t2\t0\nG1\t4\t205\t\t6\t3\n"
+                               "G2\t4\t205\t\t5\t2\nG2\t7\t300\t\t2\t1\n");
+    free(season);
+    free(games);
+    bs_result_free(&first);
+    bs_result_free(&again);
+    bs_result_free(&g2);
+}
+
+/* teams2 turned into a view: dropping it fails after the game's rows went in, and the
+ * rollback leaves the game tables, teams2 and players2 as they were. The sink works
+ * again once teams2 is a table. */
+static inline void check_a_failed_game_write_changes_nothing(const results_backend *b)
+{
+    cn_error err;
+    char where[300];
+    bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
+    bs_result g2 = game_result("G2", 205, 300, 2, 1, g2_players, 2);
+    cn_results w = b->fresh("failing");
+    write_game_ok(&w, &g1);
+    free(b->query("failing", "CREATE TABLE teams2_kept (id int, name varchar(50), conference varchar(50), wins int, "
+                             "losses int); INSERT INTO teams2_kept SELECT id, name, conference, wins, losses FROM "
+                             "teams2; DROP TABLE teams2; CREATE VIEW teams2 AS SELECT id, name, conference, wins, "
+                             "losses FROM teams2_kept"));
+    char *season = b->query("failing", SEASON_SQL), *games = b->query("failing", GAMES_SQL);
+    assert_non_null(strstr(season, "101\tHerons\t8\t3\n"));
+    cn_status st = w.ops->write_game(w.impl, &g2, &err);
+    char *season2 = b->query("failing", SEASON_SQL), *games2 = b->query("failing", GAMES_SQL);
+    free(b->query("failing", "DROP VIEW teams2; DROP TABLE teams2_kept")); /* before any assert can fail */
+    if (st != CN_FATAL)
+        fail_msg("write_game with teams2 a view: %s: %s", cn_status_name(st), err.msg);
+    b->where("failing", where, sizeof where);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, "teams2"));
+    assert_string_equal(season, season2);
+    assert_string_equal(games, games2);
+    assert_null(strstr(games2, "G2"));
+    write_game_ok(&w, &g2);
+    cn_results_close(&w);
+    free(games2);
+    games2 = b->query("failing", GAMES_SQL);
+    assert_string_equal(games2, G1_G2_GAMES);
+    free(season);
+    free(season2);
+    free(games);
+    free(games2);
+    bs_result_free(&g1);
+    bs_result_free(&g2);
+}
+
+/* The single-game contract: one game's write_game gives the teams2/players2 that write
+ * of bs_standings gives, for random games. */
+static inline void check_one_game_gives_what_standings_give(const results_backend *b, int games)
+{
+    for (uint64_t seed = 1; seed <= (uint64_t)games; seed++) {
+        cn_error err;
+        bs_ref ref, standings = {0};
+        bs_result r;
+        bool tie;
+        bs_game *g = random_final_game(seed, &ref);
+        assert_non_null(g);
+        assert_int_equal(g->state, BS_FINAL);
+        assert_int_equal(bs_standings(g, &standings, &tie), 0);
+        assert_int_equal(bs_result_of(g, &r), 0);
+        cn_results w = b->fresh("single");
+        if (w.ops->write(w.impl, &ref, "teams", "players", &err) ||
+            w.ops->write(w.impl, &standings, "teams2", "players2", &err))
+            fail_msg("write: %s", err.msg);
+        char *want = b->query("single", SEASON_SQL);
+        free(b->query("single", "DROP TABLE players2; DROP TABLE teams2"));
+        write_game_ok(&w, &r);
+        cn_results_close(&w);
+        char *got = b->query("single", SEASON_SQL);
+        assert_string_equal(want, got);
+        free(want);
+        free(got);
+        bs_result_free(&r);
+        bs_game_free(g);
+        bs_ref_free(&standings);
+        bs_ref_free(&ref);
+    }
+}
+
+#endif
