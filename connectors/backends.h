@@ -12,13 +12,26 @@ void cn_log(int level, const char *domain, const char *msg);
 /* Copies text into out with the password of anything like user:password@ hidden. */
 void cn_redact_text(const char *text, char *out, size_t outlen);
 
+/* Listings, for the lister backends. cn_listing_add copies key and etag (NULL: "");
+ * cn_listing_sort orders by key (strcmp); cn_listing_drop empties the listing after a
+ * failure but keeps its request count. */
+cn_status cn_listing_add(cn_listing *l, const char *key, uint64_t size, const char *etag, int64_t mtime_ms,
+                         cn_error *err);
+void cn_listing_sort(cn_listing *l);
+void cn_listing_drop(cn_listing *l);
+/* CN_INPUT, naming where (the prefix), for a key a lister must not read: empty, with a
+ * leading '/', holding "..", a control character, or over 512 bytes. */
+cn_status cn_key_check(const char *key, const char *where, cn_error *err);
+
 extern const cn_source_ops cn_file_source_ops;
+extern const cn_lister_ops cn_file_lister_ops;
 extern const cn_reference_ops cn_sqlite_reference_ops;
 extern const cn_results_ops cn_sqlite_results_ops;
 extern const cn_boxscore_ops cn_dir_boxscore_ops;
 
 #ifdef CN_WITH_SERVERS
 extern const cn_source_ops cn_s3_source_ops;
+extern const cn_lister_ops cn_s3_lister_ops;
 extern const cn_reference_ops cn_mssql_reference_ops;
 extern const cn_results_ops cn_mssql_results_ops;
 extern const cn_boxscore_ops cn_mongo_boxscore_ops;

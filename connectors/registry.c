@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "backends.h"
@@ -31,6 +32,11 @@ static const cn_results_ops *const results[] = {&cn_sqlite_results_ops,
                                                 &cn_mssql_results_ops,
 #endif
                                                 NULL};
+static const cn_lister_ops *const listers[] = {&cn_file_lister_ops,
+#ifdef CN_WITH_SERVERS
+                                               &cn_s3_lister_ops,
+#endif
+                                               NULL};
 
 const char *cn_status_name(cn_status s)
 {
@@ -271,6 +277,66 @@ DEFINE_ROLE(source, sources, "stream source")
 DEFINE_ROLE(reference, references, "reference reader")
 DEFINE_ROLE(boxscore, boxscores, "box-score sink")
 DEFINE_ROLE(results, results, "results sink")
+DEFINE_ROLE(lister, listers, "lister")
+
+/* ---------------------------------------------------------------- listings */
+
+void cn_listing_free(cn_listing *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].key);
+    free(l->v);
+    *l = (cn_listing){0};
+}
+
+cn_status cn_listing_add(cn_listing *l, const char *key, uint64_t size, const char *etag, int64_t mtime_ms,
+                         cn_error *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        cn_object *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return cn_fail(err, CN_FATAL, "out of memory listing %zu objects", l->n);
+        l->v = v;
+        l->cap = cap;
+    }
+    cn_object *o = &l->v[l->n];
+    *o = (cn_object){.size = size, .mtime_ms = mtime_ms};
+    if (!(o->key = strdup(key)))
+        return cn_fail(err, CN_FATAL, "out of memory listing %zu objects", l->n);
+    snprintf(o->etag, sizeof o->etag, "%s", etag ? etag : "");
+    l->n++;
+    return CN_OK;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const cn_object *)a)->key, ((const cn_object *)b)->key);
+}
+
+void cn_listing_sort(cn_listing *l)
+{
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, by_key);
+}
+
+void cn_listing_drop(cn_listing *l)
+{
+    unsigned requests = l->requests;
+    cn_listing_free(l);
+    l->requests = requests;
+}
+
+cn_status cn_key_check(const char *key, const char *where, cn_error *err)
+{
+    if (!key[0] || key[0] == '/' || strstr(key, "..") || strlen(key) > 512)
+        return cn_fail(err, CN_INPUT, "key '%.80s' under %s is refused: empty, absolute, over 512 bytes or holding '..'",
+                       key, where);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return cn_fail(err, CN_INPUT, "a key under %s holds control character 0x%02x: refused", where, *p);
+    return CN_OK;
+}
 
 #define DESCRIBE(table, label)                                                                                \
     for (size_t i = 0; table[i] && n < outlen; i++)                                                          \
@@ -285,6 +351,7 @@ void cn_describe(char *out, size_t outlen)
     DESCRIBE(references, "--reference")
     DESCRIBE(boxscores, "--boxscores")
     DESCRIBE(results, "--results")
+    DESCRIBE(listers, "--source PREFIX/")
 }
 
 cn_status cn_global_init(cn_error *err)

@@ -15,6 +15,8 @@ typedef struct s3_client s3_client;
 
 /* u is s3://bucket/key. Copies what it needs from cfg (endpoint, keys). */
 cn_status s3_client_new(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err);
+/* u is s3://bucket/prefix/ (or s3://bucket/): the key is a prefix, maybe empty. */
+cn_status s3_client_new_prefix(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err);
 void s3_client_free(s3_client *c);
 const char *s3_client_bucket(const s3_client *c);
 const char *s3_client_key(const s3_client *c);
@@ -24,6 +26,14 @@ const char *s3_client_key(const s3_client *c);
  * the object is shorter than start (the server answers InvalidRange). */
 cn_status s3_client_get(s3_client *c, uint64_t start, uint64_t max, char **buf, size_t *len, size_t *cap,
                         bool *shorter, cn_error *err);
+/* Reads the object at the client's key (a prefix) followed by key, whole, into *data
+ * (malloc'd, NUL-terminated; caller frees). CN_INPUT over max bytes. */
+cn_status s3_client_get_key(s3_client *c, const char *key, uint64_t max, char **data, size_t *len, cn_error *err);
+/* Appends every object whose key starts with the client's key (a prefix) to out, keys
+ * relative to it, in the server's (key) order: one ListObjects request per page of
+ * page_size keys (<= 0: 1000), each with the timeout of one request, counted in
+ * out->requests. On failure out may hold the pages read so far. */
+cn_status s3_client_list(s3_client *c, int page_size, cn_listing *out, cn_error *err);
 /* Replaces the object with data. */
 cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err);
 /* Creates the bucket; one that exists already is fine. */

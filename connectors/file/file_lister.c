@@ -1,0 +1,252 @@
+/*
+ * file_lister.c — lister for file:///dir/ (a directory prefix, one folder per game).
+ *
+ * A listing reads the prefix directory and each subdirectory one level deep, with
+ * lstat for size and mtime: one readdir per folder and one stat per file, no reads.
+ * Only regular files are listed and read. A symbolic link is neither listed nor
+ * followed (a game folder linked to /etc must not make the pipeline read it), and a
+ * FIFO or device is refused, since reading one could block the thread forever.
+ * Entries that vanish between readdir and lstat (a producer's temporary file renamed
+ * over gamestream.txt) are skipped: the next listing sees the result.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../backends.h"
+#include "../fileio.h"
+
+typedef struct file_lister {
+    char dir[1024]; /* ends in '/' */
+} file_lister;
+
+static cn_status fl_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+{
+    (void)cfg;
+    size_t n = strlen(u->path);
+    if (!cn_uri_is_local_path(u) || u->path[n - 1] != '/')
+        return cn_fail(err, CN_CONFIG, "file:// prefix needs an absolute directory ending in '/', like file:///srv/games/");
+    file_lister *l = calloc(1, sizeof *l);
+    if (!l)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    snprintf(l->dir, sizeof l->dir, "%s", u->path);
+    *impl = l;
+    return CN_OK;
+}
+
+static int64_t mtime_ms(const struct stat *st)
+{
+    return (int64_t)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000;
+}
+
+/* The status for an errno from opening or reading path. */
+static cn_status dir_error(cn_error *err, int e, const char *what, const char *path)
+{
+    cn_status st = e == EACCES || e == EPERM ? CN_AUTH : e == ENOTDIR ? CN_CONFIG : CN_TRANSIENT;
+    return cn_fail(err, st, "%s %s: %s", what, path, strerror(e));
+}
+
+/* Lists the regular files of the directory open at fd (named path, keys prefixed by
+ * sub, "" or "G1/"); with descend, the same one level into each subdirectory. Closes fd. */
+static cn_status list_dir(int fd, const char *path, const char *sub, bool descend, cn_listing *out, cn_error *err)
+{
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        return dir_error(err, e, "listing", path);
+    }
+    cn_status rc = CN_OK;
+    for (;;) {
+        errno = 0;
+        struct dirent *de = readdir(d);
+        if (!de) {
+            if (errno)
+                rc = dir_error(err, errno, "listing", path);
+            break;
+        }
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            if (errno == ENOENT)
+                continue; /* gone since readdir */
+            rc = dir_error(err, errno, "stat of an entry in", path);
+            break;
+        }
+        char key[1024], child[2048];
+        if ((size_t)snprintf(key, sizeof key, "%s%s", sub, name) >= sizeof key)
+            continue; /* longer than any key a reader accepts */
+        if (S_ISREG(st.st_mode)) {
+            if ((rc = cn_listing_add(out, key, (uint64_t)st.st_size, "", mtime_ms(&st), err)))
+                break;
+        } else if (S_ISDIR(st.st_mode) && descend) {
+            snprintf(child, sizeof child, "%s%s/", path, name);
+            int cfd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cfd < 0) {
+                if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+                    continue; /* removed or replaced since the stat */
+                rc = dir_error(err, errno, "opening", child);
+                break;
+            }
+            strcat(key, "/");
+            if ((rc = list_dir(cfd, child, key, false, out, err)))
+                break;
+        }
+        /* symbolic links, FIFOs, devices, sockets and deeper folders: not listed */
+    }
+    closedir(d);
+    return rc;
+}
+
+static cn_status fl_list(void *impl, cn_listing *out, cn_error *err)
+{
+    file_lister *l = impl;
+    out->requests++;
+    int fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT)
+        return cn_fail(err, CN_NOT_FOUND, "%s does not exist yet (waiting for the first game)", l->dir);
+    if (fd < 0)
+        return dir_error(err, errno, "opening", l->dir);
+    cn_status rc = list_dir(fd, l->dir, "", true, out, err);
+    if (rc) {
+        cn_listing_drop(out);
+        return rc;
+    }
+    cn_listing_sort(out);
+    return CN_OK;
+}
+
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
+           : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
+}
+
+/* Opens key under the prefix one component at a time, following no symbolic link on
+ * the way (O_NOFOLLOW alone checks only the last one). */
+static int open_key(const char *dir, const char *key)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char part[1024];
+    for (const char *p = key; fd >= 0;) {
+        size_t n = strcspn(p, "/");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        bool last = p[n] == '\0';
+        int flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+                         : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        int next = n ? openat(fd, part, flags) : (errno = ENOENT, -1);
+        struct stat st;
+        if (next < 0 && errno == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            errno = ELOOP; /* a folder reached through a link, not a missing one */
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = next;
+        if (last)
+            break;
+        p += n + 1;
+    }
+    return fd;
+}
+
+/* Reads fd to its end into a malloc'd, NUL-terminated buffer, refusing more than max
+ * bytes even when the file grows while it is read; hint is its size at the fstat. */
+static cn_status read_all(int fd, const char *path, size_t hint, size_t max, char **data, size_t *len, cn_error *err)
+{
+    if (max > SIZE_MAX / 4)
+        max = SIZE_MAX / 4;
+    size_t cap = (hint < max ? hint : max) + 2, n = 0; /* room for the NUL and one byte too many */
+    char *buf = NULL;
+    cn_status rc = CN_OK;
+    for (;;) {
+        if (!buf || n + 1 == cap) {
+            size_t want = !buf ? cap : cap * 2 < max + 2 ? cap * 2 : max + 2;
+            char *p = realloc(buf, want);
+            if (!p) {
+                rc = cn_fail(err, CN_FATAL, "out of memory reading %s", path);
+                break;
+            }
+            buf = p;
+            cap = want;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = cn_fail(err, CN_TRANSIENT, "reading %s: %s", path, strerror(errno));
+            break;
+        }
+        if (r == 0) {
+            buf[n] = '\0';
+            *data = buf;
+            *len = n;
+            return CN_OK;
+        }
+        if ((n += (size_t)r) > max) {
+            rc = cn_fail(err, CN_INPUT, "%s grew over the %zu-byte cap while it was read", path, max);
+            break;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+static cn_status fl_read(void *impl, const char *key, size_t max, char **data, size_t *len, cn_error *err)
+{
+    file_lister *l = impl;
+    *data = NULL;
+    *len = 0;
+    if (cn_key_check(key, l->dir, err))
+        return err->status;
+    char path[2048];
+    snprintf(path, sizeof path, "%s%s", l->dir, key);
+    int fd = open_key(l->dir, key);
+    if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+        return cn_fail(err, CN_NOT_FOUND, "%s does not exist (yet)", path);
+    if (fd < 0 && errno == ELOOP)
+        return cn_fail(err, CN_INPUT, "%s is reached through a symbolic link: refused", path);
+    if (fd < 0)
+        return cn_fail(err, errno == EACCES || errno == EPERM ? CN_AUTH : CN_TRANSIENT, "opening %s: %s", path,
+                       strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        return cn_fail(err, CN_TRANSIENT, "stat %s: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cn_fail(err, CN_INPUT, "%s is %s, not a regular file: a read could block forever, so it is refused",
+                       path, file_kind(st.st_mode));
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return cn_fail(err, CN_INPUT, "%s is %llu bytes, over the %zu-byte cap", path,
+                       (unsigned long long)st.st_size, max);
+    }
+    cn_status rc = read_all(fd, path, (size_t)st.st_size, max, data, len, err);
+    close(fd);
+    return rc;
+}
+
+static void fl_close(void *impl)
+{
+    free(impl);
+}
+
+const cn_lister_ops cn_file_lister_ops = {
+    .scheme = "file",
+    .description = "every game folder under a local directory, by readdir and lstat (file:///srv/games/)",
+    .open = fl_open,
+    .list = fl_list,
+    .read = fl_read,
+    .close = fl_close,
+};
