@@ -59,6 +59,7 @@ typedef struct cn_settings {
     const char *mongo_database;     /* used when the URI path names none */
     const char *mongo_collection;   /* used when the URI path names none */
     int timeout_ms;                 /* per request */
+    bool per_game_keys;             /* games under a prefix: sinks key documents by (game, event_id) */
     const atomic_int *cancel;       /* when set and non-zero, reads give up early (shutdown) */
 } cn_settings;
 

@@ -71,17 +71,13 @@ static void escape_plain(const char *in, char *out, size_t outlen)
     out[o] = '\0';
 }
 
-void log_msg(log_level level, const char *fmt, ...)
+static void vlog(log_level level, const char *game, const char *fmt, va_list ap)
 {
     static const char *const names[] = {"debug", "info", "warn", "error"};
     if (level == LOG_DEBUG && !lg.verbose)
         return;
     char msg[2048], ts[32];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-
     log_utc_now(ts);
 
     /* a connector's driver may log from a worker thread: one line, and the status
@@ -91,9 +87,12 @@ void log_msg(log_level level, const char *fmt, ...)
     if (lg.json) {
         /* any bytes become valid UTF-8 (U+FFFD); jansson escapes control characters */
         char *clean = bs_utf8_dup(msg, strlen(msg));
+        char *cgame = game ? bs_utf8_dup(game, strlen(game)) : NULL;
         json_t *o = clean ? json_pack("{s:s, s:s, s:s, s:s}", "ts", ts, "level", names[level], "program",
                                       lg.program, "msg", clean)
                           : NULL;
+        if (o && cgame)
+            json_object_set_new(o, "game", json_string(cgame));
         char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
         if (line)
             fprintf(stderr, "%s\n", line);
@@ -102,14 +101,35 @@ void log_msg(log_level level, const char *fmt, ...)
                             "formatting a log line\"}\n", ts, lg.program);
         free(line);
         free(clean);
+        free(cgame);
         json_decref(o);
     } else {
-        char safe[sizeof msg * 4];
+        char safe[sizeof msg * 4], sgame[BS_MAX_GAME_ID * 4 + 8] = "";
         escape_plain(msg, safe, sizeof safe);
-        fprintf(stderr, "%s %s %-5s %s\n", ts, lg.program, names[level], safe);
+        if (game) {
+            escape_plain(game, sgame, sizeof sgame - 2);
+            strcat(sgame, ": ");
+        }
+        fprintf(stderr, "%s %s %-5s %s%s\n", ts, lg.program, names[level], sgame, safe);
     }
     fflush(stderr);
     funlockfile(stderr);
+}
+
+void log_msg(log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void log_game(log_level level, const char *game, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(level, game, fmt, ap);
+    va_end(ap);
 }
 
 void log_status(const char *line)

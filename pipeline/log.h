@@ -16,6 +16,9 @@ void log_utc_now(char out[32]);
 /* json: one JSON object per line; verbose: include debug lines. */
 void log_setup(const char *program, bool json, bool verbose);
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A line about one game: plain logs start the message with "GAME: ", JSON logs carry
+ * a "game" field. game may be NULL (then it is log_msg). */
+void log_game(log_level level, const char *game, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Shows a one-line status at the bottom of a terminal (no-op when stderr is not one
  * or in JSON mode). NULL clears it. */
 void log_status(const char *line);

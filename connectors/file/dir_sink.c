@@ -30,21 +30,43 @@
 
 typedef struct dir_sink {
     char dir[1024];
-    bool swept;         /* stale temporary files removed */
-    json_t *rejected;   /* set of the _ids in rejects.jsonl; NULL until read (or after a failed append) */
+    bool per_game;      /* games under a prefix: DIR/<game>/<event_id>.json, DIR/<game>/rejects.jsonl */
+    json_t *swept;      /* set of the directories whose stale temporary files were removed */
+    json_t *rejected;   /* set of the reject _ids in the rejects.jsonl files read so far */
+    json_t *loaded;     /* set of the rejects.jsonl files read (all read again after a failed append) */
 } dir_sink;
 
 static cn_status ds_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
-    (void)cfg;
     if (!cn_uri_is_local_path(u))
         return cn_fail(err, CN_CONFIG, "file:// box-score sink needs an absolute directory, like file:///var/boxscores");
     dir_sink *s = calloc(1, sizeof *s);
     if (!s)
         return cn_fail(err, CN_FATAL, "out of memory");
     snprintf(s->dir, sizeof s->dir, "%s", u->path);
+    s->per_game = cfg->per_game_keys;
+    s->swept = json_object();
+    s->rejected = json_object();
+    s->loaded = json_object();
+    if (!s->swept || !s->rejected || !s->loaded) {
+        json_decref(s->swept);
+        json_decref(s->rejected);
+        json_decref(s->loaded);
+        free(s);
+        return cn_fail(err, CN_FATAL, "out of memory");
+    }
     *impl = s;
     return CN_OK;
+}
+
+/* The directory of game's documents: DIR, or DIR/<game> under a prefix (game ids are
+ * safe names: the pipeline checks them). */
+static void game_dir(const dir_sink *s, const char *game, char *out, size_t len)
+{
+    if (s->per_game)
+        snprintf(out, len, "%s/%s", s->dir, game);
+    else
+        snprintf(out, len, "%s", s->dir);
 }
 
 /* NAME.tmp.PID left by a process that was killed between create and rename: its PID
@@ -63,15 +85,15 @@ static bool is_stale_temp(const char *name)
 
 /* Makes the directory; the first time, also removes stale temporary files (best effort:
  * one that cannot be removed only takes space). */
-static cn_status ds_ready(dir_sink *s, cn_error *err)
+static cn_status ds_ready(dir_sink *s, const char *dir, cn_error *err)
 {
-    if (cn_mkdirs(s->dir, err))
+    if (cn_mkdirs(dir, err))
         return err->status;
-    DIR *d = s->swept ? NULL : opendir(s->dir);
-    s->swept = true;
+    DIR *d = json_object_get(s->swept, dir) ? NULL : opendir(dir);
+    json_object_set_new(s->swept, dir, json_true());
     for (struct dirent *e; d && (e = readdir(d));) {
         char path[1400];
-        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (is_stale_temp(e->d_name))
             unlink(path);
     }
@@ -83,11 +105,12 @@ static cn_status ds_ready(dir_sink *s, cn_error *err)
 static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
 {
     dir_sink *s = impl;
-    char path[1100];
-    json_int_t id = json_integer_value(json_object_get(doc, "_id"));
-    if (ds_ready(s, err))
+    char dir[1100], path[1200];
+    json_int_t id = json_integer_value(json_object_get(doc, s->per_game ? "event_id" : "_id"));
+    game_dir(s, json_string_value(json_object_get(doc, "game")), dir, sizeof dir);
+    if (ds_ready(s, dir, err))
         return err->status;
-    snprintf(path, sizeof path, "%s/%lld.json", s->dir, (long long)id);
+    snprintf(path, sizeof path, "%s/%lld.json", dir, (long long)id);
     char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     if (!text)
         return cn_fail(err, CN_FATAL, "out of memory rendering document %lld", (long long)id);
@@ -115,21 +138,16 @@ static int open_in_dir(const char *path, int flags, cn_error *err)
  * line so the next append starts a line of its own. */
 static cn_status load_rejects(dir_sink *s, const char *path, cn_error *err)
 {
-    json_t *seen = json_object();
-    if (!seen)
-        return cn_fail(err, CN_FATAL, "out of memory reading %s", path);
+    json_t *seen = s->rejected;
     int fd = open_in_dir(path, O_RDWR, err);
-    if (fd < 0 && errno == ENOENT) {
-        s->rejected = seen;
-        return CN_OK;
-    }
+    if (fd < 0 && errno == ENOENT)
+        return json_object_set_new(s->loaded, path, json_true()) ? cn_fail(err, CN_FATAL, "out of memory") : CN_OK;
     FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
     if (!f) {
         if (fd >= 0) {
             cn_fail(err, CN_FATAL, "reading %s: %s", path, strerror(errno));
             close(fd);
         }
-        json_decref(seen);
         return err->status;
     }
     struct stat st;
@@ -154,10 +172,8 @@ static cn_status load_rejects(dir_sink *s, const char *path, cn_error *err)
         rc = cn_fail(err, CN_FATAL, "cutting the torn last line of %s: %s", path, strerror(errno));
     free(line);
     fclose(f);
-    if (rc)
-        json_decref(seen);
-    else
-        s->rejected = seen;
+    if (!rc && json_object_set_new(s->loaded, path, json_true()))
+        rc = cn_fail(err, CN_FATAL, "out of memory reading %s", path);
     return rc;
 }
 
@@ -185,11 +201,12 @@ static cn_status append_line(const char *path, const char *text, size_t len, cn_
 static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
 {
     dir_sink *s = impl;
-    char path[1100];
-    if (ds_ready(s, err))
+    char dir[1100], path[1200];
+    game_dir(s, json_string_value(json_object_get(rec, "game")), dir, sizeof dir);
+    if (ds_ready(s, dir, err))
         return err->status;
-    snprintf(path, sizeof path, "%s/rejects.jsonl", s->dir);
-    if (!s->rejected && load_rejects(s, path, err))
+    snprintf(path, sizeof path, "%s/rejects.jsonl", dir);
+    if (!json_object_get(s->loaded, path) && load_rejects(s, path, err))
         return err->status;
     const char *id = json_string_value(json_object_get(rec, "_id"));
     if (id && json_object_get(s->rejected, id))
@@ -202,8 +219,7 @@ static cn_status ds_reject(void *impl, const json_t *rec, cn_error *err)
     cn_status rc = append_line(path, text, n + 1, err);
     free(text);
     if (rc) {
-        json_decref(s->rejected); /* read the file again next time, whatever the append left */
-        s->rejected = NULL;
+        json_object_del(s->loaded, path); /* read the file again next time, whatever the append left */
     } else if (id && json_object_set_new(s->rejected, id, json_true()) < 0) {
         rc = cn_fail(err, CN_FATAL, "out of memory recording reject %s", id);
     }
@@ -232,16 +248,18 @@ static bool is_forgotten(const json_t *doc, const char *game, const char *run, l
 static cn_status ds_forget(void *impl, const char *game, const char *run, long keep_upto, cn_error *err)
 {
     dir_sink *s = impl;
-    DIR *d = opendir(s->dir);
+    char dir[1100];
+    game_dir(s, game, dir, sizeof dir);
+    DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? CN_OK : cn_fail(err, CN_FATAL, "listing %s: %s", s->dir, strerror(errno));
+        return errno == ENOENT ? CN_OK : cn_fail(err, CN_FATAL, "listing %s: %s", dir, strerror(errno));
     cn_status rc = CN_OK;
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
         char path[1400];
         if (!is_document_name(e->d_name))
             continue;
-        snprintf(path, sizeof path, "%s/%s", s->dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         cn_error ignored;
         int fd = open_in_dir(path, O_RDONLY, &ignored);
         json_t *doc = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
@@ -258,13 +276,15 @@ static cn_status ds_forget(void *impl, const char *game, const char *run, long k
 static void ds_close(void *impl)
 {
     dir_sink *s = impl;
+    json_decref(s->swept);
     json_decref(s->rejected);
+    json_decref(s->loaded);
     free(s);
 }
 
 const cn_boxscore_ops cn_dir_boxscore_ops = {
     .scheme = "file",
-    .description = "a directory: DIR/<_id>.json and DIR/rejects.jsonl (file:///abs/dir)",
+    .description = "a directory: DIR/<_id>.json and DIR/rejects.jsonl; under a prefix DIR/<game>/<event_id>.json (file:///abs/dir)",
     .open = ds_open,
     .put = ds_put,
     .reject = ds_reject,

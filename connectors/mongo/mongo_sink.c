@@ -23,6 +23,7 @@ typedef struct mongo_sink {
     mongoc_client_t *client;
     mongoc_write_concern_t *wc;
     bool indexed;
+    bool per_game;          /* games under a prefix: _id {game, event_id}, plus the games collection */
 } mongo_sink;
 
 /* The driver's own log lines (warnings about URI options, ...) go to the program's
@@ -110,12 +111,14 @@ static cn_status ensure_indexes(mongo_sink *s, cn_error *err)
     if (s->indexed)
         return CN_OK;
     bson_error_t be;
+    /* "the documents of game G, newest first" is one indexed query */
+    const char *order = s->per_game ? "event_id" : "_id", *name = s->per_game ? "game_1_event_id_-1" : "game_1__id_-1";
     bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(s->coll), "indexes", "[", "{", "key", "{", "game", BCON_INT32(1),
-                           "_id", BCON_INT32(-1), "}", "name", BCON_UTF8("game_1__id_-1"), "}", "]");
+                           order, BCON_INT32(-1), "}", "name", BCON_UTF8(name), "}", "]");
     bool ok = mongoc_client_write_command_with_opts(s->client, s->db, cmd, NULL, NULL, &be);
     bson_destroy(cmd);
     if (!ok)
-        return classify(s, &be, "creating index game_1__id_-1 on", err);
+        return classify(s, &be, "creating an index on", err);
     s->indexed = true;
     return CN_OK;
 }
@@ -180,7 +183,10 @@ static cn_status ensure_client(mongo_sink *s, cn_error *err)
     return CN_OK;
 }
 
-static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_error *err)
+/* Replaces (or inserts) doc in coll by its _id. With newer_only, a stored document of
+ * the same run with a higher event_id is kept: {_id, $or: [{event_id <= N}, {run != R}]}
+ * then matches nothing, and the insert the upsert tries is a duplicate _id (fine). */
+static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, bool newer_only, cn_error *err)
 {
     bson_error_t be;
     if (ensure_client(s, err))
@@ -194,6 +200,14 @@ static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_e
     bson_t selector = BSON_INITIALIZER, opts = BSON_INITIALIZER, reply;
     if (bson_iter_init_find(&it, b, "_id"))
         bson_append_iter(&selector, "_id", 3, &it);
+    if (newer_only) {
+        bson_t *or = BCON_NEW("0", "{", "event_id", "{", "$lte",
+                              BCON_INT64((int64_t)json_integer_value(json_object_get(doc, "event_id"))), "}", "}", "1",
+                              "{", "run", "{", "$ne", BCON_UTF8(json_string_value(json_object_get(doc, "run"))), "}",
+                              "}");
+        BSON_APPEND_ARRAY(&selector, "$or", or);
+        bson_destroy(or);
+    }
     BSON_APPEND_BOOL(&opts, "upsert", true);
     mongoc_write_concern_append(s->wc, &opts);
     mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, coll);
@@ -203,15 +217,36 @@ static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_e
     bson_destroy(&selector);
     bson_destroy(&opts);
     bson_destroy(b);
+    if (!ok && newer_only && be.code == 11000)
+        return CN_OK; /* a newer document of this run is there already */
     if (!ok)
         return classify(s, &be, "upsert into", err);
     return CN_OK;
 }
 
+/* Under a prefix: the history keyed by (game, event id) in the box-score collection,
+ * and the game's latest document in "games", keyed by the game id. */
+static cn_status put_per_game(mongo_sink *s, const json_t *doc, cn_error *err)
+{
+    json_t *copy = json_copy((json_t *)doc);
+    const char *game = json_string_value(json_object_get(doc, "game"));
+    json_t *key = json_pack("{s:s?, s:O?}", "game", game, "event_id", json_object_get(doc, "event_id"));
+    if (!copy || !key || json_object_set_new(copy, "_id", key)) {
+        json_decref(copy);
+        return cn_fail(err, CN_FATAL, "out of memory building the key of a document of game %s", game ? game : "?");
+    }
+    cn_status st = upsert(s, s->coll, copy, false, err);
+    if (!st && (json_object_set_new(copy, "_id", json_string(game ? game : "")) ||
+                (st = upsert(s, "games", copy, true, err))))
+        st = st ? st : cn_fail(err, CN_FATAL, "out of memory");
+    json_decref(copy);
+    return st;
+}
+
 static cn_status ms_put(void *impl, const json_t *doc, cn_error *err)
 {
     mongo_sink *s = impl;
-    if (upsert(s, s->coll, doc, err))
+    if (s->per_game ? put_per_game(s, doc, err) : upsert(s, s->coll, doc, false, err))
         return err->status;
     return ensure_indexes(s, err);
 }
@@ -222,9 +257,10 @@ static cn_status ms_forget(void *impl, const char *game, const char *run, long k
     bson_error_t be;
     if (ensure_client(s, err))
         return err->status;
-    /* {game: G} or {game: G, $or: [{run: {$ne: R}}, {_id: {$gt: N}}]} */
+    /* {game: G} or {game: G, $or: [{run: {$ne: R}}, {_id: {$gt: N}}]} (event_id under a prefix) */
+    const char *order = s->per_game ? "event_id" : "_id";
     bson_t *filter = run ? BCON_NEW("game", BCON_UTF8(game), "$or", "[", "{", "run", "{", "$ne", BCON_UTF8(run), "}",
-                                    "}", "{", "_id", "{", "$gt", BCON_INT64((int64_t)keep_upto), "}", "}", "]")
+                                    "}", "{", order, "{", "$gt", BCON_INT64((int64_t)keep_upto), "}", "}", "]")
                          : BCON_NEW("game", BCON_UTF8(game));
     bson_t opts = BSON_INITIALIZER;
     mongoc_write_concern_append(s->wc, &opts);
@@ -238,7 +274,7 @@ static cn_status ms_forget(void *impl, const char *game, const char *run, long k
 
 static cn_status ms_reject(void *impl, const json_t *rec, cn_error *err)
 {
-    return upsert(impl, "rejects", rec, err);
+    return upsert(impl, "rejects", rec, false, err);
 }
 
 static cn_status ms_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
@@ -258,6 +294,7 @@ static cn_status ms_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
         snprintf(s->db, sizeof s->db, "%s", cfg->mongo_database ? cfg->mongo_database : "sidearm");
     if (!s->coll[0])
         snprintf(s->coll, sizeof s->coll, "%s", cfg->mongo_collection ? cfg->mongo_collection : "boxscores");
+    s->per_game = cfg->per_game_keys;
     if (driver_uri(s, u, cfg, err)) {
         ms_close(s);
         return err->status;

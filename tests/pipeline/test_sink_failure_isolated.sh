@@ -8,7 +8,8 @@
 D=$WORK/var; mkdir -p "$D"
 seed_sqlite "$D/sidearm.db"
 cp "$SRC/sql/data/game.txt" "$D/gamestream.txt"
-sqlite3 "$WORK/results.db" "CREATE VIEW teams2 AS SELECT 1 AS id"
+cp "$D/sidearm.db" "$WORK/results.db"
+sqlite3 "$WORK/results.db" "DROP TABLE IF EXISTS teams2; CREATE VIEW teams2 AS SELECT 1 AS id"
 
 rc=0; "$BIN/pipeline" --data-dir "$D" --results "sqlite://$WORK/results.db" --once 2>"$WORK/pipeline.log" || rc=$?
 [ $rc = 1 ] || fail "a failed results write gave exit $rc, not 1"

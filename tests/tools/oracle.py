@@ -8,6 +8,8 @@ code with the C implementation, so the two can disagree.
     oracle.py check --events F --reference R.json [--home 101 --away 205]
               [--doc final.json] [--docs-dir DIR] [--teams2 T.json --players2 P.json]
               [--sqlite DB]
+    oracle.py season --reference R --game EVENTS:HOME:AWAY [--game ...] --sqlite DB
+              (teams2/players2 after many games: the reference plus every game's result)
 Prints what differs and exits 1 when anything does.
 """
 import argparse
@@ -109,7 +111,64 @@ def check_doc(doc, exp, args, errors, where=""):
         want(f"{side} goals add up", sum(p["goals"] for p in d.get("players", [])), exp["score"][team])
 
 
+def report(errors, ok):
+    """Prints what differs (or ok) and gives the exit status."""
+    for e in errors:
+        print("MISMATCH " + e, file=sys.stderr)
+    if not errors:
+        print(ok)
+    return 1 if errors else 0
+
+
+def read_tables(path):
+    """The rows of teams2 and players2 in a SQLite file, by id."""
+    db = sqlite3.connect(path)
+    teams2 = [list(r) for r in db.execute("SELECT id, name, conference, wins, losses FROM teams2 ORDER BY id")]
+    players2 = [list(r) for r in db.execute("SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id")]
+    return teams2, players2
+
+
+def season(argv):
+    """teams2/players2 = the reference plus the sum over every final game given."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reference", required=True)
+    ap.add_argument("--game", action="append", default=[], help="EVENTS:HOME:AWAY")
+    ap.add_argument("--sqlite", required=True)
+    args = ap.parse_args(argv)
+    ref = load_reference(args)
+    wins, losses, shots, goals = {}, {}, {}, {}
+    for spec in args.game:
+        path, home, away = spec.rsplit(":", 2)
+        home, away = int(home), int(away)
+        end = list(fold(open(path, encoding="utf-8", errors="replace").read(), home, away))[-1]
+        if not end["final"]:
+            continue
+        sh, sa = end["score"][home], end["score"][away]
+        if sh != sa:
+            w, l = (home, away) if sh > sa else (away, home)
+            wins[w] = wins.get(w, 0) + 1
+            losses[l] = losses.get(l, 0) + 1
+        for (team, jersey), (s, g) in end["per"].items():
+            shots[(team, jersey)] = shots.get((team, jersey), 0) + s
+            goals[(team, jersey)] = goals.get((team, jersey), 0) + g
+    teams2 = [[t["id"], t["name"], t["conference"], t["wins"] + wins.get(t["id"], 0),
+               t["losses"] + losses.get(t["id"], 0)] for t in sorted(ref["teams"], key=lambda t: t["id"])]
+    players2 = []
+    for p in sorted(ref["players"], key=lambda p: p["id"]):
+        k = (p["teamid"], int(p["number"]))
+        players2.append([p["id"], p["name"], p["number"], p["shots"] + shots.get(k, 0), p["goals"] + goals.get(k, 0),
+                         p["teamid"]])
+    got_t, got_p = read_tables(args.sqlite)
+    errors = [f"teams2 row: got {g}, expected {w}" for g, w in zip(got_t, teams2) if g != w]
+    errors += [f"players2 row: got {g}, expected {w}" for g, w in zip(got_p, players2) if g != w]
+    if len(got_t) != len(teams2) or len(got_p) != len(players2):
+        errors.append(f"{len(got_t)} teams2 and {len(got_p)} players2 rows, expected {len(teams2)} and {len(players2)}")
+    return report(errors, f"ok: season of {len(args.game)} games")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "season":
+        return season(sys.argv[2:])
     ap = argparse.ArgumentParser()
     ap.add_argument("cmd", choices=["check"])
     ap.add_argument("--events", required=True)
@@ -143,10 +202,7 @@ def main():
         check_doc(doc, exp, args, errors)
     teams2 = players2 = None
     if args.sqlite:
-        db = sqlite3.connect(args.sqlite)
-        teams2 = [list(r) for r in db.execute("SELECT id, name, conference, wins, losses FROM teams2 ORDER BY id")]
-        players2 = [list(r) for r in db.execute(
-            "SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id")]
+        teams2, players2 = read_tables(args.sqlite)
     if args.teams2:
         teams2 = json.load(open(args.teams2, encoding="utf-8"))
     if args.players2:
@@ -159,11 +215,7 @@ def main():
                 errors.append(f"players2 row: got {got}, expected {want}")
         if len(players2) != len(exp["players2"]):
             errors.append(f"players2: {len(players2)} rows, expected {len(exp['players2'])}")
-    for e in errors:
-        print("MISMATCH " + e, file=sys.stderr)
-    if not errors:
-        print(f"ok: final {exp['score']} after event {exp['last']}")
-    return 1 if errors else 0
+    return report(errors, f"ok: final {exp['score']} after event {exp['last']}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,123 @@
+/*
+ * app.h — what the games of one process share, private to pipeline/.
+ *
+ * One loop thread owns everything here and in every game: no locks. The shared
+ * connectors (reference reader, box-score sink, results sink, and under a prefix the
+ * lister) each have one lane; the sink and results lanes serve the games round-robin,
+ * one call at a time, so one game's backlog never starves another's newest document.
+ *
+ * The reference rows are an immutable, refcounted snapshot: a game keeps the snapshot
+ * its fold points into until it moves onto a newer one, so a reload never frees rows a
+ * game still uses.
+ */
+#ifndef PL_APP_H
+#define PL_APP_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "lane.h"
+#include "pipeline.h"
+
+typedef struct game_run game_run;
+
+typedef struct ref_snap {
+    int refs;
+    bs_ref rows;
+} ref_snap;
+
+/* A game seen under the prefix that is not followed now: retired after its final, or
+ * waiting for a valid game.json. What the listing showed of it, to see it change. */
+typedef struct known_game {
+    char id[BS_MAX_GAME_ID + 1];
+    uint64_t stream_size, manifest_size;
+    char stream_etag[72], manifest_etag[72];
+    int64_t stream_mtime, manifest_mtime;
+    bool retired;       /* final and written: a rewrite of its stream is a restart */
+    bool said;          /* its manifest problem was logged */
+} known_game;
+
+typedef struct app {
+    const pl_config *cfg;
+    uv_loop_t loop;
+    uv_timer_t poll, grace;
+    uv_signal_t sigint, sigterm;
+    lane_policy pol;
+
+    cn_reference refc;
+    cn_boxscore sink;
+    cn_results res;
+    lane l_ref, l_sink, l_res;
+
+    bool prefix_mode;       /* --source ends in '/': every game under it */
+    cn_lister lister;
+    lane l_list;
+    char **manifests;       /* game ids whose game.json is to be read, in order */
+    size_t nmanifests, capmanifests;
+    known_game *known;
+    size_t nknown, capknown;
+    bool listed_once;       /* --once under a prefix: the one listing is done */
+    uint32_t *refused;      /* hashes of folder names refused as game ids (logged once) */
+    size_t nrefused, caprefused;
+
+    ref_snap *ref;          /* the newest reference rows; NULL before the first load */
+    uint64_t last_load_ms;
+    bool ref_wanted;        /* a game waits for, or asked for, a reload */
+
+    game_run **games;
+    size_t ngames, capgames;
+    size_t sink_next, res_next; /* round-robin positions */
+
+    bool stopping, draining, closed, abandoned;
+    bool read_wait_over;    /* at the end: a read in flight had its second to come back */
+    int exit_code;
+    atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
+} app;
+
+/* One call to a connector on a worker thread. Fill it between job_new and job_submit:
+ * the worker reads it as soon as it is submitted. */
+typedef enum job_kind { JOB_LOAD, JOB_POLL, JOB_PUT, JOB_REJECT, JOB_FORGET, JOB_RESULTS, JOB_LIST, JOB_MANIFEST } job_kind;
+
+typedef struct job {
+    uv_work_t req;
+    app *a;
+    game_run *g;            /* the game it serves, or NULL */
+    lane *l;
+    job_kind kind;
+    cn_status st;
+    cn_error err;
+    cn_chunk chunk;         /* JOB_POLL */
+    bs_ref ref;             /* JOB_LOAD */
+    bs_result result;       /* JOB_RESULTS: moved in, handed back on failure */
+    const char *text;       /* JOB_PUT/REJECT: the queue keeps it until done */
+    size_t len;
+    long id;
+    char run[16];           /* JOB_FORGET */
+    bool all;
+    long keep_upto;
+    cn_listing listing;     /* JOB_LIST */
+    char key[BS_MAX_GAME_ID + 16]; /* JOB_MANIFEST: "<game>/game.json" */
+    char *data;             /* JOB_MANIFEST: what was read */
+    size_t datalen;
+} job;
+
+/* NULL when out of memory (logged; the lane retries later). */
+job *job_new(app *a, game_run *g, lane *l, job_kind kind);
+void job_submit(job *j);
+
+/* The snapshot, one more holder of it / one fewer (freed with the last). */
+ref_snap *app_ref_hold(ref_snap *s);
+void app_ref_release(ref_snap *s);
+
+/* Lanes of the app, kicked when a game has something for them. */
+void app_sink_kick(app *a);
+void app_results_kick(app *a);
+void app_ref_kick(app *a);
+/* Re-evaluates whether the process is done (or may stop). */
+void app_check_done(app *a);
+/* Stops folding and polling; what is folded still goes out for --grace-ms. */
+void app_drain_then_stop(app *a, int code);
+
+#endif

@@ -1,0 +1,661 @@
+/*
+ * game_run.c — one game's life cycle. See game_run.h.
+ *
+ * Reliability rules kept here (issue 7):
+ *  - pending writes are bounded in count and bytes; past the bound no document is
+ *    rendered and the newest state is rendered once there is room again, so the sink
+ *    always ends with the latest document (older ones are coalesced, counted);
+ *  - a chunk of any size is folded in slices of --fold-slice-us;
+ *  - every document carries the run id; when a run's first bytes are folded, the
+ *    sink forgets the game's documents of other runs or beyond the run's last event;
+ *  - the reference is read again when a run's first bytes arrive and, rate-limited,
+ *    when an unknown jersey or team shows up; the game is rebased onto the new rows.
+ */
+#include "game_run.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define FOLD_PIECE 1024         /* bytes pushed between two looks at the clock */
+#define PARTIAL_WARN_POLLS 8    /* polls a partial last line may wait before a warning */
+
+static void queue_current(game_run *g);
+
+const char *gr_state_name(gr_state s)
+{
+    return s == GR_SCHEDULED ? "scheduled" : s == GR_IN_PROGRESS ? "in_progress" : "final";
+}
+
+static void set_state(game_run *g, gr_state s)
+{
+    if (g->state != s)
+        log_game(LOG_INFO, g->id, "state %s -> %s", gr_state_name(g->state), gr_state_name(s));
+    g->state = s;
+}
+
+/* Any bytes as a JSON string: invalid UTF-8 becomes U+FFFD, never a failure. */
+static json_t *text_json(const char *s, size_t len)
+{
+    char *clean = bs_utf8_dup(s, len);
+    json_t *j = clean ? json_string(clean) : NULL;
+    free(clean);
+    return j;
+}
+
+/* ---------------------------------------------------------------- the queue */
+
+static void say_full(game_run *g)
+{
+    if (g->said_full)
+        return;
+    g->said_full = true;
+    log_game(LOG_WARN, g->id, "%s is behind: %zu writes (%zu bytes) pending (--queue-max %d, --queue-max-mib %d); "
+             "newer box scores are coalesced into the newest one until it catches up", g->app->l_sink.uri, g->q.len,
+             g->q.bytes, g->app->cfg->queue_max, g->app->cfg->queue_max_mib);
+}
+
+/* The current state of the game with its run id and event id, serialised; NULL when
+ * out of memory. Under a prefix the sink keys it by (game, event id). */
+static char *render_current(game_run *g)
+{
+    char now[32];
+    log_utc_now(now);
+    json_t *doc = bs_render(g->game, now);
+    bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
+              !json_object_set_new(doc, "run", json_string(g->run_id));
+    char *text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        log_game(LOG_ERROR, g->id, "out of memory rendering box score %ld; the next one will hold it",
+                 g->game->last_id);
+    else
+        g->last_doc_bytes = strlen(text);
+    return text;
+}
+
+static void mark_stale(game_run *g)
+{
+    if (g->stale)
+        g->coalesced++;
+    g->stale = true;
+}
+
+static void push(game_run *g, size_t pos, sq_item it)
+{
+    sq_insert(&g->q, pos, it);
+    app_sink_kick(g->app);
+}
+
+/* Renders the current state and queues it, if there is room; otherwise marks it stale:
+ * it is rendered when room comes back. */
+static void queue_current(game_run *g)
+{
+    if (!g->game || g->game->state == BS_PREGAME || g->app->l_sink.gave_up)
+        return;
+    /* documents only grow: when the last one would not fit, this one will not either */
+    if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {
+        mark_stale(g);
+        say_full(g);
+        return;
+    }
+    char *text = render_current(g);
+    if (!text || !sq_room(&g->q, strlen(text))) {
+        if (text)
+            say_full(g);
+        mark_stale(g);
+        free(text);
+        return;
+    }
+    g->stale = false;
+    push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}});
+}
+
+/* The final whistle, or a shutdown, while the sink is behind: the newest state must
+ * not wait behind older documents (nor be lost to the grace period), so it goes next,
+ * after any forget (which could otherwise remove it), even past the bounds. */
+static void queue_newest_first(game_run *g)
+{
+    if (!g->stale || !g->game || g->app->l_sink.gave_up)
+        return;
+    char *text = render_current(g);
+    if (!text)
+        return;
+    size_t pos = sq_front(&g->q);
+    while (pos < g->q.len && sq_at(&g->q, pos)->kind == SQ_FORGET)
+        pos++;
+    if (g->q.len == g->q.cap) { /* the ring is full: the newest of the older documents goes */
+        if (sq_drop_newest_put(&g->q, pos))
+            g->coalesced++;
+        if (g->q.len == g->q.cap) {
+            free(text);
+            return;
+        }
+    }
+    g->stale = false;
+    push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}});
+}
+
+/* After a write: room again, so the newest state goes in if it was coalesced. */
+static void queue_refill(game_run *g)
+{
+    if (g->q.len == 0 && g->said_full) {
+        log_game(LOG_INFO, g->id, "%s caught up; %ld box scores were coalesced into newer ones so far",
+                 g->app->l_sink.uri, g->coalesced);
+        g->said_full = false;
+    }
+    if (g->stale)
+        queue_current(g);
+}
+
+static void queue_reject(game_run *g, json_t *rec, long lineno)
+{
+    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
+    size_t bytes = text ? strlen(text) : 0;
+    json_decref(rec);
+    if (!text || g->app->l_sink.gave_up || !sq_room(&g->q, bytes)) {
+        g->rejects_dropped++;
+        free(text);
+        return;
+    }
+    push(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}});
+}
+
+/* Queues a forget ahead of every waiting document: it removes only what the current
+ * run will never write again, so it need not wait for them. */
+static void queue_forget(game_run *g, sq_forget f)
+{
+    if (g->app->l_sink.gave_up)
+        return;
+    if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q)))
+        g->stale = true; /* the newest document is rendered again later */
+    if (g->q.len == g->q.cap)
+        return;
+    push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f});
+}
+
+/* ---------------------------------------------------------------- fold hooks */
+
+static void show_progress(game_run *g)
+{
+    const bs_game *s = g->game;
+    char clk[8], line[256];
+    const bs_team *h = bs_ref_team(s->ref, s->teamid[0]), *a = bs_ref_team(s->ref, s->teamid[1]);
+    bs_format_clock(s->clock, clk);
+    snprintf(line, sizeof line, "%s%s%sQ%d %s  %s %d - %d %s%s", g->per_game_keys ? g->id : "",
+             g->per_game_keys ? " " : "", "", bs_period(s->clock), clk, h ? h->name : "home", s->score[0],
+             s->score[1], a ? a->name : "away", s->state == BS_FINAL ? "  FINAL" : "");
+    log_status(line);
+}
+
+/* An unknown jersey or team: read the reference again, at most every --reload-min-ms. */
+static void want_reload(game_run *g)
+{
+    if (g->reload_wanted || g->reloading)
+        return;
+    g->reload_wanted = true;
+    g->app->ref_wanted = true;
+    app_ref_kick(g->app);
+}
+
+static void on_applied(void *ctx, const bs_game *s, const bs_event *ev, const bs_apply_info *info)
+{
+    game_run *g = ctx;
+    char clk[8];
+    bs_format_clock(ev->clock, clk);
+    switch (info->outcome) {
+    case BS_DUPLICATE:
+        log_game(LOG_WARN, g->id, "event %ld at %s is a duplicate (last applied %ld): skipped", ev->id, clk,
+                 s->last_id);
+        return;
+    case BS_AFTER_FINAL:
+        log_game(LOG_WARN, g->id, "event %ld at %s comes after the final whistle: skipped", ev->id, clk);
+        return;
+    case BS_ENDED_BY_SENTINEL:
+    case BS_APPLIED:
+        break;
+    }
+    if (g->state == GR_SCHEDULED)
+        set_state(g, GR_IN_PROGRESS);
+    if (info->gap)
+        log_game(LOG_WARN, g->id, "event ids jump from %ld to %ld: %ld events missing", info->expected_id - 1, ev->id,
+                 ev->id - info->expected_id);
+    if (info->clock_up)
+        log_game(LOG_WARN, g->id, "event %ld: the clock went up to %s", ev->id, clk);
+    if (info->unrostered) {
+        log_game(LOG_WARN, g->id, "event %ld: team %d has no jersey %d on its roster; counted as unrostered", ev->id,
+                 ev->team, ev->jersey);
+        want_reload(g);
+    }
+    if (ev->goal && info->outcome == BS_APPLIED && ev->team != 0)
+        log_game(LOG_INFO, g->id, "goal: team %d #%d at %s (Q%d), %d-%d", ev->team, ev->jersey, clk,
+                 bs_period(ev->clock), s->score[0], s->score[1]);
+    else
+        log_game(LOG_DEBUG, g->id, "event %ld applied", ev->id);
+    if (info->final)
+        log_game(LOG_INFO, g->id, "final: %d-%d after event %ld (%s)", s->score[0], s->score[1], s->last_id,
+                 ev->id == -1 ? "end-of-game line -1" : ev->team == 0 ? "sentinel line, team 0" : "clock 00:00");
+    queue_current(g);
+}
+
+static void on_rejected(void *ctx, long lineno, const char *line, size_t len, const char *reason)
+{
+    game_run *g = ctx;
+    char now[32], id[128];
+    uint32_t h = 2166136261u; /* FNV-1a of the raw line: same line, same id, on every run */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)line[i]) * 16777619u;
+    /* the log layer escapes control characters and invalid UTF-8 */
+    log_game(LOG_WARN, g->id, "%s line %ld rejected: %s: '%.*s%s'", g->l_src.uri, lineno, reason,
+             (int)(len > 60 ? 60 : len), line, len > 60 ? "..." : "");
+    snprintf(id, sizeof id, "%s:%ld:%08x", g->id, lineno, h);
+    log_utc_now(now);
+    queue_reject(g, json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:b, s:s}", "_id", id, "game", g->id, "source",
+                              text_json(g->l_src.uri, strlen(g->l_src.uri)), "line", (json_int_t)lineno, "raw",
+                              text_json(line, len < 200 ? len : 200), "reason", text_json(reason, strlen(reason)),
+                              "truncated", len > 200, "at", now),
+                 lineno);
+}
+
+/* ---------------------------------------------------------------- the final */
+
+static void game_final(game_run *g)
+{
+    set_state(g, GR_FINAL);
+    bool tie = g->game->score[0] == g->game->score[1];
+    bs_result_free(&g->result);
+    g->have_result = false;
+    g->result_due = true;
+    g->result_done = false;
+    if (bs_result_of(g->game, &g->result)) {
+        log_game(LOG_ERROR, g->id, "out of memory computing this game's result: teams2/players2 are not written");
+        g->result_due = false;
+        g->app->exit_code = PL_EXIT_RUNTIME;
+        return;
+    }
+    if (tie)
+        log_game(LOG_WARN, g->id, "the game ended in a tie (%d-%d): no team's wins or losses change",
+                 g->game->score[0], g->game->score[1]);
+    g->have_result = true;
+    app_results_kick(g->app);
+    queue_newest_first(g);
+    if (g->reload_wanted) /* a roster fix is due: read it now, the tables are written again */
+        app_ref_kick(g->app);
+}
+
+/* ---------------------------------------------------------------- folding */
+
+/* The run's id: FNV-1a of its first line (at most BS_MAX_LINE bytes), whatever the
+ * chunking. Known before the first document, which needs a complete first line. */
+static void hash_run(game_run *g, const char *data, size_t len)
+{
+    for (size_t i = 0; i < len && !g->run_known; i++) {
+        if (data[i] == '\n' || g->run_hashed == BS_MAX_LINE) {
+            g->run_known = true;
+            break;
+        }
+        g->run_hash = (g->run_hash ^ (unsigned char)data[i]) * 16777619u;
+        g->run_hashed++;
+    }
+    snprintf(g->run_id, sizeof g->run_id, "%08x", g->run_hash);
+}
+
+/* A run's first bytes are folded: forget what another run (or this one beyond its
+ * last event, e.g. the same game replayed from the start) left in the sink. */
+static void forget_other_runs(game_run *g)
+{
+    sq_forget f = {false, "", g->game->state == BS_PREGAME ? LONG_MIN : g->game->last_id};
+    snprintf(f.run, sizeof f.run, "%s", g->run_id);
+    queue_forget(g, f);
+}
+
+static void fold_done(game_run *g)
+{
+    g->folding = false;
+    uv_idle_stop(&g->fold_idle);
+    if (g->fold_is_run_start) {
+        g->fold_is_run_start = false;
+        forget_other_runs(g);
+    }
+    if (g->changed)
+        gr_poll(g);
+    app_check_done(g->app);
+}
+
+/* Folds the pending chunk for at most --fold-slice-us, then yields to the loop. */
+static void fold_slice(uv_idle_t *h)
+{
+    game_run *g = h->data;
+    if (g->app->stopping) {
+        fold_done(g);
+        return;
+    }
+    uint64_t deadline = uv_hrtime() + (uint64_t)g->app->cfg->fold_slice_us * 1000u;
+    bool was_final = g->game->state == BS_FINAL;
+    long applied = g->game->n.applied;
+    while (g->fold_off < g->fold_len) {
+        size_t n = g->fold_len - g->fold_off;
+        if (n > FOLD_PIECE)
+            n = FOLD_PIECE;
+        const char *d = g->fold_data + g->fold_off;
+        hash_run(g, d, n);
+        bs_feed_push(&g->feed, d, n);
+        g->fold_off += n;
+        if (g->feed.oom) {
+            log_game(LOG_ERROR, g->id, "out of memory folding %s: stopping; what is folded is still written",
+                     g->l_src.uri);
+            app_drain_then_stop(g->app, PL_EXIT_RUNTIME);
+            return;
+        }
+        if (uv_hrtime() >= deadline)
+            break;
+    }
+    if (g->game->n.applied != applied)
+        show_progress(g);
+    if (!was_final && g->game->state == BS_FINAL)
+        game_final(g);
+    if (g->fold_off == g->fold_len)
+        fold_done(g);
+}
+
+static void fold_start(game_run *g, const char *data, size_t len, bool run_start)
+{
+    g->fold_data = data;
+    g->fold_len = len;
+    g->fold_off = 0;
+    g->fold_is_run_start = run_start;
+    g->folding = true;
+    uv_idle_start(&g->fold_idle, fold_slice);
+}
+
+/* Makes the game of a new run over the newest rows and folds the run's first bytes. */
+static void start_run_game(game_run *g)
+{
+    bs_game_free(g->game); /* a new run: the old game pointed at the old rows */
+    g->game = NULL;
+    app_ref_release(g->snap);
+    g->snap = app_ref_hold(g->app->ref);
+    for (int s = 0; s < 2; s++)
+        if (!bs_ref_team(&g->snap->rows, s ? g->away : g->home))
+            log_game(LOG_WARN, g->id, "team %d is not in %s: its name and record will be empty", s ? g->away : g->home,
+                     g->app->l_ref.uri);
+    g->game = bs_game_new(&g->snap->rows, g->home, g->away, g->id);
+    if (!g->game) {
+        log_game(LOG_ERROR, g->id, "out of memory creating the game");
+        app_drain_then_stop(g->app, PL_EXIT_RUNTIME);
+        return;
+    }
+    bs_feed_hooks hooks = {on_applied, on_rejected, g};
+    bs_feed_init(&g->feed, g->game, &hooks);
+    g->reloading = false;
+    fold_start(g, g->fold_data, g->fold_len, true);
+}
+
+/* New reference rows mid-run: the game moves onto them, as if folded over them. */
+static void rebase_game(game_run *g)
+{
+    g->reload_wanted = false;
+    if (g->snap == g->app->ref)
+        return;
+    bs_game *n = bs_game_rebase(g->game, &g->app->ref->rows);
+    if (!n) {
+        log_game(LOG_ERROR, g->id, "out of memory moving the game onto the new reference; keeping the old one");
+        return;
+    }
+    bs_game_free(g->game);
+    app_ref_release(g->snap);
+    g->snap = app_ref_hold(g->app->ref);
+    g->game = n;
+    g->feed.game = n;
+    log_game(LOG_INFO, g->id, "moved onto the reference read again (%zu teams, %zu players)", g->snap->rows.nteams,
+             g->snap->rows.nplayers);
+    queue_current(g);
+    if (n->state == BS_FINAL) /* the tables follow the rows the final document shows */
+        game_final(g);
+}
+
+void gr_ref_loaded(game_run *g)
+{
+    if (g->reloading)
+        start_run_game(g);
+    else if (g->game && (g->reload_wanted || g->game->state == BS_PREGAME))
+        rebase_game(g);
+}
+
+void gr_ref_failed(game_run *g, bool for_good)
+{
+    if (!g->reloading || !g->app->ref)
+        return;
+    log_game(LOG_WARN, g->id, "the game goes on with the reference read before; it is moved onto new rows when %s "
+             "answers", g->app->l_ref.uri);
+    start_run_game(g);
+    g->reload_wanted = !for_good;
+}
+
+/* A run of the stream begins (the first bytes seen, or the object was rewritten from
+ * its first line): the reference is read again (an operator may have fixed a roster
+ * since), and these bytes wait until it is back. Their buffer stays valid: no poll
+ * starts while reloading. */
+static void begin_run(game_run *g, const cn_chunk *c)
+{
+    if (c->restart) {
+        log_game(LOG_WARN, g->id, "%s was rewritten from the start (now %" PRIu64
+                 " bytes): the game restarted, run %ld begins", g->l_src.uri, c->size, g->run + 1);
+        /* the old run's documents still waiting are stale: they go, and so does what
+         * the sink holds of that run */
+        while (sq_drop_newest_put(&g->q, sq_front(&g->q)))
+            ;
+        g->stale = false;
+        queue_forget(g, (sq_forget){true, "", 0});
+        set_state(g, GR_SCHEDULED);
+    }
+    g->run++;
+    g->run_hash = 2166136261u;
+    g->run_hashed = 0;
+    g->run_known = false;
+    g->result_due = g->result_done = g->have_result = false;
+    bs_result_free(&g->result);
+    g->fold_data = c->data;
+    g->fold_len = c->len;
+    g->reloading = true;
+    g->app->ref_wanted = true;
+    app_ref_kick(g->app);
+}
+
+void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err)
+{
+    g->l_src.busy = false;
+    if (st != CN_OK) {
+        if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
+            g->l_src.gave_up = true;
+            g->app->exit_code = PL_EXIT_RUNTIME;
+            if (!g->per_game_keys) /* the only game: nothing more to fold */
+                app_drain_then_stop(g->app, PL_EXIT_RUNTIME);
+            else
+                log_game(LOG_ERROR, g->id, "gave up on its stream; the other games go on");
+        }
+        app_check_done(g->app);
+        return;
+    }
+    lane_ok(&g->l_src);
+    g->polled = true;
+    g->polls++;
+    g->bytes_read += c->transferred;
+    g->object_size = c->size;
+    g->whole_reads += c->size;
+    if (c->restart || (c->offset == 0 && c->len > 0)) {
+        g->partial_polls = 0;
+        begin_run(g, c);
+    } else if (g->game && c->len > 0) {
+        g->partial_polls = 0;
+        fold_start(g, c->data, c->len, false);
+    } else if (g->game && (g->feed.reader.len > 0 || g->feed.reader.overlong) && g->game->state != BS_FINAL &&
+               ++g->partial_polls == PARTIAL_WARN_POLLS && !g->said_partial) {
+        g->said_partial = true;
+        log_game(LOG_WARN, g->id, "%s line %ld has no newline after %d polls (%zu bytes so far): it is not folded "
+                 "until the producer ends it", g->l_src.uri, g->feed.reader.lineno, PARTIAL_WARN_POLLS,
+                 g->feed.reader.len);
+    }
+    app_check_done(g->app);
+}
+
+void gr_poll(game_run *g)
+{
+    app *a = g->app;
+    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src))
+        return;
+    if (a->cfg->once && g->polled)
+        return;
+    if (g->per_game_keys && !g->changed) /* under a prefix the listing says when to read */
+        return;
+    job *j = job_new(a, g, &g->l_src, JOB_POLL);
+    if (j) {
+        g->changed = false;
+        job_submit(j);
+    }
+}
+
+static void poll_kick(void *owner)
+{
+    gr_poll(owner);
+}
+
+/* ---------------------------------------------------------------- writes done */
+
+void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
+{
+    app *a = g->app;
+    sq_item *it = sq_at(&g->q, 0);
+    if (st == CN_OK) {
+        if (it->kind == SQ_PUT)
+            log_game(LOG_DEBUG, g->id, "document %ld written", it->id);
+    } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
+        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sink.what, a->l_sink.uri,
+                 it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
+    } else {
+        g->q.head_busy = false; /* the app decides: retry later, or give up on the sink */
+        return;
+    }
+    sq_pop(&g->q);
+    queue_refill(g);
+}
+
+void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err)
+{
+    (void)err;
+    g->result_busy = false;
+    if (st == CN_OK) {
+        g->result_done = !g->have_result; /* unless a restarted game ended again meanwhile */
+        log_game(LOG_INFO, g->per_game_keys ? g->id : NULL, "wrote teams2 (%zu rows) and players2 (%zu rows) to %s",
+                 g->snap->rows.nteams, g->snap->rows.nplayers, g->app->l_res.uri);
+    } else if (!g->have_result && g->result_due) {
+        g->result = *rows; /* hand the rows back for the retry */
+        memset(rows, 0, sizeof *rows);
+        g->have_result = true;
+    }
+}
+
+/* ---------------------------------------------------------------- life */
+
+void gr_stop(game_run *g)
+{
+    uv_idle_stop(&g->fold_idle);
+    g->folding = false;
+    lane_stop(&g->l_src);
+    queue_newest_first(g);
+}
+
+bool gr_sink_pending(const game_run *g)
+{
+    return !g->app->l_sink.gave_up && (g->q.len > 0 || g->stale);
+}
+
+bool gr_results_pending(const game_run *g)
+{
+    return !g->app->l_res.gave_up && g->result_due && !g->result_done;
+}
+
+bool gr_done(const game_run *g)
+{
+    return g->game && g->game->state == BS_FINAL && !g->reloading && !g->folding && !gr_sink_pending(g) &&
+           !g->q.head_busy && !gr_results_pending(g) && !g->result_busy && !g->reload_wanted;
+}
+
+bool gr_once_done(const game_run *g)
+{
+    return (g->polled || g->l_src.gave_up) && !g->l_src.busy && !g->reloading && !g->folding &&
+           !gr_sink_pending(g) && !g->q.head_busy && !gr_results_pending(g) && !g->result_busy &&
+           !g->reload_wanted;
+}
+
+void gr_show(game_run *g)
+{
+    if (g->game)
+        show_progress(g);
+}
+
+void gr_report(game_run *g)
+{
+    if (!g->game)
+        return;
+    log_game(LOG_INFO, g->per_game_keys ? g->id : NULL,
+             "done: %ld events applied, %ld lines rejected, %ld duplicates, %ld box scores coalesced, "
+             "%ld rejected-line records dropped; %ld polls read %" PRIu64 " bytes of a %" PRIu64
+             "-byte stream (whole-object reads: %" PRIu64 ")",
+             g->game->n.applied, g->game->n.rejected, g->game->n.duplicates, g->coalesced, g->rejects_dropped,
+             g->polls, g->bytes_read, g->object_size, g->whole_reads);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    game_run *g = h->data;
+    if (--g->handles_open > 0)
+        return;
+    cn_source_close(&g->src);
+    bs_game_free(g->game);
+    app_ref_release(g->snap);
+    sq_free(&g->q);
+    bs_result_free(&g->result);
+    free(g);
+}
+
+game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int away, bool per_game_keys,
+                 cn_status *st)
+{
+    *st = CN_FATAL;
+    game_run *g = calloc(1, sizeof *g);
+    if (!g || sq_init(&g->q, (size_t)a->cfg->queue_max, (size_t)a->cfg->queue_max_mib << 20)) {
+        log_game(LOG_ERROR, id, "out of memory starting the game");
+        free(g);
+        return NULL;
+    }
+    cn_error err = {0};
+    if ((*st = cn_source_open(&g->src, source_uri, &a->cfg->conn, &err))) {
+        log_game(LOG_ERROR, id, "%s", err.msg);
+        sq_free(&g->q);
+        free(g);
+        return NULL;
+    }
+    g->app = a;
+    snprintf(g->id, sizeof g->id, "%s", id);
+    g->home = home;
+    g->away = away;
+    g->per_game_keys = per_game_keys;
+    g->run = -1; /* the first bytes start run 0 */
+    lane_init(&g->l_src, &a->loop, &a->pol, "stream source", source_uri, per_game_keys ? g->id : NULL, poll_kick, g);
+    uv_idle_init(&a->loop, &g->fold_idle);
+    g->fold_idle.data = g;
+    return g;
+}
+
+void gr_free(game_run *g)
+{
+    g->handles_open = 2;
+    g->l_src.retry.data = g;
+    uv_close((uv_handle_t *)&g->fold_idle, handle_closed);
+    uv_close((uv_handle_t *)&g->l_src.retry, handle_closed);
+}

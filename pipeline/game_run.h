@@ -1,0 +1,105 @@
+/*
+ * game_run.h — one game's life: its stream source, its fold, its pending writes.
+ *
+ *   scheduled ──first bytes──► in_progress ──final──► final ──written──► (retired)
+ *        ▲                          │                   │
+ *        └────── restarted: the stream was rewritten from its first line ◄──┘
+ *
+ * A run of the stream begins with its first bytes: the reference is read again, then
+ * the bytes are folded in slices of --fold-slice-us (so the loop stays responsive
+ * whatever their size), each applied event renders a document into the game's own
+ * bounded queue (past its bounds documents coalesce into the newest), and at the final
+ * the game's result goes to the results lane. Every document carries the run's id (a
+ * hash of its first line); once the run's first bytes are folded, the sink forgets
+ * the game's documents of any other run, so a restart while the pipeline was down
+ * cannot leave the abandoned run on top.
+ */
+#ifndef PL_GAME_RUN_H
+#define PL_GAME_RUN_H
+
+#include "app.h"
+#include "sinkq.h"
+
+typedef enum gr_state { GR_SCHEDULED = 0, GR_IN_PROGRESS, GR_FINAL } gr_state;
+
+struct game_run {
+    app *app;
+    char id[BS_MAX_GAME_ID + 1];
+    int home, away;
+    gr_state state;
+    bool per_game_keys;     /* under a prefix: documents keyed by (game, event id) */
+
+    cn_source src;
+    lane l_src;
+    uv_idle_t fold_idle;
+    int handles_open;       /* closed handles still to be called back before freeing */
+
+    ref_snap *snap;         /* the rows game points into */
+    bs_game *game;
+    bs_feed feed;
+    long run;               /* runs seen: a restart starts a new one (the first is 0) */
+    bool reloading;         /* a new run waits for the reference */
+    bool reload_wanted;     /* an unknown jersey or team: move onto newer rows */
+    char run_id[16];
+    uint32_t run_hash;
+    size_t run_hashed;
+    bool run_known;
+
+    const char *fold_data;  /* the chunk being folded, in the source's buffer */
+    size_t fold_len, fold_off;
+    bool folding, fold_is_run_start;
+    int partial_polls;
+    bool said_partial;
+
+    bool polled;            /* a poll succeeded (what --once waits for) */
+    bool changed;           /* under a prefix: the listing says the stream moved */
+    long polls;
+    uint64_t bytes_read, object_size, whole_reads;
+
+    sinkq q;
+    bool stale;             /* the newest state is not in the queue (coalesced) */
+    bool said_full;
+    long coalesced, rejects_dropped;
+    size_t last_doc_bytes;
+
+    bs_result result;       /* waiting for the results lane */
+    bool have_result, result_due, result_done, result_busy;
+};
+
+/* A game to follow: its stream at source_uri, home vs away. NULL on failure (logged,
+ * with the source's status in *st). */
+game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int away, bool per_game_keys,
+                 cn_status *st);
+/* Closes its handles; freed once they are closed. */
+void gr_free(game_run *g);
+
+/* Starts a poll of its source when one may start. */
+void gr_poll(game_run *g);
+/* The app's reference lane brought new rows: a game waiting for them starts its run;
+ * one that asked for them moves onto them. */
+void gr_ref_loaded(game_run *g);
+/* The reference could not be read: a waiting run starts on the rows it has. */
+void gr_ref_failed(game_run *g, bool for_good);
+/* The source lane's poll finished with st. */
+void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err);
+/* The sink finished the head of this game's queue with st. */
+void gr_sink_done(game_run *g, cn_status st, const cn_error *err);
+/* The results lane finished this game's result with st (rows handed back on failure). */
+void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err);
+/* Stops folding; the newest state goes to the front of the queue. */
+void gr_stop(game_run *g);
+
+/* Work left: documents (or the newest state) not yet written, a result not written. */
+bool gr_sink_pending(const game_run *g);
+bool gr_results_pending(const game_run *g);
+/* Final and everything written: nothing more to do unless the stream is rewritten. */
+bool gr_done(const game_run *g);
+/* Ready for --once to end: polled, folded, written. */
+bool gr_once_done(const game_run *g);
+const char *gr_state_name(gr_state s);
+/* Shows the game's score on the terminal's status line. */
+void gr_show(game_run *g);
+/* Logs the game's counters. */
+void gr_report(game_run *g);
+
+#endif

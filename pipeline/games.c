@@ -1,0 +1,308 @@
+/*
+ * games.c — which games the process follows. See games.h.
+ */
+#include "games.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "game_run.h"
+#include "log.h"
+
+#define STREAM_NAME "gamestream.txt"
+#define MANIFEST_NAME "game.json"
+
+/* Makes room for one more element in a growable array; false when out of memory. */
+static bool grow(void *arrp, size_t *cap, size_t n, size_t size)
+{
+    void **arr = arrp;
+    if (n < *cap)
+        return true;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *v = realloc(*arr, ncap * size);
+    if (!v)
+        return false;
+    *arr = v;
+    *cap = ncap;
+    return true;
+}
+
+static bool add_run(app *a, game_run *g)
+{
+    if (!grow(&a->games, &a->capgames, a->ngames, sizeof *a->games))
+        return false;
+    a->games[a->ngames++] = g;
+    return true;
+}
+
+cn_status games_add_single(app *a)
+{
+    const pl_config *c = a->cfg;
+    cn_status st;
+    game_run *g = gr_new(a, c->game, c->source, c->home, c->away, false, &st);
+    if (g && !add_run(a, g)) {
+        gr_free(g);
+        return CN_FATAL;
+    }
+    return st;
+}
+
+static game_run *find_run(app *a, const char *id)
+{
+    for (size_t i = 0; i < a->ngames; i++)
+        if (!strcmp(a->games[i]->id, id))
+            return a->games[i];
+    return NULL;
+}
+
+static known_game *find_known(app *a, const char *id, bool add)
+{
+    for (size_t i = 0; i < a->nknown; i++)
+        if (!strcmp(a->known[i].id, id))
+            return &a->known[i];
+    if (!add)
+        return NULL;
+    if (!grow(&a->known, &a->capknown, a->nknown, sizeof *a->known))
+        return NULL;
+    known_game *k = &a->known[a->nknown++];
+    *k = (known_game){0};
+    k->manifest_size = UINT64_MAX; /* never read */
+    snprintf(k->id, sizeof k->id, "%s", id);
+    return k;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+void games_list(app *a)
+{
+    if (a->stopping || !a->ref || !lane_free(&a->l_list))
+        return;
+    job *j;
+    if (a->nmanifests > 0) {
+        j = job_new(a, NULL, &a->l_list, JOB_MANIFEST);
+        if (j) {
+            snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], MANIFEST_NAME);
+            job_submit(j);
+        }
+        return;
+    }
+    if (a->cfg->once && a->listed_once)
+        return;
+    j = job_new(a, NULL, &a->l_list, JOB_LIST);
+    if (j)
+        job_submit(j);
+}
+
+void games_list_cb(void *owner)
+{
+    games_list(owner);
+}
+
+static bool refused_before(app *a, const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    for (size_t i = 0; i < a->nrefused; i++)
+        if (a->refused[i] == h)
+            return true;
+    if (!grow(&a->refused, &a->caprefused, a->nrefused, sizeof *a->refused))
+        return true; /* cannot remember it: do not log it again and again */
+    a->refused[a->nrefused++] = h;
+    return false;
+}
+
+static void want_manifest(app *a, known_game *k)
+{
+    for (size_t i = 0; i < a->nmanifests; i++)
+        if (!strcmp(a->manifests[i], k->id))
+            return;
+    if (!grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests))
+        return;
+    char *id = strdup(k->id);
+    if (id)
+        a->manifests[a->nmanifests++] = id;
+}
+
+static bool stream_moved(const known_game *k, const cn_object *o)
+{
+    return k->stream_size != o->size || strcmp(k->stream_etag, o->etag) || k->stream_mtime != o->mtime_ms;
+}
+
+static void note_stream(known_game *k, const cn_object *o)
+{
+    k->stream_size = o->size;
+    snprintf(k->stream_etag, sizeof k->stream_etag, "%s", o->etag);
+    k->stream_mtime = o->mtime_ms;
+}
+
+/* What the listing says of one game folder. */
+static void game_seen(app *a, const char *id, const cn_object *stream, const cn_object *manifest)
+{
+    known_game *k = find_known(a, id, true);
+    if (!k)
+        return;
+    game_run *g = find_run(a, id);
+    if (g) {
+        if (stream && stream_moved(k, stream)) {
+            note_stream(k, stream);
+            g->changed = true;
+            gr_poll(g);
+        }
+        return;
+    }
+    if (!manifest) {
+        if (!k->said)
+            log_game(LOG_INFO, id, "has no %s yet: waiting for it", MANIFEST_NAME);
+        k->said = true;
+        return;
+    }
+    bool manifest_moved = k->manifest_size != manifest->size || strcmp(k->manifest_etag, manifest->etag) ||
+                          k->manifest_mtime != manifest->mtime_ms;
+    if (k->retired) {
+        if (!stream || !stream_moved(k, stream))
+            return; /* final and written: nothing new */
+        log_game(LOG_INFO, id, "its stream was rewritten after it was retired: following it again");
+        k->retired = false;
+    } else if (!manifest_moved) {
+        return; /* an invalid game.json, already said: wait for it to change */
+    }
+    k->manifest_size = manifest->size;
+    snprintf(k->manifest_etag, sizeof k->manifest_etag, "%s", manifest->etag);
+    k->manifest_mtime = manifest->mtime_ms;
+    if (stream)
+        note_stream(k, stream);
+    want_manifest(a, k);
+}
+
+void games_listed(app *a, const cn_listing *l)
+{
+    a->listed_once = true;
+    for (size_t i = 0; i < l->n;) {
+        const char *key = l->v[i].key, *slash = strchr(key, '/');
+        if (!slash) { /* an object right under the prefix: not a game */
+            i++;
+            continue;
+        }
+        size_t len = (size_t)(slash - key);
+        char id[BS_MAX_GAME_ID + 1], why[BS_ERRLEN];
+        const cn_object *stream = NULL, *manifest = NULL;
+        size_t j = i;
+        for (; j < l->n && !strncmp(l->v[j].key, key, len + 1); j++) {
+            const char *name = l->v[j].key + len + 1;
+            if (!strcmp(name, STREAM_NAME))
+                stream = &l->v[j];
+            else if (!strcmp(name, MANIFEST_NAME))
+                manifest = &l->v[j];
+        }
+        i = j;
+        if (len > BS_MAX_GAME_ID) {
+            if (!refused_before(a, key, len))
+                log_msg(LOG_WARN, "folder '%.*s...' under %s is not a game: a game id is at most %d bytes", 40, key,
+                        a->l_list.uri, BS_MAX_GAME_ID);
+            continue;
+        }
+        memcpy(id, key, len);
+        id[len] = '\0';
+        if (!bs_game_id_valid(id, why)) {
+            if (!refused_before(a, key, len))
+                log_msg(LOG_WARN, "folder '%s' under %s is not a game: %s", id, a->l_list.uri, why);
+            continue;
+        }
+        game_seen(a, id, stream, manifest);
+    }
+    games_list(a); /* the manifests to read, if any */
+}
+
+static void forget_manifest(app *a)
+{
+    free(a->manifests[0]);
+    memmove(a->manifests, a->manifests + 1, (a->nmanifests - 1) * sizeof *a->manifests);
+    a->nmanifests--;
+}
+
+void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len, const cn_error *err)
+{
+    if (a->nmanifests == 0)
+        return;
+    char id[BS_MAX_GAME_ID + 1];
+    snprintf(id, sizeof id, "%s", a->manifests[0]);
+    (void)key;
+    if (st != CN_OK && (st == CN_TRANSIENT) && lane_failed(&a->l_list, err))
+        return; /* the same manifest is read again on the retry */
+    forget_manifest(a);
+    known_game *k = find_known(a, id, false);
+    bs_manifest m;
+    char why[BS_ERRLEN];
+    if (st != CN_OK) {
+        log_game(LOG_WARN, id, "%s could not be read: %s; waiting for it to change", MANIFEST_NAME, err->msg);
+    } else if (bs_manifest_parse(data, len, &m, why)) {
+        log_game(LOG_WARN, id, "%s is invalid: %s; waiting for it to change", MANIFEST_NAME, why);
+    } else {
+        char uri[2048];
+        snprintf(uri, sizeof uri, "%s%s/%s", a->cfg->source, id, STREAM_NAME);
+        cn_status gst;
+        game_run *g = gr_new(a, id, uri, m.home, m.away, true, &gst);
+        if (g && add_run(a, g)) {
+            log_game(LOG_INFO, id, "found: %d (home) vs %d (away)%s%s%s%s", m.home, m.away, m.venue[0] ? " at " : "",
+                     m.venue, m.start[0] ? ", starting " : "", m.start);
+            if (k)
+                k->said = false;
+            g->changed = true;
+            gr_poll(g);
+        } else if (g) {
+            gr_free(g);
+        }
+    }
+    games_list(a);
+}
+
+bool games_once_listed(const app *a)
+{
+    return a->listed_once && a->nmanifests == 0 && !a->l_list.busy;
+}
+
+void games_retire(app *a)
+{
+    for (size_t i = 0; i < a->ngames;) {
+        game_run *g = a->games[i];
+        if (!gr_done(g) || g->l_src.busy || a->cfg->once) {
+            i++;
+            continue;
+        }
+        known_game *k = find_known(a, g->id, true);
+        if (k)
+            k->retired = true;
+        log_game(LOG_INFO, g->id, "final and written: retired (a rewrite of its stream restarts it)");
+        gr_report(g);
+        memmove(a->games + i, a->games + i + 1, (a->ngames - i - 1) * sizeof *a->games);
+        a->ngames--;
+        gr_free(g);
+    }
+}
+
+/* Proves the loop is alive to a container healthcheck: the file's mtime moves on
+ * every tick, whether or not the servers answer. */
+void games_touch_health(app *a)
+{
+    if (!a->cfg->health_file)
+        return;
+    int fd = open(a->cfg->health_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        futimens(fd, NULL);
+        close(fd);
+    }
+}
+
+void games_free(app *a)
+{
+    for (size_t i = 0; i < a->nmanifests; i++)
+        free(a->manifests[i]);
+    free(a->manifests);
+    free(a->known);
+    free(a->refused);
+}

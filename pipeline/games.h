@@ -1,0 +1,36 @@
+/*
+ * games.h — the set of games a process follows: one named by --source, or every game
+ * under a prefix, found by listing it once per tick.
+ *
+ * Under a prefix each game is a folder <prefix><game>/ with game.json (home and away)
+ * and gamestream.txt. One listing per tick (paged) tells which games are new and,
+ * from size, ETag and modification time, which streams moved: only those are read.
+ * A game whose game.json is missing or invalid waits (logged once, with the reason);
+ * a folder whose name is not a safe game id is refused (logged once). A game that is
+ * final and written is retired from memory; a later rewrite of its stream is a
+ * restart and it is followed again.
+ */
+#ifndef PL_GAMES_H
+#define PL_GAMES_H
+
+#include "app.h"
+
+/* The single game of --source/--home/--away/--game; its source's open status (a
+ * failure is logged). */
+cn_status games_add_single(app *a);
+/* Starts a listing of the prefix when one may start. */
+void games_list(app *a);
+void games_list_cb(void *owner);
+/* A listing came back: new games, changed streams, manifests to read. */
+void games_listed(app *a, const cn_listing *l);
+/* A game.json read came back. */
+void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len, const cn_error *err);
+/* With --once: the prefix was listed and every manifest found was read. */
+bool games_once_listed(const app *a);
+/* Retires the games that are final and written. */
+void games_retire(app *a);
+/* Touches --health-file: proof that the loop turns. */
+void games_touch_health(app *a);
+void games_free(app *a);
+
+#endif

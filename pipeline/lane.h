@@ -1,0 +1,55 @@
+/*
+ * lane.h — one connector's calls: at most one in flight on a worker thread, a count of
+ * consecutive failures, and a retry timer with capped exponential backoff and jitter.
+ *
+ * A lane never blocks the loop. It decides, per failure, between "retry later" and
+ * "give up" (for a status that retrying cannot fix, or after --once-attempts with
+ * --once), and logs either with the connector's redacted URI and, when it serves one
+ * game, the game's id. Its owner's kick function is called when a retry is due.
+ */
+#ifndef PL_LANE_H
+#define PL_LANE_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "connector.h"
+
+/* How lanes retry; shared by every lane of a process. */
+typedef struct lane_policy {
+    int backoff_base_ms, backoff_max_ms;
+    bool once;              /* --once: give up after once_attempts */
+    int once_attempts;
+    unsigned rng;           /* jitter */
+} lane_policy;
+
+typedef struct lane {
+    const char *what;       /* names the connector in logs: "stream source", ... */
+    char uri[512];          /* the connector's URI with any password hidden */
+    const char *game;       /* the game it serves, for logs; NULL for shared lanes */
+    bool busy;
+    bool gave_up;           /* failed for good: nothing more is sent to it */
+    int failures;
+    bool said_waiting;
+    uv_timer_t retry;
+    lane_policy *pol;
+    void (*kick)(void *owner);
+    void *owner;
+} lane;
+
+void lane_init(lane *l, uv_loop_t *loop, lane_policy *pol, const char *what, const char *uri, const char *game,
+               void (*kick)(void *owner), void *owner);
+/* True when a call may start now: none in flight, no retry pending, not given up. */
+bool lane_free(const lane *l);
+/* A call succeeded. */
+void lane_ok(lane *l);
+/* A call failed: logs it and schedules a retry (returns true), or says to give up. */
+bool lane_failed(lane *l, const cn_error *err);
+/* Schedules the kick after ms (e.g. a rate limit); replaces a pending one. */
+void lane_kick_after(lane *l, uint64_t ms);
+void lane_stop(lane *l);
+/* Closes the retry timer; the lane's memory must live until the loop has run once more. */
+void lane_close(lane *l);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * sinkq.h — one game's pending box-score writes: a ring bounded in count and bytes.
+ *
+ * Items leave strictly from the head, in order; the head may be in flight (a worker
+ * is writing it), and then nothing is inserted before it or removed at it. Documents
+ * wait serialised (compact JSON): text is a fraction of a jansson tree's memory, and
+ * its size is exactly what the byte bound counts. Plain data, no libuv: unit-tested.
+ */
+#ifndef PL_SINKQ_H
+#define PL_SINKQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum sq_kind { SQ_PUT, SQ_REJECT, SQ_FORGET } sq_kind;
+
+/* Which of a game's documents a forget removes: all of them, or those of other runs
+ * and those beyond the current run's last event (see connector.h). */
+typedef struct sq_forget {
+    bool all;
+    char run[16];
+    long keep_upto;
+} sq_forget;
+
+typedef struct sq_item {
+    sq_kind kind;
+    char *text;         /* the document or reject record; NULL for a forget; owned */
+    size_t bytes;
+    long id;            /* event id of a document, line of a reject record */
+    sq_forget forget;
+} sq_item;
+
+typedef struct sinkq {
+    sq_item *v;
+    size_t head, len, cap;
+    size_t bytes, max_bytes;
+    bool head_busy;     /* a worker is writing the head */
+} sinkq;
+
+/* Returns 0, or -1 when out of memory. */
+int sq_init(sinkq *q, size_t max_items, size_t max_bytes);
+void sq_free(sinkq *q);
+sq_item *sq_at(sinkq *q, size_t i);
+/* True when an item of this size may wait: under both bounds, or the queue is empty
+ * (a single document larger than the byte bound still goes out). */
+bool sq_room(const sinkq *q, size_t bytes);
+/* The first position an item may take ahead of the others (after a busy head). */
+size_t sq_front(const sinkq *q);
+/* Puts it at pos (0 = head; sq_front at the least); the queue owns it.text. The ring
+ * must not be full. */
+void sq_insert(sinkq *q, size_t pos, sq_item it);
+/* Removes and frees the item at i (not a busy head). */
+void sq_remove(sinkq *q, size_t i);
+/* Removes the head (its write is done) and clears head_busy. */
+void sq_pop(sinkq *q);
+/* Removes the newest document at or after from; true when one was removed. */
+bool sq_drop_newest_put(sinkq *q, size_t from);
+
+#endif
