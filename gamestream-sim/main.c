@@ -7,6 +7,7 @@
  * (bad ones included, so tests can replay them); their clocks are read with the same
  * parser the pipeline uses. --random SEED makes up a game instead, and
  * --reset-reference loads the matching rosters into teams/players first.
+ * --games N plays N games at once under a prefix (games.c).
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,30 +22,20 @@
 #include "connector.h"
 #include "log.h"
 #include "options.h"
-#include "target.h"
+#include "sim.h"
 
 #ifndef SIM_DATA_DIR
 #define SIM_DATA_DIR "sql/data"
 #endif
 
-typedef struct sim_config {
-    const char *target, *events, *reference_data, *reset_reference;
-    double delay;
-    int random_seed;
-    int home, away;
-    const char *s3_endpoint, *s3_access_key, *log_format;
-    bool s3_https;
-    int timeout_ms;
-} sim_config;
-
 #define OFF(f) offsetof(sim_config, f)
 static const opt_def options[] = {
-    {"target", "SIM_TARGET", OPT_STR, "file://var/gamestream.txt", "where to write: file:///abs/gamestream.txt or s3://bucket/key", OFF(target)},
+    {"target", "SIM_TARGET", OPT_STR, "file://var/gamestream.txt", "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /", OFF(target)},
     {"events", "EVENTS_FILE", OPT_STR, SIM_DATA_DIR "/game.txt", "the game to replay, one stream line per event", OFF(events)},
     {"reference-data", "REFERENCE_DATA", OPT_STR, SIM_DATA_DIR "/reference.json", "teams and players for --reset-reference", OFF(reference_data)},
     {"reset-reference", "RESET_REFERENCE", OPT_STR, NULL, "reset teams/players here first: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(reset_reference)},
     {"delay", "DELAY", OPT_DOUBLE, "0.25", "real seconds per game second", OFF(delay)},
-    {"random", "RANDOM_SEED", OPT_INT, "-1", "replay a random game made from this seed (0 and up) instead of --events", OFF(random_seed)},
+    {"random", "RANDOM_SEED", OPT_INT, "-1", "replay a random game made from this seed (0 and up) instead of --events; with --games game i is SEED+i", OFF(random_seed)},
     {"home", "HOME_TEAM", OPT_INT, "101", "home team id (for --random and for reading clocks)", OFF(home)},
     {"away", "AWAY_TEAM", OPT_INT, "205", "away team id", OFF(away)},
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port", OFF(s3_endpoint)},
@@ -52,152 +43,24 @@ static const opt_def options[] = {
     {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3", OFF(s3_https)},
     {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format)},
+    {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games)},
+    {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
+    {"game-prefix", "SIM_GAME_PREFIX", OPT_STR, "game-", "with --games, game ids are this plus the game's number, zero-padded to the width of N, at least 3 digits (game-001)", OFF(game_prefix)},
+    {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
 static const char usage[] =
     "usage: gamestream-sim [--target URI] [--events FILE | --random SEED] [--delay 0.25]\n"
     "                      [--reset-reference URI]\n"
+    "       gamestream-sim --games N --target PREFIX/ [--random SEED] [--events-dir DIR]\n"
+    "                      [--stagger 1.0] [--delay 0.25] [--reset-reference URI]\n"
     "\n"
     "Replays a game into the target the way the live producer does: the clock counts down\n"
     "from 60:00 and at each event the whole object is rewritten with all lines so far.\n"
+    "With --games, plays N games at once, each in PREFIX<game-id>/ (game.json first, then\n"
+    "gamestream.txt); game i starts --stagger seconds after game i-1 and uses seed SEED+i.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage error.\n";
-
-typedef struct line_ref {
-    size_t end;     /* offset just past this line's newline */
-    int clock;      /* when it is written: its own clock, or the previous line's if unreadable */
-} line_ref;
-
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *p = realloc(buf, cap *= 2);
-        if (!p)
-            free(buf);
-        buf = p;
-    }
-    fclose(f);
-    if (!buf) {
-        snprintf(err, errlen, "out of memory reading %s", path);
-        return NULL;
-    }
-    if (n > 0 && buf[n - 1] != '\n')
-        buf[n++] = '\n'; /* every line the producer writes ends with a newline */
-    *len = n;
-    return buf;
-}
-
-/* Splits text into lines with the clock at which each is written. */
-static line_ref *index_lines(const char *text, size_t len, int home, int away, size_t *nlines)
-{
-    size_t cap = 64, n = 0;
-    line_ref *lines = malloc(cap * sizeof *lines);
-    int clock = BS_GAME_SECONDS;
-    for (size_t start = 0; lines && start < len;) {
-        const char *nl = memchr(text + start, '\n', len - start);
-        size_t end = (size_t)(nl - text) + 1;
-        bs_event ev;
-        char err[BS_ERRLEN];
-        if (bs_parse_line(text + start, end - start - 1, home, away, &ev, err) == BS_PARSE_EVENT)
-            clock = ev.clock < clock ? ev.clock : clock;
-        if (n == cap) {
-            line_ref *p = realloc(lines, (cap *= 2) * sizeof *p);
-            if (!p)
-                free(lines);
-            lines = p;
-            if (!lines)
-                break;
-        }
-        lines[n++] = (line_ref){end, clock};
-        start = end;
-    }
-    *nlines = n;
-    return lines;
-}
-
-static void sleep_seconds(double s)
-{
-    if (s <= 0)
-        return;
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-}
-
-/* Retries a write until it goes through: the producer must not skip an event. */
-static int write_prefix(sim_target *t, const char *text, size_t len, int clock)
-{
-    cn_error err;
-    char clk[8];
-    bs_format_clock(clock, clk);
-    for (int attempt = 1;; attempt++) {
-        if (sim_target_write(t, text, len, &err) == CN_OK)
-            break;
-        if (err.status != CN_TRANSIENT && err.status != CN_NOT_FOUND) {
-            log_msg(LOG_ERROR, "writing %s: %s", sim_target_describe(t), err.msg);
-            return -1;
-        }
-        double wait = attempt < 6 ? 0.25 * (1 << attempt) : 10.0;
-        log_msg(LOG_WARN, "writing %s: %s; retry %d in %.1f s", sim_target_describe(t), err.msg, attempt, wait);
-        sleep_seconds(wait);
-    }
-    log_msg(LOG_INFO, "Wrote %s at %s", sim_target_describe(t), clk);
-    return 0;
-}
-
-static int reset_reference(const sim_config *c, const cn_settings *cs, const bs_ref *random_ref)
-{
-    cn_results res = {0};
-    cn_error err;
-    bs_ref ref = {0};
-    const bs_ref *rows = random_ref;
-    if (!rows) {
-        json_error_t je;
-        json_t *root = json_load_file(c->reference_data, 0, &je);
-        char why[BS_ERRLEN];
-        if (!root) {
-            log_msg(LOG_ERROR, "%s line %d: %s", c->reference_data, je.line, je.text);
-            return -1;
-        }
-        int bad = bs_ref_from_json(root, &ref, why);
-        json_decref(root);
-        if (bad) {
-            log_msg(LOG_ERROR, "%s: %s", c->reference_data, why);
-            return -1;
-        }
-        rows = &ref;
-    }
-    char shown[512];
-    cn_uri_redact(c->reset_reference, shown, sizeof shown);
-    int rc = 0;
-    if (cn_results_open(&res, c->reset_reference, cs, &err)) {
-        rc = -1;
-    } else {
-        for (int attempt = 1; (rc = res.ops->write(res.impl, rows, "teams", "players", &err)) != CN_OK; attempt++) {
-            if ((err.status != CN_TRANSIENT && err.status != CN_NOT_FOUND) || attempt == 30)
-                break;
-            log_msg(LOG_WARN, "resetting reference in %s: %s; retrying", shown, err.msg);
-            sleep_seconds(attempt < 4 ? 0.5 * attempt : 2.0);
-        }
-    }
-    if (rc)
-        log_msg(LOG_ERROR, "resetting teams/players in %s: %s", shown, err.msg);
-    else
-        log_msg(LOG_INFO, "reset teams (%zu rows) and players (%zu rows) in %s", rows->nteams, rows->nplayers, shown);
-    cn_results_close(&res);
-    bs_ref_free(&ref);
-    return rc ? -1 : 0;
-}
 
 static int replay(sim_target *t, const char *text, size_t len, const line_ref *lines, size_t nlines, double delay)
 {
@@ -208,14 +71,14 @@ static int replay(sim_target *t, const char *text, size_t len, const line_ref *l
             upto++;
         if (upto > next) {
             next = upto;
-            if (write_prefix(t, text, lines[upto - 1].end, clock))
+            if (sim_write(t, NULL, text, lines[upto - 1].end, clock))
                 return -1;
         }
         if (clock > 0 && next < nlines)
-            sleep_seconds(delay);
+            sim_sleep(delay);
     }
     if (next < nlines) /* lines after the 00:00 sentinel: written with it */
-        return write_prefix(t, text, len, 0);
+        return sim_write(t, NULL, text, len, 0);
     return 0;
 }
 
@@ -250,6 +113,10 @@ int main(int argc, char **argv)
         snprintf(target_buf, sizeof target_buf, "file://%s/%s", cwd, c.target + 7);
         c.target = target_buf;
     }
+    if (c.games < 0 || c.games > SIM_MAX_GAMES) {
+        fprintf(stderr, "gamestream-sim: --games must be 0 to %d, not %d\n", SIM_MAX_GAMES, c.games);
+        return 2;
+    }
 
     char *secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
     char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
@@ -270,6 +137,10 @@ int main(int argc, char **argv)
         log_msg(LOG_ERROR, "%s", cerr.msg);
         goto out;
     }
+    if (c.games > 0) {
+        rc = sim_play_games(&c, &cs);
+        goto out;
+    }
     if (sim_target_open(&t, c.target, &cs, &cerr)) {
         log_msg(LOG_ERROR, "%s", cerr.msg);
         rc = cerr.status == CN_CONFIG ? 2 : 1;
@@ -280,24 +151,20 @@ int main(int argc, char **argv)
             log_msg(LOG_ERROR, "out of memory making random game %d", c.random_seed);
             goto out;
         }
-    } else if (!(text = read_file(c.events, &len, err, sizeof err))) {
+    } else if (!(text = sim_read_file(c.events, &len, err, sizeof err))) {
         log_msg(LOG_ERROR, "%s", err);
         goto out;
     }
-    if (c.reset_reference && reset_reference(&c, &cs, c.random_seed >= 0 ? &rnd : NULL))
+    if (c.random_seed < 0 && c.reset_reference && sim_load_reference_data(&c, &rnd))
         goto out;
-    if (!(lines = index_lines(text, len, c.home, c.away, &nlines))) {
+    if (c.reset_reference && sim_reset_reference(&c, &cs, &rnd))
+        goto out;
+    if (!(lines = sim_index_lines(text, len, c.home, c.away, &nlines))) {
         log_msg(LOG_ERROR, "out of memory indexing the events");
         goto out;
     }
-    for (int attempt = 1; sim_target_prepare(t, &cerr); attempt++) {
-        if (cerr.status != CN_TRANSIENT || attempt == 30) {
-            log_msg(LOG_ERROR, "preparing %s: %s", sim_target_describe(t), cerr.msg);
-            goto out;
-        }
-        log_msg(LOG_WARN, "preparing %s: %s; retrying", sim_target_describe(t), cerr.msg);
-        sleep_seconds(1.0);
-    }
+    if (sim_prepare(t))
+        goto out;
     log_msg(LOG_INFO, "replaying %zu lines into %s, %.3f s per game second", nlines, sim_target_describe(t), c.delay);
     rc = replay(t, text, len, lines, nlines, c.delay) ? 1 : 0;
 out:

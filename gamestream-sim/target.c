@@ -85,6 +85,11 @@ const char *sim_target_describe(const sim_target *t)
     return t->describe;
 }
 
+bool sim_target_is_s3(const sim_target *t)
+{
+    return t->s3;
+}
+
 void sim_target_close(sim_target *t)
 {
     if (!t)

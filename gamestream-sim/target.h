@@ -18,6 +18,8 @@ cn_status sim_target_prepare(sim_target *t, cn_error *err);
 cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error *err);
 /* Names the object for logs: "gamestream.txt to bucket gamestreams", "gamestream.txt to /dir". */
 const char *sim_target_describe(const sim_target *t);
+/* True for an s3:// target: preparing it creates the bucket, once is enough for all. */
+bool sim_target_is_s3(const sim_target *t);
 void sim_target_close(sim_target *t);
 
 #endif
