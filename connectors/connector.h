@@ -143,10 +143,12 @@ typedef struct cn_results_ops {
      * gamestream-sim resets the reference) with these rows, all or nothing. */
     cn_status (*write)(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err);
     /* In one transaction: replaces game r->game's rows in game_teams and game_players
-     * (created when missing) with r's, then rebuilds teams2/players2 as teams/players
-     * plus the sum over every game in those two tables (bs_season). Writing the same
-     * game again replaces its rows: a game is never counted twice. */
-    cn_status (*write_game)(void *impl, const bs_result *r, cn_error *err);
+     * (created when missing) with r's, then rebuilds teams2/players2 as the reference
+     * rows plus the sum over every game in those two tables (bs_season). The reference
+     * is ref (the rows the game was folded over, wherever they were read), or with ref
+     * NULL the results database's own teams/players. Writing the same game again
+     * replaces its rows: a game is never counted twice. */
+    cn_status (*write_game)(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err);
     void (*close)(void *impl);
 } cn_results_ops;
 

@@ -91,6 +91,7 @@ typedef struct job {
     cn_chunk chunk;         /* JOB_POLL */
     bs_ref ref;             /* JOB_LOAD */
     bs_result result;       /* JOB_RESULTS: moved in, handed back on failure */
+    ref_snap *snap;         /* JOB_RESULTS: the reference rows of the season, held for the worker */
     const char *text;       /* JOB_PUT/REJECT: the queue keeps it until done */
     size_t len;
     long id;

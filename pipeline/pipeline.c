@@ -76,7 +76,7 @@ static void job_work(uv_work_t *req)
         break;
     case JOB_RESULTS:
         if (a->res.ops->write_game)
-            j->st = a->res.ops->write_game(a->res.impl, &j->result, &j->err);
+            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, &j->result, &j->err);
         else
             j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
         break;
@@ -174,6 +174,7 @@ void app_results_kick(app *a)
             lane_kick_after(&a->l_res, BACKOFF_BASE_MS);
             return;
         }
+        j->snap = app_ref_hold(g->snap); /* a reload meanwhile must not free what the worker reads */
         j->result = g->result; /* the job takes the rows; newer ones may be computed meanwhile */
         memset(&g->result, 0, sizeof g->result);
         g->have_result = false;
@@ -322,6 +323,7 @@ static void job_done(uv_work_t *req, int status)
     case JOB_POLL:
         break;
     }
+    app_ref_release(j->snap);
     cn_listing_free(&j->listing);
     free(j->data);
     bs_ref_free(&j->ref);

@@ -507,7 +507,7 @@ static void game_player_values(sqlbuf *b, size_t i, const void *rows)
 /* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
  * the reference plus every game's rows. The DELETEs take the tables' exclusive locks
  * first, so concurrent writers take turns and each adds up every committed game. */
-static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_error *err)
+static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_ref *given, const bs_result *r, cn_error *err)
 {
     static const char *const tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS};
     static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF};
@@ -536,12 +536,13 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_
         return st;
     bs_ref ref = {0}, season = {0};
     cn_game_rows all = {0};
-    st = read_reference(c, p, &ref, err);
+    if (!given)
+        st = read_reference(c, p, &ref, err);
     if (!st)
         st = each_row(c, p, CN_SEASON_TEAMS_SQL, 5, "reading table " CN_GAME_TEAMS, game_team_row, &all, err);
     if (!st)
         st = each_row(c, p, CN_SEASON_PLAYERS_SQL, 5, "reading table " CN_GAME_PLAYERS, game_player_row, &all, err);
-    if (!st && bs_season(&ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+    if (!st && bs_season(given ? given : &ref, all.teams, all.nteams, all.players, all.nplayers, &season))
         st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->shown);
     if (!st)
         st = replace_tables(c, p, &season, "teams2", "players2", err);
@@ -551,7 +552,7 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_
     return st;
 }
 
-static cn_status mq_write_game(void *impl, const bs_result *r, cn_error *err)
+static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err)
 {
     mssql_conn *c = impl;
     DBPROCESS *p;
@@ -562,7 +563,7 @@ static cn_status mq_write_game(void *impl, const bs_result *r, cn_error *err)
     snprintf(what, sizeof what, "beginning the transaction that stores game '%s'", r->game);
     if (begin_write(c, what, &p, err))
         return err->status;
-    cn_status st = store_game(c, p, r, err);
+    cn_status st = store_game(c, p, ref, r, err);
     snprintf(what, sizeof what, "committing game '%s' and tables teams2 and players2", r->game);
     return end_write(c, p, st, what, err);
 }

@@ -312,7 +312,7 @@ static void bind_game_player(sqlite3_stmt *st, size_t i, const void *rows)
 
 /* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
  * the reference plus every game's rows. */
-static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
+static cn_status store_game(sqlite_conn *c, const bs_ref *given, const bs_result *r, cn_error *err)
 {
     sqlite3_stmt *del;
     bs_ref ref = {0}, season = {0};
@@ -335,11 +335,11 @@ static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
                     bind_game_team, r, err) ||
         insert_rows(c, "INSERT INTO " CN_GAME_PLAYERS " (" CN_GAME_PLAYERS_COLS ") VALUES (?, ?, ?, ?, ?, ?)",
                     r->nplayers, bind_game_player, r, err) ||
-        load_reference(c, &ref, err) ||
+        (!given && load_reference(c, &ref, err)) ||
         each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
         each_row(c, CN_SEASON_PLAYERS_SQL, "reading " CN_GAME_PLAYERS, game_player_row, &all, err))
         st = err->status;
-    else if (bs_season(&ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+    else if (bs_season(given ? given : &ref, all.teams, all.nteams, all.players, all.nplayers, &season))
         st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->path);
     else
         st = replace_tables(c, &season, "teams2", "players2", err);
@@ -349,7 +349,7 @@ static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
     return st;
 }
 
-static cn_status sq_write_game(void *impl, const bs_result *r, cn_error *err)
+static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err)
 {
     sqlite_conn *c = impl;
     char why[BS_ERRLEN];
@@ -357,7 +357,7 @@ static cn_status sq_write_game(void *impl, const bs_result *r, cn_error *err)
         return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r->game, why);
     if (begin_write(c, err))
         return err->status;
-    return end_write(c, store_game(c, r, err), err);
+    return end_write(c, store_game(c, ref, r, err), err);
 }
 
 const cn_reference_ops cn_sqlite_reference_ops = {

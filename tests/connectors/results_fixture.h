@@ -84,7 +84,7 @@ static inline cn_results league_sink(const char *uri, const cn_settings *cfg)
 static inline void write_game_ok(cn_results *w, const bs_result *r)
 {
     cn_error err;
-    if (w->ops->write_game(w->impl, r, &err))
+    if (w->ops->write_game(w->impl, NULL, r, &err))
         fail_msg("write_game %s: %s: %s", r->game, cn_status_name(err.status), err.msg);
 }
 
@@ -208,7 +208,7 @@ static inline void check_a_failed_game_write_changes_nothing(const results_backe
                              "losses FROM teams2_kept"));
     char *season = b->query("failing", SEASON_SQL), *games = b->query("failing", GAMES_SQL);
     assert_non_null(strstr(season, "101\tHerons\t8\t3\n"));
-    cn_status st = w.ops->write_game(w.impl, &g2, &err);
+    cn_status st = w.ops->write_game(w.impl, NULL, &g2, &err);
     char *season2 = b->query("failing", SEASON_SQL), *games2 = b->query("failing", GAMES_SQL);
     free(b->query("failing", "DROP VIEW teams2; DROP TABLE teams2_kept")); /* before any assert can fail */
     if (st != CN_FATAL)
