@@ -18,6 +18,6 @@ cn_status cn_mkdirs_for(const char *file, cn_error *err);
 cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err);
 /* Replaces path with data atomically: PATH.tmp.PID (created afresh with O_EXCL), fsync,
  * rename. A symlink at path is replaced, never followed. */
-cn_status cn_replace_file(const char *path, const char *data, size_t len, cn_error *err);
+cn_status cn_replace_file(const char *path, const char *data, size_t len, bool durable, cn_error *err);
 
 #endif

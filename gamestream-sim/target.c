@@ -77,7 +77,8 @@ cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error
     if (t->s3)
         return s3_client_put(t->client, data, len, err);
 #endif
-    return cn_replace_file(t->path, data, len, err);
+    /* a producer stand-in: readers need the atomic rename, not durability */
+    return cn_replace_file(t->path, data, len, false, err);
 }
 
 const char *sim_target_describe(const sim_target *t)

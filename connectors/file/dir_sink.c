@@ -116,7 +116,7 @@ static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
         return cn_fail(err, CN_FATAL, "out of memory rendering document %lld", (long long)id);
     size_t n = strlen(text);
     text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
-    cn_status rc = cn_replace_file(path, text, n + 1, err);
+    cn_status rc = cn_replace_file(path, text, n + 1, true, err);
     free(text);
     return rc;
 }
