@@ -11,6 +11,7 @@
 void lane_init(lane *l, uv_loop_t *loop, lane_policy *pol, const char *what, const char *uri, const char *game,
                void (*kick)(void *owner), void *owner)
 {
+    *l = (lane){0}; /* not busy, not given up, no failures, whatever the memory held */
     cn_uri_redact(uri, l->uri, sizeof l->uri);
     l->what = what;
     l->game = game;
