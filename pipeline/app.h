@@ -47,9 +47,14 @@ typedef struct app {
     lane_policy pol;
 
     cn_reference refc;
-    cn_boxscore sink;
     cn_results res;
-    lane l_ref, l_sink, l_res;
+    lane l_ref, l_res;
+    /* the box-score sink: --sink-lanes connections, each with its lane, writing for
+     * different games at once (one write per game at a time keeps each game in order) */
+    cn_boxscore sinks[PL_SINK_LANES_MAX];
+    lane l_sinks[PL_SINK_LANES_MAX];
+    int nsinks;
+    bool sink_gave_up;      /* the box-score sink failed for good */
 
     bool prefix_mode;       /* --source ends in '/': every game under it */
     cn_lister lister;
@@ -88,6 +93,7 @@ typedef struct job {
     job_kind kind;
     cn_status st;
     cn_error err;
+    int sink;               /* JOB_PUT/REJECT/FORGET: which of the sink's connections */
     cn_chunk chunk;         /* JOB_POLL */
     bs_ref ref;             /* JOB_LOAD */
     bs_result result;       /* JOB_RESULTS: moved in, handed back on failure */

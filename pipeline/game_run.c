@@ -55,7 +55,7 @@ static void say_full(game_run *g)
         return;
     g->said_full = true;
     log_game(LOG_WARN, g->id, "%s is behind: %zu writes (%zu bytes) pending (--queue-max %d, --queue-max-mib %d); "
-             "newer box scores are coalesced into the newest one until it catches up", g->app->l_sink.uri, g->q.len,
+             "newer box scores are coalesced into the newest one until it catches up", g->app->l_sinks[0].uri, g->q.len,
              g->q.bytes, g->app->cfg->queue_max, g->app->cfg->queue_max_mib);
 }
 
@@ -95,7 +95,7 @@ static void push(game_run *g, size_t pos, sq_item it)
  * it is rendered when room comes back. */
 static void queue_current(game_run *g)
 {
-    if (!g->game || g->game->state == BS_PREGAME || g->app->l_sink.gave_up)
+    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up)
         return;
     /* documents only grow: when the last one would not fit, this one will not either */
     if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {
@@ -120,7 +120,7 @@ static void queue_current(game_run *g)
  * after any forget (which could otherwise remove it), even past the bounds. */
 static void queue_newest_first(game_run *g)
 {
-    if (!g->stale || !g->game || g->app->l_sink.gave_up)
+    if (!g->stale || !g->game || g->app->sink_gave_up)
         return;
     char *text = render_current(g);
     if (!text)
@@ -145,7 +145,7 @@ static void queue_refill(game_run *g)
 {
     if (g->q.len == 0 && g->said_full) {
         log_game(LOG_INFO, g->id, "%s caught up; %ld box scores were coalesced into newer ones so far",
-                 g->app->l_sink.uri, g->coalesced);
+                 g->app->l_sinks[0].uri, g->coalesced);
         g->said_full = false;
     }
     if (g->stale)
@@ -157,7 +157,7 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     size_t bytes = text ? strlen(text) : 0;
     json_decref(rec);
-    if (!text || g->app->l_sink.gave_up || !sq_room(&g->q, bytes)) {
+    if (!text || g->app->sink_gave_up || !sq_room(&g->q, bytes)) {
         g->rejects_dropped++;
         free(text);
         return;
@@ -169,7 +169,7 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
  * run will never write again, so it need not wait for them. */
 static void queue_forget(game_run *g, sq_forget f)
 {
-    if (g->app->l_sink.gave_up)
+    if (g->app->sink_gave_up)
         return;
     if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q)))
         g->stale = true; /* the newest document is rendered again later */
@@ -534,7 +534,7 @@ void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
         if (it->kind == SQ_PUT)
             log_game(LOG_DEBUG, g->id, "document %ld written", it->id);
     } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
-        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sink.what, a->l_sink.uri,
+        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sinks[0].what, a->l_sinks[0].uri,
                  it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
     } else {
         g->q.head_busy = false; /* the app decides: retry later, or give up on the sink */
@@ -571,7 +571,7 @@ void gr_stop(game_run *g)
 
 bool gr_sink_pending(const game_run *g)
 {
-    return !g->app->l_sink.gave_up && (g->q.len > 0 || g->stale);
+    return !g->app->sink_gave_up && (g->q.len > 0 || g->stale);
 }
 
 bool gr_results_pending(const game_run *g)

@@ -65,14 +65,15 @@ static void job_work(uv_work_t *req)
             j->st = cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued %s",
                             j->kind == JOB_PUT ? "document" : "record");
         else if (j->kind == JOB_PUT)
-            j->st = a->sink.ops->put(a->sink.impl, doc, &j->err);
+            j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, doc, &j->err);
         else
-            j->st = a->sink.ops->reject(a->sink.impl, doc, &j->err);
+            j->st = a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, doc, &j->err);
         json_decref(doc);
         break;
     }
     case JOB_FORGET:
-        j->st = a->sink.ops->forget(a->sink.impl, j->g->id, j->all ? NULL : j->run, j->keep_upto, &j->err);
+        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->g->id, j->all ? NULL : j->run, j->keep_upto,
+                                              &j->err);
         break;
     case JOB_RESULTS:
         if (a->res.ops->write_game)
@@ -118,26 +119,33 @@ void job_submit(job *j)
 /* A shared sink failed for good: given up on its own; the other sink still drains. */
 static void sink_gave_up(app *a, lane *l)
 {
-    l->gave_up = true;
+    bool results = l == &a->l_res;
+    if (results)
+        l->gave_up = true;
+    else if (a->sink_gave_up)
+        return; /* said once, for every connection */
+    else
+        for (int i = 0; i < a->nsinks; i++)
+            a->sink_gave_up = a->l_sinks[i].gave_up = true;
     a->exit_code = PL_EXIT_RUNTIME;
     log_msg(LOG_ERROR, "gave up on %s %s%s; the other sink is not affected", l->what, l->uri,
-            l == &a->l_res ? " (teams2/players2 not written)" : "");
+            results ? " (teams2/players2 not written)" : "");
 }
 
-void app_sink_kick(app *a)
+/* Starts the head of one game's queue on a free connection. */
+static bool sink_start(app *a, int ix)
 {
-    if ((a->stopping && !a->draining) || !lane_free(&a->l_sink))
-        return;
     for (size_t k = 0; k < a->ngames; k++) {
         game_run *g = a->games[(a->sink_next + k) % a->ngames];
-        if (g->q.len == 0)
+        if (g->q.len == 0 || g->q.head_busy)
             continue;
         a->sink_next = (a->sink_next + k + 1) % a->ngames;
         sq_item *it = sq_at(&g->q, 0);
-        job *j = job_new(a, g, &a->l_sink, it->kind == SQ_PUT ? JOB_PUT : it->kind == SQ_REJECT ? JOB_REJECT
-                                                                                                 : JOB_FORGET);
+        job *j = job_new(a, g, &a->l_sinks[ix], it->kind == SQ_PUT ? JOB_PUT : it->kind == SQ_REJECT ? JOB_REJECT
+                                                                                                      : JOB_FORGET);
         if (!j)
-            return;
+            return false;
+        j->sink = ix;
         j->text = it->text;
         j->len = it->bytes;
         j->id = it->id;
@@ -146,8 +154,21 @@ void app_sink_kick(app *a)
         j->keep_upto = it->forget.keep_upto;
         g->q.head_busy = true;
         job_submit(j);
-        return;
+        return true;
     }
+    return false;
+}
+
+void app_sink_kick(app *a)
+{
+    if ((a->stopping && !a->draining) || a->sink_gave_up)
+        return;
+    for (int i = 0; i < a->nsinks; i++) /* a failing sink is retried by one connection, with backoff */
+        if (uv_is_active((uv_handle_t *)&a->l_sinks[i].retry))
+            return;
+    for (int i = 0; i < a->nsinks; i++)
+        if (lane_free(&a->l_sinks[i]) && !sink_start(a, i))
+            return;
 }
 
 static void sink_kick_cb(void *owner)
@@ -286,7 +307,7 @@ static void job_done(uv_work_t *req, int status)
         return;
     }
     l->busy = false;
-    bool writes = l == &a->l_sink || l == &a->l_res;
+    bool writes = j->kind == JOB_PUT || j->kind == JOB_REJECT || j->kind == JOB_FORGET || l == &a->l_res;
     bool may_retry = !a->stopping || (a->draining && writes);
     if (j->st == CN_OK)
         lane_ok(l);
@@ -344,7 +365,8 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     lane_close(&a->l_ref);
-    lane_close(&a->l_sink);
+    for (int i = 0; i < a->nsinks; i++)
+        lane_close(&a->l_sinks[i]);
     lane_close(&a->l_res);
     lane_close(&a->l_list);
     for (size_t i = 0; i < a->ngames; i++)
@@ -364,7 +386,10 @@ static bool reads_busy(const app *a)
 
 static bool writes_busy(const app *a)
 {
-    return a->l_sink.busy || a->l_res.busy;
+    for (int i = 0; i < a->nsinks; i++)
+        if (a->l_sinks[i].busy)
+            return true;
+    return a->l_res.busy;
 }
 
 static bool writes_pending(const app *a)
@@ -382,7 +407,7 @@ static void report_unwritten(app *a)
         if (gr_sink_pending(g)) {
             log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "%zu box-score writes%s were not made to %s; run "
                      "again with the same options to write them (upserts by _id are idempotent)", g->q.len,
-                     g->stale ? " and the newest box score" : "", a->l_sink.uri);
+                     g->stale ? " and the newest box score" : "", a->l_sinks[0].uri);
             a->exit_code = PL_EXIT_RUNTIME;
         }
         if (g->result_due && !g->result_done) {
@@ -413,7 +438,8 @@ static void shutdown_with(app *a, int code)
     a->draining = false;
     stop_all(a);
     uv_timer_stop(&a->grace);
-    lane_stop(&a->l_sink);
+    for (int i = 0; i < a->nsinks; i++)
+        lane_stop(&a->l_sinks[i]);
     lane_stop(&a->l_res);
     app_check_done(a);
 }
@@ -534,9 +560,12 @@ static int open_connectors(app *a)
 {
     const pl_config *c = a->cfg;
     cn_error err = {0};
-    if (cn_reference_open(&a->refc, c->reference, &c->conn, &err) ||
-        cn_boxscore_open(&a->sink, c->boxscores, &c->conn, &err) || cn_results_open(&a->res, c->results, &c->conn, &err) ||
-        (a->prefix_mode && cn_lister_open(&a->lister, c->source, &c->conn, &err))) {
+    bool failed = cn_reference_open(&a->refc, c->reference, &c->conn, &err) ||
+                  cn_results_open(&a->res, c->results, &c->conn, &err) ||
+                  (a->prefix_mode && cn_lister_open(&a->lister, c->source, &c->conn, &err));
+    for (int i = 0; i < a->nsinks && !failed; i++)
+        failed = cn_boxscore_open(&a->sinks[i], c->boxscores, &c->conn, &err) != CN_OK;
+    if (failed) {
         log_msg(LOG_ERROR, "%s", err.msg);
         return err.status == CN_CONFIG ? PL_EXIT_USAGE : PL_EXIT_RUNTIME;
     }
@@ -566,7 +595,9 @@ int pl_run(pl_config *cfg)
     uv_signal_init(&a->loop, &a->sigterm);
     a->poll.data = a->grace.data = a->sigint.data = a->sigterm.data = a;
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
-    lane_init(&a->l_sink, &a->loop, &a->pol, "box-score sink", cfg->boxscores, NULL, sink_kick_cb, a);
+    a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
+    for (int i = 0; i < a->nsinks; i++)
+        lane_init(&a->l_sinks[i], &a->loop, &a->pol, "box-score sink", cfg->boxscores, NULL, sink_kick_cb, a);
     lane_init(&a->l_res, &a->loop, &a->pol, "results sink", cfg->results, NULL, results_kick_cb, a);
     lane_init(&a->l_list, &a->loop, &a->pol, "game lister", cfg->source, NULL, games_list_cb, a);
 
@@ -580,7 +611,7 @@ int pl_run(pl_config *cfg)
         uv_signal_start(&a->sigint, on_signal, SIGINT);
         uv_signal_start(&a->sigterm, on_signal, SIGTERM);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
-                a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sink.uri, a->l_res.uri);
+                a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
         app_ref_kick(a);
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
@@ -594,7 +625,8 @@ int pl_run(pl_config *cfg)
     games_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);
-    cn_boxscore_close(&a->sink);
+    for (int i = 0; i < a->nsinks; i++)
+        cn_boxscore_close(&a->sinks[i]);
     cn_results_close(&a->res);
     if (a->prefix_mode)
         cn_lister_close(&a->lister);

@@ -29,12 +29,15 @@ typedef struct pl_config {
     int queue_max_mib;      /* ... and their size in MiB: past either, documents coalesce */
     int reload_min_ms;      /* least time between reference reloads for an unknown jersey or team */
     int fold_slice_us;      /* time budget of one turn of folding, so the loop stays responsive */
+    int sink_lanes;         /* box-score sink connections writing at once (for different games) */
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
     int grace_ms;           /* after a signal: how long pending writes may still go out */
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
+
+#define PL_SINK_LANES_MAX 16
 
 /* Exit statuses of the program. */
 enum { PL_EXIT_OK = 0, PL_EXIT_RUNTIME = 1, PL_EXIT_USAGE = 2 };
