@@ -450,16 +450,29 @@ start_s3_proxy() {
   wait_for 120 curl -sf -o /dev/null "http://127.0.0.1:$S3_PORT/healthcheck" || fail "the Swift proxy did not start again"
 }
 
+# swift_auth: SWIFT_URL and SWIFT_TOKEN, a session with the Swift API of start_s3.
+swift_auth() {
+  local headers
+  headers=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \
+    "http://127.0.0.1:$S3_PORT/auth/v1.0") || fail "swift_auth: no token"
+  SWIFT_URL=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Storage-Url: //Ip')
+  SWIFT_TOKEN=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Auth-Token: //Ip')
+}
+
 # swift_put FILE BUCKET/KEY: replaces the object (making the bucket when missing) in one PUT,
 # through the Swift API of start_s3: the producer's rewrite of the whole stream.
 swift_put() {
-  local headers url token
-  headers=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \
-    "http://127.0.0.1:$S3_PORT/auth/v1.0") || fail "swift_put: no token"
-  url=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Storage-Url: //Ip')
-  token=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Auth-Token: //Ip')
-  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $token" "$url/${2%%/*}" || fail "swift_put: no bucket ${2%%/*}"
-  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $token" --data-binary "@$1" "$url/$2" || fail "swift_put: PUT $2 failed"
+  swift_auth
+  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/${2%%/*}" || fail "swift_put: no bucket ${2%%/*}"
+  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" --data-binary "@$1" "$SWIFT_URL/$2" \
+    || fail "swift_put: PUT $2 failed"
+}
+
+# swift_get BUCKET/KEY OUT: GET the object (or a listing, BUCKET?prefix=P) through the Swift API,
+# independent of the project's S3 code.
+swift_get() {
+  swift_auth
+  curl -sf -o "$2" -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/$1" || fail "swift_get: GET $1 failed"
 }
 
 # log_count PATTERN FILE: how many lines of FILE match PATTERN (0 when none).

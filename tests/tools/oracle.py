@@ -8,7 +8,8 @@ code with the C implementation, so the two can disagree.
     oracle.py check --events F --reference R.json [--home 101 --away 205]
               [--doc final.json] [--docs-dir DIR] [--teams2 T.json --players2 P.json]
               [--sqlite DB]
-    oracle.py season --reference R --game EVENTS:HOME:AWAY [--game ...] --sqlite DB
+    oracle.py season --reference R --game EVENTS:HOME:AWAY [--game ...]
+              (--sqlite DB | --teams2 T.json --players2 P.json)
               (teams2/players2 after many games: the reference plus every game's result)
 Prints what differs and exits 1 when anything does.
 """
@@ -133,8 +134,12 @@ def season(argv):
     ap = argparse.ArgumentParser()
     ap.add_argument("--reference", required=True)
     ap.add_argument("--game", action="append", default=[], help="EVENTS:HOME:AWAY")
-    ap.add_argument("--sqlite", required=True)
+    ap.add_argument("--sqlite")
+    ap.add_argument("--teams2", help="rows as a JSON list of lists by id, instead of --sqlite")
+    ap.add_argument("--players2")
     args = ap.parse_args(argv)
+    if not args.sqlite and not (args.teams2 and args.players2):
+        ap.error("give --sqlite, or --teams2 and --players2")
     ref = load_reference(args)
     wins, losses, shots, goals = {}, {}, {}, {}
     for spec in args.game:
@@ -158,7 +163,10 @@ def season(argv):
         k = (p["teamid"], int(p["number"]))
         players2.append([p["id"], p["name"], p["number"], p["shots"] + shots.get(k, 0), p["goals"] + goals.get(k, 0),
                          p["teamid"]])
-    got_t, got_p = read_tables(args.sqlite)
+    if args.sqlite:
+        got_t, got_p = read_tables(args.sqlite)
+    else:
+        got_t, got_p = (json.load(open(f, encoding="utf-8")) for f in (args.teams2, args.players2))
     errors = [f"teams2 row: got {g}, expected {w}" for g, w in zip(got_t, teams2) if g != w]
     errors += [f"players2 row: got {g}, expected {w}" for g, w in zip(got_p, players2) if g != w]
     if len(got_t) != len(teams2) or len(got_p) != len(players2):

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Game day over the wire (issue 8): 5 random games at once, started at different times,
+# under an s3:// prefix (Swift s3api); one pipeline follows them all into MongoDB and SQL
+# Server, and MongoDB is stopped and started again while every game is live. Everything is
+# read back over the wire: the streams and game.json with Swift's own API, each game's
+# box-score documents (filter {game: G}) and sidearm.games with mongo-c-driver, teams2 and
+# players2 with FreeTDS tsql. Each game matches the independent model at every event,
+# sidearm.games holds each game's final document, the season tables are the reference plus
+# the sum of all 5 games, and each game's stream was read only when it changed.
+. "$SRC/tests/lib.sh"
+start_s3; start_mongo; start_tds; server_env
+N=5
+PREFIX=s3://gamestreams/day-1/
+games=()
+for i in $(seq 1 $N); do games+=("$(printf 'game-%03d' "$i")"); done
+
+"$BIN/pipeline" --source "$PREFIX" --reference "$SQL_URI" --boxscores "$MONGO_URI" --results "$SQL_URI" \
+  --poll-ms 50 --backoff-max-ms 800 --timeout-ms 3000 2>"$WORK/pipeline.log" &
+pipe=$!; PIDS+=("$pipe")
+"$BIN/gamestream-sim" --games $N --random 300 --delay 0.006 --stagger 1.5 --target "$PREFIX" \
+  --reset-reference "$SQL_URI" 2>"$WORK/sim.log" &
+sim=$!; PIDS+=("$sim")
+
+# MongoDB goes down once the last game has begun (the first one is in Q2 by then)
+wait_for 60 grep -q "game-005: Wrote day-1/game-005/gamestream.txt .* at 5" "$WORK/sim.log" \
+  || fail "the last game did not start"
+# (the stand-in does not keep indexes across its restart: look before stopping it)
+has_index() { mongo_docs boxscores --indexes | grep -q '"key" : { "game" : 1, "event_id" : -1 }'; }
+wait_for 10 has_index || fail "the index for a game's documents, newest first, is missing"
+stop_server "$MONGO_PID"; forget_pid "$MONGO_PID"
+wait_for 20 grep -q "box-score sink mongodb://.*retry" "$WORK/pipeline.log" || fail "no retries while MongoDB was down"
+goals_before=$(log_count "goal:" "$WORK/pipeline.log")
+more_goals() { [ "$(log_count "goal:" "$WORK/pipeline.log")" -gt $((goals_before + 2)) ]; }
+wait_for 30 more_goals || fail "the games stalled while MongoDB was down"
+if grep -q "game-001: Wrote .* at 00:00" "$WORK/sim.log"; then
+  fail "game-001 ended before MongoDB came back: not every game was live during the outage"
+fi
+start_mongo "$MONGO_PORT"
+wait "$sim" || fail "gamestream-sim --games $N failed"
+
+# the streams and manifests as S3 holds them, read with Swift's API
+for g in "${games[@]}"; do
+  mkdir -p "$WORK/s3/$g"
+  swift_get "gamestreams/day-1/$g/game.json" "$WORK/s3/$g/game.json"
+  swift_get "gamestreams/day-1/$g/gamestream.txt" "$WORK/s3/$g/gamestream.txt"
+done
+
+# every game's final document in sidearm.games, then every game retired (results written)
+all_final() {
+  mongo_docs games > "$WORK/games.jsonl" || return 1
+  "$PYTHON" - "$WORK/games.jsonl" "$WORK/s3" "${games[@]}" <<'PY'
+import json, sys
+got = {d["_id"]: d for d in map(json.loads, open(sys.argv[1]))}
+for g in sys.argv[3:]:
+    last = int(open(f"{sys.argv[2]}/{g}/gamestream.txt").read().splitlines()[-1].split()[0])
+    d = got.get(g)
+    if not d or d["state"] != "final" or d["event_id"] != last:
+        sys.exit(1)
+PY
+}
+# (by the clock: one look over the wire takes longer than wait_for's 0.1 s step)
+deadline=$((SECONDS + 60))
+until all_final; do
+  if grep -q "gave up on box-score sink" "$WORK/pipeline.log"; then
+    fail "the pipeline gave up on MongoDB after its restart: $(grep -m1 "refused\|gave up" "$WORK/pipeline.log")"
+  fi
+  [ $SECONDS -lt $deadline ] || fail "not every game's final document reached MongoDB: $(cut -c1-200 "$WORK/games.jsonl")"
+  sleep 0.5
+done
+all_retired() { [ "$(log_count ": done: " "$WORK/pipeline.log")" -ge $N ]; }
+wait_for 30 all_retired || fail "not every game was retired (final and written)"
+kill -TERM "$pipe"; rc=0; wait "$pipe" || rc=$?
+[ $rc = 0 ] || fail "pipeline exited $rc after SIGTERM"
+grep -q "recovered after" "$WORK/pipeline.log" || fail "the MongoDB recovery was not logged"
+
+# each game's documents, read back with a filter on its id, against the model at every event
+tds_reference_json "$WORK/ref.json"
+specs=(); total=0
+for g in "${games[@]}"; do
+  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+    "$WORK/s3/$g/game.json")
+  mongo_docs boxscores "{\"game\": \"$g\"}" > "$WORK/$g.jsonl"
+  total=$((total + $(wc -l < "$WORK/$g.jsonl")))
+  # <event_id>.json with _id set back to the event id (the oracle's --docs-dir); the
+  # compound key, the game and a single run are checked on the way
+  "$PYTHON" - "$WORK/$g.jsonl" "$WORK/docs/$g" "$g" <<'PY' || fail "$g: documents are not keyed by (game, event_id)"
+import json, os, sys
+src, out, game = sys.argv[1:4]
+os.makedirs(out)
+runs = set()
+for line in open(src, encoding="utf-8"):
+    d = json.loads(line)
+    assert d["_id"] == {"game": game, "event_id": d["event_id"]}, d["_id"]
+    assert d["game"] == game, d["game"]
+    runs.add(d["run"])
+    d["_id"] = d["event_id"]
+    json.dump(d, open(f"{out}/{d['event_id']}.json", "w", encoding="utf-8"))
+assert len(runs) == 1, runs
+PY
+  oracle --events "$WORK/s3/$g/gamestream.txt" --reference "$WORK/ref.json" --home "$home" --away "$away" \
+    --docs-dir "$WORK/docs/$g" >/dev/null || fail "$g: a document in MongoDB is not the box score after its event"
+  specs+=(--game "$WORK/s3/$g/gamestream.txt:$home:$away")
+done
+[ "$(mongo_docs boxscores | wc -l)" = "$total" ] || fail "sidearm.boxscores holds documents of no game of the 5"
+
+# sidearm.games: one document per game, _id = the game id, equal to its final document
+"$PYTHON" - "$WORK/games.jsonl" "$WORK/docs" "${games[@]}" <<'PY' || fail "sidearm.games is not each game's final document"
+import json, os, sys
+got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert sorted(d["_id"] for d in got) == sorted(sys.argv[3:]), [d["_id"] for d in got]
+for d in got:
+    last = max(int(f[:-5]) for f in os.listdir(f"{sys.argv[2]}/{d['_id']}"))
+    final = json.load(open(f"{sys.argv[2]}/{d['_id']}/{last}.json", encoding="utf-8"))
+    for x in (d, final):
+        x.pop("_id"); x.pop("updated_at", None)
+    if d != final:
+        sys.exit(f"{d['game']}: differs in {sorted(k for k in set(d) | set(final) if d.get(k) != final.get(k))}")
+PY
+
+# the season tables over tsql: the reference plus the sum of all 5 games, and each game's rows
+tds_rows teams2 "$WORK/teams2.json"
+tds_rows players2 "$WORK/players2.json"
+"$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$WORK/ref.json" "${specs[@]}" \
+  --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "teams2/players2 are not the season of the 5 games"
+[ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * N)) $N)" ] \
+  || fail "game_teams is not 2 rows for each of the $N games: $(tds_query "SELECT game, teamid FROM game_teams")"
+
+# S3 economy: a game's stream is read only when the listing shows it changed (not once per
+# tick), from the consumed offset with a 64-byte overlap; the done: line also gives the bytes
+# whole-object reads would have cost
+"$PYTHON" - "$WORK/pipeline.log" "$WORK/s3" "${games[@]}" <<'PY' || fail "a stream was read more than it changed"
+import re, sys
+log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+for g in sys.argv[3:]:
+    m = re.search(rf"{g}: done: .*; (\d+) polls read (\d+) bytes of a (\d+)-byte stream \(whole-object reads: (\d+)\)", log)
+    assert m, f"{g}: no done: line"
+    polls, read, size, whole = map(int, m.groups())
+    text = open(f"{sys.argv[2]}/{g}/gamestream.txt", encoding="utf-8").read()
+    puts = len(text.splitlines())          # the producer rewrites the object once per event
+    print(f"{g}: {polls} reads for {puts} rewrites, {read} bytes read of a {size}-byte stream"
+          f" ({whole} bytes by whole-object reads)")
+    assert size == len(text.encode()), (g, size)
+    assert 0 < polls <= puts + 1, f"{g}: {polls} reads for {puts} rewrites of its stream"
+    assert size <= read <= size + 64 * polls, f"{g}: {read} bytes read of a {size}-byte stream in {polls} reads"
+    assert read * 3 < whole, f"{g}: {read} bytes read, whole-object reads would have cost {whole}"
+PY
+pass "$N games through S3, MongoDB (restarted mid-game) and SQL Server: every document the model's, games and the season right"
