@@ -120,7 +120,7 @@ static int add_rosters(bs_ref *all, const bs_ref *one, int number)
 static int load_events(const sim_config *c, sim_game *g, bs_ref *all, bool *replays_file)
 {
     char path[PATH_MAX], err[512];
-    if (c->events_dir && (size_t)snprintf(path, sizeof path, "%s/%s.txt", c->events_dir, g->id) < sizeof path &&
+    if (c->events_dir && *c->events_dir && (size_t)snprintf(path, sizeof path, "%s/%s.txt", c->events_dir, g->id) < sizeof path &&
         access(path, F_OK) == 0) {
         if (!(g->text = sim_read_file(path, &g->len, err, sizeof err))) {
             log_msg(LOG_ERROR, "%s: %s", g->id, err);

@@ -86,12 +86,26 @@ static void ms_close(void *impl)
     free(s);
 }
 
+/* The driver reports a socket failure during the login handshake as an authentication
+ * error; only its text tells the two apart. */
+static bool lost_connection(const bson_error_t *e)
+{
+    static const char *const signs[] = {"socket error", "Failed to read", "Failed to send", "timed out",
+                                        "connection", "Connection", "stream"};
+    for (size_t i = 0; i < sizeof signs / sizeof *signs; i++)
+        if (strstr(e->message, signs[i]))
+            return true;
+    return false;
+}
+
 static cn_status classify(mongo_sink *s, const bson_error_t *e, const char *what, cn_error *err)
 {
     cn_status st = CN_FATAL;
     if (e->domain == MONGOC_ERROR_STREAM || e->domain == MONGOC_ERROR_SERVER_SELECTION ||
         e->domain == MONGOC_ERROR_WRITE_CONCERN || e->domain == MONGOC_ERROR_PROTOCOL)
         st = CN_TRANSIENT;
+    else if (e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE && lost_connection(e))
+        st = CN_TRANSIENT; /* the connection dropped during the login (a server restarting): not a refusal */
     else if ((e->domain == MONGOC_ERROR_CLIENT && e->code == MONGOC_ERROR_CLIENT_AUTHENTICATE) || e->code == 18 ||
              e->code == 13)
         st = CN_AUTH;
