@@ -605,7 +605,7 @@ void gr_report(game_run *g)
     log_game(LOG_INFO, g->per_game_keys ? g->id : NULL,
              "done: %ld events applied, %ld lines rejected, %ld duplicates, %ld box scores coalesced, "
              "%ld rejected-line records dropped; %ld polls read %" PRIu64 " bytes of a %" PRIu64
-             "-byte stream (whole-object reads: %" PRIu64 ")",
+             "-byte stream (whole-object reads: %" PRIu64 " bytes)",
              g->game->n.applied, g->game->n.rejected, g->game->n.duplicates, g->coalesced, g->rejects_dropped,
              g->polls, g->bytes_read, g->object_size, g->whole_reads);
 }

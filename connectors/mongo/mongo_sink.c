@@ -283,7 +283,7 @@ static cn_status ms_forget(void *impl, const char *game, const char *run, long k
     mongoc_collection_destroy(c);
     bson_destroy(filter);
     bson_destroy(&opts);
-    return ok ? CN_OK : classify(s, &be, "deleting the restarted game's documents from", err);
+    return ok ? CN_OK : classify(s, &be, "removing documents of the game's other runs from", err);
 }
 
 static cn_status ms_reject(void *impl, const json_t *rec, cn_error *err)

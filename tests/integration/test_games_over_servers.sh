@@ -132,7 +132,7 @@ tds_rows players2 "$WORK/players2.json"
 import re, sys
 log = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 for g in sys.argv[3:]:
-    m = re.search(rf"{g}: done: .*; (\d+) polls read (\d+) bytes of a (\d+)-byte stream \(whole-object reads: (\d+)\)", log)
+    m = re.search(rf"{g}: done: .*; (\d+) polls read (\d+) bytes of a (\d+)-byte stream \(whole-object reads: (\d+) bytes\)", log)
     assert m, f"{g}: no done: line"
     polls, read, size, whole = map(int, m.groups())
     text = open(f"{sys.argv[2]}/{g}/gamestream.txt", encoding="utf-8").read()
