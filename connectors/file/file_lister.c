@@ -89,16 +89,18 @@ static cn_status list_dir(int fd, const char *path, const char *sub, bool descen
                 break;
         } else if (S_ISDIR(st.st_mode) && descend) {
             snprintf(child, sizeof child, "%s%s/", path, name);
+            /* one game's folder that cannot be read (permissions, I/O) is skipped: it must
+             * not hide every other game; without its game.json it is not followed */
             int cfd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (cfd < 0) {
-                if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
-                    continue; /* removed or replaced since the stat */
-                rc = dir_error(err, errno, "opening", child);
-                break;
-            }
+            if (cfd < 0)
+                continue;
             strcat(key, "/");
-            if ((rc = list_dir(cfd, child, key, false, out, err)))
-                break;
+            cn_error ignored;
+            size_t before = out->n;
+            if (list_dir(cfd, child, key, false, out, &ignored)) {
+                while (out->n > before) /* what it listed before failing goes too */
+                    free(out->v[--out->n].key);
+            }
         }
         /* symbolic links, FIFOs, devices, sockets and deeper folders: not listed */
     }
