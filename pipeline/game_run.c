@@ -120,14 +120,23 @@ static void queue_current(game_run *g)
  * after any forget (which could otherwise remove it), even past the bounds. */
 static void queue_newest_first(game_run *g)
 {
-    if (!g->stale || !g->game || g->app->sink_gave_up)
-        return;
-    char *text = render_current(g);
-    if (!text)
+    if (!g->game || g->app->sink_gave_up)
         return;
     size_t pos = sq_front(&g->q);
     while (pos < g->q.len && sq_at(&g->q, pos)->kind == SQ_FORGET)
         pos++;
+    if (!g->stale) { /* the newest is queued already, maybe behind many: it goes next */
+        for (size_t i = g->q.len; i-- > pos;)
+            if (sq_at(&g->q, i)->kind == SQ_PUT) {
+                if (sq_at(&g->q, i)->id == g->game->last_id)
+                    sq_move(&g->q, i, pos);
+                break;
+            }
+        return;
+    }
+    char *text = render_current(g);
+    if (!text)
+        return;
     if (g->q.len == g->q.cap) { /* the ring is full: the newest of the older documents goes */
         if (sq_drop_newest_put(&g->q, pos))
             g->coalesced++;

@@ -68,6 +68,14 @@ void sq_pop(sinkq *q)
     q->head_busy = false;
 }
 
+void sq_move(sinkq *q, size_t from, size_t to)
+{
+    sq_item it = *sq_at(q, from);
+    for (size_t k = from; k > to; k--)
+        *sq_at(q, k) = *sq_at(q, k - 1);
+    *sq_at(q, to) = it;
+}
+
 bool sq_drop_newest_put(sinkq *q, size_t from)
 {
     for (size_t i = q->len; i-- > from;)

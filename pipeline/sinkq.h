@@ -53,6 +53,8 @@ void sq_insert(sinkq *q, size_t pos, sq_item it);
 void sq_remove(sinkq *q, size_t i);
 /* Removes the head (its write is done) and clears head_busy. */
 void sq_pop(sinkq *q);
+/* Moves the item at from to position to (to <= from; not before a busy head). */
+void sq_move(sinkq *q, size_t from, size_t to);
 /* Removes the newest document at or after from; true when one was removed. */
 bool sq_drop_newest_put(sinkq *q, size_t from);
 

@@ -191,6 +191,29 @@ static void insert_remove_pop_keep_order_and_bytes(void **state)
     sq_free(&q);
 }
 
+/* The newest document, queued behind older ones when a shutdown comes, goes next. */
+static void moving_an_item_forward_keeps_the_rest_in_order(void **state)
+{
+    (void)state;
+    sinkq q;
+    assert_int_equal(sq_init(&q, 4, 1000), 0);
+    for (int i = 0; i < 3; i++) { /* wrap the ring first */
+        push(&q, put(i, 1));
+        sq_pop(&q);
+    }
+    push(&q, put(10, 1));
+    push(&q, forget(10));
+    push(&q, put(20, 2));
+    push(&q, put(30, 4));
+    q.head_busy = true;
+    sq_move(&q, 3, 2); /* after the busy head and the forget */
+    expect_ids(&q, (long[]){10, 0, 30, 20}, 4);
+    sq_move(&q, 3, 3); /* in place */
+    expect_ids(&q, (long[]){10, 0, 30, 20}, 4);
+    assert_int_equal(q.bytes, 7);
+    sq_free(&q);
+}
+
 static void dropping_the_newest_document(void **state)
 {
     (void)state;
@@ -322,6 +345,7 @@ int main(void)
         cmocka_unit_test(an_empty_queue_takes_one_oversized_item),
         cmocka_unit_test(the_front_is_after_a_busy_head),
         cmocka_unit_test(insert_remove_pop_keep_order_and_bytes),
+        cmocka_unit_test(moving_an_item_forward_keeps_the_rest_in_order),
         cmocka_unit_test(dropping_the_newest_document),
         cmocka_unit_test(the_ring_wraps_round),
         cmocka_unit_test(freeing_frees_the_texts),
