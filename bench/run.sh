@@ -2,6 +2,8 @@
 # Runs the benchmarks and prints what they measure. Not part of the tests: speed is
 # measured here, never asserted in a test.
 #   bench/run.sh            fold throughput, whole-game --once time, S3 bytes per poll
+#   GAMES_BENCH=1 bench/run.sh   also bench/games.sh: a game day of many games under a prefix
+#                                (about 10 minutes; its options are in bench/games.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
@@ -49,4 +51,11 @@ if [ -x /usr/bin/swift-proxy-server ]; then
     grep -o "[0-9]* polls read .*" "$WORK/p.log"'
 else
   echo "skipped: Swift is not installed (scripts/install-deps.sh --with-tests)"
+fi
+
+echo
+if [ "${GAMES_BENCH:-0}" = 1 ]; then
+  NO_BUILD=1 bash bench/games.sh
+else
+  echo "== game day (many games under a prefix): GAMES_BENCH=1 bench/run.sh, or bench/games.sh"
 fi
