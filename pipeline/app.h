@@ -36,6 +36,8 @@ typedef struct known_game {
     char stream_etag[72], manifest_etag[72];
     int64_t stream_mtime, manifest_mtime;
     bool retired;       /* final and written: a rewrite of its stream is a restart */
+    uint64_t final_size;    /* retired: the stream's size when last read */
+    bool final_size_pending; /* retired: no listing has shown final_size yet */
     bool said;          /* its manifest problem was logged */
 } known_game;
 

@@ -87,6 +87,14 @@ static void mark_stale(game_run *g)
 
 static void push(game_run *g, size_t pos, sq_item it)
 {
+    /* a document rendered again for the same event (the roster was read again) replaces
+     * the one still waiting: two of them could otherwise be written in either order */
+    for (size_t i = g->q.len; it.kind == SQ_PUT && i-- > sq_front(&g->q);)
+        if (sq_at(&g->q, i)->kind == SQ_PUT && sq_at(&g->q, i)->id == it.id) {
+            sq_remove(&g->q, i);
+            if (i < pos)
+                pos--;
+        }
     sq_insert(&g->q, pos, it);
     app_sink_kick(g->app);
 }

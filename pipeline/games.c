@@ -77,22 +77,29 @@ static known_game *find_known(app *a, const char *id, bool add)
 
 /* ---------------------------------------------------------------- listing */
 
+/* Reads the next game.json waiting, if any; true when one is (being) read. */
+static bool next_manifest(app *a)
+{
+    if (a->nmanifests == 0)
+        return false;
+    if (a->stopping || !lane_free(&a->l_list))
+        return true;
+    job *j = job_new(a, NULL, &a->l_list, JOB_MANIFEST);
+    if (j) {
+        snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], MANIFEST_NAME);
+        job_submit(j);
+    }
+    return true;
+}
+
+/* Once per tick: the manifests found by the last listing first, then a new listing. */
 void games_list(app *a)
 {
-    if (a->stopping || !a->ref || !lane_free(&a->l_list))
+    if (a->stopping || !a->ref || !lane_free(&a->l_list) || next_manifest(a))
         return;
-    job *j;
-    if (a->nmanifests > 0) {
-        j = job_new(a, NULL, &a->l_list, JOB_MANIFEST);
-        if (j) {
-            snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], MANIFEST_NAME);
-            job_submit(j);
-        }
-        return;
-    }
     if (a->cfg->once && a->listed_once)
         return;
-    j = job_new(a, NULL, &a->l_list, JOB_LIST);
+    job *j = job_new(a, NULL, &a->l_list, JOB_LIST);
     if (j)
         job_submit(j);
 }
@@ -163,6 +170,11 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     }
     bool manifest_moved = k->manifest_size != manifest->size || strcmp(k->manifest_etag, manifest->etag) ||
                           k->manifest_mtime != manifest->mtime_ms;
+    if (k->retired && k->final_size_pending && stream && stream->size == k->final_size) {
+        note_stream(k, stream); /* the listing caught up with the last read before retiring */
+        k->final_size_pending = false;
+        return;
+    }
     if (k->retired) {
         if (!stream || !stream_moved(k, stream))
             return; /* final and written: nothing new */
@@ -215,7 +227,7 @@ void games_listed(app *a, const cn_listing *l)
         }
         game_seen(a, id, stream, manifest);
     }
-    games_list(a); /* the manifests to read, if any */
+    next_manifest(a); /* the next listing waits for the next tick */
 }
 
 static void forget_manifest(app *a)
@@ -258,7 +270,7 @@ void games_manifest_read(app *a, const char *key, cn_status st, const char *data
             gr_free(g);
         }
     }
-    games_list(a);
+    next_manifest(a);
 }
 
 bool games_once_listed(const app *a)
@@ -275,8 +287,11 @@ void games_retire(app *a)
             continue;
         }
         known_game *k = find_known(a, g->id, true);
-        if (k)
+        if (k) { /* a listing may not show the last rewrite yet: the size read last tells */
             k->retired = true;
+            k->final_size = g->object_size;
+            k->final_size_pending = true;
+        }
         log_game(LOG_INFO, g->id, "final and written: retired (a rewrite of its stream restarts it)");
         gr_report(g);
         memmove(a->games + i, a->games + i + 1, (a->ngames - i - 1) * sizeof *a->games);

@@ -261,14 +261,21 @@ static void ref_loaded(app *a, bs_ref *rows)
         return;
     }
     bool first = !a->ref;
-    s->refs = 1;
-    s->rows = *rows;
-    memset(rows, 0, sizeof *rows);
-    app_ref_release(a->ref);
-    a->ref = s;
     a->last_load_ms = uv_now(&a->loop);
     a->ref_wanted = false;
-    log_msg(LOG_INFO, "reference: %zu teams, %zu players from %s", s->rows.nteams, s->rows.nplayers, a->l_ref.uri);
+    if (a->ref && bs_ref_equal(&a->ref->rows, rows)) {
+        /* unchanged: the games keep sharing one snapshot instead of each holding a copy */
+        free(s);
+        log_msg(LOG_DEBUG, "reference read again from %s: unchanged", a->l_ref.uri);
+    } else {
+        s->refs = 1;
+        s->rows = *rows;
+        memset(rows, 0, sizeof *rows);
+        app_ref_release(a->ref);
+        a->ref = s;
+        log_msg(LOG_INFO, "reference: %zu teams, %zu players from %s", s->rows.nteams, s->rows.nplayers,
+                a->l_ref.uri);
+    }
     for (size_t i = 0; i < a->ngames; i++)
         gr_ref_loaded(a->games[i]);
     if (first)
