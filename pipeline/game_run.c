@@ -130,9 +130,14 @@ static void queue_newest_first(game_run *g)
 {
     if (!g->game || g->app->sink_gave_up)
         return;
+    /* after every forget: a forget removes documents beyond the run's event when it was
+     * queued, and this one is beyond it */
     size_t pos = sq_front(&g->q);
-    while (pos < g->q.len && sq_at(&g->q, pos)->kind == SQ_FORGET)
-        pos++;
+    for (size_t i = g->q.len; i-- > pos;)
+        if (sq_at(&g->q, i)->kind == SQ_FORGET) {
+            pos = i + 1;
+            break;
+        }
     if (!g->stale) { /* the newest is queued already, maybe behind many: it goes next */
         for (size_t i = g->q.len; i-- > pos;)
             if (sq_at(&g->q, i)->kind == SQ_PUT) {
