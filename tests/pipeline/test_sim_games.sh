@@ -61,7 +61,8 @@ PY
 for id in game-001 game-002 game-003; do check_game "$G" "$id" "$WORK/ref.db"; done
 grep -q "game-002: Wrote gamestream.txt to $G/game-002 at 00:00" "$WORK/sim.log" || fail "the log does not name the game"
 [ "$(log_count "reset teams (6 rows) and players (60 rows)" "$WORK/sim.log")" = 1 ] || fail "the reference was not reset once"
-first3=$(grep -n "game-003: Wrote gamestream.txt" "$WORK/sim.log" | head -n 1 | cut -d: -f1)
+# (grep -m 1, not grep | head: head closing the pipe early fails the pipeline under pipefail)
+first3=$(grep -n -m 1 "game-003: Wrote gamestream.txt" "$WORK/sim.log" | cut -d: -f1)
 last1=$(grep -n "game-001: Wrote gamestream.txt" "$WORK/sim.log" | tail -n 1 | cut -d: -f1)
 [ "$first3" -lt "$last1" ] || fail "the games were played one after the other, not at once"
 pass "3 games under a file:// prefix: game.json, complete streams, one roster per team, each game the model's"
