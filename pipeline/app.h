@@ -75,6 +75,7 @@ typedef struct app {
 
     game_run **games;
     size_t ngames, capgames;
+    size_t pending_bytes;   /* held box-score writes of every game (--queue-total-mib) */
     size_t sink_next, res_next; /* round-robin positions */
 
     bool stopping, draining, closed, abandoned;

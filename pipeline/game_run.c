@@ -55,8 +55,9 @@ static void say_full(game_run *g)
         return;
     g->said_full = true;
     log_game(LOG_WARN, g->id, "%s is behind: %zu writes (%zu bytes) pending (--queue-max %d, --queue-max-mib %d); "
-             "newer box scores are coalesced into the newest one until it catches up", g->app->l_sinks[0].uri, g->q.len,
-             g->q.bytes, g->app->cfg->queue_max, g->app->cfg->queue_max_mib);
+             "newer box scores are coalesced into the newest one until it catches up (all games: %zu bytes, "
+             "--queue-total-mib %d)", g->app->l_sinks[0].uri, g->q.len, g->q.bytes, g->app->cfg->queue_max,
+             g->app->cfg->queue_max_mib, g->app->pending_bytes, g->app->cfg->queue_total_mib);
 }
 
 /* The current state of the game with its run id and event id, serialised; NULL when
@@ -663,6 +664,7 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
         return NULL;
     }
     g->app = a;
+    sq_share(&g->q, &a->pending_bytes, (size_t)a->cfg->queue_total_mib << 20);
     snprintf(g->id, sizeof g->id, "%s", id);
     g->home = home;
     g->away = away;

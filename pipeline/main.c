@@ -42,6 +42,7 @@ static const opt_def options[] = {
     {"verbose", "PIPELINE_VERBOSE", OPT_FLAG, NULL, "also log every applied event", OFF(pl.verbose)},
     {"queue-max", "QUEUE_MAX", OPT_INT, "10000", "box-score writes held while the sink is down", OFF(pl.queue_max)},
     {"queue-max-mib", "QUEUE_MAX_MIB", OPT_INT, "64", "size bound of the held writes, in MiB; past it box scores coalesce into the newest", OFF(pl.queue_max_mib)},
+    {"queue-total-mib", "QUEUE_TOTAL_MIB", OPT_INT, "256", "size bound of the held writes of all games together, in MiB", OFF(pl.queue_total_mib)},
     {"reload-min-ms", "RELOAD_MIN_MS", OPT_INT, "30000", "least time between reference reloads for an unknown jersey or team", OFF(pl.reload_min_ms)},
     {"sink-lanes", "SINK_LANES", OPT_INT, "4", "box-score writes in flight at once, for different games (1-16)", OFF(pl.sink_lanes)},
     {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us)},
@@ -111,9 +112,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
-    if (c->poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+    if (c->poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
         mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --queue-max, --queue-max-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
+        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }

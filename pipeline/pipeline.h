@@ -27,6 +27,7 @@ typedef struct pl_config {
     bool verbose;
     int queue_max;          /* pending box-score writes kept while the sink is down */
     int queue_max_mib;      /* ... and their size in MiB: past either, documents coalesce */
+    int queue_total_mib;    /* the size of every game's held writes together, in MiB */
     int reload_min_ms;      /* least time between reference reloads for an unknown jersey or team */
     int fold_slice_us;      /* time budget of one turn of folding, so the loop stays responsive */
     int sink_lanes;         /* box-score sink connections writing at once (for different games) */

@@ -14,8 +14,23 @@ int sq_init(sinkq *q, size_t max_items, size_t max_bytes)
     return q->v ? 0 : -1;
 }
 
+static void count(sinkq *q, size_t add, size_t sub)
+{
+    q->bytes = q->bytes + add - sub;
+    if (q->total)
+        *q->total = *q->total + add - sub;
+}
+
+void sq_share(sinkq *q, size_t *total, size_t max_total)
+{
+    q->total = total;
+    q->max_total = max_total;
+    *total += q->bytes;
+}
+
 void sq_free(sinkq *q)
 {
+    count(q, 0, q->bytes);
     for (size_t i = 0; i < q->len; i++)
         free(sq_at(q, i)->text);
     free(q->v);
@@ -31,7 +46,8 @@ bool sq_room(const sinkq *q, size_t bytes)
 {
     if (q->len == 0)
         return true;
-    return q->len < q->cap && q->bytes + bytes <= q->max_bytes;
+    return q->len < q->cap && q->bytes + bytes <= q->max_bytes &&
+           (!q->total || *q->total + bytes <= q->max_total);
 }
 
 size_t sq_front(const sinkq *q)
@@ -45,13 +61,13 @@ void sq_insert(sinkq *q, size_t pos, sq_item it)
         *sq_at(q, k) = *sq_at(q, k - 1);
     *sq_at(q, pos) = it;
     q->len++;
-    q->bytes += it.bytes;
+    count(q, it.bytes, 0);
 }
 
 void sq_remove(sinkq *q, size_t i)
 {
     sq_item *v = sq_at(q, i);
-    q->bytes -= v->bytes;
+    count(q, 0, v->bytes);
     free(v->text);
     for (size_t k = i; k + 1 < q->len; k++)
         *sq_at(q, k) = *sq_at(q, k + 1);
@@ -61,7 +77,7 @@ void sq_remove(sinkq *q, size_t i)
 void sq_pop(sinkq *q)
 {
     sq_item *it = sq_at(q, 0);
-    q->bytes -= it->bytes;
+    count(q, 0, it->bytes);
     free(it->text);
     q->head = (q->head + 1) % q->cap;
     q->len--;

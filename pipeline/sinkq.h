@@ -34,14 +34,18 @@ typedef struct sinkq {
     sq_item *v;
     size_t head, len, cap;
     size_t bytes, max_bytes;
+    size_t *total, max_total; /* the bytes of every game's queue, when shared (sq_share) */
     bool head_busy;     /* a worker is writing the head */
 } sinkq;
 
 /* Returns 0, or -1 when out of memory. */
 int sq_init(sinkq *q, size_t max_items, size_t max_bytes);
 void sq_free(sinkq *q);
+/* Counts this queue's bytes in *total too, and bounds that sum by max_total as well:
+ * the pending work of all games together. */
+void sq_share(sinkq *q, size_t *total, size_t max_total);
 sq_item *sq_at(sinkq *q, size_t i);
-/* True when an item of this size may wait: under both bounds, or the queue is empty
+/* True when an item of this size may wait: under every bound, or the queue is empty
  * (a single document larger than the byte bound still goes out). */
 bool sq_room(const sinkq *q, size_t bytes);
 /* The first position an item may take ahead of the others (after a busy head). */

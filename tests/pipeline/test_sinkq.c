@@ -191,6 +191,31 @@ static void insert_remove_pop_keep_order_and_bytes(void **state)
     sq_free(&q);
 }
 
+/* Games share a bound on their pending bytes together, on top of each game's own. */
+static void queues_share_a_total_bound(void **state)
+{
+    (void)state;
+    sinkq a, b;
+    size_t total = 0;
+    assert_int_equal(sq_init(&a, 8, 100), 0);
+    assert_int_equal(sq_init(&b, 8, 100), 0);
+    sq_share(&a, &total, 60);
+    sq_share(&b, &total, 60);
+    push(&a, put(1, 30));
+    push(&b, put(2, 20));
+    assert_int_equal(total, 50);
+    assert_true(sq_room(&a, 10));
+    assert_false(sq_room(&a, 11)); /* 61 in all: over the total, though a holds only 30 */
+    assert_true(sq_room(&a, 11) == false && sq_room(&b, 10));
+    a.head_busy = true;
+    sq_pop(&a);
+    assert_int_equal(total, 20);
+    assert_true(sq_room(&b, 40));
+    sq_free(&b);
+    assert_int_equal(total, 0);
+    sq_free(&a);
+}
+
 /* The newest document, queued behind older ones when a shutdown comes, goes next. */
 static void moving_an_item_forward_keeps_the_rest_in_order(void **state)
 {
@@ -346,6 +371,7 @@ int main(void)
         cmocka_unit_test(the_front_is_after_a_busy_head),
         cmocka_unit_test(insert_remove_pop_keep_order_and_bytes),
         cmocka_unit_test(moving_an_item_forward_keeps_the_rest_in_order),
+        cmocka_unit_test(queues_share_a_total_bound),
         cmocka_unit_test(dropping_the_newest_document),
         cmocka_unit_test(the_ring_wraps_round),
         cmocka_unit_test(freeing_frees_the_texts),
