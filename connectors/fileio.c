@@ -82,3 +82,9 @@ cn_status cn_replace_file(const char *path, const char *data, size_t len, bool d
         unlink(tmp);
     return rc;
 }
+
+const char *cn_file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
+           : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
+}

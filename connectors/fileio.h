@@ -6,6 +6,8 @@
 #ifndef CN_FILEIO_H
 #define CN_FILEIO_H
 
+#include <sys/stat.h>
+
 #include "connector.h"
 
 /* True when u names a local absolute path: file:///abs or file://localhost/abs. */
@@ -19,5 +21,8 @@ cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn
 /* Replaces path with data atomically: PATH.tmp.PID (created afresh with O_EXCL), fsync,
  * rename. A symlink at path is replaced, never followed. */
 cn_status cn_replace_file(const char *path, const char *data, size_t len, bool durable, cn_error *err);
+
+/* Names what a non-regular file is ("a FIFO", "a directory", ...), for error messages. */
+const char *cn_file_kind(mode_t mode);
 
 #endif

@@ -126,12 +126,6 @@ static cn_status fl_list(void *impl, cn_listing *out, cn_error *err)
     return CN_OK;
 }
 
-static const char *file_kind(mode_t mode)
-{
-    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
-           : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
-}
-
 /* Opens key under the prefix one component at a time, following no symbolic link on
  * the way (O_NOFOLLOW alone checks only the last one). */
 static int open_key(const char *dir, const char *key)
@@ -227,7 +221,7 @@ static cn_status fl_read(void *impl, const char *key, size_t max, char **data, s
     if (!S_ISREG(st.st_mode)) {
         close(fd);
         return cn_fail(err, CN_INPUT, "%s is %s, not a regular file: a read could block forever, so it is refused",
-                       path, file_kind(st.st_mode));
+                       path, cn_file_kind(st.st_mode));
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);

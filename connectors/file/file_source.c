@@ -64,12 +64,6 @@ static cn_status read_range(file_source *s, int fd, uint64_t from, uint64_t size
     return CN_OK;
 }
 
-static const char *file_kind(mode_t mode)
-{
-    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
-           : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
-}
-
 static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
 {
     file_source *s = impl;
@@ -90,7 +84,7 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         if (!S_ISREG(st.st_mode)) {
             close(fd);
             return cn_fail(err, CN_CONFIG, "%s is %s, not a regular file: a read could block forever, so it is refused",
-                           s->path, file_kind(st.st_mode));
+                           s->path, cn_file_kind(st.st_mode));
         }
         uint64_t size = (uint64_t)st.st_size;
         if (size > s->max_bytes) {
