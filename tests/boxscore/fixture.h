@@ -7,16 +7,6 @@
 
 #include "boxscore.h"
 
-/* The row of player id in r; fails the test when there is none (include cmocka.h first). */
-static inline const bs_player *player(const bs_ref *r, int id)
-{
-    for (size_t i = 0; i < r->nplayers; i++)
-        if (r->players[i].id == id)
-            return &r->players[i];
-    fail_msg("no player %d", id);
-    return NULL;
-}
-
 static inline void fixture_ref(bs_ref *r)
 {
     memset(r, 0, sizeof *r);

@@ -43,6 +43,15 @@ static bs_ref season_of(const bs_ref *ref, const bs_team_result *t, size_t nt, c
     return out;
 }
 
+static const bs_player *player(const bs_ref *r, int id)
+{
+    for (size_t i = 0; i < r->nplayers; i++)
+        if (r->players[i].id == id)
+            return &r->players[i];
+    fail_msg("no player %d", id);
+    return NULL;
+}
+
 static int clamp(long long v)
 {
     return v > INT_MAX ? INT_MAX : (int)v;

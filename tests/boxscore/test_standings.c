@@ -12,6 +12,15 @@
 
 #include "fixture.h"
 
+static const bs_player *player(const bs_ref *r, int id)
+{
+    for (size_t i = 0; i < r->nplayers; i++)
+        if (r->players[i].id == id)
+            return &r->players[i];
+    fail_msg("no player %d", id);
+    return NULL;
+}
+
 static void standings_of(const bs_ref *ref, const char *stream, bs_ref *out, bool *tie)
 {
     bs_game *g = bs_game_new(ref, 101, 205, "s");
