@@ -25,7 +25,7 @@ sim=$!; PIDS+=("$sim")
 wait_for 60 grep -q "game-005: Wrote day-1/game-005/gamestream.txt .* at 5" "$WORK/sim.log" \
   || fail "the last game did not start"
 # (the stand-in does not keep indexes across its restart: look before stopping it)
-has_index() { mongo_docs boxscores --indexes | grep -q '"key" : { "game" : 1, "event_id" : -1 }'; }
+has_index() { grep -q '"key" : { "game" : 1, "event_id" : -1 }' <<<"$(mongo_docs boxscores --indexes)"; }
 wait_for 10 has_index || fail "the index for a game's documents, newest first, is missing"
 stop_server "$MONGO_PID"; forget_pid "$MONGO_PID"
 wait_for 20 grep -q "box-score sink mongodb://.*retry" "$WORK/pipeline.log" || fail "no retries while MongoDB was down"

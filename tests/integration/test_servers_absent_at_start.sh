@@ -31,5 +31,5 @@ import json, sys
 ids = [json.loads(l)["_id"] for l in open(sys.argv[1])]
 assert ids == list(range(77)), ids
 PY
-tds_query "SELECT wins, losses FROM teams2 WHERE id = 101" | grep -q "^8	3$" || fail "teams2 not written after the outage"
+grep -q "^8	3$" <<<"$(tds_query "SELECT wins, losses FROM teams2 WHERE id = 101")" || fail "teams2 not written after the outage"
 pass "every server absent at start: waited, then completed with nothing lost"

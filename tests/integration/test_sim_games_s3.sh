@@ -29,7 +29,7 @@ for g in game-001 game-002 game-003; do
   swift_get "gamestreams/day-1/$g/game.json" "$WORK/s3/$g/game.json"
   swift_get "gamestreams/day-1/$g/gamestream.txt" "$WORK/s3/$g/gamestream.txt"
   cmp -s "$WORK/s3/$g/gamestream.txt" "$WORK/f/$g/gamestream.txt" || fail "$g: the S3 stream is not the file:// one"
-  tail -n 1 "$WORK/s3/$g/gamestream.txt" | grep -q " 00:00 0 0 0$" || fail "$g: no sentinel at the end"
+  grep -q " 00:00 0 0 0$" <<<"$(tail -n 1 "$WORK/s3/$g/gamestream.txt")" || fail "$g: no sentinel at the end"
   teams=$("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"], m["start"])' \
     "$WORK/s3/$g/game.json") || fail "$g: game.json is not JSON"
   read -r home away _ <<<"$teams"
