@@ -11,6 +11,10 @@ WORKDIR /src
 RUN bash scripts/build.sh -DBUILD_TESTING=OFF -DCMAKE_BUILD_TYPE=Release
 
 FROM debian:12-slim AS runtime
+# The MongoDB driver starts before main and keeps counters in /dev/shm/mongoc-<pid>; a
+# killed process leaves the file, and the next process with its pid (pid 1, every start)
+# prints a raw warning that breaks JSON logs. Nothing reads the counters: off.
+ENV MONGOC_DISABLE_SHM=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjansson4 libuv1 libsqlite3-0 libs3-2 \
       libmongoc-1.0-0 libbson-1.0-0 libsybdb5 ca-certificates \
