@@ -178,7 +178,9 @@ typedef struct bs_game {
     int clock;              /* clock of the last applied event */
     int score[2], shots[2];
     int qgoals[2][4];
-    bs_stat *pstat;         /* parallel to ref->players */
+    size_t *roster;         /* indexes into ref->players of the two teams' players, in id order */
+    size_t nroster;
+    bs_stat *pstat;         /* parallel to roster */
     bs_unrostered *unr;
     size_t nunr, capunr;
     bs_goal *goals;

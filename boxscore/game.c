@@ -18,13 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The roster of the two teams in play, found once per game. */
-typedef struct roster_ix {
-    size_t player;  /* index into ref->players */
-    int side;
-    int jersey;
-} roster_ix;
-
 static int side_of(const bs_game *g, int teamid)
 {
     return teamid == g->teamid[0] ? 0 : teamid == g->teamid[1] ? 1 : -1;
@@ -37,13 +30,16 @@ static bool number_is(const char *number, int jersey)
     return end != number && *end == '\0' && v == jersey;
 }
 
-/* Index of the rostered player (teamid, jersey), or -1. */
+/* Position in g->roster of the rostered player (teamid, jersey), or -1. The roster
+ * holds the two teams' players only (a few dozen), whatever the size of the reference. */
 static long find_player(const bs_game *g, int teamid, int jersey)
 {
     const bs_ref *r = g->ref;
-    for (size_t i = 0; i < r->nplayers; i++)
-        if (r->players[i].teamid == teamid && number_is(r->players[i].number, jersey))
-            return (long)i;
+    for (size_t k = 0; k < g->nroster; k++) {
+        const bs_player *p = &r->players[g->roster[k]];
+        if (p->teamid == teamid && number_is(p->number, jersey))
+            return (long)k;
+    }
     return -1;
 }
 
@@ -56,11 +52,20 @@ bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id)
     g->teamid[0] = home;
     g->teamid[1] = away;
     strncpy(g->game_id, game_id ? game_id : "", sizeof g->game_id - 1);
-    g->pstat = calloc(ref->nplayers ? ref->nplayers : 1, sizeof *g->pstat);
-    if (!g->pstat) {
+    size_t n = 0;
+    for (size_t i = 0; i < ref->nplayers; i++)
+        n += ref->players[i].teamid == home || ref->players[i].teamid == away;
+    g->roster = malloc((n ? n : 1) * sizeof *g->roster);
+    g->pstat = calloc(n ? n : 1, sizeof *g->pstat);
+    if (!g->roster || !g->pstat) {
+        free(g->roster);
+        free(g->pstat);
         free(g);
         return NULL;
     }
+    for (size_t i = 0; i < ref->nplayers; i++)
+        if (ref->players[i].teamid == home || ref->players[i].teamid == away)
+            g->roster[g->nroster++] = i;
     bs_game_reset(g);
     return g;
 }
@@ -73,7 +78,7 @@ void bs_game_reset(bs_game *g)
     memset(g->score, 0, sizeof g->score);
     memset(g->shots, 0, sizeof g->shots);
     memset(g->qgoals, 0, sizeof g->qgoals);
-    memset(g->pstat, 0, (g->ref->nplayers ? g->ref->nplayers : 1) * sizeof *g->pstat);
+    memset(g->pstat, 0, (g->nroster ? g->nroster : 1) * sizeof *g->pstat);
     g->nunr = 0;
     g->ngoals = 0;
     memset(&g->n, 0, sizeof g->n);
@@ -83,6 +88,7 @@ void bs_game_free(bs_game *g)
 {
     if (!g)
         return;
+    free(g->roster);
     free(g->pstat);
     free(g->unr);
     free(g->goals);
@@ -165,7 +171,7 @@ static int count_shot(bs_game *g, const bs_event *ev, bs_apply_info *info)
         g->score[side]++;
         g->qgoals[side][bs_period(ev->clock) - 1]++;
         g->goals[g->ngoals++] = (bs_goal){ev->id, ev->clock, ev->team, ev->jersey,
-                                          pi >= 0 ? g->ref->players[pi].id : -1, g->score[0], g->score[1]};
+                                          pi >= 0 ? g->ref->players[g->roster[pi]].id : -1, g->score[0], g->score[1]};
     }
     return 0;
 }
@@ -252,10 +258,11 @@ bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref)
     r->n = g->n;
     r->n.unrostered_shots = 0;
     /* a rostered player with shots was matched on its number, so the number is the jersey */
-    for (size_t i = 0; i < g->ref->nplayers; i++)
-        if (g->pstat[i].shots > 0 && add_shooter(r, g->ref->players[i].teamid,
-                                                 (int)strtol(g->ref->players[i].number, NULL, 10), g->pstat[i]))
+    for (size_t k = 0; k < g->nroster; k++) {
+        const bs_player *p = &g->ref->players[g->roster[k]];
+        if (g->pstat[k].shots > 0 && add_shooter(r, p->teamid, (int)strtol(p->number, NULL, 10), g->pstat[k]))
             goto fail;
+    }
     for (size_t i = 0; i < g->nunr; i++)
         if (add_shooter(r, g->unr[i].teamid, g->unr[i].jersey, g->unr[i].stat))
             goto fail;
@@ -269,7 +276,7 @@ bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref)
         for (size_t i = 0; i < g->ngoals; i++) {
             bs_goal s = g->goals[i];
             long pi = find_player(r, s.teamid, s.jersey);
-            s.player_id = pi >= 0 ? ref->players[pi].id : -1;
+            s.player_id = pi >= 0 ? ref->players[r->roster[pi]].id : -1;
             r->goals[i] = s;
         }
     }

@@ -34,13 +34,13 @@ static json_t *players_json(const bs_game *g, int teamid)
     json_t *arr = json_array();
     if (!arr)
         return NULL;
-    /* r->players is sorted by id (bs_ref_sort), so this walk is in id order */
-    for (size_t i = 0; i < r->nplayers; i++) {
-        const bs_player *p = &r->players[i];
+    /* the roster follows r->players, sorted by id (bs_ref_sort), so this walk is in id order */
+    for (size_t k = 0; k < g->nroster; k++) {
+        const bs_player *p = &r->players[g->roster[k]];
         if (p->teamid != teamid)
             continue;
         if (json_array_append_new(arr, player_json(json_integer(p->id), json_string(p->name), p->number,
-                                                   g->pstat[i], true))) {
+                                                   g->pstat[k], true))) {
             json_decref(arr);
             return NULL;
         }
@@ -76,9 +76,9 @@ static json_t *side_json(const bs_game *g, int side)
 
 static const char *player_name(const bs_game *g, int player_id)
 {
-    for (size_t i = 0; i < g->ref->nplayers; i++)
-        if (g->ref->players[i].id == player_id)
-            return g->ref->players[i].name;
+    for (size_t k = 0; k < g->nroster; k++)
+        if (g->ref->players[g->roster[k]].id == player_id)
+            return g->ref->players[g->roster[k]].name;
     return NULL;
 }
 

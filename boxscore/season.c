@@ -72,23 +72,20 @@ int bs_result_of(const bs_game *g, bs_result *out)
     team_result(&out->teams[0], g->teamid[0], g->teamid[1], g->score[0], g->score[1]);
     team_result(&out->teams[1], g->teamid[1], g->teamid[0], g->score[1], g->score[0]);
 
-    for (size_t i = 0; i < r->nplayers; i++)
-        n += r->players[i].teamid == g->teamid[0] || r->players[i].teamid == g->teamid[1];
+    n = g->nroster;
     if (!n)
         return 0;
     out->players = malloc(n * sizeof *out->players);
     if (!out->players)
         return -1;
-    for (size_t i = 0; i < r->nplayers; i++) {
-        const bs_player *p = &r->players[i];
-        if (p->teamid != g->teamid[0] && p->teamid != g->teamid[1])
-            continue;
+    for (size_t k = 0; k < g->nroster; k++) {
+        const bs_player *p = &r->players[g->roster[k]];
         bs_player_result *pr = &out->players[out->nplayers++];
         pr->player_id = p->id;
         pr->teamid = p->teamid;
         copy_number(pr->number, p->number);
-        pr->shots = g->pstat[i].shots;   /* pstat is parallel to ref->players */
-        pr->goals = g->pstat[i].goals;
+        pr->shots = g->pstat[k].shots;   /* pstat is parallel to the roster */
+        pr->goals = g->pstat[k].goals;
     }
     qsort(out->players, out->nplayers, sizeof *out->players, cmp_player_result);
     return 0;

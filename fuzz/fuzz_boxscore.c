@@ -95,8 +95,8 @@ static void check_fold_sums(const bs_game *g)
 {
     for (int s = 0; s < 2; s++) {
         long goals = 0, shots = 0;
-        for (size_t i = 0; i < g->ref->nplayers; i++)
-            if (g->ref->players[i].teamid == g->teamid[s]) {
+        for (size_t i = 0; i < g->nroster; i++)
+            if (g->ref->players[g->roster[i]].teamid == g->teamid[s]) {
                 goals += g->pstat[i].goals;
                 shots += g->pstat[i].shots;
             }
@@ -123,8 +123,9 @@ static void check_same_fold(const bs_game *a, const bs_game *b)
     check(a->state == b->state && a->last_id == b->last_id && a->clock == b->clock);
     check(!memcmp(a->score, b->score, sizeof a->score) && !memcmp(a->shots, b->shots, sizeof a->shots));
     check(!memcmp(a->qgoals, b->qgoals, sizeof a->qgoals) && !memcmp(&a->n, &b->n, sizeof a->n));
-    for (size_t i = 0; i < a->ref->nplayers; i++)
-        check(same_stat(a->pstat[i], b->pstat[i]));
+    check(a->nroster == b->nroster);
+    for (size_t i = 0; i < a->nroster; i++)
+        check(a->roster[i] == b->roster[i] && same_stat(a->pstat[i], b->pstat[i]));
     check(a->nunr == b->nunr && a->ngoals == b->ngoals);
     for (size_t i = 0; i < a->nunr; i++)
         check(a->unr[i].teamid == b->unr[i].teamid && a->unr[i].jersey == b->unr[i].jersey &&

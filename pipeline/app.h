@@ -39,6 +39,7 @@ typedef struct known_game {
     uint64_t final_size;    /* retired: the stream's size when last read */
     bool final_size_pending; /* retired: no listing has shown final_size yet */
     bool said;          /* its manifest problem was logged */
+    struct game_run *run; /* followed now, or NULL */
 } known_game;
 
 typedef struct app {

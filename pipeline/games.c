@@ -51,24 +51,28 @@ cn_status games_add_single(app *a)
     return st;
 }
 
-static game_run *find_run(app *a, const char *id)
-{
-    for (size_t i = 0; i < a->ngames; i++)
-        if (!strcmp(a->games[i]->id, id))
-            return a->games[i];
-    return NULL;
-}
-
+/* a->known is kept sorted by id: every listing looks up each of its games (thousands a
+ * tick on game day), so a lookup is a binary search, not a walk. */
 static known_game *find_known(app *a, const char *id, bool add)
 {
-    for (size_t i = 0; i < a->nknown; i++)
-        if (!strcmp(a->known[i].id, id))
-            return &a->known[i];
+    size_t lo = 0, hi = a->nknown;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(a->known[mid].id, id);
+        if (c == 0)
+            return &a->known[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     if (!add)
         return NULL;
     if (!grow(&a->known, &a->capknown, a->nknown, sizeof *a->known))
         return NULL;
-    known_game *k = &a->known[a->nknown++];
+    memmove(a->known + lo + 1, a->known + lo, (a->nknown - lo) * sizeof *a->known);
+    a->nknown++;
+    known_game *k = &a->known[lo];
     *k = (known_game){0};
     k->manifest_size = UINT64_MAX; /* never read */
     snprintf(k->id, sizeof k->id, "%s", id);
@@ -153,7 +157,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     known_game *k = find_known(a, id, true);
     if (!k)
         return;
-    game_run *g = find_run(a, id);
+    game_run *g = k->run;
     if (g) {
         if (stream && stream_moved(k, stream)) {
             note_stream(k, stream);
@@ -258,12 +262,19 @@ void games_manifest_read(app *a, const char *key, cn_status st, const char *data
         char uri[2048];
         snprintf(uri, sizeof uri, "%s%s/%s", a->cfg->source, id, STREAM_NAME);
         cn_status gst;
+        for (size_t i = 0; i < a->ngames; i++) /* once per game: never two runs of one game */
+            if (!strcmp(a->games[i]->id, id)) {
+                next_manifest(a);
+                return;
+            }
         game_run *g = gr_new(a, id, uri, m.home, m.away, true, &gst);
         if (g && add_run(a, g)) {
             log_game(LOG_INFO, id, "found: %d (home) vs %d (away)%s%s%s%s", m.home, m.away, m.venue[0] ? " at " : "",
                      m.venue, m.start[0] ? ", starting " : "", m.start);
-            if (k)
+            if (k) {
                 k->said = false;
+                k->run = g;
+            }
             g->changed = true;
             gr_poll(g);
         } else if (g) {
@@ -291,6 +302,7 @@ void games_retire(app *a)
             k->retired = true;
             k->final_size = g->object_size;
             k->final_size_pending = true;
+            k->run = NULL;
         }
         log_game(LOG_INFO, g->id, "final and written: retired (a rewrite of its stream restarts it)");
         gr_report(g);

@@ -524,8 +524,6 @@ void app_check_done(app *a)
         }
         return;
     }
-    if (a->prefix_mode)
-        games_retire(a);
     if (a->cfg->once && all_done(a, true)) {
         for (size_t i = 0; i < a->ngames; i++)
             if (a->games[i]->game && a->games[i]->game->state != BS_FINAL)
@@ -557,8 +555,10 @@ static void poll_tick(uv_timer_t *t)
 {
     app *a = t->data;
     games_touch_health(a);
-    if (a->prefix_mode)
+    if (a->prefix_mode) { /* once a tick, not after every call that ends: it walks every game */
+        games_retire(a);
         games_list(a);
+    }
     for (size_t i = 0; i < a->ngames; i++)
         gr_poll(a->games[i]);
 }

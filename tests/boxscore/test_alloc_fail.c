@@ -100,8 +100,11 @@ static void assert_game_equal(const bs_game *a, const bs_game *b)
     assert_memory_equal(a->shots, b->shots, sizeof a->shots);
     assert_memory_equal(a->qgoals, b->qgoals, sizeof a->qgoals);
     assert_memory_equal(&a->n, &b->n, sizeof a->n);
-    for (size_t i = 0; i < a->ref->nplayers; i++)
+    assert_int_equal(a->nroster, b->nroster);
+    for (size_t i = 0; i < a->nroster; i++) {
+        assert_int_equal(a->roster[i], b->roster[i]);
         assert_stat_equal(a->pstat[i], b->pstat[i]);
+    }
     assert_int_equal(a->nunr, b->nunr);
     for (size_t i = 0; i < a->nunr; i++) {
         assert_int_equal(a->unr[i].teamid, b->unr[i].teamid);

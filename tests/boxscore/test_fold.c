@@ -34,7 +34,8 @@ static void counts_shots_and_goals_per_player_and_team(void **state)
     assert_int_equal(g->score[0], 2);
     assert_int_equal(g->score[1], 1);
     assert_int_equal(g->shots[0], 3);
-    assert_int_equal(g->pstat[0].shots, 2); /* player id 1 is index 0 after sorting */
+    assert_int_equal(g->ref->players[g->roster[0]].id, 1); /* the roster is in id order */
+    assert_int_equal(g->pstat[0].shots, 2);
     assert_int_equal(g->pstat[0].goals, 1);
     assert_int_equal(g->last_id, 3);
     assert_int_equal(g->state, BS_LIVE);

@@ -199,8 +199,8 @@ static void roster_fixed_mid_game(void **state)
     assert_int_equal(r->unr[0].stat.shots, 1);
     assert_int_equal(r->unr[1].jersey, 44);
     assert_int_equal(r->unr[1].stat.goals, 1);
-    size_t nia = b.nplayers - 1; /* id 7 is the highest */
-    assert_int_equal(b.players[nia].id, 7);
+    size_t nia = r->nroster - 1; /* id 7 is the highest */
+    assert_int_equal(b.players[r->roster[nia]].id, 7);
     assert_int_equal(r->pstat[nia].shots, 2);
     assert_int_equal(r->pstat[nia].goals, 1);
     assert_int_equal(r->ngoals, 3);
