@@ -142,13 +142,14 @@ typedef struct cn_results_ops {
     /* Replaces the two tables (teams2/players2 for results; teams/players when
      * gamestream-sim resets the reference) with these rows, all or nothing. */
     cn_status (*write)(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err);
-    /* In one transaction: replaces game r->game's rows in game_teams and game_players
-     * (created when missing) with r's, then rebuilds teams2/players2 as the reference
-     * rows plus the sum over every game in those two tables (bs_season). The reference
-     * is ref (the rows the game was folded over, wherever they were read), or with ref
-     * NULL the results database's own teams/players. Writing the same game again
-     * replaces its rows: a game is never counted twice. */
-    cn_status (*write_game)(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err);
+    /* In one transaction: replaces the rows of each of the n games r[i].game in
+     * game_teams and game_players (created when missing) with r[i]'s, then rebuilds
+     * teams2/players2 once as the reference rows plus the sum over every game in those
+     * two tables (bs_season). The reference is ref (the rows the games were folded
+     * over, wherever they were read), or with ref NULL the results database's own
+     * teams/players. Writing the same game again replaces its rows: a game is never
+     * counted twice. Several finals at once cost one rebuild (game day: hundreds). */
+    cn_status (*write_game)(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err);
     void (*close)(void *impl);
 } cn_results_ops;
 

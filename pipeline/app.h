@@ -100,7 +100,9 @@ typedef struct job {
     int sink;               /* JOB_PUT/REJECT/FORGET: which of the sink's connections */
     cn_chunk chunk;         /* JOB_POLL */
     bs_ref ref;             /* JOB_LOAD */
-    bs_result result;       /* JOB_RESULTS: moved in, handed back on failure */
+    bs_result *results;     /* JOB_RESULTS: the finals of nresults games, moved in, handed back on failure */
+    game_run **rgames;      /* JOB_RESULTS: their games */
+    size_t nresults;
     ref_snap *snap;         /* JOB_RESULTS: the reference rows of the season, held for the worker */
     const char *text;       /* JOB_PUT/REJECT: the queue keeps it until done */
     size_t len;

@@ -27,6 +27,7 @@
 
 #define BACKOFF_BASE_MS 250
 #define READ_WAIT_MS 1000       /* at the end, how long a read in flight may take to come back */
+#define RESULTS_BATCH 64        /* finals written in one transaction, one rebuild of teams2/players2 */
 
 /* ---------------------------------------------------------------- reference snapshots */
 
@@ -77,7 +78,7 @@ static void job_work(uv_work_t *req)
         break;
     case JOB_RESULTS:
         if (a->res.ops->write_game)
-            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, &j->result, &j->err);
+            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, &j->err);
         else
             j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
         break;
@@ -176,33 +177,53 @@ static void sink_kick_cb(void *owner)
     app_sink_kick(owner);
 }
 
+/* Starts one write of the finals waiting: every game's whose reference rows are the
+ * same snapshot as the first's (up to RESULTS_BATCH), in one transaction with one
+ * rebuild of teams2/players2, so a burst of finals on game day costs one rebuild. */
 void app_results_kick(app *a)
 {
     if ((a->stopping && !a->draining) || !lane_free(&a->l_res))
         return;
-    for (size_t k = 0; k < a->ngames; k++) {
+    size_t first = a->ngames;
+    for (size_t k = 0; k < a->ngames && first == a->ngames; k++) {
         game_run *g = a->games[(a->res_next + k) % a->ngames];
-        if (!g->have_result || g->result_busy)
-            continue;
-        a->res_next = (a->res_next + k + 1) % a->ngames;
-        job *j = job_new(a, g, &a->l_res, JOB_RESULTS);
-        if (!j)
-            return;
-        if (!a->res.ops->write_game &&
-            bs_season(&g->snap->rows, g->result.teams, 2, g->result.players, g->result.nplayers, &j->ref)) {
-            log_game(LOG_ERROR, g->id, "out of memory computing teams2/players2; will try again");
-            free(j);
-            lane_kick_after(&a->l_res, BACKOFF_BASE_MS);
-            return;
-        }
-        j->snap = app_ref_hold(g->snap); /* a reload meanwhile must not free what the worker reads */
-        j->result = g->result; /* the job takes the rows; newer ones may be computed meanwhile */
-        memset(&g->result, 0, sizeof g->result);
-        g->have_result = false;
-        g->result_busy = true;
-        job_submit(j);
+        if (g->have_result && !g->result_busy)
+            first = (a->res_next + k) % a->ngames;
+    }
+    if (first == a->ngames)
+        return;
+    game_run *g = a->games[first];
+    job *j = job_new(a, g, &a->l_res, JOB_RESULTS);
+    if (!j)
+        return;
+    size_t max = a->res.ops->write_game ? RESULTS_BATCH : 1;
+    j->results = calloc(max, sizeof *j->results);
+    j->rgames = calloc(max, sizeof *j->rgames);
+    if (!j->results || !j->rgames ||
+        (!a->res.ops->write_game &&
+         bs_season(&g->snap->rows, g->result.teams, 2, g->result.players, g->result.nplayers, &j->ref))) {
+        log_game(LOG_ERROR, g->id, "out of memory computing teams2/players2; will try again");
+        free(j->results);
+        free(j->rgames);
+        bs_ref_free(&j->ref);
+        free(j);
+        lane_kick_after(&a->l_res, BACKOFF_BASE_MS);
         return;
     }
+    j->snap = app_ref_hold(g->snap); /* a reload meanwhile must not free what the worker reads */
+    for (size_t k = 0; k < a->ngames && j->nresults < max; k++) {
+        size_t i = (first + k) % a->ngames;
+        game_run *h = a->games[i];
+        if (!h->have_result || h->result_busy || h->snap != g->snap)
+            continue;
+        a->res_next = (i + 1) % a->ngames;
+        j->results[j->nresults] = h->result; /* the job takes the rows; newer ones may be computed meanwhile */
+        j->rgames[j->nresults++] = h;
+        memset(&h->result, 0, sizeof h->result);
+        h->have_result = false;
+        h->result_busy = true;
+    }
+    job_submit(j);
 }
 
 static void results_kick_cb(void *owner)
@@ -334,7 +355,8 @@ static void job_done(uv_work_t *req, int status)
         app_sink_kick(a);
         break;
     case JOB_RESULTS:
-        gr_results_done(g, j->st, &j->result, &j->err);
+        for (size_t i = 0; i < j->nresults; i++)
+            gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err);
         if (j->st != CN_OK && may_retry && !lane_failed(l, &j->err))
             sink_gave_up(a, l);
         app_results_kick(a);
@@ -355,7 +377,10 @@ static void job_done(uv_work_t *req, int status)
     cn_listing_free(&j->listing);
     free(j->data);
     bs_ref_free(&j->ref);
-    bs_result_free(&j->result);
+    for (size_t i = 0; i < j->nresults; i++)
+        bs_result_free(&j->results[i]);
+    free(j->results);
+    free(j->rgames);
     free(j);
     app_check_done(a);
 }

@@ -504,22 +504,16 @@ static void game_player_values(sqlbuf *b, size_t i, const void *rows)
     sb_printf(b, ", %d, %d)", pl->shots, pl->goals);
 }
 
-/* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
- * the reference plus every game's rows. The DELETEs take the tables' exclusive locks
- * first, so concurrent writers take turns and each adds up every committed game. */
-static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_ref *given, const bs_result *r, cn_error *err)
+static const char *const game_tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS};
+
+/* Inside the transaction: game r->game's rows become r's. The DELETEs take the tables'
+ * exclusive locks first, so concurrent writers take turns and each adds up every
+ * committed game. */
+static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_error *err)
 {
-    static const char *const tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS};
-    static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF};
+    const char *const *tables = game_tables;
     char what[300];
     cn_status st = CN_OK;
-    for (int i = 0; !st && i < 2; i++) {
-        sqlbuf b = {0};
-        sb_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", tables[i], tables[i], defs[i]);
-        snprintf(what, sizeof what, "creating table %s", tables[i]);
-        st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
-        free(b.s);
-    }
     for (int i = 0; !st && i < 2; i++) {
         sqlbuf b = {0};
         sb_printf(&b, "DELETE FROM %s WITH (TABLOCKX) WHERE game = ", tables[i]);
@@ -532,6 +526,26 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_ref *given, co
         st = insert_rows(c, p, CN_GAME_TEAMS, CN_GAME_TEAMS_COLS, 2, game_team_values, r, err);
     if (!st)
         st = insert_rows(c, p, CN_GAME_PLAYERS, CN_GAME_PLAYERS_COLS, r->nplayers, game_player_values, r, err);
+    return st;
+}
+
+/* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
+ * the reference plus every game's rows. */
+static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, const bs_result *r, size_t n,
+                             cn_error *err)
+{
+    static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF};
+    char what[300];
+    cn_status st = CN_OK;
+    for (int i = 0; !st && i < 2; i++) {
+        sqlbuf b = {0};
+        sb_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", game_tables[i], game_tables[i], defs[i]);
+        snprintf(what, sizeof what, "creating table %s", game_tables[i]);
+        st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
+        free(b.s);
+    }
+    for (size_t i = 0; !st && i < n; i++)
+        st = store_game(c, p, &r[i], err);
     if (st)
         return st;
     bs_ref ref = {0}, season = {0};
@@ -552,19 +566,25 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_ref *given, co
     return st;
 }
 
-static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err)
+static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err)
 {
     mssql_conn *c = impl;
     DBPROCESS *p;
-    char what[300], why[BS_ERRLEN];
+    char what[400], why[BS_ERRLEN], games[200];
     reset_last();
-    if (cn_check_result(r, why))
-        return cn_fail(err, CN_INPUT, "SQL Server %s: result of game '%.64s' refused: %s", c->shown, r->game, why);
-    snprintf(what, sizeof what, "beginning the transaction that stores game '%s'", r->game);
+    for (size_t i = 0; i < n; i++)
+        if (cn_check_result(&r[i], why))
+            return cn_fail(err, CN_INPUT, "SQL Server %s: result of game '%.64s' refused: %s", c->shown, r[i].game,
+                           why);
+    if (n == 1)
+        snprintf(games, sizeof games, "game '%s'", r[0].game);
+    else
+        snprintf(games, sizeof games, "%zu games ('%s' ... '%s')", n, r[0].game, r[n - 1].game);
+    snprintf(what, sizeof what, "beginning the transaction that stores %s", games);
     if (begin_write(c, what, &p, err))
         return err->status;
-    cn_status st = store_game(c, p, ref, r, err);
-    snprintf(what, sizeof what, "committing game '%s' and tables teams2 and players2", r->game);
+    cn_status st = store_games(c, p, ref, r, n, err);
+    snprintf(what, sizeof what, "committing %s and tables teams2 and players2", games);
     return end_write(c, p, st, what, err);
 }
 

@@ -310,17 +310,11 @@ static void bind_game_player(sqlite3_stmt *st, size_t i, const void *rows)
     sqlite3_bind_int(st, 6, p->goals);
 }
 
-/* Inside the transaction: game r->game's rows become r's, then teams2/players2 become
- * the reference plus every game's rows. */
-static cn_status store_game(sqlite_conn *c, const bs_ref *given, const bs_result *r, cn_error *err)
+/* Inside the transaction: game r->game's rows become r's. */
+static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
 {
     sqlite3_stmt *del;
-    bs_ref ref = {0}, season = {0};
-    cn_game_rows all = {0};
     const char *dels[] = {"DELETE FROM " CN_GAME_TEAMS " WHERE game = ?", "DELETE FROM " CN_GAME_PLAYERS " WHERE game = ?"};
-    if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_TEAMS " " CN_GAME_TEAMS_DEF, err) ||
-        exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err))
-        return err->status;
     for (int i = 0; i < 2; i++) {
         if (sqlite3_prepare_v2(c->db, dels[i], -1, &del, NULL) != SQLITE_OK)
             return sq_fail(c, err, dels[i]);
@@ -330,12 +324,28 @@ static cn_status store_game(sqlite_conn *c, const bs_ref *given, const bs_result
         if (rc != SQLITE_DONE)
             return sq_fail(c, err, dels[i]);
     }
-    cn_status st = CN_OK;
     if (insert_rows(c, "INSERT INTO " CN_GAME_TEAMS " (" CN_GAME_TEAMS_COLS ") VALUES (?, ?, ?, ?, ?, ?)", 2,
                     bind_game_team, r, err) ||
         insert_rows(c, "INSERT INTO " CN_GAME_PLAYERS " (" CN_GAME_PLAYERS_COLS ") VALUES (?, ?, ?, ?, ?, ?)",
-                    r->nplayers, bind_game_player, r, err) ||
-        (!given && load_reference(c, &ref, err)) ||
+                    r->nplayers, bind_game_player, r, err))
+        return err->status;
+    return CN_OK;
+}
+
+/* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
+ * the reference plus every game's rows. */
+static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_result *r, size_t n, cn_error *err)
+{
+    bs_ref ref = {0}, season = {0};
+    cn_game_rows all = {0};
+    if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_TEAMS " " CN_GAME_TEAMS_DEF, err) ||
+        exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err))
+        return err->status;
+    for (size_t i = 0; i < n; i++)
+        if (store_game(c, &r[i], err))
+            return err->status;
+    cn_status st = CN_OK;
+    if ((!given && load_reference(c, &ref, err)) ||
         each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
         each_row(c, CN_SEASON_PLAYERS_SQL, "reading " CN_GAME_PLAYERS, game_player_row, &all, err))
         st = err->status;
@@ -349,15 +359,16 @@ static cn_status store_game(sqlite_conn *c, const bs_ref *given, const bs_result
     return st;
 }
 
-static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, cn_error *err)
+static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err)
 {
     sqlite_conn *c = impl;
     char why[BS_ERRLEN];
-    if (cn_check_result(r, why))
-        return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r->game, why);
+    for (size_t i = 0; i < n; i++)
+        if (cn_check_result(&r[i], why))
+            return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r[i].game, why);
     if (begin_write(c, err))
         return err->status;
-    return end_write(c, store_game(c, ref, r, err), err);
+    return end_write(c, store_games(c, ref, r, n, err), err);
 }
 
 const cn_reference_ops cn_sqlite_reference_ops = {

@@ -84,7 +84,7 @@ static inline cn_results league_sink(const char *uri, const cn_settings *cfg)
 static inline void write_game_ok(cn_results *w, const bs_result *r)
 {
     cn_error err;
-    if (w->ops->write_game(w->impl, NULL, r, &err))
+    if (w->ops->write_game(w->impl, NULL, r, 1, &err))
         fail_msg("write_game %s: %s: %s", r->game, cn_status_name(err.status), err.msg);
 }
 
@@ -117,26 +117,36 @@ typedef struct results_backend {
     "G1\t1\t101\t\t4\t2\nG1\t2\t101\t\t1\t0\nG1\t4\t205\t\t3\t1\n"            \
     "G2\t4\t205\t\t5\t2\nG2\t7\t300\t\t2\t1\n"
 
-/* G1 then G2 and G2 then G1 give the same game tables and the same teams2/players2. */
+/* G1 then G2, G2 then G1, and both in one call (finals written together) give the same
+ * game tables and the same teams2/players2. */
 static inline void check_games_in_either_order(const results_backend *b)
 {
-    char *season[2], *games[2];
+    char *season[3], *games[3];
     bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
     bs_result g2 = game_result("G2", 205, 300, 2, 1, g2_players, 2);
-    for (int order = 0; order < 2; order++) {
-        const char *name = order ? "order-b" : "order-a";
+    for (int order = 0; order < 3; order++) {
+        const char *name = order == 0 ? "order-a" : order == 1 ? "order-b" : "order-batch";
         cn_results w = b->fresh(name);
-        write_game_ok(&w, order ? &g2 : &g1);
-        write_game_ok(&w, order ? &g1 : &g2);
+        if (order < 2) {
+            write_game_ok(&w, order ? &g2 : &g1);
+            write_game_ok(&w, order ? &g1 : &g2);
+        } else {
+            bs_result both[2] = {g2, g1}; /* shallow copies: freed once, below */
+            cn_error err = {0};
+            if (w.ops->write_game(w.impl, NULL, both, 2, &err))
+                fail_msg("write_game of two games: %s: %s", cn_status_name(err.status), err.msg);
+        }
         cn_results_close(&w);
         season[order] = b->query(name, SEASON_SQL);
         games[order] = b->query(name, GAMES_SQL);
     }
-    assert_string_equal(season[0], season[1]);
-    assert_string_equal(games[0], games[1]);
+    for (int i = 1; i < 3; i++) {
+        assert_string_equal(season[0], season[i]);
+        assert_string_equal(games[0], games[i]);
+    }
     assert_string_equal(season[0], G1_G2_SEASON);
     assert_string_equal(games[0], G1_G2_GAMES);
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         free(season[i]);
         free(games[i]);
     }
@@ -208,7 +218,7 @@ static inline void check_a_failed_game_write_changes_nothing(const results_backe
                              "losses FROM teams2_kept"));
     char *season = b->query("failing", SEASON_SQL), *games = b->query("failing", GAMES_SQL);
     assert_non_null(strstr(season, "101\tHerons\t8\t3\n"));
-    cn_status st = w.ops->write_game(w.impl, NULL, &g2, &err);
+    cn_status st = w.ops->write_game(w.impl, NULL, &g2, 1, &err);
     char *season2 = b->query("failing", SEASON_SQL), *games2 = b->query("failing", GAMES_SQL);
     free(b->query("failing", "DROP VIEW teams2; DROP TABLE teams2_kept")); /* before any assert can fail */
     if (st != CN_FATAL)

@@ -627,10 +627,10 @@ static void sqlite_an_unsafe_result_is_refused(void **state)
     cn_error err;
     bs_result bad = game_result("../G1", 101, 205, 2, 1, g1_players, 3);
     cn_results w = sqlite_fresh("refused");
-    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, &err), CN_INPUT);
+    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, &err), CN_INPUT);
     snprintf(bad.game, sizeof bad.game, "G1");
     bad.teams[1].result = 'X';
-    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, &err), CN_INPUT);
+    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, &err), CN_INPUT);
     cn_results_close(&w);
     assert_null(sqlite_query("refused", GAMES_SQL)); /* not even the tables */
     bs_result_free(&bad);
@@ -655,7 +655,7 @@ static cn_status sqlite_as_nobody(const char *db, bool results, bool game, cn_er
             st = results ? cn_results_open(&w, uri, &cfg, err) : cn_reference_open(&r, uri, &cfg, err);
         if (!st)
             st = !results ? r.ops->load(r.impl, &rows, err)
-                 : game    ? w.ops->write_game(w.impl, NULL, &(bs_result){.game = "G1", .teams = {{.result = 'W'}, {.result = 'L'}}}, err)
+                 : game    ? w.ops->write_game(w.impl, NULL, &(bs_result){.game = "G1", .teams = {{.result = 'W'}, {.result = 'L'}}}, 1, err)
                            : w.ops->write(w.impl, &rows, "t2", "p2", err);
         err->status = st;
         _exit(write(fd[1], err, sizeof *err) == (ssize_t)sizeof *err ? 0 : 1);

@@ -158,7 +158,7 @@ static void a_results_write_without_permission_is_not_retried(void **state)
         uri_for(uri, sizeof uri, cases[i].db);
         assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
         for (int game = 0; game < 2; game++) { /* a game's result is refused the same way */
-            cn_status st = game ? w.ops->write_game(w.impl, NULL, &g1, &err)
+            cn_status st = game ? w.ops->write_game(w.impl, NULL, &g1, 1, &err)
                                 : w.ops->write(w.impl, &rows, "teams2", "players2", &err);
             if (st != cases[i].status)
                 fail_msg("write into %s: %s: %s", cases[i].db, cn_status_name(err.status), err.msg);
