@@ -1,0 +1,33 @@
+/*
+ * serve.h — what the HTTP server (http.c) asks of the rest of the process. Each piece
+ * is owned by its own module, so the server stays a thin layer over the loop:
+ *
+ *   GET /metrics         pl_metrics_render   (metrics.c: Prometheus text exposition)
+ *   POST /minio/events   pl_notify_minio     (notify.c: MinIO bucket notifications)
+ *   GET /                pl_page_html        (web/index.html, embedded at build time)
+ *
+ * Everything here runs on the loop thread and never waits on the network.
+ */
+#ifndef PL_SERVE_H
+#define PL_SERVE_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+/* The Prometheus text exposition (format 0.0.4) of the process's counters, gauges and
+ * histograms: a malloc'd buffer the caller frees, its length in *len; NULL when out of
+ * memory. */
+char *pl_metrics_render(const app *a, size_t *len);
+
+/* Handles one MinIO webhook delivery: auth is the request's Authorization header (NULL
+ * when absent), body its JSON. Returns the HTTP status to answer (200 used or ignored,
+ * 400 malformed, 401 wrong or missing token) and a short reason in msg. Streams named by
+ * the event are read at once. */
+int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char *msg, size_t msglen);
+
+/* The live box-score page, embedded in the binary. */
+extern const char pl_page_html[];
+extern const size_t pl_page_html_len;
+
+#endif
