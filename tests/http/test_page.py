@@ -128,10 +128,13 @@ def main():
         driver.save_screenshot(os.path.join(shots_dir, "page-fake-desktop.png"))
 
         # a phone: nothing wider than the screen (tables scroll inside their cards)
-        driver.set_window_size(390, 844)
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        wait_until(driver, "the phone layout", lambda d: d.execute_script("return window.innerWidth") == 390)
         wide = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         check(wide <= 0, "fits a 390 px wide phone (overflow %d px)" % wide)
         driver.save_screenshot(os.path.join(shots_dir, "page-fake-phone.png"))
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
         # ?game= names the game: a fresh load opens it directly
         driver.get(api.url + "?game=" + game)
