@@ -37,6 +37,11 @@ def load(docs_dir):
         for s in d["scoring"]:
             if s["player_id"] == d["home"]["players"][0]["id"]:
                 s["name"] = HOSTILE_PLAYER
+    # a shooter missing from the roster, as the pipeline lists one: after the rostered players
+    away = docs[-1]["away"]
+    away["players"].append({"id": None, "name": None, "number": "99", "shots": 1, "goals": 0, "pct": 0.0,
+                            "rostered": False})
+    away["shots"] += 1
     return docs
 
 
@@ -96,6 +101,9 @@ def main():
             "return document.querySelectorAll('main script, main img, nav script, nav img, [onerror]').length")
         check(made == 0, "no element was made from the data")
         check(HOSTILE_TEAM in driver.title, "the title holds the name as text")
+        unrostered = [p for p in final["players_away"] if not p["rostered"]]
+        check(len(unrostered) == 1 and unrostered[0]["number"] == "99" and unrostered[0]["id"] == ""
+              and "99" in unrostered[0]["shown_name"], "an unrostered shooter is listed after the roster")
         goal_names = driver.execute_script(
             "return Array.from(document.querySelectorAll('#scoring .pname')).map(e => e.textContent)")
         check(any(HOSTILE_PLAYER in n for n in goal_names) or
