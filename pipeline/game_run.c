@@ -69,7 +69,9 @@ static char *render_current(game_run *g)
     json_t *doc = bs_render(g->game, now);
     bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
               !json_object_set_new(doc, "run", json_string(g->run_id));
-    char *text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+    /* serialised once: these bytes go to the sink as they are (reals as the README shows
+     * them: 0.13, not 0.13000000000000000444) */
+    char *text = ok ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(doc);
     if (!text)
         log_game(LOG_ERROR, g->id, "out of memory rendering box score %ld; the next one will hold it",

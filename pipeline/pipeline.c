@@ -59,17 +59,16 @@ static void job_work(uv_work_t *req)
     case JOB_POLL:
         j->st = j->g->src.ops->poll(j->g->src.impl, &j->chunk, &j->err);
         break;
-    case JOB_PUT:
+    case JOB_PUT: { /* the sink stores the bytes serialised once, on the loop */
+        cn_doc d = {.game = j->g->id, .id = j->id, .text = j->text, .len = j->len};
+        j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, &d, &j->err);
+        break;
+    }
     case JOB_REJECT: {
-        json_t *doc = json_loadb(j->text, j->len, 0, NULL);
-        if (!doc)
-            j->st = cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued %s",
-                            j->kind == JOB_PUT ? "document" : "record");
-        else if (j->kind == JOB_PUT)
-            j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, doc, &j->err);
-        else
-            j->st = a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, doc, &j->err);
-        json_decref(doc);
+        json_t *rec = json_loadb(j->text, j->len, 0, NULL);
+        j->st = rec ? a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, rec, &j->err)
+                    : cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued record");
+        json_decref(rec);
         break;
     }
     case JOB_FORGET:
