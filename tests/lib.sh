@@ -480,3 +480,13 @@ swift_get() {
 
 # log_count PATTERN FILE: how many lines of FILE match PATTERN (0 when none).
 log_count() { grep -c -- "$1" "$2" || true; }
+
+# oracle_game GAME_DIR REF_DB DOCS_DIR: the documents of the game in GAME_DIR (game.json,
+# gamestream.txt) match the independent model at every event.
+oracle_game() {
+  local home away
+  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+    "$1/game.json")
+  "$PYTHON" "$SRC/tests/tools/oracle.py" check --events "$1/gamestream.txt" --reference "$2" \
+    --home "$home" --away "$away" --docs-dir "$3" >/dev/null
+}

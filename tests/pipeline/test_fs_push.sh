@@ -48,11 +48,7 @@ wait_for 45 all_final || fail "not every game reached its final document within 
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? after SIGTERM"
 n=0
 for d in "$G"/game-*; do
-  g=$(basename "$d")
-  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-    "$d/game.json")
-  "$PYTHON" "$SRC/tests/tools/oracle.py" check --events "$d/gamestream.txt" --reference "$V/sidearm.db" \
-    --home "$home" --away "$away" --docs-dir "$V/boxscores/$g" >/dev/null || fail "$g: documents differ from the model"
+  oracle_game "$d" "$V/sidearm.db" "$V/boxscores/$(basename "$d")" || fail "$(basename "$d"): documents differ from the model"
   n=$((n + 1))
 done
 [ "$n" = 3 ] || fail "expected 3 games, found $n"
