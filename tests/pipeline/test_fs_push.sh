@@ -13,12 +13,7 @@ seed_sqlite "$D/sidearm.db"
 "$BIN/pipeline" --data-dir "$D" --poll-ms 60000 2>"$WORK/pipeline.log" &
 pipe=$!; PIDS+=("$pipe")
 wait_for 20 grep -q "reference:" "$WORK/pipeline.log" || fail "the pipeline did not start"
-DELAY=0.002 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" 2>"$WORK/sim.log" || fail "sim failed"
-done_single() { ! kill -0 "$pipe" 2>/dev/null; }
-wait_for 45 done_single || fail "the pipeline did not finish the game within 45 s of a 60 s poll: no push"
-wait "$pipe" || fail "pipeline exited $?"
-oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" \
-  --docs-dir "$D/boxscores" --sqlite "$D/sidearm.db" || fail "box scores or tables differ from the model"
+play_followed "$pipe" "$D" --target "file://$D/gamestream.txt"
 pass "one stream: every document, read on file-system events (poll every 60 s)"
 
 # ---- games under a prefix, made after the pipeline started
