@@ -46,7 +46,8 @@ PY
 # ---- one stream: key "gamestream.txt" (relative to its folder)
 D=$WORK/one; mkdir -p "$D"
 DELAY=0 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" --notify "http://127.0.0.1:$port/minio/events" \
-  2>"$WORK/sim.log" || fail "sim failed"
+  >"$WORK/sim.out" 2>"$WORK/sim.log" || fail "sim failed"
+[ ! -s "$WORK/sim.out" ] || fail "the sim printed the receiver's answers: $(head -c 200 "$WORK/sim.out")"
 writes=$(log_count "Wrote gamestream.txt" "$WORK/sim.log")
 check_events "$WORK/single.jsonl" "$D" > "$WORK/single.txt" || fail "an event is not what MinIO sends"
 [ "$writes" -gt 10 ] || fail "only $writes writes logged"

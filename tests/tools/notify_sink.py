@@ -20,9 +20,11 @@ class Sink(http.server.BaseHTTPRequestHandler):
         with open(out, "a", encoding="utf-8") as f:
             f.write(json.dumps({"path": self.path, "authorization": self.headers.get("Authorization"),
                                 "body": body.decode("utf-8")}) + "\n")
+        answer = b"recorded\n"
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(answer)))
         self.end_headers()
+        self.wfile.write(answer)
 
     def log_message(self, *args):
         pass
