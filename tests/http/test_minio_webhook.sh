@@ -5,7 +5,9 @@
 # POST /minio/events. Every document must arrive (within 45 s: the notifications drive
 # the reads). Before the game: a wrong or missing token is 401, a malformed body 400 (its
 # reason logged once however often it comes), an event for a key the pipeline does not
-# follow 200 and ignored, a 2 MiB body 413; none of them starts a read.
+# follow 200 and ignored, a 2 MiB body 413; none of them starts a read. Then the same
+# under a prefix: three games made while the pipeline runs are found (game.json events
+# list the prefix at once) and followed on their streams' events.
 . "$SRC/tests/lib.sh"
 start_s3; server_env
 port=$(free_ports 1)
@@ -57,3 +59,29 @@ pass "401 wrong or missing token, 400 malformed (logged once), 200 unknown key, 
 play_followed "$pipe" "$D" --target "$SRC_URI" --notify "$URL"
 ! grep -q -- "--notify: POST" "$WORK/sim.log" || fail "a notification was refused: $(grep -- "--notify" "$WORK/sim.log" | head -3)"
 pass "every document over S3, read on MinIO-format notifications (poll every 60 s)"
+
+# ---- games under an s3:// prefix, made while the pipeline runs
+port2=$(free_ports 1)
+V=$WORK/prefix; mkdir -p "$V"
+seed_sqlite "$V/sidearm.db"
+"$BIN/gamestream-sim" --games 3 --random 40 --delay 0 --stagger 0 --target "file://$WORK/copy/" \
+  --reset-reference "sqlite://$V/sidearm.db" 2>"$WORK/copy.log" || fail "the file:// copy of the games failed"
+"$BIN/pipeline" --source s3://gamestreams/day/ --data-dir "$V" --http "127.0.0.1:$port2" --poll-ms 60000 \
+  2>"$WORK/prefix.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 grep -q "reference:" "$WORK/prefix.log" || fail "the prefix pipeline did not start"
+sleep 1   # its first (and, for a minute, only) listing
+"$BIN/gamestream-sim" --games 3 --random 40 --delay 0.002 --stagger 0.5 --target s3://gamestreams/day/ \
+  --notify "http://127.0.0.1:$port2/minio/events" 2>"$WORK/sim-games.log" || fail "gamestream-sim --games failed"
+all_final() {
+  for g in game-001 game-002 game-003; do
+    last=$(tail -n 1 "$WORK/copy/$g/gamestream.txt" | cut -d' ' -f1)
+    grep -Eq '"state": *"final"' "$V/boxscores/$g/$last.json" 2>/dev/null || return 1
+  done
+}
+wait_for 45 all_final || fail "not every game under the prefix was final within 45 s of a 60 s poll"
+kill -TERM "$pipe"; wait "$pipe" || fail "the prefix pipeline exited $? after SIGTERM"
+for g in game-001 game-002 game-003; do
+  oracle_game "$WORK/copy/$g" "$V/sidearm.db" "$V/boxscores/$g" || fail "$g: documents differ from the model"
+done
+pass "three games under an s3:// prefix, found and followed on notifications (poll every 60 s)"
