@@ -236,6 +236,14 @@ void push_watch_game(app *a, known_game *k)
     k->watch = watch(a, path, false, k->id);
 }
 
+/* Copies src into dst of n bytes, cut to fit (a path that long cannot be followed anyway). */
+static void set_str(char *dst, size_t n, const char *src)
+{
+    size_t len = strnlen(src, n - 1);
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
 void push_start(app *a)
 {
     push_state *p = &a->push;
@@ -246,22 +254,22 @@ void push_start(app *a)
     p->file = !strcmp(u.scheme, "file");
     char copy[sizeof u.path];
     if (p->file) {
-        snprintf(copy, sizeof copy, "%s", u.path);
+        set_str(copy, sizeof copy, u.path);
         if (a->prefix_mode) {
             size_t n = strlen(copy);
             while (n > 1 && copy[n - 1] == '/')
                 copy[--n] = '\0';
-            snprintf(p->dir, sizeof p->dir, "%s", copy);
+            set_str(p->dir, sizeof p->dir, copy);
         } else {
-            snprintf(p->key, sizeof p->key, "%s", basename(copy));
-            snprintf(copy, sizeof copy, "%s", u.path);
-            snprintf(p->dir, sizeof p->dir, "%s", dirname(copy));
+            set_str(p->key, sizeof p->key, basename(copy));
+            set_str(copy, sizeof copy, u.path);
+            set_str(p->dir, sizeof p->dir, dirname(copy));
         }
         if (!a->cfg->once)
             p->root = watch(a, p->dir, true, NULL);
     } else {
-        snprintf(p->bucket, sizeof p->bucket, "%s", u.host);
-        snprintf(p->key, sizeof p->key, "%s", u.path[0] == '/' ? u.path + 1 : u.path);
+        set_str(p->bucket, sizeof p->bucket, u.host);
+        set_str(p->key, sizeof p->key, u.path[0] == '/' ? u.path + 1 : u.path);
     }
 }
 
