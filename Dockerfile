@@ -17,7 +17,7 @@ FROM debian:12-slim AS runtime
 ENV MONGOC_DISABLE_SHM=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjansson4 libuv1 libsqlite3-0 libs3-2 \
-      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 ca-certificates \
+      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/sidearm --create-home sidearm
 

@@ -525,7 +525,15 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
                  "until the producer ends it", g->l_src.uri, g->feed.reader.lineno, PARTIAL_WARN_POLLS,
                  g->feed.reader.len);
     }
+    if (g->changed && !g->folding) /* pushed while this poll was in flight: it may have missed the write */
+        gr_poll(g);
     app_check_done(g->app);
+}
+
+void gr_push(game_run *g)
+{
+    g->changed = true;
+    gr_poll(g);
 }
 
 void gr_poll(game_run *g)

@@ -36,6 +36,7 @@ static const opt_def options[] = {
     {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away)},
     {"game", "GAME_ID", OPT_STR, "game-1", "game id written into every document", OFF(pl.game)},
     {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms)},
+    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute), in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms)},
     {"once", "PIPELINE_ONCE", OPT_FLAG, NULL, "process what the source holds now, write, and exit", OFF(pl.once)},
     {"follow", "PIPELINE_FOLLOW", OPT_FLAG, NULL, "after the final whistle keep watching for a restarted game", OFF(pl.follow)},
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},
@@ -69,7 +70,8 @@ static const char usage[] =
     "and writes teams2/players2 once when the game is final.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
-    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD.\n";
+    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN, the\n"
+    "Bearer token POST /minio/events requires when set.\n";
 
 /* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
 static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
@@ -112,9 +114,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
-    if (c->poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+    if (c->poll_ms < 1 || c->safety_poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
         mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
+        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --safety-poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }
@@ -147,6 +149,8 @@ int main(int argc, char **argv)
     char *s3_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
     char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
     char *mongo_pw = opt_secret_or("MONGO_PASSWORD", "PASSWORD");
+    char *notify_token = opt_secret("NOTIFY_TOKEN"); /* never logged, never an option */
+    c->notify_token = notify_token && *notify_token ? notify_token : NULL;
     c->conn = (cn_settings){
         .s3_endpoint = mc.s3_endpoint,
         .s3_access_key = mc.s3_access_key,
@@ -179,5 +183,6 @@ int main(int argc, char **argv)
     free(s3_secret);
     free(mssql_pw);
     free(mongo_pw);
+    free(notify_token);
     return rc;
 }

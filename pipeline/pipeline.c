@@ -24,6 +24,7 @@
 #include "game_run.h"
 #include "games.h"
 #include "log.h"
+#include "push.h"
 
 #define BACKOFF_BASE_MS 250
 #define READ_WAIT_MS 1000       /* at the end, how long a read in flight may take to come back */
@@ -400,6 +401,7 @@ static void close_all(app *a)
         lane_close(&a->l_sinks[i]);
     lane_close(&a->l_res);
     lane_close(&a->l_list);
+    push_close(a);
     for (size_t i = 0; i < a->ngames; i++)
         gr_free(a->games[i]);
     a->ngames = 0;
@@ -579,6 +581,8 @@ static void poll_tick(uv_timer_t *t)
 {
     app *a = t->data;
     games_touch_health(a);
+    if (!push_tick(a)) /* MinIO notifications flow: the safety poll is slower */
+        return;
     if (a->prefix_mode) { /* once a tick, not after every call that ends: it walks every game */
         games_retire(a);
         games_list(a);
@@ -643,6 +647,7 @@ int pl_run(pl_config *cfg)
         uv_signal_start(&a->sigterm, on_signal, SIGTERM);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
+        push_start(a);
         app_ref_kick(a);
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
@@ -654,6 +659,7 @@ int pl_run(pl_config *cfg)
     uv_run(&a->loop, UV_RUN_DEFAULT); /* close callbacks */
     uv_loop_close(&a->loop);
     games_free(a);
+    push_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);
     for (int i = 0; i < a->nsinks; i++)

@@ -22,6 +22,8 @@ typedef struct pl_config {
     int home, away;
     const char *game;
     int poll_ms;
+    int safety_poll_ms;     /* the poll interval while MinIO notifications flow (notify.c) */
+    const char *notify_token; /* required as "Authorization: Bearer <token>" by POST /minio/events; NULL: none */
     bool once, follow;
     const char *log_format;
     bool verbose;
