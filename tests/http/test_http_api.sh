@@ -8,7 +8,6 @@
 . "$SRC/tests/lib.sh"
 CLIENT=$SRC/tests/http/http_client.py
 D=$WORK/var; mkdir -p "$D"
-seed_sqlite "$D/sidearm.db"
 P=$(free_ports 1)
 URL=http://127.0.0.1:$P
 
@@ -17,9 +16,13 @@ URL=http://127.0.0.1:$P
 pipe=$!; PIDS+=("$pipe")
 wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz"
 [ "$(curl -s "$URL/healthz")" = ok ] || fail "/healthz does not say ok"
+# no reference database yet: not ready, and it says why
+[ "$(curl -s -w ' %{http_code}' "$URL/readyz")" = '{"ready":false,"waiting_for":["reference"]} 503' ] ||
+  fail "/readyz before the reference: $(curl -s "$URL/readyz")"
+seed_sqlite "$WORK/seed.db" && mv "$WORK/seed.db" "$D/sidearm.db"
 wait_for 30 curl -sf "$URL/readyz" || fail "/readyz did not become ready: $(curl -s "$URL/readyz")"
 [ "$(curl -s "$URL/readyz")" = '{"ready":true}' ] || fail "/readyz body: $(curl -s "$URL/readyz")"
-pass "healthz ok, readyz 200 once the reference is loaded"
+pass "healthz ok; readyz 503 waiting for the reference, 200 once it is loaded"
 
 # SSE: one reader, 200 idle clients, one client that never reads; then the game is played
 "$PYTHON" "$CLIENT" sse-crowd "$P" game-1 "$WORK/sse.json" "$WORK/sse.ready" 200 2>"$WORK/crowd.log" &
