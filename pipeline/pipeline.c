@@ -658,7 +658,8 @@ int pl_run(pl_config *cfg)
     }
     uv_run(&a->loop, UV_RUN_DEFAULT); /* close callbacks */
     http_free(a);                     /* after the loop: the end of the server's teardown */
-    uv_loop_close(&a->loop);
+    if (uv_loop_close(&a->loop))
+        log_msg(LOG_WARN, "the event loop still had handles open at exit");
     games_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);

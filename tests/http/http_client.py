@@ -10,6 +10,9 @@
                                         until the server closed the connection
   conn-limit PORT N                     N idle connections, then one more: prints
                                         "closed" when the server closes that one
+  hold PORT GAME READY                  keeps an SSE stream, an idle keep-alive connection
+                                        and a half-sent request open; touches READY, then
+                                        prints "eof" once the server has closed all three
   listening PID                         exit 0 when PID has a listening TCP socket
 Assertions on outcomes only: every timeout here is a generous safety net.
 """
@@ -172,6 +175,29 @@ def conn_limit(port, n):
         c.close()
 
 
+def hold(port, game, ready):
+    sse = connect(port)
+    sse.sendall(request(f"/v1/games/{game}/events"))
+    r = SSE(sse)
+    assert r.read_status() == 200
+    idle = connect(port)
+    idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    while not got.endswith(b"ok\n"):
+        got += idle.recv(4096)
+    half = connect(port)
+    half.sendall(b"GET /healthz HTTP/1.1\r\nHost:")
+    open(ready, "w").close()
+    for s in (sse, idle, half):
+        s.settimeout(60)
+        try:
+            while s.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+    print("eof")
+
+
 def listening(pid):
     inodes = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
@@ -199,6 +225,8 @@ if __name__ == "__main__":
         slowloris(int(args[0]))
     elif cmd == "conn-limit":
         conn_limit(int(args[0]), int(args[1]))
+    elif cmd == "hold":
+        hold(int(args[0]), args[1], args[2])
     elif cmd == "listening":
         listening(args[0])
     else:

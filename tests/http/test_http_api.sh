@@ -128,9 +128,17 @@ sys.exit(1 if bad else 0)
 PY
 pass "openapi.json is OpenAPI 3.1 and documents every path and every status seen"
 
+# SIGTERM with an SSE stream, an idle keep-alive connection and a half-sent request open:
+# each is closed, the loop closes cleanly (no leak under ASan) and the exit is 0
+"$PYTHON" "$CLIENT" hold "$P" game-1 "$WORK/hold.ready" >"$WORK/hold.out" 2>"$WORK/hold.log" &
+hold=$!; PIDS+=("$hold")
+wait_for 30 test -e "$WORK/hold.ready" || fail "could not open the connections to hold: $(cat "$WORK/hold.log")"
 kill -TERM "$pipe"
-wait "$pipe" || fail "pipeline exited $? after SIGTERM (with SSE clients and keep-alive connections gone)"
-pass "SIGTERM: the server closes and the pipeline exits 0"
+wait "$pipe" || fail "pipeline exited $? after SIGTERM with connections open"
+wait "$hold" || fail "the held connections: $(cat "$WORK/hold.log")"
+[ "$(cat "$WORK/hold.out")" = eof ] || fail "the held connections were not all closed"
+grep -q "handles open at exit" "$WORK/pipeline.log" && fail "the loop did not close cleanly"
+pass "SIGTERM with an SSE stream, a keep-alive and a half-sent request open: all closed, clean exit 0"
 
 # limits: a header sent one byte a second is cut at --http-header-timeout-s; a 5th
 # connection over --http-max-conns 4 is closed at once, and the server still serves
