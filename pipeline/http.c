@@ -38,6 +38,7 @@ extern const size_t pl_openapi_json_len;
 #define LIMIT_LOG_MS 10000      /* a limit's log line at most this often */
 #define WRITE_CHUNK 16384       /* bytes of a response written per writeable callback */
 #define NBUCKETS 256
+#define REPLY_TIMEOUT_S 60      /* longest a response may take to go out */
 
 /* ---------------------------------------------------------------- data */
 
@@ -376,6 +377,8 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
         pss_release(p);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
+    /* a client that does not read its answer cannot hold the connection for ever */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, REPLY_TIMEOUT_S);
     p->kind = P_REPLY;
     p->body = body;
     p->len = len;

@@ -6,6 +6,8 @@
                                         background, and one client that never reads;
                                         touches READY once all are connected
   sse-first PORT GAME LAST_ID OUT       reconnects with Last-Event-ID: the first event
+  sse-two PORT GAME                     opens an SSE stream, then a second one while the
+                                        first is open: prints the second's status
   slowloris PORT                        one header byte a second: prints the seconds
                                         until the server closed the connection
   conn-limit PORT N                     N idle connections, then one more: prints
@@ -131,6 +133,20 @@ def sse_first(port, game, last_id, out):
     s.close()
 
 
+def sse_two(port, game):
+    first = connect(port)
+    first.settimeout(60)
+    first.sendall(request(f"/v1/games/{game}/events"))
+    r = SSE(first)
+    assert r.read_status() == 200, f"the first stream got {r.status}"
+    second = connect(port)
+    second.settimeout(60)
+    second.sendall(request(f"/v1/games/{game}/events"))
+    print(SSE(second).read_status())
+    first.close()
+    second.close()
+
+
 def slowloris(port):
     s = connect(port)
     s.settimeout(120)
@@ -221,6 +237,8 @@ if __name__ == "__main__":
         sse_crowd(int(args[0]), args[1], args[2], args[3], *(int(a) for a in args[4:]))
     elif cmd == "sse-first":
         sse_first(int(args[0]), args[1], args[2], args[3])
+    elif cmd == "sse-two":
+        sse_two(int(args[0]), args[1])
     elif cmd == "slowloris":
         slowloris(int(args[0]))
     elif cmd == "conn-limit":

@@ -143,7 +143,7 @@ pass "SIGTERM with an SSE stream, a keep-alive and a half-sent request open: all
 # limits: a header sent one byte a second is cut at --http-header-timeout-s; a 5th
 # connection over --http-max-conns 4 is closed at once, and the server still serves
 "$BIN/pipeline" --data-dir "$D" --poll-ms 20 --follow --http "127.0.0.1:$P" --http-max-conns 4 \
-  --http-header-timeout-s 2 2>"$WORK/limits.log" &
+  --http-header-timeout-s 2 --http-max-sse 1 --http-max-header-bytes 2048 2>"$WORK/limits.log" &
 pipe=$!; PIDS+=("$pipe")
 wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz (limits)"
 secs=$("$PYTHON" "$CLIENT" slowloris "$P") || fail "slowloris: not cut off"
@@ -154,8 +154,14 @@ pass "a header sent one byte a second is cut off after $secs s (--http-header-ti
 wait_for 30 curl -sf "$URL/healthz" || fail "no answer after the connection limit"
 grep -q "refused a connection: 4 open (--http-max-conns 4)" "$WORK/limits.log" || fail "the connection limit was not logged"
 grep -q "sent no whole request" "$WORK/limits.log" || fail "the header timeout was not logged"
-kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
 pass "the 5th connection over --http-max-conns 4 is closed; the server serves again once they are gone"
+[ "$("$PYTHON" "$CLIENT" sse-two "$P" game-1)" = 503 ] || fail "a 2nd SSE stream over --http-max-sse 1 is not 503"
+big=$(head -c 3000 /dev/zero | tr '\0' a)
+[ "$(code -H "X-Big: $big" "$URL/healthz")" = 000 ] || fail "a 3000-byte header over --http-max-header-bytes 2048 was served"
+[ "$(code -H "X-Small: abc" "$URL/healthz")" = 200 ] || fail "no answer after the oversized header"
+grep -q "refused an SSE client: 1 streams open (--http-max-sse 1)" "$WORK/limits.log" || fail "the SSE limit was not logged"
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
+pass "a 2nd SSE stream over --http-max-sse 1 gets 503; a header block over --http-max-header-bytes closes the connection"
 
 # --http off: nothing listens; a port in use: a clear configuration error (exit 2)
 "$BIN/pipeline" --data-dir "$D" --follow --http off 2>"$WORK/off.log" &
