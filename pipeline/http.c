@@ -56,6 +56,9 @@ typedef struct sse_client sse_client;
 typedef struct hgame {
     struct hgame *next;
     http_doc *latest;
+    json_t *summary;            /* /v1/games' entry made from latest, once the game is not followed */
+    const http_doc *summary_of;
+    uint64_t listed;            /* the /v1/games request that listed it as followed */
     sse_client *clients;        /* doubly linked, NULL-terminated */
     char id[];
 } hgame;
@@ -87,6 +90,7 @@ struct http_server {
     hgame *buckets[NBUCKETS];
     uint64_t limit_said[L_COUNT];   /* uv_now of the last log line, per limit */
     uint64_t limit_quiet[L_COUNT];  /* hits not logged since */
+    uint64_t listings;              /* /v1/games requests */
     char listen[300];
 };
 
@@ -440,16 +444,50 @@ static json_t *team_json(const bs_ref *rows, int teamid, int score)
     return json_pack("{s:i, s:s?, s:i}", "teamid", teamid, "name", t ? t->name : NULL, "score", score);
 }
 
+/* The /v1/games entry of a game no longer followed (retired after its final under a
+ * prefix), from its newest document: parsed once per document. */
+static json_t *summary_of_doc(hgame *h)
+{
+    if (h->summary && h->summary_of == h->latest)
+        return h->summary;
+    json_decref(h->summary);
+    h->summary = NULL;
+    json_t *doc = json_loadb((const char *)h->latest->buf + LWS_PRE + h->latest->json_off, h->latest->json_len, 0,
+                             NULL);
+    json_t *team[2] = {NULL, NULL};
+    for (int i = 0; doc && i < 2; i++) {
+        json_t *t = json_object_get(doc, i ? "away" : "home");
+        team[i] = json_pack("{s:O?, s:O?, s:O?}", "teamid", json_object_get(t, "teamid"), "name",
+                            json_object_get(t, "name"), "score", json_object_get(t, "score"));
+    }
+    if (doc && team[0] && team[1])
+        h->summary = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
+                               json_object_get(doc, "state"), "home", team[0], "away", team[1], "period",
+                               json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"),
+                               "event_id", (json_int_t)h->latest->event_id, "updated_at",
+                               json_object_get(doc, "updated_at"));
+    else {
+        json_decref(team[0]);
+        json_decref(team[1]);
+    }
+    json_decref(doc);
+    h->summary_of = h->latest;
+    return h->summary;
+}
+
 static int route_games(http_server *s, struct lws *wsi, pss *p)
 {
     app *a = s->a;
     json_t *list = json_array();
+    uint64_t listing = ++s->listings;
     for (size_t i = 0; list && i < a->ngames; i++) {
         game_run *g = a->games[i];
         const bs_game *st = g->game;
         bool started = st && st->state != BS_PREGAME;
         const bs_ref *rows = st ? st->ref : a->ref ? &a->ref->rows : NULL;
         hgame *h = game_find(s, g->id, false);
+        if (h)
+            h->listed = listing;
         char clk[8] = "";
         if (st)
             bs_format_clock(st->clock, clk);
@@ -467,6 +505,17 @@ static int route_games(http_server *s, struct lws *wsi, pss *p)
             list = NULL;
         }
     }
+    /* then the games seen before and not followed now (final, retired): their last state */
+    for (size_t b = 0; list && b < NBUCKETS; b++)
+        for (hgame *h = s->buckets[b]; list && h; h = h->next) {
+            if (h->listed == listing || !h->latest)
+                continue;
+            json_t *e = summary_of_doc(h);
+            if (!e || json_array_append(list, e)) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
     return reply_json(s, wsi, p, 200, list ? json_pack("{s:o}", "games", list) : NULL);
 }
 
@@ -943,6 +992,7 @@ void http_free(app *a)
             while (g->clients)
                 sse_free(s, g->clients);
             doc_release(g->latest);
+            json_decref(g->summary);
             free(g);
         }
     a->http = NULL;

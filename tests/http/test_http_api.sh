@@ -163,6 +163,34 @@ grep -q "refused an SSE client: 1 streams open (--http-max-sse 1)" "$WORK/limits
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
 pass "a 2nd SSE stream over --http-max-sse 1 gets 503; a header block over --http-max-header-bytes closes the connection"
 
+# every game under a prefix: /v1/games lists them (followed or, once final, retired) and
+# each game's document is its sink's newest
+G=$WORK/games
+"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --target "file://$G/" \
+  --reset-reference "sqlite://$WORK/ref.db" 2>"$WORK/sim3.log" || fail "gamestream-sim --games 3 failed"
+"$BIN/pipeline" --source "file://$G/" --reference "sqlite://$WORK/ref.db" --results "sqlite://$WORK/ref.db" \
+  --boxscores "file://$WORK/box3" --poll-ms 50 --http "127.0.0.1:$P" 2>"$WORK/prefix.log" &
+pipe=$!; PIDS+=("$pipe")
+all_final() {
+  curl -sf "$URL/v1/games" -o "$WORK/games3.json" &&
+    "$PYTHON" -c 'import json,sys; g=json.load(open(sys.argv[1]))["games"]; sys.exit(not (len(g) == 3 and all(x["state"] == "final" for x in g)))' "$WORK/games3.json"
+}
+wait_for 60 all_final || fail "/v1/games does not show 3 final games: $(cat "$WORK/games3.json")"
+for id in game-001 game-002 game-003; do
+  last=$("$PYTHON" -c 'import json,sys; print([g["event_id"] for g in json.load(open(sys.argv[1]))["games"] if g["game"] == sys.argv[2]][0])' "$WORK/games3.json" "$id").json
+  wait_for 30 test -e "$WORK/box3/$id/$last" || fail "$id: the sink did not get document $last"
+  curl -sf "$URL/v1/games/$id" -o "$WORK/$id.json" || fail "GET /v1/games/$id failed"
+  "$PYTHON" - "$WORK/games3.json" "$WORK/$id.json" "$WORK/box3/$id/$last" "$id" <<'PY' || fail "$id: the API differs from its sink"
+import json, sys
+games, api, sink = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:4])
+assert api == sink, "the document is not the sink's newest"
+[g] = [x for x in games["games"] if x["game"] == sys.argv[4]]
+assert (g["home"]["score"], g["away"]["score"], g["event_id"]) == (sink["home"]["score"], sink["away"]["score"], sink["event_id"]), g
+PY
+done
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline under a prefix exited $?"
+pass "under a prefix: /v1/games lists the 3 games, each document is its sink's newest"
+
 # --http off: nothing listens; a port in use: a clear configuration error (exit 2)
 "$BIN/pipeline" --data-dir "$D" --follow --http off 2>"$WORK/off.log" &
 pipe=$!; PIDS+=("$pipe")
