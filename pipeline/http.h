@@ -4,7 +4,7 @@
  *
  *   GET  /healthz                 200 "ok": the loop answers
  *   GET  /readyz                  200 once the reference is loaded and every sink's last call succeeded, else 503
- *   GET  /v1/games                every followed game: teams, score, period, clock, state
+ *   GET  /v1/games                every game followed (then those retired): teams, score, period, clock, state
  *   GET  /v1/games/{id}           the game's newest document, the very bytes queued for the sink (ETag, 304)
  *   GET  /v1/games/{id}/events    Server-Sent Events: the newest document at once, then every new one
  *   GET  /openapi.json            OpenAPI 3.1 (pipeline/openapi.json, embedded at build time)
