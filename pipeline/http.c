@@ -719,7 +719,7 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
     if (game)
         return events ? route_events(s, wsi, p, game) : route_game(s, wsi, p, game);
     if (!strcmp(uri, "/healthz"))
-        return reply(s, wsi, p, 200, "text/plain; charset=utf-8", "ok\n", 3, NULL, NULL, NULL);
+        return reply(s, wsi, p, 200, "text/plain; charset=utf-8", "ok", 2, NULL, NULL, NULL);
     if (!strcmp(uri, "/readyz"))
         return route_ready(s, wsi, p);
     if (!strcmp(uri, "/v1/games"))

@@ -199,7 +199,7 @@ def hold(port, game, ready):
     idle = connect(port)
     idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     got = b""
-    while not got.endswith(b"ok\n"):
+    while not got.endswith(b"\r\n\r\nok"):
         got += idle.recv(4096)
     half = connect(port)
     half.sendall(b"GET /healthz HTTP/1.1\r\nHost:")
