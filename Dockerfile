@@ -17,9 +17,10 @@ FROM debian:12-slim AS runtime
 ENV MONGOC_DISABLE_SHM=1
 # libwebsockets (the HTTP API) loads its libuv event library, libwebsockets-evlib_uv.so from
 # libwebsockets-evlib-uv, when the pipeline starts: a runtime dependency ldd does not show.
+# Its pkg-config also links libcap (libcap2), kept in some builds (e.g. with sanitizers).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjansson4 libuv1 libwebsockets17 libwebsockets-evlib-uv \
-      libsqlite3-0 libs3-2 \
+      libcap2 libsqlite3-0 libs3-2 \
       libmongoc-1.0-0 libbson-1.0-0 libsybdb5 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/sidearm --create-home sidearm
