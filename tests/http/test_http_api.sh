@@ -63,7 +63,7 @@ tr -d '\r' <"$WORK/doc.h" | grep -qi '^content-type: application/json' || fail "
 pass "/v1/games and /v1/games/game-1 match the sink's newest document; ETag and 304"
 
 # a reconnect with Last-Event-ID gets the newest document at once
-"$PYTHON" "$CLIENT" sse-first "$P" game-1 70 "$WORK/first.json" || fail "the reconnect failed"
+"$PYTHON" "$CLIENT" sse-first "$P" game-1 70 "$WORK/first.json" 2>>"$WORK/client.log" || fail "the reconnect failed"
 "$PYTHON" - "$WORK/first.json" "$D/boxscores/76.json" <<'PY' || fail "the reconnect did not get the newest document"
 import json, sys
 ev, sink = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
@@ -146,16 +146,16 @@ pass "SIGTERM with an SSE stream, a keep-alive and a half-sent request open: all
   --http-header-timeout-s 2 --http-max-sse 1 --http-max-header-bytes 2048 2>"$WORK/limits.log" &
 pipe=$!; PIDS+=("$pipe")
 wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz (limits)"
-secs=$("$PYTHON" "$CLIENT" slowloris "$P") || fail "slowloris: not cut off"
+secs=$("$PYTHON" "$CLIENT" slowloris "$P" 2>>"$WORK/client.log") || fail "slowloris: not cut off"
 "$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 2 else 1)" "$secs" ||
   fail "a slow header was cut after $secs s, before --http-header-timeout-s 2"
 pass "a header sent one byte a second is cut off after $secs s (--http-header-timeout-s 2)"
-[ "$("$PYTHON" "$CLIENT" conn-limit "$P" 4)" = closed ] || fail "a 5th connection over --http-max-conns 4 was not closed"
+[ "$("$PYTHON" "$CLIENT" conn-limit "$P" 4 2>>"$WORK/client.log")" = closed ] || fail "a 5th connection over --http-max-conns 4 was not closed"
 wait_for 30 curl -sf "$URL/healthz" || fail "no answer after the connection limit"
 grep -q "refused a connection: 4 open (--http-max-conns 4)" "$WORK/limits.log" || fail "the connection limit was not logged"
 grep -q "sent no whole request" "$WORK/limits.log" || fail "the header timeout was not logged"
 pass "the 5th connection over --http-max-conns 4 is closed; the server serves again once they are gone"
-[ "$("$PYTHON" "$CLIENT" sse-two "$P" game-1)" = 503 ] || fail "a 2nd SSE stream over --http-max-sse 1 is not 503"
+[ "$("$PYTHON" "$CLIENT" sse-two "$P" game-1 2>>"$WORK/client.log")" = 503 ] || fail "a 2nd SSE stream over --http-max-sse 1 is not 503"
 big=$(head -c 3000 /dev/zero | tr '\0' a)
 [ "$(code -H "X-Big: $big" "$URL/healthz")" = 000 ] || fail "a 3000-byte header over --http-max-header-bytes 2048 was served"
 [ "$(code -H "X-Small: abc" "$URL/healthz")" = 200 ] || fail "no answer after the oversized header"
