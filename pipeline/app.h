@@ -22,6 +22,7 @@
 #include "pipeline.h"
 
 typedef struct game_run game_run;
+typedef struct http_server http_server;
 
 typedef struct ref_snap {
     int refs;
@@ -102,6 +103,7 @@ typedef struct app {
     bool stopping, draining, closed, abandoned;
     bool read_wait_over;    /* at the end: a read in flight had its second to come back */
     int exit_code;
+    http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
 } app;
 

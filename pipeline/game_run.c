@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "log.h"
 
 #define FOLD_PIECE 1024         /* bytes pushed between two looks at the clock */
@@ -99,6 +100,8 @@ static void push(game_run *g, size_t pos, sq_item it)
                 pos--;
         }
     sq_insert(&g->q, pos, it);
+    if (it.kind == SQ_PUT) /* the same bytes to the API and its SSE clients */
+        http_publish(g->app, g->id, it.text, it.bytes, it.id);
     app_sink_kick(g->app);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
@@ -51,6 +52,13 @@ static const opt_def options[] = {
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
+    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it", OFF(pl.http_listen)},
+    {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
+    {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
+    {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s)},
+    {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
+    {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
+    {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
     {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
@@ -122,6 +130,10 @@ int main(int argc, char **argv)
     }
     if (c->home == c->away || c->home <= 0 || c->away <= 0) {
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
+        return PL_EXIT_USAGE;
+    }
+    if (http_check_config(c, err, sizeof err)) {
+        fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
     char gerr[BS_ERRLEN];

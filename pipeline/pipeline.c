@@ -23,6 +23,7 @@
 #include "app.h"
 #include "game_run.h"
 #include "games.h"
+#include "http.h"
 #include "log.h"
 #include "push.h"
 
@@ -392,6 +393,7 @@ static void close_all(app *a)
     if (a->closed)
         return;
     a->closed = true;
+    http_stop(a);
     uv_close((uv_handle_t *)&a->poll, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -639,6 +641,8 @@ int pl_run(pl_config *cfg)
     /* the stream first: its URI is the one an operator most likely got wrong */
     cn_status st = a->prefix_mode ? CN_OK : games_add_single(a);
     int rc = st == CN_OK ? open_connectors(a) : st == CN_CONFIG ? PL_EXIT_USAGE : PL_EXIT_RUNTIME;
+    if (rc == PL_EXIT_OK && http_start(a))
+        rc = PL_EXIT_USAGE; /* the address is taken or not ours: a configuration error */
     if (rc != PL_EXIT_OK) {
         a->stopping = true;
         close_all(a);
@@ -657,7 +661,9 @@ int pl_run(pl_config *cfg)
         return rc;
     }
     uv_run(&a->loop, UV_RUN_DEFAULT); /* close callbacks */
-    uv_loop_close(&a->loop);
+    http_free(a);                     /* after the loop: the end of the server's teardown */
+    if (uv_loop_close(&a->loop))
+        log_msg(LOG_WARN, "the event loop still had handles open at exit");
     games_free(a);
     push_free(a);
     app_ref_release(a->ref);

@@ -37,6 +37,13 @@ typedef struct pl_config {
     int once_attempts;      /* with --once: how many tries a transient failure gets */
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
     int grace_ms;           /* after a signal: how long pending writes may still go out */
+    const char *http_listen; /* ADDR:PORT of the HTTP server, or "off" */
+    int http_max_conns;     /* connections at once, SSE streams apart */
+    int http_max_sse;       /* SSE streams at once */
+    int http_header_timeout_s; /* a request's headers must be in within this */
+    int http_max_header_bytes; /* the largest request header block */
+    int http_max_body_kib;  /* the largest request body */
+    int sse_backlog_kib;    /* unsent bytes an SSE client may have before it is dropped */
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 

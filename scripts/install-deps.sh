@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config
-  libjansson-dev libuv1-dev libsqlite3-dev libcmocka-dev
+  libjansson-dev libuv1-dev libwebsockets-dev libsqlite3-dev libcmocka-dev
   libs3-dev libmongoc-dev libbson-dev freetds-dev freetds-bin sqlite3
   libcurl4-openssl-dev)
 test_pkgs=(python3 python3-mockupdb python3-mongomock

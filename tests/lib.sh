@@ -8,6 +8,9 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 # as in the Dockerfile: the MongoDB driver's /dev/shm counters are off (a pid reused after a
 # kill -9, as the crash tests do, otherwise makes the driver print a raw line on stderr)
 export MONGOC_DISABLE_SHM=1
+# the pipeline's HTTP server is off unless a test asks for it (--http 127.0.0.1:PORT on a
+# port from free_ports): tests run in parallel and cannot all listen on the default 8080
+export HTTP_LISTEN=off
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
