@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "lane.h"
+#include "metrics.h"
 #include "pipeline.h"
 
 typedef struct game_run game_run;
@@ -83,6 +84,7 @@ typedef struct app {
     bool read_wait_over;    /* at the end: a read in flight had its second to come back */
     int exit_code;
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
+    pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;
 
 /* One call to a connector on a worker thread. Fill it between job_new and job_submit:

@@ -49,6 +49,7 @@ static const opt_def options[] = {
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
+    {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
     {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
