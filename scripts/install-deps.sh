@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake pkg-config
   libs3-dev libmongoc-dev libbson-dev freetds-dev freetds-bin sqlite3)
 test_pkgs=(python3 python3-mockupdb python3-mongomock
   swift-proxy swift-account swift-container swift-object memcached curl
-  docker-compose python3-yaml shellcheck procps clang)
+  docker-compose python3-yaml shellcheck procps clang prometheus)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${test_pkgs[@]}")
