@@ -463,7 +463,10 @@ static void rebase_game(game_run *g)
     g->feed.game = n;
     log_game(LOG_INFO, g->id, "moved onto the reference read again (%zu teams, %zu players)", g->snap->rows.nteams,
              g->snap->rows.nplayers);
+    uint64_t seen = g->fold_seen_ns; /* new rows, not a change in the stream: no freshness for it */
+    g->fold_seen_ns = 0;
     queue_current(g);
+    g->fold_seen_ns = seen;
     if (n->state == BS_FINAL) /* the tables follow the rows the final document shows */
         game_final(g);
 }
