@@ -7,7 +7,8 @@
 #     every poll and byte the pipeline logged, every document in the sink, the results
 #     write, one final game, and a freshness observation per document;
 #  2. --once over a stream with bad lines, a duplicate and a line after the final:
-#     rejected lines, duplicates, events after the final and sink calls (documents + reject records + the run's forget);
+#     rejected lines, duplicates, events after the final and sink calls; and with a
+#     queue of 2, the box scores coalesced counted as dropped (documents + reject records + the run's forget);
 #  3. --once over a prefix of two games: listings, game.json reads and requests.
 . "$SRC/tests/lib.sh"
 command -v promtool >/dev/null || fail "promtool is missing (Debian package prometheus: scripts/install-deps.sh --with-tests)"
@@ -112,6 +113,24 @@ expect "$WORK/bad.prom" sidearm_sink_writes_done_total'{sink="boxscores"}' $((bd
 expect "$WORK/bad.prom" sidearm_source_polls_total'{scheme="file"}' 1 "--once reads once"
 expect "$WORK/bad.prom" sidearm_source_read_bytes_total'{scheme="file"}' "$(wc -c < "$B/gamestream.txt")" "--once"
 pass "bad lines, a duplicate and a line after the final are counted as such"
+
+# a queue of 2: the box scores the sink could not take coalesce into the newest one
+Q=$WORK/queue; mkdir -p "$Q"; seed_sqlite "$Q/sidearm.db"; cp "$SRC/sql/data/game.txt" "$Q/gamestream.txt"
+"$BIN/pipeline" --data-dir "$Q" --once --queue-max 2 --metrics-file "$WORK/queue.prom" 2>"$WORK/queue.log" ||
+  fail "pipeline --once --queue-max 2 exited $?"
+check "$WORK/queue.prom"
+coalesced=$(sed -n 's/.*done: .* \([0-9]*\) box scores coalesced.*/\1/p' "$WORK/queue.log")
+dropped=$(metric "$WORK/queue.prom" sidearm_sink_writes_dropped_total'{sink="boxscores"}')
+qdocs=$(find "$Q/boxscores" -maxdepth 1 -name '*.json' | wc -l)
+[ "${coalesced:-0}" -gt 0 ] || fail "--queue-max 2: nothing was coalesced"
+# coalesced states, and documents taken out of the full queue to make room for the run's forget
+[ "$dropped" -ge "$coalesced" ] || fail "--queue-max 2: $dropped writes dropped, but $coalesced box scores coalesced"
+[ -f "$Q/boxscores/76.json" ] || fail "--queue-max 2: the final box score was not written"
+expect "$WORK/queue.prom" sidearm_events_applied_total "$events" "--queue-max 2"
+expect "$WORK/queue.prom" sidearm_boxscore_documents_written_total "$qdocs" "--queue-max 2"
+expect "$WORK/queue.prom" sidearm_freshness_seconds_count "$qdocs" "--queue-max 2"
+expect "$WORK/queue.prom" sidearm_sink_queue_depth'{sink="boxscores"}' 0 "--queue-max 2"
+pass "a full queue: coalesced box scores are counted as dropped"
 
 # ---------------------------------------------------------------- 3. a prefix of games
 G=$WORK/games; P=$WORK/pvar; mkdir -p "$G/g1" "$G/g2" "$P"; seed_sqlite "$P/sidearm.db"
