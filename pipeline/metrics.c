@@ -59,6 +59,17 @@ void pl_metrics_notify(struct app *a, int outcome)
         a->metrics.notify[outcome]++;
 }
 
+void pl_metrics_http_response(struct app *a, int status)
+{
+    a->metrics.http_responses[status >= 100 && status < 600 ? status / 100 : 0]++;
+}
+
+void pl_metrics_http_limit(struct app *a, int limit)
+{
+    if (limit >= 0 && limit < PL_HTTP_LIMITS)
+        a->metrics.http_limits[limit]++;
+}
+
 /* ---------------------------------------------------------------- the exposition writer */
 
 static void put(pl_expo *e, const char *s, size_t n)
@@ -276,14 +287,15 @@ static const family per_sink[] = {
      offsetof(pl_sink_counters, dropped)},
 };
 
-/* A family with one sample per value of one label: n values, v[i] at base + i * stride + off. */
+/* A family with one sample per value of one label: n values, v[i] at base + i * stride + off
+ * (no label when key is NULL: one sample). */
 static void labelled(pl_expo *e, const family *f, const char *type, const char *key, const char *const *values,
                      size_t n, const void *base, size_t stride, const bool *shown)
 {
     pl_expo_family(e, f->name, type, f->help);
     for (size_t i = 0; i < n; i++)
         if (!shown || shown[i])
-            pl_expo_sample(e, f->name, (const char *const[]){key, values[i], NULL},
+            pl_expo_sample(e, f->name, key ? (const char *const[]){key, values[i], NULL} : NULL,
                            (double)U64_AT((const char *)base + i * stride, f->off));
 }
 
@@ -324,6 +336,19 @@ char *pl_metrics_render(const app *a, size_t *len)
 
     for (size_t f = 0; f < sizeof per_sink / sizeof *per_sink; f++)
         labelled(&e, &per_sink[f], "counter", "sink", sink_names, PL_NSINKS, m->sink, sizeof *m->sink, NULL);
+
+    static const char *const classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
+    labelled(&e, &(family){"sidearm_http_responses_total", "HTTP responses sent, by status class.", 0}, "counter",
+             "code", classes, 6, m->http_responses, sizeof *m->http_responses, NULL);
+    static const char *const limits[] = {"header_size", "body_size",   "header_timeout",
+                                         "connections", "sse_clients", "slow_client"};
+    labelled(&e, &(family){"sidearm_http_limit_hits_total", "Requests or clients cut off by a limit of the HTTP "
+                           "server (slow_client: an SSE client too slow to read, dropped).", 0},
+             "counter", "limit", limits, PL_HTTP_LIMITS, m->http_limits, sizeof *m->http_limits, NULL);
+    labelled(&e, &(family){"sidearm_http_connections", "HTTP connections open now.", 0}, "gauge", NULL, NULL, 1,
+             &m->http_connections, 0, NULL);
+    labelled(&e, &(family){"sidearm_sse_clients", "Server-Sent Events clients connected now.", 0}, "gauge", NULL,
+             NULL, 1, &m->sse_clients, 0, NULL);
 
     /* gauges, read from the games now */
     uint64_t depth[PL_NSINKS] = {0}, up[PL_NSINKS] = {!a->sink_gave_up, !a->l_res.gave_up}, states[3] = {0};

@@ -31,6 +31,17 @@ typedef enum pl_notify_outcome {
     PL_NOTIFY_OUTCOMES
 } pl_notify_outcome;
 
+/* A limit of the HTTP server that a client hit (pl_metrics_http_limit): the label `limit`. */
+typedef enum pl_http_limit {
+    PL_HTTP_LIMIT_HEADER_SIZE = 0,  /* request header too large */
+    PL_HTTP_LIMIT_BODY_SIZE,        /* request body too large */
+    PL_HTTP_LIMIT_HEADER_TIMEOUT,   /* the header did not come in time */
+    PL_HTTP_LIMIT_CONNECTIONS,      /* too many connections: refused */
+    PL_HTTP_LIMIT_SSE_CLIENTS,      /* too many SSE clients: refused */
+    PL_HTTP_LIMIT_SLOW_CLIENT,      /* an SSE client too slow to read: dropped */
+    PL_HTTP_LIMITS
+} pl_http_limit;
+
 /* Upper bounds of the freshness histogram's buckets, in seconds (+Inf is implied). */
 #define PL_FRESH_BUCKETS 14
 extern const double pl_fresh_bounds[PL_FRESH_BUCKETS];
@@ -66,6 +77,9 @@ typedef struct pl_metrics {
     uint64_t documents_written;     /* box-score documents the sink acknowledged */
     uint64_t ref_loads, ref_load_failures;
     uint64_t games_retired;
+    uint64_t http_responses[6];     /* by status class: [1] 1xx .. [5] 5xx ([0]: anything else) */
+    uint64_t http_limits[PL_HTTP_LIMITS];
+    uint64_t http_connections, sse_clients; /* gauges the HTTP server keeps current */
     pl_hist freshness;              /* change detected -> the sink acknowledged the document */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
@@ -80,6 +94,10 @@ void pl_hist_observe(pl_hist *h, double v);
 /* Counts one MinIO notification and its outcome (the notification handler calls it). */
 struct app;
 void pl_metrics_notify(struct app *a, int outcome);
+/* Counts one HTTP response by its status's class, and one limit a client hit (the HTTP
+ * server calls them; it also keeps a->metrics.http_connections and sse_clients current). */
+void pl_metrics_http_response(struct app *a, int status);
+void pl_metrics_http_limit(struct app *a, int limit);
 
 /* Starts the metrics of a: the start time, the scheme of --source, and with
  * --metrics-file the timer that rewrites the file (closed by pl_metrics_close). */

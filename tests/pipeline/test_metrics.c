@@ -128,6 +128,14 @@ static void the_process_exposition(void **state)
     pl_metrics_notify(a, 99); /* not an outcome: not counted */
     pl_hist_observe(&a->metrics.freshness, 0.02);
     a->pending_bytes = 4096;
+    pl_metrics_http_response(a, 200);
+    pl_metrics_http_response(a, 304);
+    pl_metrics_http_response(a, 401);
+    pl_metrics_http_response(a, 404);
+    pl_metrics_http_response(a, 42); /* not a status: "other" */
+    pl_metrics_http_limit(a, PL_HTTP_LIMIT_HEADER_TIMEOUT);
+    pl_metrics_http_limit(a, PL_HTTP_LIMITS); /* not a limit: not counted */
+    a->metrics.sse_clients = 200;
     size_t len = 0;
     char *text = pl_metrics_render(a, &len);
     assert_non_null(text);
@@ -148,6 +156,14 @@ static void the_process_exposition(void **state)
     assert_int_equal(sample(text, "sidearm_freshness_seconds_count"), 1);
     assert_int_equal(sample(text, "sidearm_freshness_seconds_bucket{le=\"0.025\"}"), 1);
     assert_int_equal(sample(text, "sidearm_freshness_seconds_bucket{le=\"0.01\"}"), 0);
+    assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"2xx\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"3xx\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"4xx\"}"), 2);
+    assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"other\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_http_limit_hits_total{limit=\"header_timeout\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_http_limit_hits_total{limit=\"slow_client\"}"), 0);
+    assert_int_equal(sample(text, "sidearm_sse_clients"), 200);
+    assert_int_equal(sample(text, "sidearm_http_connections"), 0);
     assert_int_equal(sample(text, "sidearm_build_info{version=\"" PL_VERSION "\"}"), 1);
 
     /* every sample under its family's HELP and TYPE; counters end in _total */
