@@ -56,10 +56,14 @@ read -r polls bytes < <(sed -n 's/.*done: .*; \([0-9]*\) polls read \([0-9]*\) b
 expect "$M" sidearm_events_applied_total "$events" "live game"
 expect "$M" sidearm_lines_rejected_total 0 "live game"
 expect "$M" sidearm_events_duplicate_total 0 "live game"
-# the pipeline logs its successful polls; a poll before the sim's first write finds no file
+# the pipeline logs its successful polls; the polls before the sim's first write find no
+# file (one, or a few retries when the sim is slow to start): nothing else may fail
 errors=$(metric "$M" sidearm_source_poll_errors_total'{scheme="file"}')
-[ "$errors" -le 1 ] || fail "live game: $errors polls failed"
-[ "$errors" = 0 ] || grep -q "does not exist yet" "$WORK/pipeline.log" || fail "live game: a poll failed, the log does not say why"
+if [ "$errors" != 0 ]; then
+  grep -q "does not exist yet" "$WORK/pipeline.log" || fail "live game: $errors polls failed, the log does not say why"
+  ! grep -v -e "does not exist yet" -e "SIGTERM received" "$WORK/pipeline.log" | grep -q " \(warn\|error\) " ||
+    fail "live game: $errors polls failed, and the log warns of something else"
+fi
 expect "$M" sidearm_source_polls_total'{scheme="file"}' $((polls + errors)) "live game (the pipeline logged $polls polls)"
 expect "$M" sidearm_source_requests_total'{scheme="file"}' $((polls + errors)) "live game: one request a poll"
 expect "$M" sidearm_source_read_bytes_total'{scheme="file"}' "$bytes" "live game (the pipeline logged $bytes bytes)"
