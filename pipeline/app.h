@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "lane.h"
+#include "metrics.h"
 #include "pipeline.h"
 
 typedef struct game_run game_run;
@@ -105,6 +106,7 @@ typedef struct app {
     int exit_code;
     http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
+    pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;
 
 /* One call to a connector on a worker thread. Fill it between job_new and job_submit:

@@ -84,9 +84,20 @@ static char *render_current(game_run *g)
 
 static void mark_stale(game_run *g)
 {
-    if (g->stale)
+    if (g->stale) {
         g->coalesced++;
+        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
+    } else {
+        g->stale_seen_ns = g->fold_seen_ns; /* the oldest change the coalesced document holds */
+    }
     g->stale = true;
+}
+
+/* When the change a document about to be queued shows was found: for a coalesced one,
+ * the oldest change it holds. */
+static uint64_t seen_stamp(const game_run *g)
+{
+    return g->stale && g->stale_seen_ns ? g->stale_seen_ns : g->fold_seen_ns;
 }
 
 static void push(game_run *g, size_t pos, sq_item it)
@@ -95,6 +106,10 @@ static void push(game_run *g, size_t pos, sq_item it)
      * the one still waiting: two of them could otherwise be written in either order */
     for (size_t i = g->q.len; it.kind == SQ_PUT && i-- > sq_front(&g->q);)
         if (sq_at(&g->q, i)->kind == SQ_PUT && sq_at(&g->q, i)->id == it.id) {
+            uint64_t seen = sq_at(&g->q, i)->detected_ns; /* the replacement shows that change too */
+            if (seen && seen < it.detected_ns)
+                it.detected_ns = seen;
+            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
             sq_remove(&g->q, i);
             if (i < pos)
                 pos--;
@@ -125,8 +140,8 @@ static void queue_current(game_run *g)
         free(text);
         return;
     }
+    push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
     g->stale = false;
-    push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}});
 }
 
 /* The final whistle, or a shutdown, while the sink is behind: the newest state must
@@ -157,15 +172,17 @@ static void queue_newest_first(game_run *g)
     if (!text)
         return;
     if (g->q.len == g->q.cap) { /* the ring is full: the newest of the older documents goes */
-        if (sq_drop_newest_put(&g->q, pos))
+        if (sq_drop_newest_put(&g->q, pos)) {
             g->coalesced++;
+            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
+        }
         if (g->q.len == g->q.cap) {
             free(text);
             return;
         }
     }
+    push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
     g->stale = false;
-    push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}});
 }
 
 /* After a write: room again, so the newest state goes in if it was coalesced. */
@@ -187,10 +204,11 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
     json_decref(rec);
     if (!text || g->app->sink_gave_up || !sq_room(&g->q, bytes)) {
         g->rejects_dropped++;
+        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         free(text);
         return;
     }
-    push(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}});
+    push(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
 }
 
 /* Queues a forget ahead of every waiting document: it removes only what the current
@@ -199,11 +217,15 @@ static void queue_forget(game_run *g, sq_forget f)
 {
     if (g->app->sink_gave_up)
         return;
-    if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q)))
+    if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
+        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
+        if (!g->stale)
+            g->stale_seen_ns = g->fold_seen_ns;
         g->stale = true; /* the newest document is rendered again later */
+    }
     if (g->q.len == g->q.cap)
         return;
-    push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f});
+    push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
 }
 
 /* ---------------------------------------------------------------- fold hooks */
@@ -237,14 +259,18 @@ static void on_applied(void *ctx, const bs_game *s, const bs_event *ev, const bs
     bs_format_clock(ev->clock, clk);
     switch (info->outcome) {
     case BS_DUPLICATE:
+        g->app->metrics.events_duplicate++;
         log_game(LOG_WARN, g->id, "event %ld at %s is a duplicate (last applied %ld): skipped", ev->id, clk,
                  s->last_id);
         return;
     case BS_AFTER_FINAL:
+        g->app->metrics.events_after_final++;
         log_game(LOG_WARN, g->id, "event %ld at %s comes after the final whistle: skipped", ev->id, clk);
         return;
     case BS_ENDED_BY_SENTINEL:
+        break;
     case BS_APPLIED:
+        g->app->metrics.events_applied++;
         break;
     }
     if (g->state == GR_SCHEDULED)
@@ -274,6 +300,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
 {
     game_run *g = ctx;
     char now[32], id[128];
+    g->app->metrics.lines_rejected++;
     uint32_t h = 2166136261u; /* FNV-1a of the raw line: same line, same id, on every run */
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)line[i]) * 16777619u;
@@ -441,7 +468,10 @@ static void rebase_game(game_run *g)
     g->feed.game = n;
     log_game(LOG_INFO, g->id, "moved onto the reference read again (%zu teams, %zu players)", g->snap->rows.nteams,
              g->snap->rows.nplayers);
+    uint64_t seen = g->fold_seen_ns; /* new rows, not a change in the stream: no freshness for it */
+    g->fold_seen_ns = 0;
     queue_current(g);
+    g->fold_seen_ns = seen;
     if (n->state == BS_FINAL) /* the tables follow the rows the final document shows */
         game_final(g);
 }
@@ -476,7 +506,7 @@ static void begin_run(game_run *g, const cn_chunk *c)
         /* the old run's documents still waiting are stale: they go, and so does what
          * the sink holds of that run */
         while (sq_drop_newest_put(&g->q, sq_front(&g->q)))
-            ;
+            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         g->stale = false;
         queue_forget(g, (sq_forget){true, "", 0});
         set_state(g, GR_SCHEDULED);
@@ -497,7 +527,11 @@ static void begin_run(game_run *g, const cn_chunk *c)
 void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err)
 {
     g->l_src.busy = false;
+    pl_source_counters *m = &g->app->metrics.src[g->app->metrics.source_scheme];
+    m->polls++;
+    m->requests++;
     if (st != CN_OK) {
+        m->poll_errors++;
         if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
@@ -513,6 +547,10 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
     g->polled = true;
     g->polls++;
     g->bytes_read += c->transferred;
+    m->bytes += c->transferred;
+    if (c->len > 0) /* found by this read, or by the listing that said the stream moved */
+        g->fold_seen_ns = g->moved_ns ? g->moved_ns : uv_hrtime();
+    g->moved_ns = 0;
     g->object_size = c->size;
     g->whole_reads += c->size;
     if (c->restart || (c->offset == 0 && c->len > 0)) {
@@ -567,8 +605,12 @@ void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
     app *a = g->app;
     sq_item *it = sq_at(&g->q, 0);
     if (st == CN_OK) {
-        if (it->kind == SQ_PUT)
+        if (it->kind == SQ_PUT) {
             log_game(LOG_DEBUG, g->id, "document %ld written", it->id);
+            a->metrics.documents_written++;
+            if (it->detected_ns)
+                pl_hist_observe(&a->metrics.freshness, (double)(uv_hrtime() - it->detected_ns) / 1e9);
+        }
     } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
         log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sinks[0].what, a->l_sinks[0].uri,
                  it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);

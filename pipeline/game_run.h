@@ -54,6 +54,10 @@ struct game_run {
     bool polled;            /* a poll succeeded (what --once waits for) */
     bool changed;           /* the listing or a push says the stream moved: read it (again) */
     long polls;
+    /* freshness (metrics.h), uv_hrtime() stamps: when a listing showed the stream moved
+     * (0 once read), when the bytes being folded were found, when the oldest change not
+     * yet queued (stale) was found */
+    uint64_t moved_ns, fold_seen_ns, stale_seen_ns;
     uint64_t bytes_read, object_size, whole_reads;
 
     sinkq q;

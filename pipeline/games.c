@@ -184,6 +184,8 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
         if (stream && stream_moved(k, stream)) {
             note_stream(k, stream);
             g->changed = true;
+            if (!g->moved_ns) /* freshness counts from here */
+                g->moved_ns = uv_hrtime();
             gr_poll(g);
         }
         return;
@@ -328,6 +330,7 @@ void games_retire(app *a)
         }
         log_game(LOG_INFO, g->id, "final and written: retired (a rewrite of its stream restarts it)");
         gr_report(g);
+        a->metrics.games_retired++;
         memmove(a->games + i, a->games + i + 1, (a->ngames - i - 1) * sizeof *a->games);
         a->ngames--;
         gr_free(g);

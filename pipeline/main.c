@@ -51,6 +51,7 @@ static const opt_def options[] = {
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
+    {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
     {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it", OFF(pl.http_listen)},
     {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},

@@ -322,6 +322,18 @@ static void ref_failed(app *a, bool for_good)
             a->games[i]->reload_wanted = false;
 }
 
+/* A sink call's outcome in the metrics: done, retried (a retry is scheduled), or failed. */
+static void count_write(app *a, pl_sink s, cn_status st, bool retried)
+{
+    pl_sink_counters *c = &a->metrics.sink[s];
+    if (st == CN_OK)
+        c->done++;
+    else if (retried)
+        c->retried++;
+    else
+        c->failed++;
+}
+
 static void job_done(uv_work_t *req, int status)
 {
     job *j = req->data;
@@ -342,6 +354,8 @@ static void job_done(uv_work_t *req, int status)
         lane_ok(l);
     switch (j->kind) {
     case JOB_LOAD:
+        a->metrics.ref_loads += j->st == CN_OK;
+        a->metrics.ref_load_failures += j->st != CN_OK;
         if (j->st == CN_OK)
             ref_loaded(a, &j->ref);
         else if (may_retry)
@@ -349,26 +363,38 @@ static void job_done(uv_work_t *req, int status)
         break;
     case JOB_PUT:
     case JOB_REJECT:
-    case JOB_FORGET:
+    case JOB_FORGET: {
         gr_sink_done(g, j->st, &j->err);
-        if (j->st != CN_OK && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry && !lane_failed(l, &j->err))
+        bool retried = false;
+        if (j->st != CN_OK && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry &&
+            !(retried = lane_failed(l, &j->err)))
             sink_gave_up(a, l);
+        count_write(a, PL_SINK_BOXSCORES, j->st, retried);
         app_sink_kick(a);
         break;
-    case JOB_RESULTS:
+    }
+    case JOB_RESULTS: {
         for (size_t i = 0; i < j->nresults; i++)
             gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err);
-        if (j->st != CN_OK && may_retry && !lane_failed(l, &j->err))
+        bool res_retried = false;
+        if (j->st != CN_OK && may_retry && !(res_retried = lane_failed(l, &j->err)))
             sink_gave_up(a, l);
+        count_write(a, PL_SINK_RESULTS, j->st, res_retried);
         app_results_kick(a);
         break;
+    }
     case JOB_LIST:
+        a->metrics.src[a->metrics.source_scheme].listings++;
+        a->metrics.src[a->metrics.source_scheme].listing_errors += j->st != CN_OK;
+        a->metrics.src[a->metrics.source_scheme].requests += j->listing.requests ? j->listing.requests : 1;
         if (j->st == CN_OK)
             games_listed(a, &j->listing);
         else if (may_retry && !lane_failed(l, &j->err))
             app_drain_then_stop(a, PL_EXIT_RUNTIME);
         break;
     case JOB_MANIFEST:
+        a->metrics.src[a->metrics.source_scheme].manifest_reads++;
+        a->metrics.src[a->metrics.source_scheme].requests++;
         games_manifest_read(a, j->key, j->st, j->data, j->datalen, &j->err);
         break;
     case JOB_POLL:
@@ -398,6 +424,8 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
+    pl_metrics_write_file(a); /* the last word, while the games are still there */
+    pl_metrics_close(a);
     lane_close(&a->l_ref);
     for (int i = 0; i < a->nsinks; i++)
         lane_close(&a->l_sinks[i]);
@@ -544,6 +572,7 @@ void app_check_done(app *a)
                 gr_report(a->games[i]);
             if (reads_busy(a)) { /* it did not: it can be redone, so do not wait for it */
                 log_msg(LOG_WARN, "abandoning a read that has not returned");
+                pl_metrics_write_file(a);
                 a->abandoned = true;
                 uv_stop(&a->loop);
                 return;
@@ -631,6 +660,7 @@ int pl_run(pl_config *cfg)
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
     a->poll.data = a->grace.data = a->sigint.data = a->sigterm.data = a;
+    pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
     for (int i = 0; i < a->nsinks; i++)

@@ -36,6 +36,7 @@ typedef struct pl_config {
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
+    const char *metrics_file; /* the Prometheus text written there every 10 s and at exit; NULL or "" for none */
     int grace_ms;           /* after a signal: how long pending writes may still go out */
     const char *http_listen; /* ADDR:PORT of the HTTP server, or "off" */
     int http_max_conns;     /* connections at once, SSE streams apart */

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum sq_kind { SQ_PUT, SQ_REJECT, SQ_FORGET } sq_kind;
 
@@ -28,6 +29,7 @@ typedef struct sq_item {
     size_t bytes;
     long id;            /* event id of a document, line of a reject record */
     sq_forget forget;
+    uint64_t detected_ns;   /* a document: when the change it shows was seen (uv_hrtime), or 0 */
 } sq_item;
 
 typedef struct sinkq {

@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake pkg-config
   libcurl4-openssl-dev)
 test_pkgs=(python3 python3-mockupdb python3-mongomock
   swift-proxy swift-account swift-container swift-object memcached curl
-  docker-compose python3-yaml shellcheck procps clang
+  docker-compose python3-yaml shellcheck procps clang prometheus
   chromium chromium-driver python3-selenium)
 
 want=("${build_pkgs[@]}")

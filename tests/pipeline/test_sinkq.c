@@ -20,7 +20,7 @@ static sq_item put(long id, size_t bytes)
     char *text = malloc(32);
     assert_non_null(text);
     snprintf(text, 32, "put %ld", id);
-    return (sq_item){SQ_PUT, text, bytes, id, {0}};
+    return (sq_item){SQ_PUT, text, bytes, id, {0}, 0};
 }
 
 static sq_item reject(long line, size_t bytes)
@@ -28,12 +28,12 @@ static sq_item reject(long line, size_t bytes)
     char *text = malloc(32);
     assert_non_null(text);
     snprintf(text, 32, "reject %ld", line);
-    return (sq_item){SQ_REJECT, text, bytes, line, {0}};
+    return (sq_item){SQ_REJECT, text, bytes, line, {0}, 0};
 }
 
 static sq_item forget(long keep_upto)
 {
-    return (sq_item){SQ_FORGET, NULL, 0, 0, {false, "r1", keep_upto}};
+    return (sq_item){SQ_FORGET, NULL, 0, 0, {false, "r1", keep_upto}, 0};
 }
 
 static void push(sinkq *q, sq_item it)
