@@ -29,6 +29,7 @@
 
 #include "game_run.h"
 #include "log.h"
+#include "metrics.h"
 #include "serve.h"
 
 #define HEARTBEAT_MS 15000
@@ -198,6 +199,8 @@ static void sse_unlink(http_server *s, sse_client *c)
     c->prev = c->next = NULL;
     c->game = NULL;
     s->c.sse_open--;
+    s->a->metrics.http_connections = s->c.conns_open;
+    s->a->metrics.sse_clients = s->c.sse_open;
 }
 
 static void sse_free(http_server *s, sse_client *c)
@@ -216,6 +219,7 @@ static void sse_drop(http_server *s, sse_client *c, const char *why)
         return;
     c->dropped = true;
     s->c.sse_dropped++;
+    pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SLOW_CLIENT);
     limit_hit(s, L_BACKLOG, "dropped an SSE client of game %s: %s (--sse-backlog-kib %zu)", c->game->id, why,
               s->backlog_bytes >> 10);
     sse_clear(c);
@@ -362,6 +366,7 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
 {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *h = start, *end = buf + sizeof buf - 1;
     s->c.responses[status / 100 < 6 ? status / 100 : 5]++;
+    pl_metrics_http_response(s->a, status);
     if (lws_add_http_common_headers(wsi, status, ctype, len, &h, end) ||
         (etag && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG, (const unsigned char *)etag,
                                               (int)strlen(etag), &h, end)) ||
@@ -538,6 +543,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
         return reply_error(s, wsi, p, 404, "unknown game");
     if (s->c.sse_open >= (uint64_t)s->a->cfg->http_max_sse) {
         s->c.sse_refused++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
         limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)", s->c.sse_open,
                   s->a->cfg->http_max_sse);
         static const char busy[] = "{\"status\":503,\"error\":\"too many SSE clients\"}";
@@ -552,6 +558,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     }
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *hp = start, *end = buf + sizeof buf - 1;
     s->c.responses[2]++;
+    pl_metrics_http_response(s->a, 200);
     if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &hp, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
                                     8, &hp, end) ||
@@ -577,6 +584,8 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     p->kind = P_SSE;
     s->c.conns_open--; /* an SSE stream counts against --http-max-sse, not --http-max-conns */
     s->c.sse_open++;
+    s->a->metrics.http_connections = s->c.conns_open;
+    s->a->metrics.sse_clients = s->c.sse_open;
     s->c.sse_started++;
     /* the newest document at once: for a new client and for one that reconnects with
      * Last-Event-ID alike (older documents are not kept) */
@@ -612,6 +621,7 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
     size_t max = s->body_bytes;
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
         s->c.bodies_too_large++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
         p->close_after = true; /* the body is not read: the connection cannot be reused */
         return reply_error(s, wsi, p, 413, "request body too large");
@@ -634,6 +644,7 @@ static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, si
         return 0; /* the body of a request already answered (405, 413): ignored */
     if (p->post_len + len > s->body_bytes) {
         s->c.bodies_too_large++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "cut a body on /minio/events past %zu bytes (--http-max-body-kib)", s->body_bytes);
         pss_release(p);
         p->close_after = true;
@@ -741,6 +752,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accepted, nothing read yet: nonzero closes it */
         if (s->c.conns_open >= (uint64_t)s->a->cfg->http_max_conns) {
             s->c.conns_refused++;
+            pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_CONNECTIONS);
             limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)", s->c.conns_open,
                       s->a->cfg->http_max_conns);
             return 1;
@@ -753,6 +765,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         lws_set_opaque_user_data(wsi, hc);
         s->c.conns_accepted++;
         s->c.conns_open++;
+        s->a->metrics.http_connections = s->c.conns_open;
+        s->a->metrics.sse_clients = s->c.sse_open;
         return 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP: { /* once per connection */
@@ -766,8 +780,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             sse_free(s, hc->sse);
         else
             s->c.conns_open--;
+        s->a->metrics.http_connections = s->c.conns_open;
+        s->a->metrics.sse_clients = s->c.sse_open;
         if (!hc->requested && !s->stopped) {
             s->c.conns_no_request++;
+            pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_INCOMPLETE);
             limit_hit(s, L_NOREQ, "closed a connection that sent no whole request (--http-header-timeout-s %d, "
                       "--http-max-header-bytes %d)", s->a->cfg->http_header_timeout_s,
                       s->a->cfg->http_max_header_bytes);

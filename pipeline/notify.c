@@ -25,6 +25,7 @@
 #include "log.h"
 #include "minio_event.h"
 #include "push.h"
+#include "metrics.h"
 #include "serve.h"
 
 #define STREAM_NAME "gamestream.txt"
@@ -120,6 +121,7 @@ int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char
     p->received++;
     if (!authorized(a, auth)) {
         p->unauthorized++;
+        pl_metrics_notify(a, PL_NOTIFY_UNAUTHORIZED);
         if (p->unauthorized == 1)
             log_msg(LOG_WARN, "MinIO notification refused: %s Authorization: Bearer token (logged once)",
                     auth ? "wrong" : "no");
@@ -130,6 +132,7 @@ int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char
     char why[160];
     if (me_parse(body ? body : "", body ? len : 0, &ev, why, sizeof why)) {
         p->malformed++;
+        pl_metrics_notify(a, PL_NOTIFY_MALFORMED);
         if (first_time(a, why))
             log_msg(LOG_WARN, "malformed MinIO notification: %s (each reason is logged once)", why);
         snprintf(msg, msglen, "malformed: %s", why);
@@ -151,10 +154,12 @@ int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char
     }
     if (used) {
         p->used++;
+        pl_metrics_notify(a, PL_NOTIFY_USED);
         p->last_used_ms = uv_now(&a->loop);
         log_msg(LOG_DEBUG, "MinIO notification: %zu of %zu records name a followed stream", used, ev.n);
     } else {
         p->ignored++;
+        pl_metrics_notify(a, PL_NOTIFY_IGNORED);
     }
     snprintf(msg, msglen, used ? "used %zu of %zu records" : "ignored: no record names a followed stream", used,
              ev.n);

@@ -58,6 +58,15 @@ assert g == want, f"{g} != {want}"
 PY
 tr -d '\r' <"$WORK/doc.h" | grep -qi '^etag: "76"$' || fail "no ETag \"76\": $(cat "$WORK/doc.h")"
 tr -d '\r' <"$WORK/doc.h" | grep -qi '^content-type: application/json' || fail "not application/json"
+# serialised once: the API's bytes are the sink's bytes (the file adds a newline)
+head -c -1 "$D/boxscores/76.json" | cmp -s - "$WORK/doc.json" || fail "GET /v1/games/game-1 is not byte-identical to 76.json"
+# /metrics: valid exposition (promtool), and counting what this run did
+curl -sf "$URL/metrics" -o "$WORK/metrics.txt" || fail "/metrics failed"
+promtool check metrics <"$WORK/metrics.txt" || fail "promtool rejects /metrics"
+grep -qx 'sidearm_events_applied_total 77' "$WORK/metrics.txt" || fail "/metrics: events applied is not 77 (ids 0-76)"
+grep -qE '^sidearm_http_limit_hits_total\{limit="slow_client"\} [1-9]' "$WORK/metrics.txt" ||
+  fail "/metrics: the dropped SSE client is not counted"
+grep -qE '^sidearm_http_responses_total\{code="2xx"\} [1-9]' "$WORK/metrics.txt" || fail "/metrics: no 2xx responses counted"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "76"' "$URL/v1/games/game-1")" = 304 ] || fail "If-None-Match: no 304"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "75"' "$URL/v1/games/game-1")" = 200 ] || fail "old ETag: no 200"
 pass "/v1/games and /v1/games/game-1 match the sink's newest document; ETag and 304"
