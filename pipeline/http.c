@@ -903,7 +903,7 @@ static int probe_listen(const char *host, int port, char *why, size_t whylen)
         v6->sin6_port = htons((uint16_t)port);
         sl = sizeof *v6;
     } else {
-        snprintf(why, whylen, "'%s' is not an IP address", host);
+        snprintf(why, whylen, "'%.64s' is not an IP address", host);
         return -1;
     }
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;

@@ -49,6 +49,23 @@ for prog in pipeline gamestream-sim; do
     grep -q -- "| \`$opt\` |" "$SRC/README.md" || fail "README does not document $prog $opt"
   done
 done
+# ... and each row is an option's own: its variable is the one --help names for it (rows
+# scraped from the backend list, like `| --source | an | s3 an S3/MinIO object ...`, fail here)
+"$BIN/pipeline" --help >"$WORK/pipeline.help"; "$BIN/gamestream-sim" --help >"$WORK/sim.help"
+"$PYTHON" - "$SRC/README.md" "$WORK/pipeline.help" "$WORK/sim.help" <<'PY' || fail "README's option tables disagree with --help"
+import re, sys
+readme = open(sys.argv[1], encoding="utf-8").read()
+env = {}
+for path in sys.argv[2:]:
+    for o, v in re.findall(r"^  (--[a-z0-9-]+)[^\n]*\n +env ([A-Z0-9_]+),", open(path).read(), re.M):
+        env.setdefault(o, set()).add(v)
+rows = re.findall(r"^\| `(--[a-z0-9-]+)` \| `([^`]*)` \|", readme, re.M)
+bad = [f"{o}: README says `{v}`, --help says {sorted(env.get(o, ['no such option']))}" for o, v in rows
+       if v not in env.get(o, set())]
+for b in bad:
+    print(b, file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
 pass "README documents every option"
 
 # on a terminal, a one-line live scoreboard (period, clock, score); never in a pipe or a file
