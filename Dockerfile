@@ -15,14 +15,20 @@ FROM debian:12-slim AS runtime
 # killed process leaves the file, and the next process with its pid (pid 1, every start)
 # prints a raw warning that breaks JSON logs. Nothing reads the counters: off.
 ENV MONGOC_DISABLE_SHM=1
+# libwebsockets (the HTTP API) loads its libuv event library, libwebsockets-evlib_uv.so from
+# libwebsockets-evlib-uv, when the pipeline starts: a runtime dependency ldd does not show.
+# Its pkg-config also links libcap (libcap2), kept in some builds (e.g. with sanitizers).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libjansson4 libuv1 libsqlite3-0 libs3-2 \
-      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 ca-certificates \
+ && apt-get install -y --no-install-recommends libjansson4 libuv1 libwebsockets17 libwebsockets-evlib-uv \
+      libcap2 libsqlite3-0 libs3-2 \
+      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/sidearm --create-home sidearm
 
 FROM runtime AS pipeline
 COPY --from=build /src/build/bin/pipeline /usr/local/bin/pipeline
+# the HTTP API (--http); compose publishes it and probes /healthz
+EXPOSE 8080
 USER sidearm
 WORKDIR /var/lib/sidearm
 ENTRYPOINT ["/usr/local/bin/pipeline"]

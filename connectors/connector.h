@@ -119,12 +119,23 @@ typedef struct cn_reference_ops {
     void (*close)(void *impl);
 } cn_reference_ops;
 
+/* One box-score document as the pipeline serialised it, once: the sink stores these
+ * bytes (the directory sink as they are; MongoDB as the BSON they read as), so what the
+ * sink holds and what the HTTP API serves never differ. */
+typedef struct cn_doc {
+    const char *game;   /* its "game" field */
+    long id;            /* its event id: "_id" (one game) and "event_id" */
+    const char *text;   /* compact JSON, one object, UTF-8 */
+    size_t len;
+} cn_doc;
+
 typedef struct cn_boxscore_ops {
     const char *scheme;
     const char *description;
     cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
-    /* Upserts the document by its _id; the same call twice leaves one document. */
-    cn_status (*put)(void *impl, const json_t *doc, cn_error *err);
+    /* Upserts the document by its key (_id; (game, event_id) under a prefix); the same
+     * call twice leaves one document. */
+    cn_status (*put)(void *impl, const cn_doc *doc, cn_error *err);
     /* Records a rejected line (a JSON object) in the dead-letter store. */
     cn_status (*reject)(void *impl, const json_t *rec, cn_error *err);
     /* Removes documents of this game that the current run will never write again: with

@@ -10,6 +10,7 @@
  * --games N plays N games at once under a prefix (games.c).
  */
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "boxscore.h"
 #include "connector.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
 #include "sim.h"
 
@@ -47,6 +49,7 @@ static const opt_def options[] = {
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
     {"game-prefix", "SIM_GAME_PREFIX", OPT_STR, "game-", "with --games, game ids are this plus the game's number, zero-padded to the width of N, at least 3 digits (game-001)", OFF(game_prefix)},
     {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
+    {"notify", "SIM_NOTIFY_URL", OPT_STR, NULL, "after each write, POST the MinIO webhook event for it here (http://host:port/minio/events), with Authorization: Bearer $NOTIFY_TOKEN when set; file:// targets: bucket \"\" and the key relative to the target root", OFF(notify)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
@@ -60,6 +63,8 @@ static const char usage[] =
     "from 60:00 and at each event the whole object is rewritten with all lines so far.\n"
     "With --games, plays N games at once, each in PREFIX<game-id>/ (game.json first, then\n"
     "gamestream.txt); game i starts --stagger seconds after game i-1 and uses seed SEED+i.\n"
+    "With --notify URL, each write is followed by the MinIO webhook event for it (secret:\n"
+    "NOTIFY_TOKEN, sent as a Bearer token).\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage error.\n";
 
 static int replay(sim_target *t, const char *text, size_t len, const line_ref *lines, size_t nlines, double delay)
@@ -137,6 +142,20 @@ int main(int argc, char **argv)
         log_msg(LOG_ERROR, "%s", cerr.msg);
         goto out;
     }
+    if (c.notify) {
+        /* file:// keys are relative to the prefix (--games) or to the stream's folder */
+        char root[PATH_MAX + 16] = "";
+        if (!strncmp(c.target, "file://", 7)) {
+            snprintf(root, sizeof root, "%s", c.target + 7);
+            char *d = c.games == 0 ? dirname(root) : root;
+            memmove(root, d, strlen(d) + 1);
+        }
+        char *token = opt_secret("NOTIFY_TOKEN");
+        int bad = sim_notify_init(c.notify, token, root, c.timeout_ms);
+        free(token);
+        if (bad)
+            goto out;
+    }
     if (c.games > 0) {
         rc = sim_play_games(&c, &cs);
         goto out;
@@ -172,6 +191,7 @@ out:
     free(text);
     bs_ref_free(&rnd);
     sim_target_close(t);
+    sim_notify_cleanup();
     cn_global_cleanup();
     free(secret);
     free(mssql_pw);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "notify.h"
 
 char *sim_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
@@ -94,6 +95,7 @@ int sim_write(sim_target *t, const char *label, const char *data, size_t len, in
                 attempt, wait);
         sim_sleep(wait);
     }
+    sim_notify_write(t, data, len);
     if (clock < 0) {
         log_msg(LOG_INFO, "%s%sWrote %s", who, sep, sim_target_describe(t));
     } else {

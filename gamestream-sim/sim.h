@@ -24,6 +24,7 @@ typedef struct sim_config {
     double stagger;             /* seconds between the starts of two games */
     const char *game_prefix, *events_dir;
     const char *s3_endpoint, *s3_access_key, *log_format;
+    const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */
     bool s3_https;
     int timeout_ms;
 } sim_config;

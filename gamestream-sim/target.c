@@ -91,6 +91,19 @@ bool sim_target_is_s3(const sim_target *t)
     return t->s3;
 }
 
+void sim_target_object(const sim_target *t, const char **bucket, const char **key)
+{
+#ifdef CN_WITH_SERVERS
+    if (t->s3) {
+        *bucket = s3_client_bucket(t->client);
+        *key = s3_client_key(t->client);
+        return;
+    }
+#endif
+    *bucket = "";
+    *key = t->path;
+}
+
 void sim_target_close(sim_target *t)
 {
     if (!t)

@@ -20,6 +20,8 @@ cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error
 const char *sim_target_describe(const sim_target *t);
 /* True for an s3:// target: preparing it creates the bucket, once is enough for all. */
 bool sim_target_is_s3(const sim_target *t);
+/* The object written: s3:// its bucket and key; file:// "" and its absolute path. */
+void sim_target_object(const sim_target *t, const char **bucket, const char **key);
 void sim_target_close(sim_target *t);
 
 #endif

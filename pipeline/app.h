@@ -23,6 +23,7 @@
 #include "pipeline.h"
 
 typedef struct game_run game_run;
+typedef struct http_server http_server;
 
 typedef struct ref_snap {
     int refs;
@@ -41,7 +42,24 @@ typedef struct known_game {
     bool final_size_pending; /* retired: no listing has shown final_size yet */
     bool said;          /* its manifest problem was logged */
     struct game_run *run; /* followed now, or NULL */
+    struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (notify.c) */
 } known_game;
+
+/* Push (notify.c): MinIO notifications and, for a file:// source, file-system events
+ * trigger reads at once; the poll timer remains the fallback. */
+typedef struct push_state {
+    bool file;              /* file:// source: uv_fs_event on its folder(s) */
+    char bucket[256];       /* s3://: the followed bucket ("" for file://) */
+    char key[1024];         /* single stream: its key (file://: its name); prefix: the prefix ("" for file://) */
+    char dir[1024];         /* file://: the folder watched (the stream's, or the prefix) */
+    struct fs_watch *root;  /* the watch on dir, or NULL (retried on each poll tick) */
+    bool said_watch;        /* a watch failure was logged */
+    uint64_t last_used_ms;  /* loop time of the last notification that named a followed stream, 0 none */
+    uint64_t last_poll_ms;  /* loop time of the last poll tick that polled */
+    long received, used, ignored, malformed, unauthorized, fs_events;
+    uint32_t *said;         /* hashes of the malformed-body reasons logged (each once) */
+    size_t nsaid, capsaid;
+} push_state;
 
 typedef struct app {
     const pl_config *cfg;
@@ -68,12 +86,15 @@ typedef struct app {
     known_game *known;
     size_t nknown, capknown;
     bool listed_once;       /* --once under a prefix: the one listing is done */
+    bool list_wanted;       /* a push named a new game: list again as soon as the lister is free */
     uint32_t *refused;      /* hashes of folder names refused as game ids (logged once) */
     size_t nrefused, caprefused;
 
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */
     uint64_t last_load_ms;
     bool ref_wanted;        /* a game waits for, or asked for, a reload */
+
+    push_state push;
 
     game_run **games;
     size_t ngames, capgames;
@@ -83,6 +104,7 @@ typedef struct app {
     bool stopping, draining, closed, abandoned;
     bool read_wait_over;    /* at the end: a read in flight had its second to come back */
     int exit_code;
+    http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
     pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "log.h"
 
 #define FOLD_PIECE 1024         /* bytes pushed between two looks at the clock */
@@ -69,7 +70,9 @@ static char *render_current(game_run *g)
     json_t *doc = bs_render(g->game, now);
     bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
               !json_object_set_new(doc, "run", json_string(g->run_id));
-    char *text = ok ? json_dumps(doc, JSON_COMPACT) : NULL;
+    /* serialised once: these bytes go to the sink as they are (reals as the README shows
+     * them: 0.13, not 0.13000000000000000444) */
+    char *text = ok ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(doc);
     if (!text)
         log_game(LOG_ERROR, g->id, "out of memory rendering box score %ld; the next one will hold it",
@@ -112,6 +115,8 @@ static void push(game_run *g, size_t pos, sq_item it)
                 pos--;
         }
     sq_insert(&g->q, pos, it);
+    if (it.kind == SQ_PUT) /* the same bytes to the API and its SSE clients */
+        http_publish(g->app, g->id, it.text, it.bytes, it.id);
     app_sink_kick(g->app);
 }
 
@@ -561,7 +566,15 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
                  "until the producer ends it", g->l_src.uri, g->feed.reader.lineno, PARTIAL_WARN_POLLS,
                  g->feed.reader.len);
     }
+    if (g->changed && !g->folding) /* pushed while this poll was in flight: it may have missed the write */
+        gr_poll(g);
     app_check_done(g->app);
+}
+
+void gr_push(game_run *g)
+{
+    g->changed = true;
+    gr_poll(g);
 }
 
 void gr_poll(game_run *g)

@@ -52,7 +52,7 @@ struct game_run {
     bool said_partial;
 
     bool polled;            /* a poll succeeded (what --once waits for) */
-    bool changed;           /* under a prefix: the listing says the stream moved */
+    bool changed;           /* the listing or a push says the stream moved: read it (again) */
     long polls;
     /* freshness (metrics.h), uv_hrtime() stamps: when a listing showed the stream moved
      * (0 once read), when the bytes being folded were found, when the oldest change not
@@ -79,6 +79,9 @@ void gr_free(game_run *g);
 
 /* Starts a poll of its source when one may start. */
 void gr_poll(game_run *g);
+/* A push says the stream moved: polls it now, or as soon as the poll or fold in progress
+ * ends (a poll already in flight may have missed the write). */
+void gr_push(game_run *g);
 /* The app's reference lane brought new rows: a game waiting for them starts its run;
  * one that asked for them moves onto them. */
 void gr_ref_loaded(game_run *g);

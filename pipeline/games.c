@@ -12,6 +12,7 @@
 
 #include "game_run.h"
 #include "log.h"
+#include "push.h"
 
 #define STREAM_NAME "gamestream.txt"
 #define MANIFEST_NAME "game.json"
@@ -79,6 +80,11 @@ static known_game *find_known(app *a, const char *id, bool add)
     return k;
 }
 
+known_game *games_known(app *a, const char *id, bool add)
+{
+    return find_known(a, id, add);
+}
+
 /* ---------------------------------------------------------------- listing */
 
 /* Reads the next game.json waiting, if any; true when one is (being) read. */
@@ -104,8 +110,23 @@ void games_list(app *a)
     if (a->cfg->once && a->listed_once)
         return;
     job *j = job_new(a, NULL, &a->l_list, JOB_LIST);
-    if (j)
+    if (j) {
+        a->list_wanted = false;
         job_submit(j);
+    }
+}
+
+void games_list_now(app *a)
+{
+    a->list_wanted = true;
+    games_list(a);
+}
+
+/* The lister is free again: the manifests waiting, then a listing a push asked for. */
+static void lister_free(app *a)
+{
+    if (!next_manifest(a) && a->list_wanted)
+        games_list(a);
 }
 
 void games_list_cb(void *owner)
@@ -157,6 +178,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     known_game *k = find_known(a, id, true);
     if (!k)
         return;
+    push_watch_game(a, k);
     game_run *g = k->run;
     if (g) {
         if (stream && stream_moved(k, stream)) {
@@ -233,7 +255,7 @@ void games_listed(app *a, const cn_listing *l)
         }
         game_seen(a, id, stream, manifest);
     }
-    next_manifest(a); /* the next listing waits for the next tick */
+    lister_free(a); /* the next listing waits for the next tick, or a push */
 }
 
 static void forget_manifest(app *a)
@@ -266,7 +288,7 @@ void games_manifest_read(app *a, const char *key, cn_status st, const char *data
         cn_status gst;
         for (size_t i = 0; i < a->ngames; i++) /* once per game: never two runs of one game */
             if (!strcmp(a->games[i]->id, id)) {
-                next_manifest(a);
+                lister_free(a);
                 return;
             }
         game_run *g = gr_new(a, id, uri, m.home, m.away, true, &gst);
@@ -283,7 +305,7 @@ void games_manifest_read(app *a, const char *key, cn_status st, const char *data
             gr_free(g);
         }
     }
-    next_manifest(a);
+    lister_free(a);
 }
 
 bool games_once_listed(const app *a)

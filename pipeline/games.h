@@ -21,6 +21,11 @@ cn_status games_add_single(app *a);
 /* Starts a listing of the prefix when one may start. */
 void games_list(app *a);
 void games_list_cb(void *owner);
+/* Under a prefix: the game seen with this id (added when add and new), or NULL. */
+known_game *games_known(app *a, const char *id, bool add);
+/* A push named a new game or a game.json: lists the prefix as soon as the lister is free
+ * (now when it is). */
+void games_list_now(app *a);
 /* A listing came back: new games, changed streams, manifests to read. */
 void games_listed(app *a, const cn_listing *l);
 /* A game.json read came back. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
@@ -36,6 +37,7 @@ static const opt_def options[] = {
     {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away)},
     {"game", "GAME_ID", OPT_STR, "game-1", "game id written into every document", OFF(pl.game)},
     {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms)},
+    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute), in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms)},
     {"once", "PIPELINE_ONCE", OPT_FLAG, NULL, "process what the source holds now, write, and exit", OFF(pl.once)},
     {"follow", "PIPELINE_FOLLOW", OPT_FLAG, NULL, "after the final whistle keep watching for a restarted game", OFF(pl.follow)},
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},
@@ -51,6 +53,13 @@ static const opt_def options[] = {
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
+    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it", OFF(pl.http_listen)},
+    {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
+    {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
+    {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s)},
+    {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
+    {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
+    {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
     {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
@@ -70,7 +79,8 @@ static const char usage[] =
     "and writes teams2/players2 once when the game is final.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
-    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD.\n";
+    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN, the\n"
+    "Bearer token POST /minio/events requires when set.\n";
 
 /* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
 static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
@@ -113,14 +123,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
-    if (c->poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+    if (c->poll_ms < 1 || c->safety_poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
         mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
+        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --safety-poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }
     if (c->home == c->away || c->home <= 0 || c->away <= 0) {
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
+        return PL_EXIT_USAGE;
+    }
+    if (http_check_config(c, err, sizeof err)) {
+        fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
     char gerr[BS_ERRLEN];
@@ -148,6 +162,8 @@ int main(int argc, char **argv)
     char *s3_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
     char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
     char *mongo_pw = opt_secret_or("MONGO_PASSWORD", "PASSWORD");
+    char *notify_token = opt_secret("NOTIFY_TOKEN"); /* never logged, never an option */
+    c->notify_token = notify_token && *notify_token ? notify_token : NULL;
     c->conn = (cn_settings){
         .s3_endpoint = mc.s3_endpoint,
         .s3_access_key = mc.s3_access_key,
@@ -180,5 +196,6 @@ int main(int argc, char **argv)
     free(s3_secret);
     free(mssql_pw);
     free(mongo_pw);
+    free(notify_token);
     return rc;
 }

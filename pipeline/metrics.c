@@ -340,8 +340,8 @@ char *pl_metrics_render(const app *a, size_t *len)
     static const char *const classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
     labelled(&e, &(family){"sidearm_http_responses_total", "HTTP responses sent, by status class.", 0}, "counter",
              "code", classes, 6, m->http_responses, sizeof *m->http_responses, NULL);
-    static const char *const limits[] = {"header_size", "body_size",   "header_timeout",
-                                         "connections", "sse_clients", "slow_client"};
+    static const char *const limits[] = {"incomplete_request", "body_size", "connections", "sse_clients",
+                                         "slow_client"};
     labelled(&e, &(family){"sidearm_http_limit_hits_total", "Requests or clients cut off by a limit of the HTTP "
                            "server (slow_client: an SSE client too slow to read, dropped).", 0},
              "counter", "limit", limits, PL_HTTP_LIMITS, m->http_limits, sizeof *m->http_limits, NULL);

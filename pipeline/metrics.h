@@ -33,9 +33,9 @@ typedef enum pl_notify_outcome {
 
 /* A limit of the HTTP server that a client hit (pl_metrics_http_limit): the label `limit`. */
 typedef enum pl_http_limit {
-    PL_HTTP_LIMIT_HEADER_SIZE = 0,  /* request header too large */
+    PL_HTTP_LIMIT_INCOMPLETE = 0,   /* closed before a whole request: header too slow (--http-header-timeout-s)
+                                     * or too large (--http-max-header-bytes); libwebsockets does not say which */
     PL_HTTP_LIMIT_BODY_SIZE,        /* request body too large */
-    PL_HTTP_LIMIT_HEADER_TIMEOUT,   /* the header did not come in time */
     PL_HTTP_LIMIT_CONNECTIONS,      /* too many connections: refused */
     PL_HTTP_LIMIT_SSE_CLIENTS,      /* too many SSE clients: refused */
     PL_HTTP_LIMIT_SLOW_CLIENT,      /* an SSE client too slow to read: dropped */

@@ -23,7 +23,9 @@
 #include "app.h"
 #include "game_run.h"
 #include "games.h"
+#include "http.h"
 #include "log.h"
+#include "push.h"
 
 #define BACKOFF_BASE_MS 250
 #define READ_WAIT_MS 1000       /* at the end, how long a read in flight may take to come back */
@@ -59,17 +61,16 @@ static void job_work(uv_work_t *req)
     case JOB_POLL:
         j->st = j->g->src.ops->poll(j->g->src.impl, &j->chunk, &j->err);
         break;
-    case JOB_PUT:
+    case JOB_PUT: { /* the sink stores the bytes serialised once, on the loop */
+        cn_doc d = {.game = j->g->id, .id = j->id, .text = j->text, .len = j->len};
+        j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, &d, &j->err);
+        break;
+    }
     case JOB_REJECT: {
-        json_t *doc = json_loadb(j->text, j->len, 0, NULL);
-        if (!doc)
-            j->st = cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued %s",
-                            j->kind == JOB_PUT ? "document" : "record");
-        else if (j->kind == JOB_PUT)
-            j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, doc, &j->err);
-        else
-            j->st = a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, doc, &j->err);
-        json_decref(doc);
+        json_t *rec = json_loadb(j->text, j->len, 0, NULL);
+        j->st = rec ? a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, rec, &j->err)
+                    : cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued record");
+        json_decref(rec);
         break;
     }
     case JOB_FORGET:
@@ -418,6 +419,7 @@ static void close_all(app *a)
     if (a->closed)
         return;
     a->closed = true;
+    http_stop(a);
     uv_close((uv_handle_t *)&a->poll, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
@@ -429,6 +431,7 @@ static void close_all(app *a)
         lane_close(&a->l_sinks[i]);
     lane_close(&a->l_res);
     lane_close(&a->l_list);
+    push_close(a);
     for (size_t i = 0; i < a->ngames; i++)
         gr_free(a->games[i]);
     a->ngames = 0;
@@ -609,6 +612,8 @@ static void poll_tick(uv_timer_t *t)
 {
     app *a = t->data;
     games_touch_health(a);
+    if (!push_tick(a)) /* MinIO notifications flow: the safety poll is slower */
+        return;
     if (a->prefix_mode) { /* once a tick, not after every call that ends: it walks every game */
         games_retire(a);
         games_list(a);
@@ -666,6 +671,8 @@ int pl_run(pl_config *cfg)
     /* the stream first: its URI is the one an operator most likely got wrong */
     cn_status st = a->prefix_mode ? CN_OK : games_add_single(a);
     int rc = st == CN_OK ? open_connectors(a) : st == CN_CONFIG ? PL_EXIT_USAGE : PL_EXIT_RUNTIME;
+    if (rc == PL_EXIT_OK && http_start(a))
+        rc = PL_EXIT_USAGE; /* the address is taken or not ours: a configuration error */
     if (rc != PL_EXIT_OK) {
         a->stopping = true;
         close_all(a);
@@ -674,6 +681,7 @@ int pl_run(pl_config *cfg)
         uv_signal_start(&a->sigterm, on_signal, SIGTERM);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
+        push_start(a);
         app_ref_kick(a);
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
@@ -683,8 +691,11 @@ int pl_run(pl_config *cfg)
         return rc;
     }
     uv_run(&a->loop, UV_RUN_DEFAULT); /* close callbacks */
-    uv_loop_close(&a->loop);
+    http_free(a);                     /* after the loop: the end of the server's teardown */
+    if (uv_loop_close(&a->loop))
+        log_msg(LOG_WARN, "the event loop still had handles open at exit");
     games_free(a);
+    push_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);
     for (int i = 0; i < a->nsinks; i++)

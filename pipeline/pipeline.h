@@ -22,6 +22,8 @@ typedef struct pl_config {
     int home, away;
     const char *game;
     int poll_ms;
+    int safety_poll_ms;     /* the poll interval while MinIO notifications flow (notify.c) */
+    const char *notify_token; /* required as "Authorization: Bearer <token>" by POST /minio/events; NULL: none */
     bool once, follow;
     const char *log_format;
     bool verbose;
@@ -36,6 +38,13 @@ typedef struct pl_config {
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
     const char *metrics_file; /* the Prometheus text written there every 10 s and at exit; NULL or "" for none */
     int grace_ms;           /* after a signal: how long pending writes may still go out */
+    const char *http_listen; /* ADDR:PORT of the HTTP server, or "off" */
+    int http_max_conns;     /* connections at once, SSE streams apart */
+    int http_max_sse;       /* SSE streams at once */
+    int http_header_timeout_s; /* a request's headers must be in within this */
+    int http_max_header_bytes; /* the largest request header block */
+    int http_max_body_kib;  /* the largest request body */
+    int sse_backlog_kib;    /* unsent bytes an SSE client may have before it is dropped */
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 

@@ -29,5 +29,8 @@ int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char
 /* The live box-score page, embedded in the binary. */
 extern const char pl_page_html[];
 extern const size_t pl_page_html_len;
+/* The OpenAPI 3.1 document of the HTTP API (pipeline/openapi.json), embedded likewise. */
+extern const char pl_openapi_json[];
+extern const size_t pl_openapi_json_len;
 
 #endif

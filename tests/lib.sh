@@ -8,6 +8,9 @@ PYTHON=${PYTHON:-/usr/bin/python3}
 # as in the Dockerfile: the MongoDB driver's /dev/shm counters are off (a pid reused after a
 # kill -9, as the crash tests do, otherwise makes the driver print a raw line on stderr)
 export MONGOC_DISABLE_SHM=1
+# the pipeline's HTTP server is off unless a test asks for it (--http 127.0.0.1:PORT on a
+# port from free_ports): tests run in parallel and cannot all listen on the default 8080
+export HTTP_LISTEN=off
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
@@ -480,3 +483,26 @@ swift_get() {
 
 # log_count PATTERN FILE: how many lines of FILE match PATTERN (0 when none).
 log_count() { grep -c -- "$1" "$2" || true; }
+
+# oracle_game GAME_DIR REF_DB DOCS_DIR: the documents of the game in GAME_DIR (game.json,
+# gamestream.txt) match the independent model at every event.
+oracle_game() {
+  local home away
+  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+    "$1/game.json")
+  "$PYTHON" "$SRC/tests/tools/oracle.py" check --events "$1/gamestream.txt" --reference "$2" \
+    --home "$home" --away "$away" --docs-dir "$3" >/dev/null
+}
+
+# play_followed PID DIR SIM_ARGS...: gamestream-sim plays the sample game (DELAY 0.002,
+# 7 s) while the pipeline PID follows it with a long poll; the pipeline must be done within
+# 45 s (so pushes, not the poll, drove its reads), and its documents (DIR/boxscores) and
+# tables (DIR/sidearm.db) must be the model's.
+play_followed() {
+  local pid=$1 dir=$2; shift 2
+  DELAY=0.002 "$BIN/gamestream-sim" "$@" 2>>"$WORK/sim.log" || fail "gamestream-sim $* failed"
+  wait_for 45 eval "! kill -0 $pid" || fail "the game was not done within 45 s of a 60 s poll: no push"
+  wait "$pid" || fail "pipeline exited $?"
+  oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" \
+    --docs-dir "$dir/boxscores" --sqlite "$dir/sidearm.db" || fail "box scores or tables differ from the model"
+}

@@ -102,21 +102,21 @@ static cn_status ds_ready(dir_sink *s, const char *dir, cn_error *err)
     return CN_OK;
 }
 
-static cn_status ds_put(void *impl, const json_t *doc, cn_error *err)
+static cn_status ds_put(void *impl, const cn_doc *doc, cn_error *err)
 {
     dir_sink *s = impl;
     char dir[1100], path[1200];
-    json_int_t id = json_integer_value(json_object_get(doc, s->per_game ? "event_id" : "_id"));
-    game_dir(s, json_string_value(json_object_get(doc, "game")), dir, sizeof dir);
+    game_dir(s, doc->game, dir, sizeof dir);
     if (ds_ready(s, dir, err))
         return err->status;
-    snprintf(path, sizeof path, "%s/%lld.json", dir, (long long)id);
-    char *text = json_dumps(doc, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    snprintf(path, sizeof path, "%s/%ld.json", dir, doc->id);
+    /* the bytes the pipeline serialised, and a newline */
+    char *text = malloc(doc->len + 1);
     if (!text)
-        return cn_fail(err, CN_FATAL, "out of memory rendering document %lld", (long long)id);
-    size_t n = strlen(text);
-    text[n] = '\n'; /* json_dumps leaves room for the NUL we overwrite; write n+1 bytes */
-    cn_status rc = cn_replace_file(path, text, n + 1, true, err);
+        return cn_fail(err, CN_FATAL, "out of memory writing document %ld", doc->id);
+    memcpy(text, doc->text, doc->len);
+    text[doc->len] = '\n';
+    cn_status rc = cn_replace_file(path, text, doc->len + 1, true, err);
     free(text);
     return rc;
 }

@@ -197,28 +197,29 @@ static cn_status ensure_client(mongo_sink *s, cn_error *err)
     return CN_OK;
 }
 
-/* Replaces (or inserts) doc in coll by its _id. With newer_only, a stored document of
- * the same run with a higher event_id is kept: {_id, $or: [{event_id <= N}, {run != R}]}
+/* The UTF-8 string field key of b, or "". */
+static const char *utf8_field(const bson_t *b, const char *key)
+{
+    bson_iter_t it;
+    return bson_iter_init_find(&it, b, key) && BSON_ITER_HOLDS_UTF8(&it) ? bson_iter_utf8(&it, NULL) : "";
+}
+
+/* Replaces (or inserts) b in coll by its _id. With newer_only, a stored document of the
+ * same run with a higher event_id is kept: {_id, $or: [{event_id <= N}, {run != R}]}
  * then matches nothing, and the insert the upsert tries is a duplicate _id (fine). */
-static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, bool newer_only, cn_error *err)
+static cn_status upsert_bson(mongo_sink *s, const char *coll, const bson_t *b, bool newer_only, long event_id,
+                             cn_error *err)
 {
     bson_error_t be;
     if (ensure_client(s, err))
         return err->status;
-    bson_t *b = bson_new();
-    if (!append_value(b, "", doc, true)) {
-        bson_destroy(b);
-        return cn_fail(err, CN_INPUT, "document cannot be stored as BSON (too large or too deeply nested)");
-    }
     bson_iter_t it;
     bson_t selector = BSON_INITIALIZER, opts = BSON_INITIALIZER, reply;
     if (bson_iter_init_find(&it, b, "_id"))
         bson_append_iter(&selector, "_id", 3, &it);
     if (newer_only) {
-        bson_t *or = BCON_NEW("0", "{", "event_id", "{", "$lte",
-                              BCON_INT64((int64_t)json_integer_value(json_object_get(doc, "event_id"))), "}", "}", "1",
-                              "{", "run", "{", "$ne", BCON_UTF8(json_string_value(json_object_get(doc, "run"))), "}",
-                              "}");
+        bson_t *or = BCON_NEW("0", "{", "event_id", "{", "$lte", BCON_INT64((int64_t)event_id), "}", "}", "1", "{",
+                              "run", "{", "$ne", BCON_UTF8(utf8_field(b, "run")), "}", "}");
         BSON_APPEND_ARRAY(&selector, "$or", or);
         bson_destroy(or);
     }
@@ -230,7 +231,6 @@ static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, bool
     bson_destroy(&reply);
     bson_destroy(&selector);
     bson_destroy(&opts);
-    bson_destroy(b);
     if (!ok && newer_only && be.code == 11000)
         return CN_OK; /* a newer document of this run is there already */
     if (!ok)
@@ -238,30 +238,68 @@ static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, bool
     return CN_OK;
 }
 
-/* Under a prefix: the history keyed by (game, event id) in the box-score collection,
- * and the game's latest document in "games", keyed by the game id. */
-static cn_status put_per_game(mongo_sink *s, const json_t *doc, cn_error *err)
+/* upsert_bson of a JSON tree (rejected-line records). */
+static cn_status upsert(mongo_sink *s, const char *coll, const json_t *doc, cn_error *err)
 {
-    json_t *copy = json_copy((json_t *)doc);
-    const char *game = json_string_value(json_object_get(doc, "game"));
-    json_t *key = json_pack("{s:s?, s:O?}", "game", game, "event_id", json_object_get(doc, "event_id"));
-    if (!copy || !key || json_object_set_new(copy, "_id", key)) {
-        json_decref(copy);
-        return cn_fail(err, CN_FATAL, "out of memory building the key of a document of game %s", game ? game : "?");
-    }
-    cn_status st = upsert(s, s->coll, copy, false, err);
-    if (!st && (json_object_set_new(copy, "_id", json_string(game ? game : "")) ||
-                (st = upsert(s, "games", copy, true, err))))
-        st = st ? st : cn_fail(err, CN_FATAL, "out of memory");
-    json_decref(copy);
+    bson_t *b = bson_new();
+    cn_status st = append_value(b, "", doc, true)
+                       ? upsert_bson(s, coll, b, false, 0, err)
+                       : cn_fail(err, CN_INPUT, "document cannot be stored as BSON (too large or too deeply nested)");
+    bson_destroy(b);
     return st;
 }
 
-static cn_status ms_put(void *impl, const json_t *doc, cn_error *err)
+/* A copy of doc whose _id is key (appended by the caller's add) and then every other
+ * field of doc, in order. */
+static bool rekey(bson_t *out, const bson_t *doc, const char *game, long event_id, bool compound)
+{
+    bson_iter_t it;
+    bson_t key;
+    bool ok = compound ? (bson_append_document_begin(out, "_id", 3, &key) && BSON_APPEND_UTF8(&key, "game", game) &&
+                          (event_id >= INT32_MIN && event_id <= INT32_MAX
+                               ? BSON_APPEND_INT32(&key, "event_id", (int32_t)event_id)
+                               : BSON_APPEND_INT64(&key, "event_id", (int64_t)event_id)) &&
+                          bson_append_document_end(out, &key))
+                       : BSON_APPEND_UTF8(out, "_id", game);
+    if (!ok || !bson_iter_init(&it, doc))
+        return false;
+    while (bson_iter_next(&it))
+        if (strcmp(bson_iter_key(&it), "_id") && !bson_append_iter(out, NULL, 0, &it))
+            return false;
+    return true;
+}
+
+/* Under a prefix: the history keyed by (game, event id) in the box-score collection,
+ * and the game's latest document in "games", keyed by the game id. */
+static cn_status put_per_game(mongo_sink *s, const bson_t *doc, const cn_doc *d, cn_error *err)
+{
+    bson_t hist = BSON_INITIALIZER, latest = BSON_INITIALIZER;
+    cn_status st = CN_OK;
+    if (!rekey(&hist, doc, d->game, d->id, true) || !rekey(&latest, doc, d->game, d->id, false))
+        st = cn_fail(err, CN_INPUT, "document %ld of game %s cannot be stored as BSON (too large)", d->id, d->game);
+    if (!st)
+        st = upsert_bson(s, s->coll, &hist, false, d->id, err);
+    if (!st)
+        st = upsert_bson(s, "games", &latest, true, d->id, err);
+    bson_destroy(&hist);
+    bson_destroy(&latest);
+    return st;
+}
+
+static cn_status ms_put(void *impl, const cn_doc *d, cn_error *err)
 {
     mongo_sink *s = impl;
-    if (s->per_game ? put_per_game(s, doc, err) : upsert(s, s->coll, doc, false, err))
-        return err->status;
+    bson_error_t be;
+    /* the pipeline's one serialisation, read as BSON: integers int32 when they fit, as
+     * the shell stores them */
+    bson_t *doc = bson_new_from_json((const uint8_t *)d->text, (ssize_t)d->len, &be);
+    if (!doc)
+        return cn_fail(err, CN_INPUT, "document %ld of game %s is not JSON that BSON can hold: %s", d->id, d->game,
+                       be.message);
+    cn_status st = s->per_game ? put_per_game(s, doc, d, err) : upsert_bson(s, s->coll, doc, false, d->id, err);
+    bson_destroy(doc);
+    if (st)
+        return st;
     return ensure_indexes(s, err);
 }
 
@@ -288,7 +326,7 @@ static cn_status ms_forget(void *impl, const char *game, const char *run, long k
 
 static cn_status ms_reject(void *impl, const json_t *rec, cn_error *err)
 {
-    return upsert(impl, "rejects", rec, false, err);
+    return upsert(impl, "rejects", rec, err);
 }
 
 static cn_status ms_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)

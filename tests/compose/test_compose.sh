@@ -24,7 +24,7 @@ for service, varfile in (("pipeline", sys.argv[2]), ("gamestream", sys.argv[3]))
         if var not in env:
             print(f"MISMATCH {service}: {var} is not wired", file=sys.stderr); ok = False
 for name, svc in cfg["services"].items():
-    if name != "drill-setup" and "healthcheck" not in svc:
+    if not name.endswith("-setup") and "healthcheck" not in svc:  # *-setup: one-shot services
         print(f"MISMATCH {name}: no healthcheck", file=sys.stderr); ok = False
     for dep, how in (svc.get("depends_on") or {}).items():
         if how.get("condition") not in ("service_healthy", "service_started"):

@@ -133,7 +133,7 @@ static void the_process_exposition(void **state)
     pl_metrics_http_response(a, 401);
     pl_metrics_http_response(a, 404);
     pl_metrics_http_response(a, 42); /* not a status: "other" */
-    pl_metrics_http_limit(a, PL_HTTP_LIMIT_HEADER_TIMEOUT);
+    pl_metrics_http_limit(a, PL_HTTP_LIMIT_INCOMPLETE);
     pl_metrics_http_limit(a, PL_HTTP_LIMITS); /* not a limit: not counted */
     a->metrics.sse_clients = 200;
     size_t len = 0;
@@ -160,7 +160,7 @@ static void the_process_exposition(void **state)
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"3xx\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"4xx\"}"), 2);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"other\"}"), 1);
-    assert_int_equal(sample(text, "sidearm_http_limit_hits_total{limit=\"header_timeout\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_http_limit_hits_total{limit=\"incomplete_request\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_limit_hits_total{limit=\"slow_client\"}"), 0);
     assert_int_equal(sample(text, "sidearm_sse_clients"), 200);
     assert_int_equal(sample(text, "sidearm_http_connections"), 0);

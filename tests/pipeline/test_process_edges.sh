@@ -82,7 +82,7 @@ partial() {
   grep -q "line $4 has no newline after" "$WORK/$n.log" || fail "$n: the warning does not name line $4"
   sleep 1 # about a hundred more polls of the same partial line
   [ "$(log_count "has no newline after" "$WORK/$n.log")" = 1 ] || fail "$n: the partial line is warned about more than once"
-  if grep -q '"state": "final"' "$D"/boxscores/*.json; then fail "$n: the game ended before its last line did"; fi
+  if grep -q '"state": *"final"' "$D"/boxscores/*.json; then fail "$n: the game ended before its last line did"; fi
   cp "$3" "$D/gamestream.txt.tmp" && mv "$D/gamestream.txt.tmp" "$D/gamestream.txt"
   wait_for 60 gone "$pipe" || fail "$n: the game did not end once its last line was ended"
   wait "$pipe" || rc=$?

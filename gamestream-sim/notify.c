@@ -1,0 +1,157 @@
+/*
+ * notify.c — gamestream-sim --notify. See notify.h.
+ */
+#include "notify.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "log.h"
+#include "minio_event.h"
+
+static struct {
+    CURL *curl;
+    struct curl_slist *headers;
+    char *url;
+    char root[1024];
+    long failures;
+} N;
+
+/* The receiver's answer body is not ours to print. */
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+    (void)p;
+    (void)ctx;
+    return size * n;
+}
+
+int sim_notify_init(const char *url, const char *token, const char *file_root, int timeout_ms)
+{
+    if (!url || !*url)
+        return 0;
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) || !(N.curl = curl_easy_init()) || !(N.url = strdup(url))) {
+        log_msg(LOG_ERROR, "--notify: cannot start the HTTP client");
+        return -1;
+    }
+    snprintf(N.root, sizeof N.root, "%s", file_root ? file_root : "");
+    size_t n = strlen(N.root);
+    while (n > 1 && N.root[n - 1] == '/')
+        N.root[--n] = '\0';
+    N.headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (token && *token) {
+        size_t len = strlen(token) + 32;
+        char *h = malloc(len);
+        if (h) {
+            snprintf(h, len, "Authorization: Bearer %s", token);
+            N.headers = curl_slist_append(N.headers, h);
+            memset(h, 0, len);
+            free(h);
+        }
+    }
+    curl_easy_setopt(N.curl, CURLOPT_URL, N.url);
+    curl_easy_setopt(N.curl, CURLOPT_HTTPHEADER, N.headers);
+    curl_easy_setopt(N.curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(N.curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(N.curl, CURLOPT_USERAGENT, "gamestream-sim");
+    curl_easy_setopt(N.curl, CURLOPT_WRITEFUNCTION, discard);
+    return 0;
+}
+
+/* An opaque 32-hex-digit tag of the bytes (two FNV-1a 64-bit hashes). */
+static void etag_of(const char *data, size_t len, char out[33])
+{
+    uint64_t a = 14695981039346656037ULL, b = 1099511628211ULL * 31;
+    for (size_t i = 0; i < len; i++) {
+        a = (a ^ (unsigned char)data[i]) * 1099511628211ULL;
+        b = (b ^ (unsigned char)data[len - 1 - i]) * 1099511628211ULL;
+    }
+    snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, a, b ^ len);
+}
+
+char *sim_notify_body(const char *bucket, const char *key, size_t size, const char *etag, const char *event_time,
+                      const char *sequencer)
+{
+    char enc[3 * ME_MAX_KEY + 1], arn[512], full[ME_MAX_KEY + 300];
+    if (me_url_encode(key, enc, sizeof enc) < 0)
+        return NULL;
+    snprintf(arn, sizeof arn, "arn:aws:s3:::%s", bucket);
+    if (*bucket)
+        snprintf(full, sizeof full, "%s/%s", bucket, key);
+    else
+        snprintf(full, sizeof full, "%s", key);
+    const char *type = strlen(key) >= 5 && !strcmp(key + strlen(key) - 5, ".json") ? "application/json"
+                                                                                    : "text/plain";
+    json_t *body = json_pack(
+        "{s:s, s:s, s:[{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:{s:s, s:s, s:s}, s:{}, "
+        "s:{s:s, s:s, s:{s:s, s:{s:s}, s:s}, s:{s:s, s:I, s:s, s:s, s:{s:s}, s:s}}, s:{s:s, s:s, s:s}}]}",
+        "EventName", "s3:ObjectCreated:Put", "Key", full, "Records", "eventVersion", "2.0", "eventSource",
+        "minio:s3", "awsRegion", "", "eventTime", event_time, "eventName", "s3:ObjectCreated:Put", "userIdentity",
+        "principalId", "gamestream-sim", "requestParameters", "principalId", "gamestream-sim", "region", "",
+        "sourceIPAddress", "127.0.0.1", "responseElements", "s3", "s3SchemaVersion", "1.0", "configurationId",
+        "Config", "bucket", "name", bucket, "ownerIdentity", "principalId", "gamestream-sim", "arn", arn, "object",
+        "key", enc, "size", (json_int_t)size, "eTag", etag, "contentType", type, "userMetadata", "content-type",
+        type, "sequencer", sequencer, "source", "host", "127.0.0.1", "port", "", "userAgent", "gamestream-sim");
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    return text;
+}
+
+void sim_notify_write(const sim_target *t, const char *data, size_t len)
+{
+    if (!N.curl)
+        return;
+    const char *bucket, *key;
+    sim_target_object(t, &bucket, &key);
+    size_t rl = strlen(N.root);
+    if (!*bucket && rl && !strncmp(key, N.root, rl) && key[rl] == '/')
+        key += rl + 1;
+    else if (!*bucket && key[0] == '/')
+        key++;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    char when[40], seq[24], etag[33], ymd[32];
+    strftime(ymd, sizeof ymd, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when, sizeof when, "%.24s.%03dZ", ymd, (int)(ts.tv_nsec / 1000000) % 1000);
+    snprintf(seq, sizeof seq, "%016" PRIX64, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
+    etag_of(data, len, etag);
+    char *body = sim_notify_body(bucket, key, len, etag, when, seq);
+    if (!body) {
+        log_msg(LOG_WARN, "--notify: cannot make the event for %s (out of memory or key too long)", key);
+        return;
+    }
+    curl_easy_setopt(N.curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(N.curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    CURLcode rc = curl_easy_perform(N.curl);
+    long status = 0;
+    if (rc == CURLE_OK)
+        curl_easy_getinfo(N.curl, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status < 200 || status > 299) {
+        N.failures++;
+        if (rc != CURLE_OK)
+            log_msg(LOG_WARN, "--notify: POST for %s failed: %s; going on", key, curl_easy_strerror(rc));
+        else
+            log_msg(LOG_WARN, "--notify: POST for %s answered %ld; going on", key, status);
+    }
+    free(body);
+}
+
+void sim_notify_cleanup(void)
+{
+    if (!N.curl)
+        return;
+    if (N.failures)
+        log_msg(LOG_WARN, "--notify: %ld notifications could not be delivered", N.failures);
+    curl_slist_free_all(N.headers);
+    curl_easy_cleanup(N.curl);
+    free(N.url);
+    memset(&N, 0, sizeof N);
+    curl_global_cleanup();
+}

@@ -1,0 +1,1019 @@
+/*
+ * http.c — the HTTP server on the app's loop. See http.h.
+ *
+ * libwebsockets drives everything through one callback (reasons below). What it keeps
+ * per session ("pss") lives for one HTTP transaction only (on a keep-alive connection
+ * it is freed and made again for each request), so what belongs to a connection (was a
+ * request seen, is it an SSE stream) hangs off the wsi's opaque user data instead.
+ *
+ * Documents: http_publish copies the compact text once into a refcounted buffer that
+ * already holds the SSE framing around it ("id: N\nevent: boxscore\ndata: <doc>\n\n"),
+ * after LWS_PRE bytes of headroom. GET /v1/games/{id} answers with the document part,
+ * each SSE client queues a reference to the whole frame: one copy, whatever the number
+ * of readers. A client's queue is bounded in bytes (--sse-backlog-kib): past it the
+ * client is dropped, which costs the loop nothing and never waits for it.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libwebsockets.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "game_run.h"
+#include "log.h"
+#include "metrics.h"
+#include "serve.h"
+
+#define HEARTBEAT_MS 15000
+#define LIMIT_LOG_MS 10000      /* a limit's log line at most this often */
+#define WRITE_CHUNK 16384       /* bytes of a response written per writeable callback */
+#define NBUCKETS 256
+#define REPLY_TIMEOUT_S 60      /* longest a response may take to go out */
+
+/* ---------------------------------------------------------------- data */
+
+typedef struct http_doc {
+    int refs;
+    long event_id;
+    size_t json_off, json_len;  /* the document inside the frame */
+    size_t frame_len;           /* the SSE frame, from buf + LWS_PRE */
+    char updated_at[40];
+    unsigned char buf[];        /* LWS_PRE headroom, then the frame */
+} http_doc;
+
+typedef struct sse_client sse_client;
+
+typedef struct hgame {
+    struct hgame *next;
+    http_doc *latest;
+    json_t *summary;            /* /v1/games' entry made from latest, once the game is not followed */
+    const http_doc *summary_of;
+    uint64_t listed;            /* the /v1/games request that listed it as followed */
+    sse_client *clients;        /* doubly linked, NULL-terminated */
+    char id[];
+} hgame;
+
+struct sse_client {
+    sse_client *prev, *next;
+    struct lws *wsi;
+    hgame *game;
+    http_doc **q;               /* ring of frames not yet written */
+    size_t qhead, qlen, qcap, qbytes;
+    bool heartbeat_due, dropped;
+};
+
+/* One connection (the wsi's opaque user data). */
+typedef struct hconn {
+    bool requested;
+    sse_client *sse;
+} hconn;
+
+enum { L_CONNS, L_SSE, L_BACKLOG, L_BODY, L_NOREQ, L_COUNT };
+
+struct http_server {
+    app *a;
+    struct lws_context *ctx;
+    uv_timer_t heartbeat;
+    bool stopped;
+    size_t backlog_bytes, body_bytes;
+    http_counters c;
+    hgame *buckets[NBUCKETS];
+    uint64_t limit_said[L_COUNT];   /* uv_now of the last log line, per limit */
+    uint64_t limit_quiet[L_COUNT];  /* hits not logged since */
+    uint64_t listings;              /* /v1/games requests */
+    char listen[300];
+};
+
+static const http_counters no_counters;
+
+/* A session (one request/response). */
+typedef enum pkind { P_NONE, P_REPLY, P_POST, P_SSE } pkind;
+
+typedef struct pss {
+    pkind kind;
+    const unsigned char *body;  /* the reply body: static, owned or part of a doc */
+    size_t len, off;
+    char *own;
+    http_doc *doc;
+    bool close_after;           /* the connection closes after this reply */
+    char *post, *auth;
+    size_t post_len, post_cap;
+    bool post_refused;
+} pss;
+
+/* ---------------------------------------------------------------- helpers */
+
+static void limit_hit(http_server *s, int which, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void limit_hit(http_server *s, int which, const char *fmt, ...)
+{
+    uint64_t now = uv_now(&s->a->loop);
+    if (s->limit_said[which] && now - s->limit_said[which] < LIMIT_LOG_MS) {
+        s->limit_quiet[which]++;
+        return;
+    }
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (s->limit_quiet[which])
+        log_msg(LOG_WARN, "http: %s (and %" PRIu64 " more times in the last %d s)", msg, s->limit_quiet[which],
+                LIMIT_LOG_MS / 1000);
+    else
+        log_msg(LOG_WARN, "http: %s", msg);
+    s->limit_said[which] = now ? now : 1;
+    s->limit_quiet[which] = 0;
+}
+
+static uint32_t hash(const char *k)
+{
+    uint32_t h = 2166136261u;
+    for (; *k; k++)
+        h = (h ^ (unsigned char)*k) * 16777619u;
+    return h;
+}
+
+static hgame *game_find(http_server *s, const char *id, bool create)
+{
+    hgame **b = &s->buckets[hash(id) % NBUCKETS];
+    for (hgame *g = *b; g; g = g->next)
+        if (!strcmp(g->id, id))
+            return g;
+    if (!create)
+        return NULL;
+    size_t n = strlen(id);
+    hgame *g = calloc(1, sizeof *g + n + 1);
+    if (!g)
+        return NULL;
+    memcpy(g->id, id, n + 1);
+    g->next = *b;
+    *b = g;
+    return g;
+}
+
+static game_run *run_find(app *a, const char *id)
+{
+    for (size_t i = 0; i < a->ngames; i++)
+        if (!strcmp(a->games[i]->id, id))
+            return a->games[i];
+    return NULL;
+}
+
+static void doc_release(http_doc *d)
+{
+    if (d && --d->refs == 0)
+        free(d);
+}
+
+static http_doc *doc_hold(http_doc *d)
+{
+    d->refs++;
+    return d;
+}
+
+/* ---------------------------------------------------------------- SSE clients */
+
+static void sse_clear(sse_client *c)
+{
+    for (size_t i = 0; i < c->qlen; i++)
+        doc_release(c->q[(c->qhead + i) % c->qcap]);
+    c->qlen = c->qhead = c->qbytes = 0;
+}
+
+static void sse_unlink(http_server *s, sse_client *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else if (c->game)
+        c->game->clients = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+    c->game = NULL;
+    s->c.sse_open--;
+    s->a->metrics.http_connections = s->c.conns_open;
+    s->a->metrics.sse_clients = s->c.sse_open;
+}
+
+static void sse_free(http_server *s, sse_client *c)
+{
+    if (!c)
+        return;
+    sse_unlink(s, c);
+    sse_clear(c);
+    free(c->q);
+    free(c);
+}
+
+static void sse_drop(http_server *s, sse_client *c, const char *why)
+{
+    if (c->dropped)
+        return;
+    c->dropped = true;
+    s->c.sse_dropped++;
+    pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SLOW_CLIENT);
+    limit_hit(s, L_BACKLOG, "dropped an SSE client of game %s: %s (--sse-backlog-kib %zu)", c->game->id, why,
+              s->backlog_bytes >> 10);
+    sse_clear(c);
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC); /* closes this connection only */
+}
+
+/* Queues a frame for the client, or drops the client when its backlog would pass the bound. */
+static void sse_push(http_server *s, sse_client *c, http_doc *d)
+{
+    if (c->dropped)
+        return;
+    if (c->qlen > 0 && c->qbytes + d->frame_len > s->backlog_bytes) {
+        sse_drop(s, c, "it does not read fast enough");
+        return;
+    }
+    if (c->qlen == c->qcap) {
+        size_t cap = c->qcap ? c->qcap * 2 : 8;
+        http_doc **q = malloc(cap * sizeof *q);
+        if (!q) {
+            sse_drop(s, c, "out of memory queueing for it");
+            return;
+        }
+        for (size_t i = 0; i < c->qlen; i++)
+            q[i] = c->q[(c->qhead + i) % c->qcap];
+        free(c->q);
+        c->q = q;
+        c->qcap = cap;
+        c->qhead = 0;
+    }
+    c->q[(c->qhead + c->qlen++) % c->qcap] = doc_hold(d);
+    c->qbytes += d->frame_len;
+    s->c.sse_events++;
+    lws_callback_on_writable(c->wsi);
+}
+
+/* One write per writeable callback: lws keeps what the socket did not take and calls
+ * back only once it is flushed, so the rest waits in the client's queue. */
+static int sse_writeable(sse_client *c)
+{
+    if (c->dropped)
+        return 0;
+    if (c->qlen > 0) {
+        http_doc *d = c->q[c->qhead];
+        c->qhead = (c->qhead + 1) % c->qcap;
+        c->qlen--;
+        c->qbytes -= d->frame_len;
+        int n = lws_write(c->wsi, d->buf + LWS_PRE, d->frame_len, LWS_WRITE_HTTP);
+        doc_release(d);
+        if (n < 0)
+            return -1;
+        if (c->qlen > 0)
+            lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    if (c->heartbeat_due) {
+        static const char beat[] = ": heartbeat\n\n";
+        unsigned char buf[LWS_PRE + sizeof beat];
+        memcpy(buf + LWS_PRE, beat, sizeof beat - 1);
+        c->heartbeat_due = false;
+        if (lws_write(c->wsi, buf + LWS_PRE, sizeof beat - 1, LWS_WRITE_HTTP) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void heartbeat_tick(uv_timer_t *t)
+{
+    http_server *s = t->data;
+    for (size_t b = 0; b < NBUCKETS; b++)
+        for (hgame *g = s->buckets[b]; g; g = g->next)
+            for (sse_client *c = g->clients; c; c = c->next)
+                if (!c->dropped) {
+                    c->heartbeat_due = true;
+                    lws_callback_on_writable(c->wsi);
+                }
+}
+
+/* ---------------------------------------------------------------- publishing */
+
+void http_publish(app *a, const char *game, const char *text, size_t len, long event_id)
+{
+    http_server *s = a->http;
+    if (!s || s->stopped)
+        return;
+    hgame *g = game_find(s, game, true);
+    char head[64];
+    int hn = snprintf(head, sizeof head, "id: %ld\nevent: boxscore\ndata: ", event_id);
+    http_doc *d = g ? malloc(sizeof *d + LWS_PRE + (size_t)hn + len + 2) : NULL;
+    if (!d) {
+        log_game(LOG_ERROR, game, "http: out of memory keeping box score %ld; API readers get the next one", event_id);
+        return;
+    }
+    d->refs = 1;
+    d->event_id = event_id;
+    d->json_off = (size_t)hn;
+    d->json_len = len;
+    d->frame_len = (size_t)hn + len + 2;
+    unsigned char *f = d->buf + LWS_PRE;
+    memcpy(f, head, (size_t)hn);
+    memcpy(f + hn, text, len);
+    memcpy(f + hn + len, "\n\n", 2);
+    /* the document's own updated_at, for /v1/games (a JSON string value cannot hold
+     * this byte sequence unescaped, so the first match is the top-level key) */
+    d->updated_at[0] = '\0';
+    static const char key[] = "\"updated_at\":\"";
+    const char *u = NULL;
+    for (size_t i = 0; !u && i + sizeof key - 1 <= len; i++)
+        if (text[i] == '"' && !memcmp(text + i, key, sizeof key - 1))
+            u = text + i;
+    if (u) {
+        u += 14;
+        size_t n = 0;
+        while (u + n < text + len && u[n] != '"' && n < sizeof d->updated_at - 1)
+            n++;
+        memcpy(d->updated_at, u, n);
+        d->updated_at[n] = '\0';
+    }
+    doc_release(g->latest);
+    g->latest = d;
+    s->c.docs_published++;
+    for (sse_client *c = g->clients, *next; c; c = next) {
+        next = c->next;
+        sse_push(s, c, d);
+    }
+}
+
+/* ---------------------------------------------------------------- replies */
+
+static void pss_release(pss *p)
+{
+    if (!p)
+        return;
+    free(p->own);
+    doc_release(p->doc);
+    free(p->post);
+    free(p->auth);
+    memset(p, 0, sizeof *p);
+}
+
+/* Writes the status line and headers; the body (len bytes at body, which the session
+ * now owns through own or doc when either is set) follows from the writeable callback. */
+static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *ctype, const void *body,
+                 size_t len, const char *hname, const char *hval, const char *etag)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *h = start, *end = buf + sizeof buf - 1;
+    s->c.responses[status / 100 < 6 ? status / 100 : 5]++;
+    pl_metrics_http_response(s->a, status);
+    if (lws_add_http_common_headers(wsi, status, ctype, len, &h, end) ||
+        (etag && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG, (const unsigned char *)etag,
+                                              (int)strlen(etag), &h, end)) ||
+        (hname && lws_add_http_header_by_name(wsi, (const unsigned char *)hname, (const unsigned char *)hval,
+                                              (int)strlen(hval), &h, end)) ||
+        (p->close_after &&
+         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5,
+                                     &h, end)) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
+                                    8, &h, end) ||
+        lws_finalize_write_http_header(wsi, start, &h, end))
+        return -1;
+    if (len == 0) {
+        pss_release(p);
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    /* a client that does not read its answer cannot hold the connection for ever */
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, REPLY_TIMEOUT_S);
+    p->kind = P_REPLY;
+    p->body = body;
+    p->len = len;
+    p->off = 0;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+/* A reply whose body is a malloc'd buffer (freed after it is sent). */
+static int reply_own(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *ctype, char *body,
+                     size_t len)
+{
+    if (!body)
+        return reply(s, wsi, p, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL, NULL);
+    p->own = body;
+    return reply(s, wsi, p, status, ctype, body, len, NULL, NULL, NULL);
+}
+
+/* A reply with a JSON body built by jansson (taken). */
+static int reply_json(http_server *s, struct lws *wsi, pss *p, unsigned status, json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return reply_own(s, wsi, p, status, "application/json", text, text ? strlen(text) : 0);
+}
+
+static int reply_error(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *msg)
+{
+    return reply_json(s, wsi, p, status, json_pack("{s:i, s:s}", "status", (int)status, "error", msg));
+}
+
+static int body_writeable(struct lws *wsi, pss *p)
+{
+    unsigned char buf[LWS_PRE + WRITE_CHUNK];
+    size_t n = p->len - p->off;
+    if (n > WRITE_CHUNK)
+        n = WRITE_CHUNK;
+    memcpy(buf + LWS_PRE, p->body + p->off, n);
+    p->off += n;
+    bool last = p->off == p->len;
+    if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < 0)
+        return -1;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    bool close = p->close_after;
+    pss_release(p);
+    if (close)
+        return -1; /* lws flushes what it holds before it closes */
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- routes */
+
+static json_t *team_json(const bs_ref *rows, int teamid, int score)
+{
+    const bs_team *t = rows ? bs_ref_team(rows, teamid) : NULL;
+    return json_pack("{s:i, s:s?, s:i}", "teamid", teamid, "name", t ? t->name : NULL, "score", score);
+}
+
+/* The /v1/games entry of a game no longer followed (retired after its final under a
+ * prefix), from its newest document: parsed once per document. */
+static json_t *summary_of_doc(hgame *h)
+{
+    if (h->summary && h->summary_of == h->latest)
+        return h->summary;
+    json_decref(h->summary);
+    h->summary = NULL;
+    json_t *doc = json_loadb((const char *)h->latest->buf + LWS_PRE + h->latest->json_off, h->latest->json_len, 0,
+                             NULL);
+    json_t *team[2] = {NULL, NULL};
+    for (int i = 0; doc && i < 2; i++) {
+        json_t *t = json_object_get(doc, i ? "away" : "home");
+        team[i] = json_pack("{s:O?, s:O?, s:O?}", "teamid", json_object_get(t, "teamid"), "name",
+                            json_object_get(t, "name"), "score", json_object_get(t, "score"));
+    }
+    if (doc && team[0] && team[1])
+        h->summary = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
+                               json_object_get(doc, "state"), "home", team[0], "away", team[1], "period",
+                               json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"),
+                               "event_id", (json_int_t)h->latest->event_id, "updated_at",
+                               json_object_get(doc, "updated_at"));
+    else {
+        json_decref(team[0]);
+        json_decref(team[1]);
+    }
+    json_decref(doc);
+    h->summary_of = h->latest;
+    return h->summary;
+}
+
+static int route_games(http_server *s, struct lws *wsi, pss *p)
+{
+    app *a = s->a;
+    json_t *list = json_array();
+    uint64_t listing = ++s->listings;
+    for (size_t i = 0; list && i < a->ngames; i++) {
+        game_run *g = a->games[i];
+        const bs_game *st = g->game;
+        bool started = st && st->state != BS_PREGAME;
+        const bs_ref *rows = st ? st->ref : a->ref ? &a->ref->rows : NULL;
+        hgame *h = game_find(s, g->id, false);
+        if (h)
+            h->listed = listing;
+        char clk[8] = "";
+        if (st)
+            bs_format_clock(st->clock, clk);
+        json_t *e = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state",
+                              gr_state_name(g->state), "home",
+                              team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
+                              team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
+                              started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
+                              started ? json_string(clk) : json_null(), "event_id",
+                              started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
+                              h && h->latest && h->latest->updated_at[0] ? json_string(h->latest->updated_at)
+                                                                         : json_null());
+        if (!e || json_array_append_new(list, e)) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    /* then the games seen before and not followed now (final, retired): their last state */
+    for (size_t b = 0; list && b < NBUCKETS; b++)
+        for (hgame *h = s->buckets[b]; list && h; h = h->next) {
+            if (h->listed == listing || !h->latest)
+                continue;
+            json_t *e = summary_of_doc(h);
+            if (!e || json_array_append(list, e)) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
+    return reply_json(s, wsi, p, 200, list ? json_pack("{s:o}", "games", list) : NULL);
+}
+
+static int route_game(http_server *s, struct lws *wsi, pss *p, const char *id)
+{
+    hgame *h = game_find(s, id, false);
+    if (!h || !h->latest)
+        return reply_error(s, wsi, p, 404, run_find(s->a, id) ? "no box score yet for this game" : "unknown game");
+    http_doc *d = h->latest;
+    char etag[32], inm[64];
+    snprintf(etag, sizeof etag, "\"%ld\"", d->event_id);
+    if (lws_hdr_copy(wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
+        (!strcmp(inm, etag) || !strcmp(inm, "*")))
+        return reply(s, wsi, p, 304, NULL, NULL, 0, NULL, NULL, etag);
+    p->doc = doc_hold(d);
+    return reply(s, wsi, p, 200, "application/json", d->buf + LWS_PRE + d->json_off, d->json_len, NULL, NULL, etag);
+}
+
+static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
+{
+    hgame *h = game_find(s, id, false);
+    if ((!h || !h->latest) && !run_find(s->a, id))
+        return reply_error(s, wsi, p, 404, "unknown game");
+    if (s->c.sse_open >= (uint64_t)s->a->cfg->http_max_sse) {
+        s->c.sse_refused++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
+        limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)", s->c.sse_open,
+                  s->a->cfg->http_max_sse);
+        static const char busy[] = "{\"status\":503,\"error\":\"too many SSE clients\"}";
+        return reply(s, wsi, p, 503, "application/json", busy, sizeof busy - 1, "retry-after:", "5", NULL);
+    }
+    h = game_find(s, id, true);
+    sse_client *c = h ? calloc(1, sizeof *c) : NULL;
+    hconn *hc = lws_get_opaque_user_data(wsi);
+    if (!c || !hc) {
+        free(c);
+        return reply(s, wsi, p, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL, NULL);
+    }
+    unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *hp = start, *end = buf + sizeof buf - 1;
+    s->c.responses[2]++;
+    pl_metrics_http_response(s->a, 200);
+    if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &hp, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
+                                    8, &hp, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"x-accel-buffering:", (const unsigned char *)"no", 2,
+                                    &hp, end) ||
+        lws_finalize_write_http_header(wsi, start, &hp, end)) {
+        free(c);
+        return -1;
+    }
+    /* the stream has no end: no lws timeout, and its header buffer goes back to the pool
+     * (lws_http_mark_sse does only this on HTTP/1, and logs an error each time) */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    lws_http_headers_detach(wsi);
+    int sndbuf = (int)(s->backlog_bytes < 65536 ? s->backlog_bytes : 65536); /* bounds what the kernel holds too */
+    setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    c->wsi = wsi;
+    c->game = h;
+    c->next = h->clients;
+    if (h->clients)
+        h->clients->prev = c;
+    h->clients = c;
+    hc->sse = c;
+    p->kind = P_SSE;
+    s->c.conns_open--; /* an SSE stream counts against --http-max-sse, not --http-max-conns */
+    s->c.sse_open++;
+    s->a->metrics.http_connections = s->c.conns_open;
+    s->a->metrics.sse_clients = s->c.sse_open;
+    s->c.sse_started++;
+    /* the newest document at once: for a new client and for one that reconnects with
+     * Last-Event-ID alike (older documents are not kept) */
+    if (h->latest)
+        sse_push(s, c, h->latest);
+    return 0;
+}
+
+static int route_ready(http_server *s, struct lws *wsi, pss *p)
+{
+    app *a = s->a;
+    json_t *waiting = json_array();
+    if (!a->ref)
+        json_array_append_new(waiting, json_string("reference"));
+    bool sink_ok = true;
+    for (int i = 0; i < a->nsinks; i++)
+        sink_ok = sink_ok && !a->l_sinks[i].gave_up && a->l_sinks[i].failures == 0;
+    if (!sink_ok)
+        json_array_append_new(waiting, json_string("boxscores sink"));
+    if (a->l_res.gave_up || a->l_res.failures > 0)
+        json_array_append_new(waiting, json_string("results sink"));
+    bool ready = waiting && json_array_size(waiting) == 0;
+    if (ready) {
+        json_decref(waiting);
+        return reply_json(s, wsi, p, 200, json_pack("{s:b}", "ready", 1));
+    }
+    return reply_json(s, wsi, p, 503, waiting ? json_pack("{s:b, s:o}", "ready", 0, "waiting_for", waiting) : NULL);
+}
+
+static int route_post_start(http_server *s, struct lws *wsi, pss *p)
+{
+    char cl[32];
+    size_t max = s->body_bytes;
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
+        s->c.bodies_too_large++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
+        limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
+        p->close_after = true; /* the body is not read: the connection cannot be reused */
+        return reply_error(s, wsi, p, 413, "request body too large");
+    }
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    if (n > 0) {
+        p->auth = malloc((size_t)n + 1);
+        if (!p->auth || lws_hdr_copy(wsi, p->auth, n + 1, WSI_TOKEN_HTTP_AUTHORIZATION) < 0) {
+            p->close_after = true;
+            return reply_error(s, wsi, p, 500, "out of memory");
+        }
+    }
+    p->kind = P_POST;
+    return 0; /* the body comes through LWS_CALLBACK_HTTP_BODY */
+}
+
+static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, size_t len)
+{
+    if (p->kind != P_POST)
+        return 0; /* the body of a request already answered (405, 413): ignored */
+    if (p->post_len + len > s->body_bytes) {
+        s->c.bodies_too_large++;
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
+        limit_hit(s, L_BODY, "cut a body on /minio/events past %zu bytes (--http-max-body-kib)", s->body_bytes);
+        pss_release(p);
+        p->close_after = true;
+        return reply_error(s, wsi, p, 413, "request body too large");
+    }
+    if (p->post_len + len + 1 > p->post_cap) {
+        size_t cap = p->post_cap ? p->post_cap : 4096;
+        while (cap < p->post_len + len + 1)
+            cap *= 2;
+        char *b = realloc(p->post, cap);
+        if (!b) {
+            pss_release(p);
+            p->close_after = true;
+            return reply_error(s, wsi, p, 500, "out of memory");
+        }
+        p->post = b;
+        p->post_cap = cap;
+    }
+    memcpy(p->post + p->post_len, in, len);
+    p->post_len += len;
+    p->post[p->post_len] = '\0';
+    return 0;
+}
+
+static int post_done(http_server *s, struct lws *wsi, pss *p)
+{
+    if (p->kind != P_POST)
+        return 0;
+    char msg[256] = "";
+    int st = pl_notify_minio(s->a, p->auth, p->post ? p->post : "", p->post_len, msg, sizeof msg);
+    pss_release(p);
+    if (st < 100 || st > 599)
+        st = 500;
+    return reply_json(s, wsi, p, (unsigned)st, json_pack("{s:i, s:s}", "status", st, "message", msg));
+}
+
+typedef enum method { M_GET, M_POST, M_OTHER } method;
+
+static int not_allowed(http_server *s, struct lws *wsi, pss *p, method m, const char *allow)
+{
+    p->close_after = m != M_GET; /* a body may follow: not read, so not reusable */
+    static const char body[] = "{\"status\":405,\"error\":\"method not allowed\"}";
+    return reply(s, wsi, p, 405, "application/json", body, sizeof body - 1, "allow:", allow, NULL);
+}
+
+static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
+{
+    hconn *hc = lws_get_opaque_user_data(wsi);
+    if (hc)
+        hc->requested = true;
+    s->c.requests++;
+    method m = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? M_GET
+               : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? M_POST
+                                                                   : M_OTHER;
+    if (!strcmp(uri, "/minio/events"))
+        return m == M_POST ? route_post_start(s, wsi, p) : not_allowed(s, wsi, p, m, "POST");
+
+    static const char *const gets[] = {"/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/games"};
+    const char *game = NULL;
+    bool events = false, known = false;
+    for (size_t i = 0; i < sizeof gets / sizeof *gets; i++)
+        known = known || !strcmp(uri, gets[i]);
+    char id[BS_MAX_GAME_ID + 2];
+    if (!known && !strncmp(uri, "/v1/games/", 10)) {
+        const char *r = uri + 10, *slash = strchr(r, '/');
+        size_t n = slash ? (size_t)(slash - r) : strlen(r);
+        events = slash && !strcmp(slash, "/events");
+        if (n > 0 && n <= BS_MAX_GAME_ID && (!slash || events)) {
+            memcpy(id, r, n);
+            id[n] = '\0';
+            game = id;
+            known = true;
+        }
+    }
+    if (!known)
+        return reply_error(s, wsi, p, 404, "no such path");
+    if (m != M_GET)
+        return not_allowed(s, wsi, p, m, "GET");
+
+    if (game)
+        return events ? route_events(s, wsi, p, game) : route_game(s, wsi, p, game);
+    if (!strcmp(uri, "/healthz"))
+        return reply(s, wsi, p, 200, "text/plain; charset=utf-8", "ok", 2, NULL, NULL, NULL);
+    if (!strcmp(uri, "/readyz"))
+        return route_ready(s, wsi, p);
+    if (!strcmp(uri, "/v1/games"))
+        return route_games(s, wsi, p);
+    if (!strcmp(uri, "/openapi.json"))
+        return reply(s, wsi, p, 200, "application/json", pl_openapi_json, pl_openapi_json_len, NULL, NULL, NULL);
+    if (!strcmp(uri, "/metrics")) {
+        size_t len = 0;
+        char *text = pl_metrics_render(s->a, &len);
+        return reply_own(s, wsi, p, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+    }
+    return reply(s, wsi, p, 200, "text/html; charset=utf-8", pl_page_html, pl_page_html_len, NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- the callback */
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+    http_server *s = lws_context_user(lws_get_context(wsi));
+    pss *p = user;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accepted, nothing read yet: nonzero closes it */
+        if (s->c.conns_open >= (uint64_t)s->a->cfg->http_max_conns) {
+            s->c.conns_refused++;
+            pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_CONNECTIONS);
+            limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)", s->c.conns_open,
+                      s->a->cfg->http_max_conns);
+            return 1;
+        }
+        return 0;
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: { /* once per connection */
+        hconn *hc = calloc(1, sizeof *hc);
+        if (!hc)
+            return -1;
+        lws_set_opaque_user_data(wsi, hc);
+        s->c.conns_accepted++;
+        s->c.conns_open++;
+        s->a->metrics.http_connections = s->c.conns_open;
+        s->a->metrics.sse_clients = s->c.sse_open;
+        return 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP: { /* once per connection */
+        hconn *hc = lws_get_opaque_user_data(wsi);
+        if (p && p->kind != P_SSE)
+            pss_release(p);
+        if (!hc)
+            return 0;
+        lws_set_opaque_user_data(wsi, NULL);
+        if (hc->sse)
+            sse_free(s, hc->sse);
+        else
+            s->c.conns_open--;
+        s->a->metrics.http_connections = s->c.conns_open;
+        s->a->metrics.sse_clients = s->c.sse_open;
+        if (!hc->requested && !s->stopped) {
+            s->c.conns_no_request++;
+            pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_INCOMPLETE);
+            limit_hit(s, L_NOREQ, "closed a connection that sent no whole request (--http-header-timeout-s %d, "
+                      "--http-max-header-bytes %d)", s->a->cfg->http_header_timeout_s,
+                      s->a->cfg->http_max_header_bytes);
+        }
+        free(hc);
+        return 0;
+    }
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* end of a transaction: the session is freed after this */
+        if (p && p->kind != P_SSE)
+            pss_release(p);
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return on_request(s, wsi, p, in ? (const char *)in : "/");
+    case LWS_CALLBACK_HTTP_BODY:
+        return post_body(s, wsi, p, in, len);
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        return post_done(s, wsi, p);
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+        if (!p)
+            return 0;
+        if (p->kind == P_REPLY)
+            return body_writeable(wsi, p);
+        hconn *hc = lws_get_opaque_user_data(wsi);
+        if (p->kind == P_SSE && hc && hc->sse)
+            return sse_writeable(hc->sse);
+        return 0;
+    }
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+    {"http", callback, sizeof(pss), 0, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* lws's own log lines, through ours (errors and warnings only). */
+static void lws_log(int level, const char *line)
+{
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        n--;
+    log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "http (libwebsockets): %.*s", (int)n, line);
+}
+
+/* ---------------------------------------------------------------- life */
+
+/* Splits ADDR:PORT ("127.0.0.1:8080", "[::1]:8080", ":8080" or "*:8080" for every
+ * address) into host (empty for every address) and port. */
+static int parse_listen(const char *spec, char *host, size_t hostlen, int *port)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon || colon[1] == '\0')
+        return -1;
+    char *end;
+    long v = strtol(colon + 1, &end, 10);
+    if (*end || v < 1 || v > 65535)
+        return -1;
+    *port = (int)v;
+    const char *h = spec;
+    size_t n = (size_t)(colon - spec);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    if (n == 1 && *h == '*')
+        n = 0;
+    if (n >= hostlen)
+        return -1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    return 0;
+}
+
+int http_check_config(const pl_config *c, char *err, size_t errlen)
+{
+    char host[256];
+    int port;
+    if (strcmp(c->http_listen, "off") && parse_listen(c->http_listen, host, sizeof host, &port)) {
+        snprintf(err, errlen, "--http must be ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:8080, *:8080) or off, not '%s'",
+                 c->http_listen);
+        return -1;
+    }
+    if (c->http_max_conns < 1 || c->http_max_sse < 1 || c->http_header_timeout_s < 1 || c->http_max_body_kib < 1 ||
+        c->sse_backlog_kib < 1 || c->http_max_conns > 100000 || c->http_max_sse > 100000) {
+        snprintf(err, errlen, "--http-max-conns and --http-max-sse must be 1 to 100000, and --http-header-timeout-s, "
+                              "--http-max-body-kib and --sse-backlog-kib at least 1");
+        return -1;
+    }
+    if (c->http_max_header_bytes < 1024 || c->http_max_header_bytes > 65535) {
+        snprintf(err, errlen, "--http-max-header-bytes must be 1024 to 65535");
+        return -1;
+    }
+    return 0;
+}
+
+/* A clear reason before lws tries: bind the address ourselves (as lws will, with
+ * SO_REUSEADDR) and say why it fails. */
+static int probe_listen(const char *host, int port, char *why, size_t whylen)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t sl;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (!*host || inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        if (!*host)
+            v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        sl = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        sl = sizeof *v6;
+    } else {
+        snprintf(why, whylen, "'%s' is not an IP address", host);
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+    if (fd < 0) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int rc = bind(fd, (struct sockaddr *)&ss, sl);
+    if (rc)
+        snprintf(why, whylen, "%s", strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int http_start(app *a)
+{
+    const pl_config *c = a->cfg;
+    if (!strcmp(c->http_listen, "off"))
+        return 0;
+    char host[256], why[128];
+    int port = 0;
+    if (parse_listen(c->http_listen, host, sizeof host, &port))
+        return -1; /* checked by http_check_config */
+    if (probe_listen(host, port, why, sizeof why)) {
+        log_msg(LOG_ERROR, "cannot listen for HTTP on %s: %s (see --http; 'off' disables the server)",
+                c->http_listen, why);
+        return -1;
+    }
+    http_server *s = calloc(1, sizeof *s);
+    if (!s) {
+        log_msg(LOG_ERROR, "out of memory starting the HTTP server");
+        return -1;
+    }
+    s->a = a;
+    s->backlog_bytes = (size_t)c->sse_backlog_kib << 10;
+    s->body_bytes = (size_t)c->http_max_body_kib << 10;
+    snprintf(s->listen, sizeof s->listen, "%s", c->http_listen);
+    lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+
+    void *loops[1] = {&a->loop};
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = port;
+    info.iface = *host ? host : NULL;
+    info.protocols = protocols;
+    info.options = LWS_SERVER_OPTION_LIBUV; /* lws dlopen()s its libuv event library (libwebsockets-evlib_uv.so) */
+    info.foreign_loops = loops;
+    info.pcontext = &s->ctx;            /* NULLed by lws once the context is gone */
+    info.user = s;
+    info.timeout_secs = (unsigned)c->http_header_timeout_s;
+    info.timeout_secs_ah_idle = (unsigned)c->http_header_timeout_s;
+    info.keepalive_timeout = c->http_header_timeout_s;
+    info.max_http_header_data = (unsigned short)c->http_max_header_bytes;
+    /* a header buffer for every connection that may be reading a request; SSE streams
+     * give theirs back once they start */
+    long pool = (long)c->http_max_conns + 8;
+    info.max_http_header_pool = (unsigned short)(pool > 65535 ? 65535 : pool);
+    s->ctx = lws_create_context(&info);
+    if (!s->ctx) {
+        log_msg(LOG_ERROR, "cannot listen for HTTP on %s (libwebsockets could not start; see the lines above)",
+                c->http_listen);
+        free(s);
+        return -1;
+    }
+    uv_timer_init(&a->loop, &s->heartbeat);
+    s->heartbeat.data = s;
+    uv_timer_start(&s->heartbeat, heartbeat_tick, HEARTBEAT_MS, HEARTBEAT_MS);
+    a->http = s;
+    log_msg(LOG_INFO, "HTTP API on http://%s%s%s:%d/ (healthz, readyz, v1/games, metrics, openapi.json)",
+            strchr(host, ':') ? "[" : "", *host ? host : "0.0.0.0", strchr(host, ':') ? "]" : "", port);
+    return 0;
+}
+
+void http_stop(app *a)
+{
+    http_server *s = a->http;
+    if (!s || s->stopped)
+        return;
+    s->stopped = true;
+    uv_close((uv_handle_t *)&s->heartbeat, NULL);
+    /* with a foreign loop this closes every connection and the listener, and finishes
+     * once lws's handles are closed: later, in the loop (see http_free) */
+    if (s->ctx)
+        lws_context_destroy(s->ctx);
+}
+
+void http_free(app *a)
+{
+    http_server *s = a->http;
+    if (!s)
+        return;
+    if (s->ctx) { /* lws needs a second destroy once its handles are closed */
+        lws_context_destroy(s->ctx);
+        uv_run(&a->loop, UV_RUN_DEFAULT);
+    }
+    for (size_t b = 0; b < NBUCKETS; b++)
+        for (hgame *g = s->buckets[b], *next; g; g = next) {
+            next = g->next;
+            while (g->clients)
+                sse_free(s, g->clients);
+            doc_release(g->latest);
+            json_decref(g->summary);
+            free(g);
+        }
+    a->http = NULL;
+    free(s);
+}
+
+const http_counters *http_get_counters(const app *a)
+{
+    return a->http ? &a->http->c : &no_counters;
+}

@@ -1,0 +1,62 @@
+/*
+ * http.h — the HTTP server on the pipeline's own libuv loop (libwebsockets 4.1 with its
+ * libuv event library, on our loop as a "foreign" loop: no thread, no second loop).
+ *
+ *   GET  /healthz                 200 "ok": the loop answers
+ *   GET  /readyz                  200 once the reference is loaded and every sink's last call succeeded, else 503
+ *   GET  /v1/games                every game followed (then those retired): teams, score, period, clock, state
+ *   GET  /v1/games/{id}           the game's newest document, the very bytes queued for the sink (ETag, 304)
+ *   GET  /v1/games/{id}/events    Server-Sent Events: the newest document at once, then every new one
+ *   GET  /openapi.json            OpenAPI 3.1 (pipeline/openapi.json, embedded at build time)
+ *   GET  /metrics, POST /minio/events, GET /    see serve.h
+ *
+ * Limits (each an option): connections (SSE streams apart), SSE streams, header bytes,
+ * header timeout, body size, and the unsent bytes of one SSE client. Hitting one is
+ * counted here and logged at most every 10 s per limit.
+ *
+ * Life: http_start after the connectors open; http_stop from close_all (inside the
+ * loop: closes every connection and the listener); after uv_run returns, http_free
+ * finishes the foreign-loop teardown (a second lws_context_destroy and another loop
+ * turn) so that uv_loop_close succeeds.
+ */
+#ifndef PL_HTTP_H
+#define PL_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app.h"
+
+/* What the server did, for the metrics. Gauges say "open"; everything else only grows. */
+typedef struct http_counters {
+    uint64_t requests;          /* complete request headers received */
+    uint64_t responses[6];      /* by status class: [2] 2xx, [3] 3xx, [4] 4xx, [5] 5xx */
+    uint64_t conns_accepted;
+    uint64_t conns_open;        /* gauge: connections open, SSE streams apart */
+    uint64_t conns_refused;     /* --http-max-conns was reached: closed at accept */
+    uint64_t conns_no_request;  /* closed before a whole request: --http-header-timeout-s or --http-max-header-bytes */
+    uint64_t bodies_too_large;  /* 413: --http-max-body-kib */
+    uint64_t sse_open;          /* gauge: SSE streams open */
+    uint64_t sse_started;
+    uint64_t sse_refused;       /* 503: --http-max-sse was reached */
+    uint64_t sse_dropped;       /* a client's unsent bytes passed --sse-backlog-kib */
+    uint64_t sse_events;        /* documents handed to SSE clients */
+    uint64_t docs_published;    /* documents rendered for the sink and kept as the newest of their game */
+} http_counters;
+
+/* Checks the --http* and --sse-* options of cfg; 0, or -1 with a message in err. */
+int http_check_config(const pl_config *cfg, char *err, size_t errlen);
+/* Listens on --http (nothing when "off"). 0, or -1 when it cannot (logged, naming the
+ * address): a configuration error. */
+int http_start(app *a);
+/* Inside the loop: closes the listener and every connection, stops the timers. */
+void http_stop(app *a);
+/* After uv_run returned: ends the teardown (turns the loop again) and frees everything. */
+void http_free(app *a);
+/* A document of game id was queued for the sink: keeps a copy as the game's newest and
+ * sends it to the game's SSE clients. text is compact JSON (no newline), len bytes. */
+void http_publish(app *a, const char *game, const char *text, size_t len, long event_id);
+/* The counters; all zero when the server is off. */
+const http_counters *http_get_counters(const app *a);
+
+#endif

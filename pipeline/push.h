@@ -1,0 +1,37 @@
+/*
+ * push.h — reads triggered by pushes rather than by the poll timer (notify.c):
+ *
+ *   POST /minio/events ──► pl_notify_minio (serve.h) ──┐
+ *   file:// source: uv_fs_event on the stream's folder ─┴─► the game named is polled now
+ *                  (or, under a prefix, on the prefix and every game folder)   (an unknown
+ *                                                                       game: a listing now)
+ *
+ * A push only says "read now": what is read is still decided by the object (the source
+ * reads from its consumed offset and sees rewrites), so a push that comes late, twice,
+ * out of order or never changes nothing but the latency. While MinIO notifications
+ * naming a followed stream keep coming (one in the last minute), the poll timer's work
+ * runs every --safety-poll-ms instead of every --poll-ms; the file-system push does not
+ * slow polling (a file:// poll is one stat).
+ */
+#ifndef PL_PUSH_H
+#define PL_PUSH_H
+
+#include "app.h"
+
+#define PUSH_FLOWING_MS 60000   /* notifications count as flowing for a minute after the last */
+
+/* Works out what the source follows and, for file://, starts watching it. After the
+ * connectors are open; the loop is not running yet. */
+void push_start(app *a);
+/* Once per poll tick: retries a watch that could not start (a folder not made yet).
+ * Returns whether this tick should poll (false while notifications flow and the last
+ * polling tick is less than --safety-poll-ms ago). */
+bool push_tick(app *a);
+/* file:// under a prefix: watches the game's folder (no-op when watched or not file://). */
+void push_watch_game(app *a, known_game *k);
+/* Closes every watch (their memory goes with the close callbacks). */
+void push_close(app *a);
+/* Frees what is left once the loop has ended. */
+void push_free(app *a);
+
+#endif

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Raw-socket HTTP clients for the HTTP API tests (tests/http/test_http_api.sh).
+
+  sse-crowd PORT GAME OUT READY [IDLE]  one SSE reader that records every event until a
+                                        final document, IDLE clients drained in the
+                                        background, and one client that never reads;
+                                        touches READY once all are connected
+  sse-first PORT GAME LAST_ID OUT       reconnects with Last-Event-ID: the first event
+  sse-two PORT GAME                     opens an SSE stream, then a second one while the
+                                        first is open: prints the second's status
+  slowloris PORT                        one header byte a second: prints the seconds
+                                        until the server closed the connection
+  conn-limit PORT N                     N idle connections, then one more: prints
+                                        "closed" when the server closes that one
+  hold PORT GAME READY                  keeps an SSE stream, an idle keep-alive connection
+                                        and a half-sent request open; touches READY, then
+                                        prints "eof" once the server has closed all three
+  listening PID                         exit 0 when PID has a listening TCP socket
+Assertions on outcomes only: every timeout here is a generous safety net.
+"""
+import json
+import os
+import selectors
+import socket
+import sys
+import threading
+import time
+
+
+def connect(port, rcvbuf=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def request(path, headers=()):
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", "Accept: text/event-stream", *headers, "", ""]
+    return "\r\n".join(lines).encode()
+
+
+class SSE:
+    """Reads an SSE response from a socket: the status, then events as they come."""
+
+    def __init__(self, sock):
+        self.sock, self.buf, self.status = sock, b"", None
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("the server closed the stream")
+        self.buf += data
+
+    def read_status(self):
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status = int(head.split(b" ", 2)[1])
+        return self.status
+
+    def next_event(self):
+        while True:
+            while b"\n\n" not in self.buf:
+                self._fill()
+            block, self.buf = self.buf.split(b"\n\n", 1)
+            ev = {}
+            for line in block.decode("utf-8").split("\n"):
+                if line.startswith(":"):
+                    continue
+                k, _, v = line.partition(": ")
+                ev[k] = v
+            if ev:
+                return ev
+
+
+def sse_crowd(port, game, out, ready, idle=200):
+    path = f"/v1/games/{game}/events"
+    reader = connect(port)
+    reader.sendall(request(path))
+    r = SSE(reader)
+    assert r.read_status() == 200, f"reader got {r.status}"
+    crowd = []
+    for _ in range(idle):
+        c = connect(port)
+        c.sendall(request(path))
+        crowd.append(c)
+    # never calls recv(); a small receive buffer so its backlog builds on the server
+    stuck = connect(port, rcvbuf=2048)
+    stuck.sendall(request(path))
+    stop = threading.Event()
+
+    def drain():
+        sel = selectors.DefaultSelector()
+        for c in crowd:
+            c.setblocking(False)
+            sel.register(c, selectors.EVENT_READ)
+        while not stop.is_set():
+            for key, _ in sel.select(0.2):
+                try:
+                    if not key.fileobj.recv(65536):
+                        sel.unregister(key.fileobj)
+                except OSError:
+                    sel.unregister(key.fileobj)
+
+    t = threading.Thread(target=drain, daemon=True)
+    t.start()
+    open(ready, "w").close()
+    reader.settimeout(300)
+    events = []
+    while True:
+        ev = r.next_event()
+        doc = json.loads(ev["data"])
+        events.append({"id": int(ev["id"]), "event": ev.get("event"), "_id": doc.get("_id"),
+                       "state": doc.get("state")})
+        if doc.get("state") == "final":
+            break
+    stop.set()
+    t.join()
+    json.dump(events, open(out, "w"))
+    for c in crowd + [stuck, reader]:
+        c.close()
+
+
+def sse_first(port, game, last_id, out):
+    s = connect(port)
+    s.settimeout(60)
+    s.sendall(request(f"/v1/games/{game}/events", [f"Last-Event-ID: {last_id}"]))
+    r = SSE(s)
+    assert r.read_status() == 200, f"reconnect got {r.status}"
+    ev = r.next_event()
+    json.dump(ev, open(out, "w"))
+    s.close()
+
+
+def sse_two(port, game):
+    first = connect(port)
+    first.settimeout(60)
+    first.sendall(request(f"/v1/games/{game}/events"))
+    r = SSE(first)
+    assert r.read_status() == 200, f"the first stream got {r.status}"
+    second = connect(port)
+    second.settimeout(60)
+    second.sendall(request(f"/v1/games/{game}/events"))
+    print(SSE(second).read_status())
+    first.close()
+    second.close()
+
+
+def slowloris(port):
+    # the clock starts before connect(): the server may accept (and start its header
+    # timeout) before this process runs again after the handshake
+    t0 = time.monotonic()
+    s = connect(port)
+    s.settimeout(120)
+    data = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+    for b in data:
+        try:
+            s.send(bytes([b]))
+        except OSError:
+            break
+        # the server's close shows up as readable EOF (or a reset)
+        s.settimeout(1.0)
+        try:
+            got = s.recv(4096)
+            if not got:
+                break
+            print(f"unexpected answer: {got[:80]!r}", file=sys.stderr)
+            sys.exit(1)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+    else:
+        print("the whole request went through at one byte a second", file=sys.stderr)
+        sys.exit(1)
+    print(f"{time.monotonic() - t0:.3f}")
+
+
+def conn_limit(port, n):
+    held = [connect(port) for _ in range(n)]
+    time.sleep(0.2)
+    extra = connect(port)
+    extra.settimeout(30)
+    try:
+        got = extra.recv(4096)
+        print("closed" if not got else f"answered: {got[:60]!r}")
+    except ConnectionResetError:
+        print("closed")
+    except socket.timeout:
+        print("still open")
+    for c in held + [extra]:
+        c.close()
+
+
+def hold(port, game, ready):
+    sse = connect(port)
+    sse.sendall(request(f"/v1/games/{game}/events"))
+    r = SSE(sse)
+    assert r.read_status() == 200
+    idle = connect(port)
+    idle.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    while not got.endswith(b"\r\n\r\nok"):
+        got += idle.recv(4096)
+    half = connect(port)
+    half.sendall(b"GET /healthz HTTP/1.1\r\nHost:")
+    open(ready, "w").close()
+    for s in (sse, idle, half):
+        s.settimeout(60)
+        try:
+            while s.recv(65536):
+                pass
+        except ConnectionResetError:
+            pass
+    print("eof")
+
+
+def listening(pid):
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).readlines()[1:]:
+            f = line.split()
+            if f[3] == "0A" and f[9] in inodes:
+                sys.exit(0)
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "sse-crowd":
+        sse_crowd(int(args[0]), args[1], args[2], args[3], *(int(a) for a in args[4:]))
+    elif cmd == "sse-first":
+        sse_first(int(args[0]), args[1], args[2], args[3])
+    elif cmd == "sse-two":
+        sse_two(int(args[0]), args[1])
+    elif cmd == "slowloris":
+        slowloris(int(args[0]))
+    elif cmd == "conn-limit":
+        conn_limit(int(args[0]), int(args[1]))
+    elif cmd == "hold":
+        hold(int(args[0]), args[1], args[2])
+    elif cmd == "listening":
+        listening(args[0])
+    else:
+        sys.exit(f"unknown command {cmd}")

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The HTTP API on the pipeline's own loop (issue 9), on the embedded backends: health and
+# readiness, the games and their documents (the very bytes the sink got), Server-Sent
+# Events in order for a reader while 200 idle clients and one that never reads are
+# connected, Last-Event-ID, 404/405/413, the header timeout, the connection limit, the
+# OpenAPI document against the real answers, --http off and a port in use.
+# Assertions are on outcomes, never on speed.
+. "$SRC/tests/lib.sh"
+CLIENT=$SRC/tests/http/http_client.py
+D=$WORK/var; mkdir -p "$D"
+P=$(free_ports 1)
+URL=http://127.0.0.1:$P
+
+"$BIN/pipeline" --data-dir "$D" --poll-ms 20 --follow --http "127.0.0.1:$P" --sse-backlog-kib 48 \
+  2>"$WORK/pipeline.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz"
+[ "$(curl -s "$URL/healthz")" = ok ] || fail "/healthz does not say ok"
+# no reference database yet: not ready, and it says why
+[ "$(curl -s -w ' %{http_code}' "$URL/readyz")" = '{"ready":false,"waiting_for":["reference"]} 503' ] ||
+  fail "/readyz before the reference: $(curl -s "$URL/readyz")"
+seed_sqlite "$WORK/seed.db" && mv "$WORK/seed.db" "$D/sidearm.db"
+wait_for 30 curl -sf "$URL/readyz" || fail "/readyz did not become ready: $(curl -s "$URL/readyz")"
+[ "$(curl -s "$URL/readyz")" = '{"ready":true}' ] || fail "/readyz body: $(curl -s "$URL/readyz")"
+pass "healthz ok; readyz 503 waiting for the reference, 200 once it is loaded"
+
+# SSE: one reader, 200 idle clients, one client that never reads; then the game is played
+"$PYTHON" "$CLIENT" sse-crowd "$P" game-1 "$WORK/sse.json" "$WORK/sse.ready" 200 2>"$WORK/crowd.log" &
+crowd=$!; PIDS+=("$crowd")
+wait_for 60 test -e "$WORK/sse.ready" || fail "the SSE clients did not connect: $(cat "$WORK/crowd.log")"
+DELAY=0.001 "$BIN/gamestream-sim" --target "file://$D/gamestream.txt" 2>"$WORK/sim.log" || fail "sim failed"
+wait "$crowd" || fail "the SSE reader failed: $(cat "$WORK/crowd.log")"
+wait_for 60 test -e "$D/boxscores/76.json" || fail "the sink did not get the final document"
+"$PYTHON" - "$WORK/sse.json" "$D/boxscores" <<'PY' || fail "the SSE reader did not get every document in order"
+import json, os, sys
+events = json.load(open(sys.argv[1]))
+sink = sorted(int(f[:-5]) for f in os.listdir(sys.argv[2]) if f.endswith(".json"))
+ids = [e["id"] for e in events]
+assert all(e["event"] == "boxscore" and e["_id"] == e["id"] for e in events), events[:3]
+assert ids == sink, f"SSE ids {ids} != sink documents {sink}"
+PY
+grep -q "dropped an SSE client of game game-1" "$WORK/pipeline.log" || fail "the client that never reads was not dropped"
+pass "SSE: the reader got all 77 documents in order beside 200 idle clients; the non-reader was dropped"
+
+# /v1/games and /v1/games/{id} against what the directory sink wrote
+curl -sf "$URL/v1/games" -o "$WORK/games.json" || fail "/v1/games failed"
+curl -sf -D "$WORK/doc.h" "$URL/v1/games/game-1" -o "$WORK/doc.json" || fail "/v1/games/game-1 failed"
+"$PYTHON" - "$WORK/games.json" "$WORK/doc.json" "$D/boxscores/76.json" <<'PY' || fail "the API differs from the sink"
+import json, sys
+games, api, sink = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:4])
+assert api == sink, "GET /v1/games/game-1 is not the sink's newest document"
+[g] = games["games"]
+want = {"game": "game-1", "state": "final", "period": sink["period"], "timestamp": sink["timestamp"],
+        "event_id": sink["_id"], "updated_at": sink["updated_at"],
+        "home": {k: sink["home"][k] for k in ("teamid", "name", "score")},
+        "away": {k: sink["away"][k] for k in ("teamid", "name", "score")}}
+assert g == want, f"{g} != {want}"
+PY
+tr -d '\r' <"$WORK/doc.h" | grep -qi '^etag: "76"$' || fail "no ETag \"76\": $(cat "$WORK/doc.h")"
+tr -d '\r' <"$WORK/doc.h" | grep -qi '^content-type: application/json' || fail "not application/json"
+# serialised once: the API's bytes are the sink's bytes (the file adds a newline)
+head -c -1 "$D/boxscores/76.json" | cmp -s - "$WORK/doc.json" || fail "GET /v1/games/game-1 is not byte-identical to 76.json"
+# /metrics: valid exposition (promtool), and counting what this run did
+curl -sf "$URL/metrics" -o "$WORK/metrics.txt" || fail "/metrics failed"
+promtool check metrics <"$WORK/metrics.txt" || fail "promtool rejects /metrics"
+grep -qx 'sidearm_events_applied_total 77' "$WORK/metrics.txt" || fail "/metrics: events applied is not 77 (ids 0-76)"
+grep -qE '^sidearm_http_limit_hits_total\{limit="slow_client"\} [1-9]' "$WORK/metrics.txt" ||
+  fail "/metrics: the dropped SSE client is not counted"
+grep -qE '^sidearm_http_responses_total\{code="2xx"\} [1-9]' "$WORK/metrics.txt" || fail "/metrics: no 2xx responses counted"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "76"' "$URL/v1/games/game-1")" = 304 ] || fail "If-None-Match: no 304"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "75"' "$URL/v1/games/game-1")" = 200 ] || fail "old ETag: no 200"
+pass "/v1/games and /v1/games/game-1 match the sink's newest document; ETag and 304"
+
+# a reconnect with Last-Event-ID gets the newest document at once
+"$PYTHON" "$CLIENT" sse-first "$P" game-1 70 "$WORK/first.json" 2>>"$WORK/client.log" || fail "the reconnect failed"
+"$PYTHON" - "$WORK/first.json" "$D/boxscores/76.json" <<'PY' || fail "the reconnect did not get the newest document"
+import json, sys
+ev, sink = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert ev["id"] == "76" and ev["event"] == "boxscore" and json.loads(ev["data"]) == sink, ev.get("id")
+PY
+pass "a reconnect with Last-Event-ID gets the newest document at once"
+
+# statuses
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+for p in /nope /v1/games/nope /v1/games/nope/events /v1/games/game-1/nope /v1; do
+  [ "$(code "$URL$p")" = 404 ] || fail "$p is not 404"
+done
+[ "$(code -X POST "$URL/healthz")" = 405 ] || fail "POST /healthz is not 405"
+[ "$(code -X DELETE "$URL/v1/games")" = 405 ] || fail "DELETE /v1/games is not 405"
+[ "$(code "$URL/minio/events")" = 405 ] || fail "GET /minio/events is not 405"
+head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' x >"$WORK/big.bin"
+[ "$(code -X POST --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 413 ] || fail "a 2 MiB POST is not 413"
+[ "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 413 ] ||
+  fail "a 2 MiB chunked POST is not 413"
+[ "$(code "$URL/healthz")" = 200 ] || fail "the server stopped answering after the 413s"
+pass "404 for unknown paths and games, 405 for wrong methods, 413 for a 2 MiB body (with and without a length)"
+
+# OpenAPI: parses, names every path served, and documents each real answer's status
+curl -sf "$URL/openapi.json" -o "$WORK/openapi.json" || fail "/openapi.json failed"
+probe() { # DOC_PATH METHOD URL_PATH [CURL ARGS]: "DOC_PATH METHOD STATUS"
+  local path=$1 method=$2 url=$3; shift 3
+  echo "$path $method $(curl -s -o /dev/null -w '%{http_code}' -X "$method" --max-time 5 "$@" "$URL$url")"
+}
+{
+  probe / GET /
+  probe /healthz GET /healthz
+  probe /readyz GET /readyz
+  probe /metrics GET /metrics
+  probe /openapi.json GET /openapi.json
+  probe /v1/games GET /v1/games
+  probe '/v1/games/{id}' GET /v1/games/game-1
+  probe '/v1/games/{id}' GET /v1/games/nope
+  probe '/v1/games/{id}' GET /v1/games/game-1 -H 'If-None-Match: "76"'
+  probe '/v1/games/{id}/events' GET /v1/games/nope/events
+  probe /minio/events POST /minio/events -d '{}' -H 'Content-Type: application/json'
+  probe /minio/events POST /minio/events --data-binary "@$WORK/big.bin"
+} >"$WORK/probes.txt"
+# an SSE stream never ends: its status is read from its first bytes
+echo "/v1/games/{id}/events GET $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/v1/games/game-1/events" || true)" \
+  >>"$WORK/probes.txt"
+"$PYTHON" - "$WORK/openapi.json" "$WORK/probes.txt" <<'PY' || fail "openapi.json does not describe the real answers"
+import json, sys
+spec = json.load(open(sys.argv[1]))
+assert spec["openapi"].startswith("3.1"), spec["openapi"]
+paths, bad = spec["paths"], []
+for line in open(sys.argv[2]):
+    path, method, status = line.split()
+    op = paths.get(path, {}).get(method.lower())
+    if op is None:
+        bad.append(f"{method} {path} is served but not in openapi.json")
+    elif status not in op["responses"]:
+        bad.append(f"{method} {path} answered {status}, documented: {sorted(op['responses'])}")
+served = {l.split()[0] for l in open(sys.argv[2])}
+bad += [f"{p} is documented but not probed" for p in paths if p not in served]
+print("\n".join(bad), file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+pass "openapi.json is OpenAPI 3.1 and documents every path and every status seen"
+
+# SIGTERM with an SSE stream, an idle keep-alive connection and a half-sent request open:
+# each is closed, the loop closes cleanly (no leak under ASan) and the exit is 0
+"$PYTHON" "$CLIENT" hold "$P" game-1 "$WORK/hold.ready" >"$WORK/hold.out" 2>"$WORK/hold.log" &
+hold=$!; PIDS+=("$hold")
+wait_for 30 test -e "$WORK/hold.ready" || fail "could not open the connections to hold: $(cat "$WORK/hold.log")"
+kill -TERM "$pipe"
+wait "$pipe" || fail "pipeline exited $? after SIGTERM with connections open"
+wait "$hold" || fail "the held connections: $(cat "$WORK/hold.log")"
+[ "$(cat "$WORK/hold.out")" = eof ] || fail "the held connections were not all closed"
+grep -q "handles open at exit" "$WORK/pipeline.log" && fail "the loop did not close cleanly"
+pass "SIGTERM with an SSE stream, a keep-alive and a half-sent request open: all closed, clean exit 0"
+
+# limits: a header sent one byte a second is cut at --http-header-timeout-s; a 5th
+# connection over --http-max-conns 4 is closed at once, and the server still serves
+"$BIN/pipeline" --data-dir "$D" --poll-ms 20 --follow --http "127.0.0.1:$P" --http-max-conns 4 \
+  --http-header-timeout-s 2 --http-max-sse 1 --http-max-header-bytes 2048 2>"$WORK/limits.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz (limits)"
+secs=$("$PYTHON" "$CLIENT" slowloris "$P" 2>>"$WORK/client.log") || fail "slowloris: not cut off"
+"$PYTHON" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 2 else 1)" "$secs" ||
+  fail "a slow header was cut after $secs s, before --http-header-timeout-s 2"
+pass "a header sent one byte a second is cut off after $secs s (--http-header-timeout-s 2)"
+[ "$("$PYTHON" "$CLIENT" conn-limit "$P" 4 2>>"$WORK/client.log")" = closed ] || fail "a 5th connection over --http-max-conns 4 was not closed"
+wait_for 30 curl -sf "$URL/healthz" || fail "no answer after the connection limit"
+grep -q "refused a connection: 4 open (--http-max-conns 4)" "$WORK/limits.log" || fail "the connection limit was not logged"
+grep -q "sent no whole request" "$WORK/limits.log" || fail "the header timeout was not logged"
+pass "the 5th connection over --http-max-conns 4 is closed; the server serves again once they are gone"
+[ "$("$PYTHON" "$CLIENT" sse-two "$P" game-1 2>>"$WORK/client.log")" = 503 ] || fail "a 2nd SSE stream over --http-max-sse 1 is not 503"
+big=$(head -c 3000 /dev/zero | tr '\0' a)
+[ "$(code -H "X-Big: $big" "$URL/healthz")" = 000 ] || fail "a 3000-byte header over --http-max-header-bytes 2048 was served"
+[ "$(code -H "X-Small: abc" "$URL/healthz")" = 200 ] || fail "no answer after the oversized header"
+grep -q "refused an SSE client: 1 streams open (--http-max-sse 1)" "$WORK/limits.log" || fail "the SSE limit was not logged"
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
+pass "a 2nd SSE stream over --http-max-sse 1 gets 503; a header block over --http-max-header-bytes closes the connection"
+
+# every game under a prefix: /v1/games lists them (followed or, once final, retired) and
+# each game's document is its sink's newest
+G=$WORK/games
+"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --target "file://$G/" \
+  --reset-reference "sqlite://$WORK/ref.db" 2>"$WORK/sim3.log" || fail "gamestream-sim --games 3 failed"
+"$BIN/pipeline" --source "file://$G/" --reference "sqlite://$WORK/ref.db" --results "sqlite://$WORK/ref.db" \
+  --boxscores "file://$WORK/box3" --poll-ms 50 --http "127.0.0.1:$P" 2>"$WORK/prefix.log" &
+pipe=$!; PIDS+=("$pipe")
+all_final() {
+  curl -sf "$URL/v1/games" -o "$WORK/games3.json" &&
+    "$PYTHON" -c 'import json,sys; g=json.load(open(sys.argv[1]))["games"]; sys.exit(not (len(g) == 3 and all(x["state"] == "final" for x in g)))' "$WORK/games3.json"
+}
+wait_for 60 all_final || fail "/v1/games does not show 3 final games: $(cat "$WORK/games3.json")"
+for id in game-001 game-002 game-003; do
+  last=$("$PYTHON" -c 'import json,sys; print([g["event_id"] for g in json.load(open(sys.argv[1]))["games"] if g["game"] == sys.argv[2]][0])' "$WORK/games3.json" "$id").json
+  wait_for 30 test -e "$WORK/box3/$id/$last" || fail "$id: the sink did not get document $last"
+  curl -sf "$URL/v1/games/$id" -o "$WORK/$id.json" || fail "GET /v1/games/$id failed"
+  "$PYTHON" - "$WORK/games3.json" "$WORK/$id.json" "$WORK/box3/$id/$last" "$id" <<'PY' || fail "$id: the API differs from its sink"
+import json, sys
+games, api, sink = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:4])
+assert api == sink, "the document is not the sink's newest"
+[g] = [x for x in games["games"] if x["game"] == sys.argv[4]]
+assert (g["home"]["score"], g["away"]["score"], g["event_id"]) == (sink["home"]["score"], sink["away"]["score"], sink["event_id"]), g
+PY
+done
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline under a prefix exited $?"
+pass "under a prefix: /v1/games lists the 3 games, each document is its sink's newest"
+
+# --http off: nothing listens; a port in use: a clear configuration error (exit 2)
+"$BIN/pipeline" --data-dir "$D" --follow --http off 2>"$WORK/off.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 grep -q "source file://" "$WORK/off.log" || fail "pipeline --http off did not start"
+sleep 0.5
+"$PYTHON" "$CLIENT" listening "$pipe" && fail "--http off: the pipeline listens on a socket"
+grep -q "HTTP API" "$WORK/off.log" && fail "--http off: a server was started"
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline --http off exited $?"
+"$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2], "w").close(); time.sleep(60)' "$P" "$WORK/busy" &
+busy=$!; PIDS+=("$busy")
+wait_for 10 test -e "$WORK/busy" || fail "could not hold the port"
+rc=0; "$BIN/pipeline" --data-dir "$D" --once --http "127.0.0.1:$P" 2>"$WORK/busy.log" || rc=$?
+[ $rc = 2 ] || fail "a port in use: exit $rc, not 2"
+grep -q "cannot listen for HTTP on 127.0.0.1:$P: Address already in use" "$WORK/busy.log" ||
+  fail "a port in use is not named: $(cat "$WORK/busy.log")"
+pass "--http off serves nothing; a port in use fails with exit 2 naming the address"
