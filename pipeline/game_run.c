@@ -29,7 +29,7 @@ static void queue_current(game_run *g);
 
 const char *gr_state_name(gr_state s)
 {
-    return s == GR_SCHEDULED ? "scheduled" : s == GR_IN_PROGRESS ? "in_progress" : "final";
+    return s == GR_SCHEDULED ? "scheduled" : s == GR_IN_PROGRESS ? "in_progress" : s == GR_STALLED ? "stalled" : "final";
 }
 
 static void set_state(game_run *g, gr_state s)
@@ -69,7 +69,8 @@ static char *render_current(game_run *g)
     log_utc_now(now);
     json_t *doc = bs_render(g->game, now);
     bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
-              !json_object_set_new(doc, "run", json_string(g->run_id));
+              !json_object_set_new(doc, "run", json_string(g->run_id)) &&
+              (g->state != GR_STALLED || !json_object_set_new(doc, "state", json_string("stalled")));
     /* serialised once: these bytes go to the sink as they are (reals as the README shows
      * them: 0.13, not 0.13000000000000000444) */
     char *text = ok ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
@@ -273,7 +274,7 @@ static void on_applied(void *ctx, const bs_game *s, const bs_event *ev, const bs
         g->app->metrics.events_applied++;
         break;
     }
-    if (g->state == GR_SCHEDULED)
+    if (g->state == GR_SCHEDULED || g->state == GR_STALLED)
         set_state(g, GR_IN_PROGRESS);
     if (info->gap)
         log_game(LOG_WARN, g->id, "event ids jump from %ld to %ld: %ld events missing", info->expected_id - 1, ev->id,
@@ -548,8 +549,14 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
     g->polls++;
     g->bytes_read += c->transferred;
     m->bytes += c->transferred;
-    if (c->len > 0) /* found by this read, or by the listing that said the stream moved */
+    if (c->len > 0) { /* found by this read, or by the listing that said the stream moved */
         g->fold_seen_ns = g->moved_ns ? g->moved_ns : uv_hrtime();
+        g->last_moved_ms = uv_now(&g->app->loop);
+        if (g->state == GR_STALLED) { /* moving again: the newest document says so at once */
+            set_state(g, GR_IN_PROGRESS);
+            queue_current(g);
+        }
+    }
     g->moved_ns = 0;
     g->object_size = c->size;
     g->whole_reads += c->size;
@@ -569,6 +576,20 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
     if (g->changed && !g->folding) /* pushed while this poll was in flight: it may have missed the write */
         gr_poll(g);
     app_check_done(g->app);
+}
+
+void gr_check_stall(game_run *g)
+{
+    const app *a = g->app;
+    if (g->state != GR_IN_PROGRESS || a->cfg->stall_after_s <= 0 || a->stopping)
+        return;
+    uint64_t quiet = uv_now(&a->loop) - g->last_moved_ms;
+    if (quiet < (uint64_t)a->cfg->stall_after_s * 1000)
+        return;
+    set_state(g, GR_STALLED);
+    log_game(LOG_WARN, g->id, "its stream has not changed for %" PRIu64 " s (--stall-after %d): stalled", quiet / 1000,
+             a->cfg->stall_after_s);
+    queue_current(g);
 }
 
 void gr_push(game_run *g)
@@ -711,6 +732,7 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
         free(g);
         return NULL;
     }
+    g->last_moved_ms = uv_now(&a->loop);
     cn_error err = {0};
     if ((*st = cn_source_open(&g->src, source_uri, &a->cfg->conn, &err))) {
         log_game(LOG_ERROR, id, "%s", err.msg);

@@ -20,7 +20,9 @@
 #include "app.h"
 #include "sinkq.h"
 
-typedef enum gr_state { GR_SCHEDULED = 0, GR_IN_PROGRESS, GR_FINAL } gr_state;
+/* GR_STALLED: in progress, but the stream has not moved for --stall-after seconds; back to
+ * in progress when it moves. */
+typedef enum gr_state { GR_SCHEDULED = 0, GR_IN_PROGRESS, GR_FINAL, GR_STALLED, GR_NSTATES } gr_state;
 
 struct game_run {
     app *app;
@@ -58,6 +60,7 @@ struct game_run {
      * (0 once read), when the bytes being folded were found, when the oldest change not
      * yet queued (stale) was found */
     uint64_t moved_ns, fold_seen_ns, stale_seen_ns;
+    uint64_t last_moved_ms; /* loop time its stream last grew (or the game was found): for --stall-after */
     uint64_t bytes_read, object_size, whole_reads;
 
     sinkq q;
@@ -77,6 +80,9 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 /* Closes its handles; freed once they are closed. */
 void gr_free(game_run *g);
 
+/* In progress with no new bytes for --stall-after seconds: stalled (logged, and the newest
+ * document is written again saying so). Called once a tick. */
+void gr_check_stall(game_run *g);
 /* Starts a poll of its source when one may start. */
 void gr_poll(game_run *g);
 /* A push says the stream moved: polls it now, or as soon as the poll or fold in progress

@@ -50,6 +50,7 @@ static const opt_def options[] = {
     {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us)},
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
     {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
+    {"stall-after", "STALL_AFTER", OPT_INT, "600", "seconds without a change in an in-progress game's stream before it is shown as stalled (0: never)", OFF(pl.stall_after_s)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},

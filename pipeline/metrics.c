@@ -351,12 +351,12 @@ char *pl_metrics_render(const app *a, size_t *len)
              NULL, 1, &m->sse_clients, 0, NULL);
 
     /* gauges, read from the games now */
-    uint64_t depth[PL_NSINKS] = {0}, up[PL_NSINKS] = {!a->sink_gave_up, !a->l_res.gave_up}, states[3] = {0};
+    uint64_t depth[PL_NSINKS] = {0}, up[PL_NSINKS] = {!a->sink_gave_up, !a->l_res.gave_up}, states[GR_NSTATES] = {0};
     for (size_t i = 0; i < a->ngames; i++) {
         const game_run *g = a->games[i];
         depth[PL_SINK_BOXSCORES] += g->q.len;
         depth[PL_SINK_RESULTS] += g->have_result || g->result_busy;
-        if ((int)g->state >= 0 && (int)g->state < 3)
+        if ((int)g->state >= 0 && (int)g->state < GR_NSTATES)
             states[g->state]++;
     }
     labelled(&e, &(family){"sidearm_sink_queue_depth", "Writes waiting for the sink, the one in flight included "
@@ -366,8 +366,8 @@ char *pl_metrics_render(const app *a, size_t *len)
              "gauge", "sink", sink_names, 1, &(uint64_t){a->pending_bytes}, 0, NULL);
     labelled(&e, &(family){"sidearm_sink_up", "0 once the sink was given up on for good, else 1.", 0}, "gauge", "sink",
              sink_names, PL_NSINKS, up, sizeof *up, NULL);
-    static const char *const state_names[] = {"scheduled", "in_progress", "final"};
-    labelled(&e, &(family){"sidearm_games", "Games followed now, by state.", 0}, "gauge", "state", state_names, 3,
+    static const char *const state_names[] = {"scheduled", "in_progress", "final", "stalled"};
+    labelled(&e, &(family){"sidearm_games", "Games followed now, by state.", 0}, "gauge", "state", state_names, GR_NSTATES,
              states, sizeof *states, NULL);
 
     pl_expo_family(&e, "sidearm_freshness_seconds", "histogram",

@@ -612,6 +612,8 @@ static void poll_tick(uv_timer_t *t)
 {
     app *a = t->data;
     games_touch_health(a);
+    for (size_t i = 0; i < a->ngames; i++)
+        gr_check_stall(a->games[i]);
     if (!push_tick(a)) /* MinIO notifications flow: the safety poll is slower */
         return;
     if (a->prefix_mode) { /* once a tick, not after every call that ends: it walks every game */

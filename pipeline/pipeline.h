@@ -36,6 +36,7 @@ typedef struct pl_config {
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
     const char *health_file; /* touched on every poll tick: a liveness signal for healthchecks */
+    int stall_after_s;       /* an in-progress game whose stream stays unchanged this long is stalled; 0 never */
     const char *metrics_file; /* the Prometheus text written there every 10 s and at exit; NULL or "" for none */
     int grace_ms;           /* after a signal: how long pending writes may still go out */
     const char *http_listen; /* ADDR:PORT of the HTTP server, or "off" */
