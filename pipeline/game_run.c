@@ -594,6 +594,8 @@ void gr_check_stall(game_run *g)
 
 void gr_push(game_run *g)
 {
+    if (!g->moved_ns) /* freshness counts from the push that said the stream moved */
+        g->moved_ns = uv_hrtime();
     g->changed = true;
     gr_poll(g);
 }
