@@ -28,8 +28,10 @@ if [ ${#http[@]} -gt 0 ]; then
     sleep 0.1
   done
   trap 'kill -TERM $pipeline 2>/dev/null || true' INT
-  echo "Final. The page stays up at http://$listen/ for ${KEEP:-300} s (Ctrl-C to go on)"
-  sleep "${KEEP:-300}" || true
+  # on a terminal the page stays up 5 minutes; run from a script, not (KEEP sets it)
+  keep=${KEEP:-$([ -t 0 ] && echo 300 || echo 0)}
+  echo "Final. The page stays up at http://$listen/ for $keep s (Ctrl-C to go on)"
+  sleep "$keep" || true
   trap - INT
   kill -TERM $pipeline 2>/dev/null || true
 fi
