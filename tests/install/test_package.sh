@@ -43,7 +43,7 @@ ls "$ROOT"/usr/share/sidearm/sql/drill/*.sql > /dev/null 2>&1 || fail "the packa
 # the man pages render and say what --help says: every option of --help is in its page
 for p in pipeline gamestream-sim; do
   help=$WORK/help.txt; [ $p = pipeline ] || help=$WORK/sim-help.txt
-  MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$p.1" 2> "$WORK/man-$p.log" | col -b > "$WORK/$p.man" \
+  LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$p.1" 2> "$WORK/man-$p.log" | col -b > "$WORK/$p.man" \
     || fail "man -l $p.1 failed"
   [ -s "$WORK/man-$p.log" ] && { cat "$WORK/man-$p.log" >&2; fail "man -l $p.1 warns"; }
   grep -q "^ *$p - " "$WORK/$p.man" || fail "$p.1 has no NAME line"
