@@ -1,6 +1,7 @@
-# Multi-stage build of the project's two images on Debian 12 slim.
-#   docker build --target pipeline -t sidearm/pipeline .
-#   docker build --target gamestream-sim -t sidearm/gamestream-sim .
+# Multi-stage build of the project's two images on Debian 12 slim; `docker compose up -d
+# --build` builds both (docker-compose.yaml names these targets), or by hand:
+#   docker build --target pipeline -t sidearm/pipeline:local .
+#   docker build --target gamestream-sim -t sidearm/gamestream-sim:local .
 # The build stage runs the same scripts/build.sh as the README; the runtime stages hold
 # only the binaries, the runtime libraries and (for the sim) the sample data.
 FROM debian:12-slim AS build

@@ -1,14 +1,53 @@
 #!/usr/bin/env bash
 # The full stack cannot be started here (no container engine), so this checks what can
-# be checked without one: compose accepts the files, every variable the two programs
+# be checked without one: compose accepts the files, the two project images build from
+# this checkout (build contexts and Dockerfile targets exist), every variable the two programs
 # read is wired, every JSON configuration parses, the shell scripts pass shellcheck,
 # the images build with the README's build script and run as non-root, and the Drill
 # queries name only tables and fields the pipeline really writes.
 . "$SRC/tests/lib.sh"
 cd "$SRC"
-docker-compose -f docker-compose.yaml config -q || fail "docker-compose rejects docker-compose.yaml"
-docker-compose -f docker-compose.yaml -f docker-compose.dev.yaml config -q || fail "the dev override is rejected"
+mapfile -t compose_files < <(git ls-files 'docker-compose*.yaml' 'docker-compose*.yml' 2>/dev/null || ls docker-compose*.y*ml)
+[ ${#compose_files[@]} -gt 0 ] || fail "no compose file"
+for f in "${compose_files[@]}"; do
+  docker-compose -f "$f" config -q || fail "docker-compose rejects $f"
+done
 docker-compose -f docker-compose.yaml config > "$WORK/config.yaml"
+
+# `docker compose up -d --build` from a checkout needs no registry: the project's services
+# build from a context that exists, with a Dockerfile and a target (FROM ... AS name) it has,
+# and their image names default to local ones
+for f in "${compose_files[@]}"; do
+  docker-compose -f "$f" config > "$WORK/config-build.yaml"
+  "$PYTHON" - "$WORK/config-build.yaml" "$f" <<'PY' || fail "$f: a project service cannot be built from this checkout"
+import os, re, sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+ok = True
+project = {"pipeline": "pipeline", "gamestream": "gamestream-sim"}
+for name, target in project.items():
+    svc = cfg["services"].get(name)
+    if svc is None:
+        print(f"MISMATCH {sys.argv[2]}: no service {name}", file=sys.stderr); ok = False; continue
+    b = svc.get("build")
+    if not isinstance(b, dict) or "context" not in b:
+        print(f"MISMATCH {name}: no build context", file=sys.stderr); ok = False; continue
+    ctx = b["context"]
+    dockerfile = os.path.join(ctx, b.get("dockerfile", "Dockerfile"))
+    if not os.path.isdir(ctx) or not os.path.isfile(dockerfile):
+        print(f"MISMATCH {name}: build context {ctx} or {dockerfile} does not exist", file=sys.stderr); ok = False; continue
+    stages = re.findall(r"^FROM\s+(?:--\S+\s+)*\S+\s+AS\s+(\S+)\s*$", open(dockerfile).read(), re.M | re.I)
+    if b.get("target") != target or target not in stages:
+        print(f"MISMATCH {name}: target {b.get('target')!r}, want {target!r} among {dockerfile}'s stages {stages}", file=sys.stderr); ok = False
+    if not str(svc.get("image", "")).endswith(":local"):
+        print(f"MISMATCH {name}: image {svc.get('image')!r} is not a local name by default", file=sys.stderr); ok = False
+for name, svc in cfg["services"].items():
+    if name not in project and "build" in svc:
+        b = svc["build"]; ctx = b["context"] if isinstance(b, dict) else b
+        if not os.path.isdir(ctx):
+            print(f"MISMATCH {name}: build context {ctx} does not exist", file=sys.stderr); ok = False
+sys.exit(0 if ok else 1)
+PY
+done
 
 # every environment variable in --help is set for its service (and PASSWORD for secrets)
 "$BIN/pipeline" --help | sed -n 's/.*env \([A-Z0-9_]*\),.*/\1/p' > "$WORK/pipeline.vars"

@@ -1,0 +1,71 @@
+# Install rules, man pages and the Debian package (issue 10, "Install and package").
+#   cmake --install build --prefix /usr/local     programs, data, man pages
+#   (cd build && cpack -G DEB)                    sidearm-pipeline_<version>_<arch>.deb
+# The systemd unit and /etc/default/sidearm-pipeline are in the "service" component,
+# which only the package installs (its paths are absolute: /usr/lib/systemd, /etc).
+include(GNUInstallDirs)
+
+install(TARGETS pipeline gamestream-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# the SQL seeds (sqlite/, mssql/) and the Drill queries (drill/), and the sample game
+install(DIRECTORY sql/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sidearm/sql
+  FILES_MATCHING PATTERN "*.sql" PATTERN "data" EXCLUDE)
+install(DIRECTORY sql/data/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sidearm/data)
+
+# pipeline(1) and gamestream-sim(1), made from --help by help2man whenever the program
+# changes, so that a page can never disagree with --help. The programs have no --version:
+# help2man gets the project version instead.
+option(MANPAGES "Generate the man pages with help2man" ON)
+if(MANPAGES)
+  find_program(HELP2MAN help2man REQUIRED)
+  set(pipeline_what "tail a live lacrosse game stream into box scores")
+  set(gamestream-sim_what "replay a lacrosse game stream the way the live producer writes it")
+  set(pages)
+  foreach(prog pipeline gamestream-sim)
+    set(page ${CMAKE_BINARY_DIR}/man/${prog}.1)
+    add_custom_command(OUTPUT ${page}
+      COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
+      # a sanitizer build's leak check must not fail the page
+      COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0
+              ${HELP2MAN} --no-info --section=1 --version-string=${PROJECT_VERSION}
+              --name=${${prog}_what} --output=${page} $<TARGET_FILE:${prog}>
+      DEPENDS ${prog}
+      COMMENT "Generating ${prog}.1 from ${prog} --help" VERBATIM)
+    list(APPEND pages ${page})
+  endforeach()
+  add_custom_target(manpages ALL DEPENDS ${pages})
+  install(FILES ${pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+endif()
+
+install(FILES packaging/pipeline.service DESTINATION /usr/lib/systemd/system
+  COMPONENT service EXCLUDE_FROM_ALL)
+install(FILES packaging/sidearm-pipeline.default DESTINATION /etc/default
+  RENAME sidearm-pipeline COMPONENT service EXCLUDE_FROM_ALL)
+install(DIRECTORY DESTINATION /etc/sidearm/credentials
+  DIRECTORY_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE
+  COMPONENT service EXCLUDE_FROM_ALL)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME sidearm-pipeline)
+set(CPACK_PACKAGE_VENDOR "Sidearm")
+set(CPACK_PACKAGE_CONTACT "Sidearm maintainers <sidearm@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "live lacrosse box scores from a game stream")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_PACKAGE_NAME sidearm-pipeline)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+# one package with everything, the service component included
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_GROUPING ALL_COMPONENTS_IN_ONE)
+set(CPACK_COMPONENTS_ALL Unspecified service)
+# the linked libraries, found by dpkg-shlibdeps; libwebsockets loads its libuv event library
+# (libwebsockets-evlib-uv) at run time, which no ELF header shows
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libwebsockets-evlib-uv")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "systemd")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+  ${PROJECT_SOURCE_DIR}/packaging/conffiles
+  ${PROJECT_SOURCE_DIR}/packaging/postinst
+  ${PROJECT_SOURCE_DIR}/packaging/prerm
+  ${PROJECT_SOURCE_DIR}/packaging/postrm)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+include(CPack)

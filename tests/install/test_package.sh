@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The Debian package (cpack -G DEB) in a scratch root, never on this system: its control
+# data (name, Depends), the installed pipeline --help, the man pages (man -l), the default
+# environment file (a conffile) and the systemd unit (systemd-analyze verify: no warning).
+. "$SRC/tests/lib.sh"
+BUILD=${1:?usage: test_package.sh BUILD_DIR}
+for tool in cpack dpkg-deb dpkg-shlibdeps man; do
+  command -v "$tool" > /dev/null || fail "$tool is missing: run scripts/install-deps.sh --with-tests"
+done
+# the package goes to the scratch directory, not the build directory
+cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$WORK/pkg" > "$WORK/cpack.log" 2>&1 \
+  || { cat "$WORK/cpack.log" >&2; fail "cpack -G DEB failed"; }
+debs=("$WORK"/pkg/sidearm-pipeline_*.deb)
+{ [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ]; } || fail "no single sidearm-pipeline_*.deb in $WORK/pkg"
+deb=${debs[0]}
+
+# control: the name, and Depends with every linked library's package and the runtime-loaded
+# libuv event library of libwebsockets
+dpkg-deb -I "$deb" > "$WORK/control.log"
+[ "$(dpkg-deb -f "$deb" Package)" = sidearm-pipeline ] || fail "package name is not sidearm-pipeline"
+depends=$(dpkg-deb -f "$deb" Depends)
+echo "Depends: $depends"
+for want in libwebsockets-evlib-uv libwebsockets17 libuv1 libjansson4 libsqlite3-0 libcurl4 libc6; do
+  grep -qE "(^|, )$want( |,|$)" <<<"$depends" || fail "Depends lacks $want: $depends"
+done
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles 2>/dev/null | grep -qx /etc/default/sidearm-pipeline \
+  || fail "/etc/default/sidearm-pipeline is not a conffile"
+
+ROOT=$WORK/root
+dpkg-deb -x "$deb" "$ROOT"
+for f in usr/bin/pipeline usr/bin/gamestream-sim usr/share/man/man1/pipeline.1 usr/share/man/man1/gamestream-sim.1 \
+         usr/lib/systemd/system/pipeline.service etc/default/sidearm-pipeline \
+         usr/share/sidearm/data/game.txt usr/share/sidearm/sql/sqlite/seed.sql usr/share/sidearm/sql/mssql/seed.sql; do
+  [ -e "$ROOT/$f" ] || fail "the package does not install /$f"
+done
+ls "$ROOT"/usr/share/sidearm/sql/drill/*.sql > /dev/null 2>&1 || fail "the package has no Drill queries"
+[ "$(stat -c %a "$ROOT/etc/sidearm/credentials")" = 700 ] || fail "/etc/sidearm/credentials is not 0700"
+
+# the installed program runs (its libraries are this system's, as the Depends say)
+"$ROOT/usr/bin/pipeline" --help > "$WORK/help.txt" || fail "installed pipeline --help failed"
+"$ROOT/usr/bin/gamestream-sim" --help > "$WORK/sim-help.txt" || fail "installed gamestream-sim --help failed"
+
+# the man pages render and say what --help says: every option of --help is in its page
+for p in pipeline gamestream-sim; do
+  help=$WORK/help.txt; [ $p = pipeline ] || help=$WORK/sim-help.txt
+  LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$p.1" 2> "$WORK/man-$p.log" | col -b > "$WORK/$p.man" \
+    || fail "man -l $p.1 failed"
+  [ -s "$WORK/man-$p.log" ] && { cat "$WORK/man-$p.log" >&2; fail "man -l $p.1 warns"; }
+  grep -q "^ *$p - " "$WORK/$p.man" || fail "$p.1 has no NAME line"
+  n=0
+  mapfile -t opts < <(grep -oE '^  --[a-z0-9-]+' "$help")
+  for opt in "${opts[@]}"; do
+    grep -qe "$opt" "$WORK/$p.man" || fail "$p.1 does not mention $opt of --help"
+    n=$((n + 1))
+  done
+  [ $n -gt 3 ] || fail "found only $n options in $p --help"
+done
+grep -q -- --poll-ms "$WORK/pipeline.man" || fail "pipeline.1 does not mention --poll-ms"
+
+# the unit: hardened as promised, and accepted by systemd without a single warning.
+# systemd-analyze checks that ExecStart exists and that man:pipeline(1) resolves, so it
+# reads a copy whose ExecStart is the scratch root's binary, with MANPATH on the scratch pages.
+unit=$ROOT/usr/lib/systemd/system/pipeline.service
+for line in ExecStart=/usr/bin/pipeline DynamicUser=yes User=sidearm ProtectSystem=strict NoNewPrivileges=yes \
+            ProtectHome=yes PrivateTmp=yes StateDirectory=sidearm EnvironmentFile=/etc/default/sidearm-pipeline \
+            LoadCredential=sidearm:/etc/sidearm/credentials Environment=MSSQL_PASSWORD_FILE=%d/sidearm_mssql-password; do
+  grep -qxF "$line" "$unit" || fail "pipeline.service lacks $line"
+done
+# every *_FILE variable the unit sets is one the pipeline reads (a secret of --help)
+mapfile -t vars < <(sed -n 's/^Environment=\([A-Z_]*\)_FILE=.*/\1/p' "$unit")
+[ ${#vars[@]} -ge 4 ] || fail "pipeline.service sets no secret *_FILE variables"
+for v in "${vars[@]}"; do
+  grep -q "$v" "$WORK/help.txt" || fail "pipeline.service sets ${v}_FILE but pipeline --help names no $v"
+done
+# every variable of the default environment file is one of --help's
+mapfile -t vars < <(sed -n 's/^#\{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$ROOT/etc/default/sidearm-pipeline")
+[ ${#vars[@]} -ge 4 ] || fail "/etc/default/sidearm-pipeline names no variables"
+for v in "${vars[@]}"; do
+  grep -q "env $v," "$WORK/help.txt" || fail "/etc/default/sidearm-pipeline sets $v, which pipeline --help does not list"
+done
+if command -v systemd-analyze > /dev/null; then
+  mkdir -p "$WORK/unit"
+  sed "s#^ExecStart=/usr/bin/#ExecStart=$ROOT/usr/bin/#" "$unit" > "$WORK/unit/pipeline.service"
+  MANPATH=$ROOT/usr/share/man systemd-analyze verify "$WORK/unit/pipeline.service" > "$WORK/verify.log" 2>&1 \
+    || { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify rejects pipeline.service"; }
+  [ -s "$WORK/verify.log" ] && { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify warns about pipeline.service"; }
+  systemd-analyze security --offline=yes --threshold=30 "$WORK/unit/pipeline.service" > "$WORK/security.log" 2>&1 \
+    || { tail -n 5 "$WORK/security.log" >&2; fail "pipeline.service exposure is above 3.0 (systemd-analyze security)"; }
+  echo "systemd-analyze: $(grep -o 'Overall exposure level.*' "$WORK/security.log")"
+else
+  fail "systemd-analyze is missing: run scripts/install-deps.sh --with-tests (package systemd)"
+fi
+pass "sidearm-pipeline.deb installs the programs, man pages, data and a unit systemd accepts"
