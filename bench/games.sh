@@ -14,7 +14,9 @@
 # STAGGER (0.05 s between game starts; S3_STAGGER 0.5), POLL_MS (250), SEED (1),
 # BUILD_DIR (build; NO_BUILD=1 skips scripts/build.sh), ORACLE_SAMPLE (20 games checked
 # document by document against tests/tools/oracle.py), RETIRE_WAIT (120 s the pipeline gets
-# after the sim ends to write every final), BENCH_KEEP=1 keeps the scratch dir.
+# after the sim ends to write every final), BENCH_KEEP=1 keeps the scratch dir. For bench/push.sh:
+# PIPELINE_ARGS and SIM_ARGS (extra words for the pipeline and the measured sim), BENCH_LOGS (a
+# directory that gets the last run's sim.log and pipeline.log, and requests.txt for s3).
 #
 # What is measured and how:
 # - documents: every line of every game's final gamestream.txt must have DIR/<game>/<id>.json,
@@ -96,12 +98,14 @@ run_games() {
   mkdir -p "$d/v"
   case $prefix in file://*) mkdir -p "${prefix#file://}" ;; esac
   sqlite3 "$d/v/sidearm.db" < "$SRC/sql/sqlite/seed.sql"
-  local extra=()
+  local extra=() pargs sargs
   [ -n "$endpoint" ] && extra=(--s3-endpoint "$endpoint")
+  read -r -a pargs <<<"${PIPELINE_ARGS:-}"
+  read -r -a sargs <<<"${SIM_ARGS:-}"
   # the rosters first, so the pipeline starts with the reference every game needs
   "$BIN/gamestream-sim" --games "$n" --random "$SEED" --delay 0 --stagger 0 --target "file://$d/expect/" \
     --reset-reference "sqlite://$d/v/sidearm.db" 2>"$d/reset.log" || fail "$name: resetting the reference failed"
-  "$BIN/pipeline" --source "$prefix" --data-dir "$d/v" --poll-ms "$POLL_MS" "${extra[@]}" 2>"$d/pipeline.log" &
+  "$BIN/pipeline" --source "$prefix" --data-dir "$d/v" --poll-ms "$POLL_MS" "${extra[@]}" "${pargs[@]}" 2>"$d/pipeline.log" &
   pipe=$!; PIDS+=("$pipe")
   sampler "$pipe" "$d/samples.txt" &
   samp=$!; PIDS+=("$samp")
@@ -113,7 +117,7 @@ run_games() {
   # bound: the last game starts at (n-1)*stagger and lasts 3600*DELAY, plus slack for a slow sim
   s_end=$(awk -v n="$n" -v s="$stagger" -v d="$DELAY" 'BEGIN { printf "%d", (n - 1) * s + 3600 * d * 1.5 + 120 }')
   timeout "$s_end" "$BIN/gamestream-sim" --games "$n" --random "$SEED" --delay "$DELAY" --stagger "$stagger" \
-    --target "$prefix" 2>"$d/sim.log" &
+    --target "$prefix" "${sargs[@]}" 2>"$d/sim.log" &
   sim=$!; PIDS+=("$sim")
   local sc=0 st=0 simpid c
   while kill -0 "$sim" 2>/dev/null; do
@@ -135,6 +139,7 @@ run_games() {
   kill -TERM "$pipe"
   wait "$pipe" || fail "$name: pipeline exited $? after SIGTERM"
   kill "$samp" 2>/dev/null || true
+  if [ -n "${BENCH_LOGS:-}" ]; then cp "$d/sim.log" "$d/pipeline.log" "$BENCH_LOGS/"; fi
   grep -q ' error \| fatal ' "$d/pipeline.log" && echo "!! $name: the pipeline logged errors: $(grep -m 3 ' error \| fatal ' "$d/pipeline.log")"
 
   echo "== $name: $n games, --delay $DELAY, --stagger $stagger, --poll-ms $POLL_MS"
@@ -250,40 +255,7 @@ if [ "$mode" != file ]; then
   # the counting proxy: forwards 127.0.0.1:PPORT to Swift and logs "<time> <request line>"
   # for every request the pipeline makes (it sends no request bodies)
   PPORT=$(free_ports 1)
-  "$PYTHON" - "$PPORT" "$S3_PORT" "$WORK/requests.txt" >"$WORK/proxy.log" 2>&1 <<'PY' &
-import asyncio, re, sys, time
-port, upstream, out = int(sys.argv[1]), int(sys.argv[2]), open(sys.argv[3], "a", buffering=1)
-REQ = re.compile(rb"^(GET|HEAD|PUT|POST|DELETE) (\S+) HTTP/1\.[01]$")
-async def pipe(r, w, count):
-    buf = b""
-    try:
-        while data := await r.read(65536):
-            if count:
-                buf += data
-                *lines, buf = buf.split(b"\r\n")
-                for l in lines:
-                    m = REQ.match(l)
-                    if m:
-                        out.write(f"{time.time():.3f} {m.group(1).decode()} {m.group(2).decode()}\n")
-            w.write(data)
-            await w.drain()
-    except (ConnectionError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        w.close()
-async def client(cr, cw):
-    try:
-        ur, uw = await asyncio.open_connection("127.0.0.1", upstream)
-    except OSError:
-        cw.close()
-        return
-    await asyncio.gather(pipe(cr, uw, True), pipe(ur, cw, False))
-async def main():
-    srv = await asyncio.start_server(client, "127.0.0.1", port)
-    async with srv:
-        await srv.serve_forever()
-asyncio.run(main())
-PY
+  "$PYTHON" "$SRC/bench/count_proxy.py" "$PPORT" "$S3_PORT" "$WORK/requests.txt" >"$WORK/proxy.log" 2>&1 &
   PIDS+=($!)
   wait_for 20 port_open "$PPORT" || fail "the counting proxy did not start"
   run_games s3 "$S3_GAMES" "$S3_STAGGER" "s3://gamestreams/day/" "127.0.0.1:$PPORT"
@@ -313,4 +285,5 @@ if ticks:
         peak = max(peak, i - j + 1)
     print(f"busiest second: {peak} stream reads = {peak * poll:.1f} per tick")
 PY
+  if [ -n "${BENCH_LOGS:-}" ]; then cp "$WORK/requests.txt" "$BENCH_LOGS/"; fi
 fi
