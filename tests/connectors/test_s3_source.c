@@ -437,7 +437,11 @@ int main(void)
 {
     cn_error err;
     cfg = (cn_settings){.s3_endpoint = getenv("S3_ENDPOINT"), .s3_access_key = getenv("S3_ACCESS_KEY"),
-                        .s3_secret_key = getenv("S3_SECRET_KEY"), .max_object_bytes = 1 << 20, .timeout_ms = 5000};
+                        .s3_secret_key = getenv("S3_SECRET_KEY"), .max_object_bytes = 1 << 20, .timeout_ms = 5000,
+                        /* both signers run these tests (test_s3_source.sh), over HTTP and TLS */
+                        .s3_signature = getenv("S3_SIGNATURE"), .s3_region = getenv("S3_REGION"),
+                        .s3_ca_file = getenv("S3_CA_FILE"), .s3_https = getenv("S3_HTTPS") != NULL,
+                        .s3_insecure = getenv("S3_INSECURE") != NULL};
     if (!cfg.s3_endpoint || !cfg.s3_access_key || !cfg.s3_secret_key) {
         fprintf(stderr, "S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY must be set (run through test_s3_source.sh)\n");
         return 1;
