@@ -52,6 +52,10 @@ typedef struct cn_settings {
     const char *s3_access_key;
     const char *s3_secret_key;      /* secret: never logged */
     bool s3_https;
+    const char *s3_signature;       /* "v4" (NULL or "": v4) or "v2" (libs3) */
+    const char *s3_region;          /* SigV4 region; NULL or "": us-east-1 */
+    const char *s3_ca_file;         /* PEM CA bundle for HTTPS; NULL: the system's */
+    bool s3_insecure;               /* HTTPS without certificate verification (tests only) */
     uint64_t max_object_bytes;      /* cap on the stream object */
     const char *mssql_password;     /* secret: never logged */
     const char *mongo_password;     /* secret: used when the URI has none */

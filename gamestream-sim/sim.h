@@ -25,7 +25,8 @@ typedef struct sim_config {
     const char *game_prefix, *events_dir;
     const char *s3_endpoint, *s3_access_key, *log_format;
     const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */
-    bool s3_https;
+    bool s3_https, s3_insecure;
+    const char *s3_signature, *s3_region, *s3_ca_file;
     int timeout_ms;
 } sim_config;
 

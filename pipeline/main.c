@@ -22,7 +22,8 @@ typedef struct main_config {
     pl_config pl;
     const char *data_dir;
     const char *s3_endpoint, *s3_access_key, *mongo_wc, *mongo_db, *mongo_coll;
-    bool s3_https;
+    const char *s3_signature, *s3_region, *s3_ca_file;
+    bool s3_https, s3_insecure;
     int max_object_mib, timeout_ms;
 } main_config;
 
@@ -66,6 +67,10 @@ static const opt_def options[] = {
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
     {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (the secret is S3_SECRET_KEY, or PASSWORD)", OFF(s3_access_key)},
     {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3 instead of HTTP", OFF(s3_https)},
+    {"s3-signature", "S3_SIGNATURE", OPT_STR, "v4", "S3 request signing: v4 (libcurl) or v2 (libs3, legacy)", OFF(s3_signature)},
+    {"s3-region", "S3_REGION", OPT_STR, "us-east-1", "S3 region that Signature V4 signs for", OFF(s3_region)},
+    {"s3-ca-file", "S3_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the S3 server's certificate (HTTPS, v4)", OFF(s3_ca_file)},
+    {"s3-insecure", "S3_INSECURE", OPT_FLAG, NULL, "HTTPS to S3 without certificate verification: self-signed test setups only", OFF(s3_insecure)},
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
     {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
     {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
@@ -130,6 +135,10 @@ int main(int argc, char **argv)
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }
+    if (strcmp(mc.s3_signature, "v4") && strcmp(mc.s3_signature, "v2")) {
+        fprintf(stderr, "pipeline: --s3-signature must be v4 or v2, not '%s'\n", mc.s3_signature);
+        return PL_EXIT_USAGE;
+    }
     if (c->home == c->away || c->home <= 0 || c->away <= 0) {
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
         return PL_EXIT_USAGE;
@@ -147,6 +156,9 @@ int main(int argc, char **argv)
      * fail with EPIPE and logging goes on without it */
     signal(SIGPIPE, SIG_IGN);
     log_setup("pipeline", json, c->verbose);
+    if (mc.s3_insecure)
+        log_msg(LOG_WARN, "--s3-insecure: HTTPS to S3 at %s WITHOUT certificate verification; anyone on the path "
+                "can read and change the stream. Test setups only", mc.s3_endpoint);
 
     char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];
     if (!realpath(mc.data_dir, dir))
@@ -170,6 +182,10 @@ int main(int argc, char **argv)
         .s3_access_key = mc.s3_access_key,
         .s3_secret_key = s3_secret ? s3_secret : "",
         .s3_https = mc.s3_https,
+        .s3_signature = mc.s3_signature,
+        .s3_region = mc.s3_region,
+        .s3_ca_file = mc.s3_ca_file,
+        .s3_insecure = mc.s3_insecure,
         .max_object_bytes = (uint64_t)mc.max_object_mib << 20,
         .mssql_password = mssql_pw ? mssql_pw : "",
         .mongo_password = mongo_pw,

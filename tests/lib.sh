@@ -14,9 +14,11 @@ export HTTP_LISTEN=off
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
+S3_STOP_TLS=()
 
 cleanup() {
   local rc=$?
+  for d in "${S3_STOP_TLS[@]}"; do bash "$SRC/tests/servers/tls_terminator.sh" stop "$d" >/dev/null 2>&1 || true; done
   for d in "${S3_STOP[@]}"; do bash "$SRC/tests/servers/s3_swift_server.sh" stop "$d" >/dev/null 2>&1 || true; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
@@ -169,6 +171,18 @@ start_s3() {
   done
 }
 stop_s3() { bash "$SERVERS/s3_swift_server.sh" stop "$S3_DIR" >/dev/null 2>&1 || true; }
+
+# start_s3_tls: after start_s3, a TLS front (stunnel4, tests/servers/tls_terminator.sh) on
+# S3_TLS_PORT with a certificate for 127.0.0.1 signed by a CA made here: S3_CA (its PEM)
+# and S3_OTHER_CA (a CA that signed nothing here).
+start_s3_tls() {
+  S3_TLS_DIR=$WORK/tls
+  S3_STOP_TLS+=("$S3_TLS_DIR")
+  S3_TLS_PORT=$(free_ports 1)
+  bash "$SERVERS/tls_terminator.sh" start "$S3_TLS_DIR" "$S3_TLS_PORT" "$S3_PORT" >>"$WORK/tls.log" 2>&1 \
+    || fail "the TLS front did not start (log: $WORK/tls.log)"
+  export S3_CA=$S3_TLS_DIR/ca.pem S3_OTHER_CA=$S3_TLS_DIR/other-ca.pem
+}
 
 # tds_query SQL: runs SQL on the stand-in through FreeTDS tsql, prints rows tab-separated.
 tds_query() {

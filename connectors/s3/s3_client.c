@@ -1,8 +1,9 @@
 /*
- * s3_client.c — libs3 requests with a deadline, and libs3 statuses turned into
- * cn_status values and messages that name the endpoint, the bucket and the key.
+ * s3_client.c — the one S3 client: Signature V4 requests go to the libcurl backend
+ * (s3_curl.c); V2 requests are libs3 requests with a deadline, and libs3 statuses
+ * turned into cn_status values and messages that name the endpoint, the bucket and the key.
  */
-#include "s3_client.h"
+#include "s3_backend.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,16 +12,7 @@
 #include <sys/select.h>
 #include <time.h>
 
-#include <libs3.h>
-
 #include "../backends.h"
-
-struct s3_client {
-    char endpoint[256], bucket[256], key[1024], access[256], secret[256];
-    S3BucketContext ctx;
-    int timeout_ms;
-    const atomic_int *cancel;
-};
 
 /* What one request collects through its callbacks. */
 typedef struct s3_call {
@@ -66,9 +58,25 @@ static cn_status client_new(s3_client **out, const cn_uri *u, const cn_settings 
         return cn_fail(err, CN_CONFIG, "s3:// needs a bucket and a key, like s3://gamestreams/gamestream.txt");
     if (S3_validate_bucket_name(u->host, S3UriStylePath) != S3StatusOK)
         return cn_fail(err, CN_CONFIG, "'%s' is not a valid S3 bucket name", u->host);
+    const char *sig = cfg->s3_signature && cfg->s3_signature[0] ? cfg->s3_signature : "v4";
+    bool v4 = !strcmp(sig, "v4");
+    if (!v4 && strcmp(sig, "v2"))
+        return cn_fail(err, CN_CONFIG, "--s3-signature must be v4 or v2, not '%s'", sig);
+    if (!v4 && ((cfg->s3_ca_file && cfg->s3_ca_file[0]) || cfg->s3_insecure))
+        return cn_fail(err, CN_CONFIG, "--s3-ca-file and --s3-insecure need --s3-signature v4: libs3 (v2) always "
+                                       "verifies against the system's CA certificates");
+    if ((cfg->s3_ca_file && cfg->s3_ca_file[0]) || cfg->s3_insecure) {
+        if (!cfg->s3_https)
+            return cn_fail(err, CN_CONFIG, "--s3-ca-file and --s3-insecure need --s3-https");
+    }
     s3_client *c = calloc(1, sizeof *c);
     if (!c)
         return cn_fail(err, CN_FATAL, "out of memory");
+    c->v4 = v4;
+    c->https = cfg->s3_https;
+    c->insecure = cfg->s3_insecure;
+    snprintf(c->region, sizeof c->region, "%s", cfg->s3_region && cfg->s3_region[0] ? cfg->s3_region : "us-east-1");
+    snprintf(c->ca_file, sizeof c->ca_file, "%s", cfg->s3_ca_file ? cfg->s3_ca_file : "");
     snprintf(c->endpoint, sizeof c->endpoint, "%s", cfg->s3_endpoint ? cfg->s3_endpoint : "localhost:9000");
     snprintf(c->bucket, sizeof c->bucket, "%s", u->host);
     snprintf(c->key, sizeof c->key, "%s", u->path[0] ? u->path + 1 : "");
@@ -315,6 +323,8 @@ static cn_status get(s3_client *c, const char *key, uint64_t start, uint64_t max
     call.room = max > start ? max - start : 0;
     call.max = max;
     call.cap_hint = cap_hint;
+    if (c->v4)
+        return s3_curl_get(c, key, start, max, cap_hint, buf, len, cap, shorter, err);
     cn_status st = run(c, OP_GET, &call, key, start, "GET", err);
     if (call.status == S3StatusErrorInvalidRange) {
         *shorter = true;
@@ -353,6 +363,8 @@ cn_status s3_client_get_key(s3_client *c, const char *key, uint64_t max, char **
 
 cn_status s3_client_list(s3_client *c, int page_size, cn_listing *out, cn_error *err)
 {
+    if (c->v4)
+        return s3_curl_list(c, page_size, out, err);
     char after[sizeof ((s3_call *)0)->next] = "";
     cn_error add_err = {0};
     for (;;) {
@@ -372,6 +384,8 @@ cn_status s3_client_list(s3_client *c, int page_size, cn_listing *out, cn_error 
 
 cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err)
 {
+    if (c->v4)
+        return s3_curl_put(c, data, len, err);
     s3_call call = {0};
     call.data = data;
     call.left = len;
@@ -380,6 +394,8 @@ cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *er
 
 cn_status s3_client_create_bucket(s3_client *c, cn_error *err)
 {
+    if (c->v4)
+        return s3_curl_create_bucket(c, err);
     s3_call call = {0};
     cn_status st = run(c, OP_MKBUCKET, &call, c->key, 0, "create bucket", err);
     if (call.status == S3StatusErrorBucketAlreadyOwnedByYou || call.status == S3StatusErrorBucketAlreadyExists)

@@ -1,10 +1,12 @@
 /*
- * s3_client.h — the few S3 calls the project makes, over libs3 2.0, with timeouts.
+ * s3_client.h — the few S3 calls the project makes, with timeouts, whatever signs them.
  *
- * Shared by the s3:// stream source and gamestream-sim's s3:// target. Each call is
- * one attempt that blocks its (worker) thread for at most cfg->timeout_ms: the
- * request runs in its own libs3 request context driven by select() with a deadline.
- * libs3 2.0 signs with SigV2 only (MinIO accepts it) and uses path-style URLs here.
+ * Shared by the s3:// stream source, the lister and gamestream-sim's s3:// target. Each
+ * call is one attempt that blocks its (worker) thread for at most cfg->timeout_ms, and
+ * reads give up early when cfg->cancel is set. cfg->s3_signature picks the signer:
+ * "v4" (the default) is libcurl's CURLOPT_AWS_SIGV4 (s3_curl.c), with HTTPS verified
+ * against cfg->s3_ca_file or the system's CAs unless cfg->s3_insecure; "v2" is libs3 2.0
+ * (a request context driven by select() with a deadline). Path-style URLs either way.
  */
 #ifndef CN_S3_CLIENT_H
 #define CN_S3_CLIENT_H
@@ -13,7 +15,8 @@
 
 typedef struct s3_client s3_client;
 
-/* u is s3://bucket/key. Copies what it needs from cfg (endpoint, keys). */
+/* u is s3://bucket/key. Copies what it needs from cfg (endpoint, keys, signer, TLS).
+ * CN_CONFIG for an unknown signature, or a CA file / --s3-insecure with v2 or without HTTPS. */
 cn_status s3_client_new(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err);
 /* u is s3://bucket/prefix/ (or s3://bucket/): the key is a prefix, maybe empty. */
 cn_status s3_client_new_prefix(s3_client **out, const cn_uri *u, const cn_settings *cfg, cn_error *err);

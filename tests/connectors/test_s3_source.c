@@ -178,6 +178,27 @@ static void a_wrong_secret_names_the_endpoint_and_key_only(void **state)
     cn_source_close(&s);
 }
 
+static void a_cancelled_read_gives_up_at_once(void **state)
+{
+    (void)state;
+    atomic_int stop = 1; /* shutdown asked before the read */
+    cn_settings cancelled = cfg;
+    cancelled.cancel = &stop;
+    cancelled.timeout_ms = 20000;
+    put("cancel.txt", game1);
+    cn_source s = open_source("cancel.txt", &cancelled);
+    cn_chunk c;
+    cn_error err;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cn_status st = s.ops->poll(s.impl, &c, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (st == CN_OK || secs > 5)
+        fail_msg("a cancelled read: status %d after %.1f s", st, secs);
+    cn_source_close(&s);
+}
+
 /* ---------------------------------------------------------------- lister */
 
 /* Retries what the pipeline would retry: 503s of a loaded test server. */
@@ -437,7 +458,11 @@ int main(void)
 {
     cn_error err;
     cfg = (cn_settings){.s3_endpoint = getenv("S3_ENDPOINT"), .s3_access_key = getenv("S3_ACCESS_KEY"),
-                        .s3_secret_key = getenv("S3_SECRET_KEY"), .max_object_bytes = 1 << 20, .timeout_ms = 5000};
+                        .s3_secret_key = getenv("S3_SECRET_KEY"), .max_object_bytes = 1 << 20, .timeout_ms = 5000,
+                        /* both signers run these tests (test_s3_source.sh), over HTTP and TLS */
+                        .s3_signature = getenv("S3_SIGNATURE"), .s3_region = getenv("S3_REGION"),
+                        .s3_ca_file = getenv("S3_CA_FILE"), .s3_https = getenv("S3_HTTPS") != NULL,
+                        .s3_insecure = getenv("S3_INSECURE") != NULL};
     if (!cfg.s3_endpoint || !cfg.s3_access_key || !cfg.s3_secret_key) {
         fprintf(stderr, "S3_ENDPOINT, S3_ACCESS_KEY and S3_SECRET_KEY must be set (run through test_s3_source.sh)\n");
         return 1;
@@ -451,6 +476,7 @@ int main(void)
         cmocka_unit_test(a_rewritten_longer_object_is_a_restart),
         cmocka_unit_test(an_object_over_the_cap_is_refused),
         cmocka_unit_test(a_wrong_secret_names_the_endpoint_and_key_only),
+        cmocka_unit_test(a_cancelled_read_gives_up_at_once),
     };
     const struct CMUnitTest lister_tests[] = {
         cmocka_unit_test(a_listing_holds_only_the_prefix_keys_relative_to_it),
