@@ -40,6 +40,32 @@ char *bs_utf8_dup(const char *s, size_t len);
  * Otherwise false with the reason in err. */
 bool bs_game_id_valid(const char *id, char err[BS_ERRLEN]);
 
+/* ---------------------------------------------------------------- growable memory (buf.c) */
+
+/* Makes room for element n of a growable array (*arr, *cap elements of size bytes),
+ * doubling from 16; false when out of memory (the array is kept as it was). */
+bool bs_grow(void *arr, size_t *cap, size_t n, size_t size);
+/* Makes room for need bytes in a malloc'd buffer (*buf of *cap bytes), doubling from
+ * 4 KiB; false when out of memory (the buffer is kept as it was). */
+bool bs_reserve(char **buf, size_t *cap, size_t need);
+
+/* A growable text: appends never fail on the spot; after one runs out of memory the
+ * rest do nothing and bs_buf_take gives NULL. Always NUL-terminated once non-empty. */
+typedef struct bs_buf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} bs_buf;
+
+void bs_buf_add(bs_buf *b, const void *data, size_t n);
+void bs_buf_puts(bs_buf *b, const char *s);
+/* At most 511 bytes of formatted text a call (longer output is cut there). */
+void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (caller frees) and its length, and an empty b; NULL (b freed) after an
+ * allocation failed or when nothing was added. */
+char *bs_buf_take(bs_buf *b, size_t *len);
+void bs_buf_free(bs_buf *b);
+
 /* ---------------------------------------------------------------- reference data */
 
 typedef struct bs_team {

@@ -17,22 +17,9 @@ static char *dup_or_empty(const char *s)
     return bs_utf8_dup(s, s ? strlen(s) : 0);
 }
 
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *p = realloc(*arr, ncap * size);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
 int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference, int wins, int losses)
 {
-    if (grow((void **)&r->teams, &r->capteams, r->nteams, sizeof *r->teams))
+    if (!bs_grow(&r->teams, &r->capteams, r->nteams, sizeof *r->teams))
         return -1;
     bs_team t = {id, dup_or_empty(name), dup_or_empty(conference), wins, losses};
     if (!t.name || !t.conference) {
@@ -47,7 +34,7 @@ int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference,
 int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, int shots, int goals,
                       int teamid)
 {
-    if (grow((void **)&r->players, &r->capplayers, r->nplayers, sizeof *r->players))
+    if (!bs_grow(&r->players, &r->capplayers, r->nplayers, sizeof *r->players))
         return -1;
     bs_player p = {id, dup_or_empty(name), dup_or_empty(number), shots, goals, teamid};
     if (!p.name || !p.number) {

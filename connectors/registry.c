@@ -292,14 +292,8 @@ void cn_listing_free(cn_listing *l)
 cn_status cn_listing_add(cn_listing *l, const char *key, uint64_t size, const char *etag, int64_t mtime_ms,
                          cn_error *err)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        cn_object *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return cn_fail(err, CN_FATAL, "out of memory listing %zu objects", l->n);
-        l->v = v;
-        l->cap = cap;
-    }
+    if (!bs_grow(&l->v, &l->cap, l->n, sizeof *l->v))
+        return cn_fail(err, CN_FATAL, "out of memory listing %zu objects", l->n);
     cn_object *o = &l->v[l->n];
     *o = (cn_object){.size = size, .mtime_ms = mtime_ms};
     if (!(o->key = strdup(key)))

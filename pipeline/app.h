@@ -65,6 +65,7 @@ typedef struct app {
     const pl_config *cfg;
     uv_loop_t loop;
     uv_timer_t poll, grace;
+    uv_timer_t retire;      /* under a prefix: retires games that just became final and written */
     uv_signal_t sigint, sigterm;
     lane_policy pol;
 
@@ -154,6 +155,9 @@ void app_results_kick(app *a);
 void app_ref_kick(app *a);
 /* Re-evaluates whether the process is done (or may stop). */
 void app_check_done(app *a);
+/* A call of the game's ended: under a prefix, a game now final and written is retired
+ * at once (in the next loop turn), not at the next poll tick. */
+void app_game_settled(app *a, game_run *g);
 /* Stops folding and polling; what is folded still goes out for --grace-ms. */
 void app_drain_then_stop(app *a, int code);
 

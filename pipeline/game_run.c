@@ -379,6 +379,7 @@ static void fold_done(game_run *g)
     }
     if (g->changed)
         gr_poll(g);
+    app_game_settled(g->app, g);
     app_check_done(g->app);
 }
 
@@ -575,6 +576,7 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
     }
     if (g->changed && !g->folding) /* pushed while this poll was in flight: it may have missed the write */
         gr_poll(g);
+    app_game_settled(g->app, g);
     app_check_done(g->app);
 }
 

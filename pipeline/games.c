@@ -17,24 +17,9 @@
 #define STREAM_NAME "gamestream.txt"
 #define MANIFEST_NAME "game.json"
 
-/* Makes room for one more element in a growable array; false when out of memory. */
-static bool grow(void *arrp, size_t *cap, size_t n, size_t size)
-{
-    void **arr = arrp;
-    if (n < *cap)
-        return true;
-    size_t ncap = *cap ? *cap * 2 : 16;
-    void *v = realloc(*arr, ncap * size);
-    if (!v)
-        return false;
-    *arr = v;
-    *cap = ncap;
-    return true;
-}
-
 static bool add_run(app *a, game_run *g)
 {
-    if (!grow(&a->games, &a->capgames, a->ngames, sizeof *a->games))
+    if (!bs_grow(&a->games, &a->capgames, a->ngames, sizeof *a->games))
         return false;
     a->games[a->ngames++] = g;
     return true;
@@ -69,7 +54,7 @@ static known_game *find_known(app *a, const char *id, bool add)
     }
     if (!add)
         return NULL;
-    if (!grow(&a->known, &a->capknown, a->nknown, sizeof *a->known))
+    if (!bs_grow(&a->known, &a->capknown, a->nknown, sizeof *a->known))
         return NULL;
     memmove(a->known + lo + 1, a->known + lo, (a->nknown - lo) * sizeof *a->known);
     a->nknown++;
@@ -142,7 +127,7 @@ static bool refused_before(app *a, const char *name, size_t len)
     for (size_t i = 0; i < a->nrefused; i++)
         if (a->refused[i] == h)
             return true;
-    if (!grow(&a->refused, &a->caprefused, a->nrefused, sizeof *a->refused))
+    if (!bs_grow(&a->refused, &a->caprefused, a->nrefused, sizeof *a->refused))
         return true; /* cannot remember it: do not log it again and again */
     a->refused[a->nrefused++] = h;
     return false;
@@ -153,7 +138,7 @@ static void want_manifest(app *a, known_game *k)
     for (size_t i = 0; i < a->nmanifests; i++)
         if (!strcmp(a->manifests[i], k->id))
             return;
-    if (!grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests))
+    if (!bs_grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests))
         return;
     char *id = strdup(k->id);
     if (id)

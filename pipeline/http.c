@@ -650,18 +650,10 @@ static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, si
         p->close_after = true;
         return reply_error(s, wsi, p, 413, "request body too large");
     }
-    if (p->post_len + len + 1 > p->post_cap) {
-        size_t cap = p->post_cap ? p->post_cap : 4096;
-        while (cap < p->post_len + len + 1)
-            cap *= 2;
-        char *b = realloc(p->post, cap);
-        if (!b) {
-            pss_release(p);
-            p->close_after = true;
-            return reply_error(s, wsi, p, 500, "out of memory");
-        }
-        p->post = b;
-        p->post_cap = cap;
+    if (!bs_reserve(&p->post, &p->post_cap, p->post_len + len + 1)) {
+        pss_release(p);
+        p->close_after = true;
+        return reply_error(s, wsi, p, 500, "out of memory");
     }
     memcpy(p->post + p->post_len, in, len);
     p->post_len += len;

@@ -74,23 +74,7 @@ void pl_metrics_http_limit(struct app *a, int limit)
 
 static void put(pl_expo *e, const char *s, size_t n)
 {
-    if (e->oom)
-        return;
-    if (e->len + n + 1 > e->cap) {
-        size_t cap = e->cap ? e->cap : 4096;
-        while (e->len + n + 1 > cap)
-            cap *= 2;
-        char *b = realloc(e->buf, cap);
-        if (!b) {
-            e->oom = true;
-            return;
-        }
-        e->buf = b;
-        e->cap = cap;
-    }
-    memcpy(e->buf + e->len, s, n);
-    e->len += n;
-    e->buf[e->len] = '\0';
+    bs_buf_add(&e->text, s, n);
 }
 
 static void puts_(pl_expo *e, const char *s)
@@ -217,15 +201,7 @@ void pl_expo_hist(pl_expo *e, const char *name, const char *const *labels, const
 
 char *pl_expo_finish(pl_expo *e, size_t *len)
 {
-    if (e->oom || !e->buf) {
-        free(e->buf);
-        *e = (pl_expo){0};
-        return NULL;
-    }
-    char *out = e->buf;
-    *len = e->len;
-    *e = (pl_expo){0};
-    return out;
+    return bs_buf_take(&e->text, len);
 }
 
 /* ---------------------------------------------------------------- the process's metrics */

@@ -18,6 +18,8 @@
 
 #include <uv.h>
 
+#include "boxscore.h"
+
 /* A source's scheme: the label `scheme` of the source metrics. */
 typedef enum pl_scheme { PL_SCHEME_FILE = 0, PL_SCHEME_S3, PL_SCHEME_OTHER, PL_NSCHEMES } pl_scheme;
 /* A sink's role: the label `sink`. */
@@ -110,9 +112,7 @@ void pl_metrics_write_file(const struct app *a);
 /* ---------------------------------------------------------------- the exposition writer */
 
 typedef struct pl_expo {
-    char *buf;
-    size_t len, cap;
-    bool oom;
+    bs_buf text;
 } pl_expo;
 
 /* A family's HELP and TYPE lines (type: counter, gauge, histogram). */

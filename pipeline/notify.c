@@ -103,14 +103,8 @@ static bool first_time(app *a, const char *why)
     for (size_t i = 0; i < p->nsaid; i++)
         if (p->said[i] == h)
             return false;
-    if (p->nsaid == p->capsaid) {
-        size_t cap = p->capsaid ? p->capsaid * 2 : 8;
-        uint32_t *v = realloc(p->said, cap * sizeof *v);
-        if (!v)
-            return false; /* cannot remember it: do not log it again and again */
-        p->said = v;
-        p->capsaid = cap;
-    }
+    if (!bs_grow(&p->said, &p->capsaid, p->nsaid, sizeof *p->said))
+        return false; /* cannot remember it: do not log it again and again */
     p->said[p->nsaid++] = h;
     return true;
 }

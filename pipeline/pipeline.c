@@ -400,6 +400,10 @@ static void job_done(uv_work_t *req, int status)
     case JOB_POLL:
         break;
     }
+    if (g)
+        app_game_settled(a, g);
+    for (size_t i = 0; i < j->nresults; i++)
+        app_game_settled(a, j->rgames[i]);
     app_ref_release(j->snap);
     cn_listing_free(&j->listing);
     free(j->data);
@@ -424,6 +428,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
+    uv_close((uv_handle_t *)&a->retire, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref);
@@ -484,6 +489,7 @@ static void report_unwritten(app *a)
 static void stop_all(app *a)
 {
     uv_timer_stop(&a->poll);
+    uv_timer_stop(&a->retire);
     lane_stop(&a->l_ref);
     lane_stop(&a->l_list);
     for (size_t i = 0; i < a->ngames; i++)
@@ -608,6 +614,20 @@ static void on_signal(uv_signal_t *s, int signum)
 
 /* ---------------------------------------------------------------- run */
 
+static void retire_due(uv_timer_t *t)
+{
+    app *a = t->data;
+    if (!a->stopping)
+        games_retire(a);
+}
+
+void app_game_settled(app *a, game_run *g)
+{
+    if (a->prefix_mode && !a->cfg->once && !a->stopping && !uv_is_active((uv_handle_t *)&a->retire) &&
+        !g->l_src.busy && gr_done(g))
+        uv_timer_start(&a->retire, retire_due, 0, 0); /* one walk for every game settled in this turn */
+}
+
 static void poll_tick(uv_timer_t *t)
 {
     app *a = t->data;
@@ -659,9 +679,10 @@ int pl_run(pl_config *cfg)
     uv_loop_init(&a->loop);
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
+    uv_timer_init(&a->loop, &a->retire);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
-    a->poll.data = a->grace.data = a->sigint.data = a->sigterm.data = a;
+    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;

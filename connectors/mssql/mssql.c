@@ -303,67 +303,29 @@ static cn_status mq_load(void *impl, bs_ref *out, cn_error *err)
 
 /* ---------------------------------------------------------------- writing */
 
-typedef struct sqlbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sqlbuf;
-
-static void sb_add(sqlbuf *b, const char *text, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, text, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_printf(sqlbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sqlbuf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    sb_add(b, tmp, n < 0 ? 0 : (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* Appends an N'..' literal with every quote doubled: text never becomes SQL. */
-static void sb_literal(sqlbuf *b, const char *s)
+static void sb_literal(bs_buf *b, const char *s)
 {
-    sb_add(b, "N'", 2);
+    bs_buf_add(b, "N'", 2);
     for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
-        sb_add(b, s, (size_t)(q - s));
-        sb_add(b, "''", 2);
+        bs_buf_add(b, s, (size_t)(q - s));
+        bs_buf_add(b, "''", 2);
     }
-    sb_add(b, s, strlen(s));
-    sb_add(b, "'", 1);
+    bs_buf_add(b, s, strlen(s));
+    bs_buf_add(b, "'", 1);
 }
 
 /* Inserts n rows into table (cols), INSERT_BATCH to a statement; row(b, i, rows)
  * appends the values of row i, parenthesised. */
 static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const char *table, const char *cols, size_t n,
-                             void (*row)(sqlbuf *, size_t, const void *), const void *rows, cn_error *err)
+                             void (*row)(bs_buf *, size_t, const void *), const void *rows, cn_error *err)
 {
     for (size_t first = 0; first < n; first += INSERT_BATCH) {
-        sqlbuf b = {0};
-        sb_printf(&b, "INSERT INTO %s (%s) VALUES ", table, cols);
+        bs_buf b = {0};
+        bs_buf_printf(&b, "INSERT INTO %s (%s) VALUES ", table, cols);
         for (size_t i = first; i < n && i < first + INSERT_BATCH; i++) {
             if (i > first)
-                sb_add(&b, ", ", 2);
+                bs_buf_add(&b, ", ", 2);
             row(&b, i, rows);
         }
         char what[160];
@@ -377,24 +339,24 @@ static cn_status insert_rows(mssql_conn *c, DBPROCESS *p, const char *table, con
     return CN_OK;
 }
 
-static void team_values(sqlbuf *b, size_t i, const void *rows)
+static void team_values(bs_buf *b, size_t i, const void *rows)
 {
     const bs_team *t = &((const bs_ref *)rows)->teams[i];
-    sb_printf(b, "(%d, ", t->id);
+    bs_buf_printf(b, "(%d, ", t->id);
     sb_literal(b, t->name);
-    sb_add(b, ", ", 2);
+    bs_buf_add(b, ", ", 2);
     sb_literal(b, t->conference);
-    sb_printf(b, ", %d, %d)", t->wins, t->losses);
+    bs_buf_printf(b, ", %d, %d)", t->wins, t->losses);
 }
 
-static void player_values(sqlbuf *b, size_t i, const void *rows)
+static void player_values(bs_buf *b, size_t i, const void *rows)
 {
     const bs_player *pl = &((const bs_ref *)rows)->players[i];
-    sb_printf(b, "(%d, ", pl->id);
+    bs_buf_printf(b, "(%d, ", pl->id);
     sb_literal(b, pl->name);
-    sb_add(b, ", ", 2);
+    bs_buf_add(b, ", ", 2);
     sb_literal(b, pl->number);
-    sb_printf(b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
+    bs_buf_printf(b, ", %d, %d, %d)", pl->shots, pl->goals, pl->teamid);
 }
 
 /* Inside the caller's transaction: drops tables teams and players and makes them anew
@@ -484,24 +446,24 @@ static int game_player_row(char v[][256], void *rows)
     return cn_game_rows_add_player(rows, pr);
 }
 
-static void game_team_values(sqlbuf *b, size_t i, const void *rows)
+static void game_team_values(bs_buf *b, size_t i, const void *rows)
 {
     const bs_result *r = rows;
     const bs_team_result *t = &r->teams[i];
-    sb_add(b, "(", 1);
+    bs_buf_add(b, "(", 1);
     sb_literal(b, r->game);
-    sb_printf(b, ", %d, %d, %d, %d, N'%c')", t->teamid, t->opponent, t->score, t->opponent_score, t->result);
+    bs_buf_printf(b, ", %d, %d, %d, %d, N'%c')", t->teamid, t->opponent, t->score, t->opponent_score, t->result);
 }
 
-static void game_player_values(sqlbuf *b, size_t i, const void *rows)
+static void game_player_values(bs_buf *b, size_t i, const void *rows)
 {
     const bs_result *r = rows;
     const bs_player_result *pl = &r->players[i];
-    sb_add(b, "(", 1);
+    bs_buf_add(b, "(", 1);
     sb_literal(b, r->game);
-    sb_printf(b, ", %d, %d, ", pl->player_id, pl->teamid);
+    bs_buf_printf(b, ", %d, %d, ", pl->player_id, pl->teamid);
     sb_literal(b, pl->number);
-    sb_printf(b, ", %d, %d)", pl->shots, pl->goals);
+    bs_buf_printf(b, ", %d, %d)", pl->shots, pl->goals);
 }
 
 static const char *const game_tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS};
@@ -515,8 +477,8 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_
     char what[300];
     cn_status st = CN_OK;
     for (int i = 0; !st && i < 2; i++) {
-        sqlbuf b = {0};
-        sb_printf(&b, "DELETE FROM %s WITH (TABLOCKX) WHERE game = ", tables[i]);
+        bs_buf b = {0};
+        bs_buf_printf(&b, "DELETE FROM %s WITH (TABLOCKX) WHERE game = ", tables[i]);
         sb_literal(&b, r->game);
         snprintf(what, sizeof what, "deleting game '%s' from table %s", r->game, tables[i]);
         st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
@@ -538,8 +500,8 @@ static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, c
     char what[300];
     cn_status st = CN_OK;
     for (int i = 0; !st && i < 2; i++) {
-        sqlbuf b = {0};
-        sb_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", game_tables[i], game_tables[i], defs[i]);
+        bs_buf b = {0};
+        bs_buf_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", game_tables[i], game_tables[i], defs[i]);
         snprintf(what, sizeof what, "creating table %s", game_tables[i]);
         st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
         free(b.s);

@@ -141,16 +141,8 @@ static S3Status on_data(int size, const char *buffer, void *data)
         call->too_big = true;
         return S3StatusAbortedByCallback;
     }
-    if (*call->len + n + 1 > *call->cap) {
-        size_t cap = *call->cap ? *call->cap : 4096;
-        while (cap < *call->len + n + 1)
-            cap *= 2;
-        char *p = realloc(*call->buf, cap);
-        if (!p)
-            return S3StatusOutOfMemory;
-        *call->buf = p;
-        *call->cap = cap;
-    }
+    if (!bs_reserve(call->buf, call->cap, *call->len + n + 1))
+        return S3StatusOutOfMemory;
     memcpy(*call->buf + *call->len, buffer, n);
     *call->len += n;
     call->room -= n;

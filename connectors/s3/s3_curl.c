@@ -29,7 +29,7 @@ typedef struct req {
     bool too_big, oom;
     /* any other body: an error document or a listing, capped */
     char *body;
-    size_t blen;
+    size_t blen, bcap;
     const atomic_int *cancel;
     bool cancelled;
 } req;
@@ -39,21 +39,6 @@ static bool is_success(CURL *h)
     long code = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
     return code >= 200 && code < 300;
-}
-
-static bool grow(char **buf, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 4096;
-    while (n < need)
-        n *= 2;
-    char *p = realloc(*buf, n);
-    if (!p)
-        return false;
-    *buf = p;
-    *cap = n;
-    return true;
 }
 
 enum { BODY_MAX = 8 << 20 }; /* a listing page of 1,000 keys is ~300 KiB */
@@ -75,7 +60,7 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
             r->too_big = true;
             return 0;
         }
-        if (!grow(r->buf, r->cap, *r->len + use + 1)) {
+        if (!bs_reserve(r->buf, r->cap, *r->len + use + 1)) {
             r->oom = true;
             return 0;
         }
@@ -88,13 +73,11 @@ static size_t on_write(char *data, size_t size, size_t nmemb, void *userdata)
         r->too_big = true;
         return 0;
     }
-    char *b = realloc(r->body, r->blen + n + 1);
-    if (!b) {
+    if (!bs_reserve(&r->body, &r->bcap, r->blen + n + 1)) {
         r->oom = true;
         return 0;
     }
-    memcpy(b + r->blen, data, n);
-    r->body = b;
+    memcpy(r->body + r->blen, data, n);
     r->blen += n;
     r->body[r->blen] = '\0';
     return n;

@@ -40,6 +40,9 @@ for g in sorted(os.listdir(games)):
 PY
 }
 wait_for 45 all_final || fail "not every game reached its final document within 45 s of a 60 s poll: no push"
+# a game final and written is retired at once, not at the next poll tick (a minute away)
+retired() { [ "$(grep -c 'final and written: retired' "$WORK/prefix.log")" = 3 ]; }
+wait_for 5 retired || fail "the finished games were not retired within 5 s of their finals (waiting for a poll tick?)"
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? after SIGTERM"
 n=0
 for d in "$G"/game-*; do
@@ -47,4 +50,4 @@ for d in "$G"/game-*; do
   n=$((n + 1))
 done
 [ "$n" = 3 ] || fail "expected 3 games, found $n"
-pass "three games under a prefix, made while it ran: every document, read on file-system events"
+pass "three games under a prefix, made while it ran: every document, read on file-system events, each retired at its final"
