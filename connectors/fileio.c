@@ -62,7 +62,8 @@ cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn
     return CN_OK;
 }
 
-cn_status cn_replace_file(const char *path, const char *data, size_t len, bool durable, cn_error *err)
+cn_status cn_replace_file(const char *path, const char *data, size_t len, const char *tail, bool durable,
+                          cn_error *err)
 {
     char tmp[1100];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -73,6 +74,8 @@ cn_status cn_replace_file(const char *path, const char *data, size_t len, bool d
     if (fd < 0)
         return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
     cn_status rc = cn_write_all(fd, data, len, tmp, err);
+    if (!rc && tail)
+        rc = cn_write_all(fd, tail, strlen(tail), tmp, err);
     if (!rc && durable && fsync(fd) < 0)
         rc = cn_fail(err, CN_FATAL, "flushing %s: %s", tmp, strerror(errno));
     close(fd);

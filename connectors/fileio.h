@@ -18,9 +18,10 @@ cn_status cn_mkdirs(const char *dir, cn_error *err);
 cn_status cn_mkdirs_for(const char *file, cn_error *err);
 /* Writes all of buf to fd; path names it in the error. */
 cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err);
-/* Replaces path with data atomically: PATH.tmp.PID (created afresh with O_EXCL), fsync,
- * rename. A symlink at path is replaced, never followed. */
-cn_status cn_replace_file(const char *path, const char *data, size_t len, bool durable, cn_error *err);
+/* Replaces path with data, then tail (a string; NULL for none), atomically: PATH.tmp.PID
+ * (created afresh with O_EXCL), fsync, rename. A symlink at path is replaced, never followed. */
+cn_status cn_replace_file(const char *path, const char *data, size_t len, const char *tail, bool durable,
+                          cn_error *err);
 
 /* Names what a non-regular file is ("a FIFO", "a directory", ...), for error messages. */
 const char *cn_file_kind(mode_t mode);

@@ -40,14 +40,7 @@ static const opt_def options[] = {
     {"random", "RANDOM_SEED", OPT_INT, "-1", "replay a random game made from this seed (0 and up) instead of --events; with --games game i is SEED+i", OFF(random_seed)},
     {"home", "HOME_TEAM", OPT_INT, "101", "home team id (for --random and for reading clocks)", OFF(home)},
     {"away", "AWAY_TEAM", OPT_INT, "205", "away team id", OFF(away)},
-    {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port", OFF(s3_endpoint)},
-    {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (secret: S3_SECRET_KEY or PASSWORD)", OFF(s3_access_key)},
-    {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3", OFF(s3_https)},
-    {"s3-signature", "S3_SIGNATURE", OPT_STR, "v4", "S3 request signing: v4 (libcurl) or v2 (libs3, legacy)", OFF(s3_signature)},
-    {"s3-region", "S3_REGION", OPT_STR, "us-east-1", "S3 region that Signature V4 signs for", OFF(s3_region)},
-    {"s3-ca-file", "S3_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the S3 server's certificate (HTTPS, v4)", OFF(s3_ca_file)},
-    {"s3-insecure", "S3_INSECURE", OPT_FLAG, NULL, "HTTPS to S3 without certificate verification: self-signed test setups only", OFF(s3_insecure)},
-    {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
+    OPT_SERVER_ROWS(sim_config, srv),
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format)},
     {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games)},
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
@@ -112,13 +105,11 @@ int main(int argc, char **argv)
         return 2;
     }
     log_setup("gamestream-sim", !strcmp(c.log_format, "json"), false);
-    if (strcmp(c.s3_signature, "v4") && strcmp(c.s3_signature, "v2")) {
-        fprintf(stderr, "gamestream-sim: --s3-signature must be v4 or v2, not '%s'\n", c.s3_signature);
+    if (opt_server_check(&c.srv, err, sizeof err)) {
+        fprintf(stderr, "gamestream-sim: %s\n", err);
         return 2;
     }
-    if (c.s3_insecure)
-        log_msg(LOG_WARN, "--s3-insecure: HTTPS to S3 at %s WITHOUT certificate verification; anyone on the path "
-                "can read and change the stream. Test setups only", c.s3_endpoint);
+    opt_server_warn(&c.srv);
 
     char target_buf[PATH_MAX + 16];
     if (!strncmp(c.target, "file://", 7) && c.target[7] != '/') {
@@ -136,11 +127,8 @@ int main(int argc, char **argv)
 
     char *secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
     char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
-    cn_settings cs = {.s3_endpoint = c.s3_endpoint, .s3_access_key = c.s3_access_key,
-                      .s3_secret_key = secret ? secret : "", .s3_https = c.s3_https,
-                      .s3_signature = c.s3_signature, .s3_region = c.s3_region, .s3_ca_file = c.s3_ca_file,
-                      .s3_insecure = c.s3_insecure, .max_object_bytes = UINT64_MAX, .mssql_password = mssql_pw ? mssql_pw : "",
-                      .timeout_ms = c.timeout_ms};
+    cn_settings cs = {.max_object_bytes = UINT64_MAX, .mssql_password = mssql_pw ? mssql_pw : ""};
+    opt_server_apply(&c.srv, secret, &cs);
     cn_error cerr;
     sim_target *t = NULL;
     char *text = NULL;
@@ -163,7 +151,7 @@ int main(int argc, char **argv)
             memmove(root, d, strlen(d) + 1);
         }
         char *token = opt_secret("NOTIFY_TOKEN");
-        int bad = sim_notify_init(c.notify, token, root, c.timeout_ms);
+        int bad = sim_notify_init(c.notify, token, root, c.srv.timeout_ms);
         free(token);
         if (bad)
             goto out;

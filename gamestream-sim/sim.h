@@ -11,6 +11,7 @@
 
 #include "boxscore.h"
 #include "connector.h"
+#include "server_options.h"
 #include "target.h"
 
 #define SIM_MAX_GAMES 10000   /* player ids of game i are i*100000 + a single game's (games.c) */
@@ -23,11 +24,9 @@ typedef struct sim_config {
     int games;                  /* 0: one game to --target; N: N games under the --target prefix */
     double stagger;             /* seconds between the starts of two games */
     const char *game_prefix, *events_dir;
-    const char *s3_endpoint, *s3_access_key, *log_format;
+    const char *log_format;
     const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */
-    bool s3_https, s3_insecure;
-    const char *s3_signature, *s3_region, *s3_ca_file;
-    int timeout_ms;
+    opt_server srv;             /* S3 and the request timeout (server_options.h) */
 } sim_config;
 
 typedef struct line_ref {

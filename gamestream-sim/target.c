@@ -78,7 +78,7 @@ cn_status sim_target_write(sim_target *t, const char *data, size_t len, cn_error
         return s3_client_put(t->client, data, len, err);
 #endif
     /* a producer stand-in: readers need the atomic rename, not durability */
-    return cn_replace_file(t->path, data, len, false, err);
+    return cn_replace_file(t->path, data, len, NULL, false, err);
 }
 
 const char *sim_target_describe(const sim_target *t)

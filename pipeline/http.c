@@ -84,15 +84,12 @@ struct http_server {
     uv_timer_t heartbeat;
     bool stopped;
     size_t backlog_bytes, body_bytes;
-    http_counters c;
     hgame *buckets[NBUCKETS];
     uint64_t limit_said[L_COUNT];   /* uv_now of the last log line, per limit */
     uint64_t limit_quiet[L_COUNT];  /* hits not logged since */
     uint64_t listings;              /* /v1/games requests */
     char listen[300];
 };
-
-static const http_counters no_counters;
 
 /* A session (one request/response). */
 typedef enum pkind { P_NONE, P_REPLY, P_POST, P_SSE } pkind;
@@ -198,9 +195,7 @@ static void sse_unlink(http_server *s, sse_client *c)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
     c->game = NULL;
-    s->c.sse_open--;
-    s->a->metrics.http_connections = s->c.conns_open;
-    s->a->metrics.sse_clients = s->c.sse_open;
+    s->a->metrics.sse_clients--;
 }
 
 static void sse_free(http_server *s, sse_client *c)
@@ -218,7 +213,6 @@ static void sse_drop(http_server *s, sse_client *c, const char *why)
     if (c->dropped)
         return;
     c->dropped = true;
-    s->c.sse_dropped++;
     pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SLOW_CLIENT);
     limit_hit(s, L_BACKLOG, "dropped an SSE client of game %s: %s (--sse-backlog-kib %zu)", c->game->id, why,
               s->backlog_bytes >> 10);
@@ -251,7 +245,6 @@ static void sse_push(http_server *s, sse_client *c, http_doc *d)
     }
     c->q[(c->qhead + c->qlen++) % c->qcap] = doc_hold(d);
     c->qbytes += d->frame_len;
-    s->c.sse_events++;
     lws_callback_on_writable(c->wsi);
 }
 
@@ -339,7 +332,6 @@ void http_publish(app *a, const char *game, const char *text, size_t len, long e
     }
     doc_release(g->latest);
     g->latest = d;
-    s->c.docs_published++;
     for (sse_client *c = g->clients, *next; c; c = next) {
         next = c->next;
         sse_push(s, c, d);
@@ -365,7 +357,6 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
                  size_t len, const char *hname, const char *hval, const char *etag)
 {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *h = start, *end = buf + sizeof buf - 1;
-    s->c.responses[status / 100 < 6 ? status / 100 : 5]++;
     pl_metrics_http_response(s->a, status);
     if (lws_add_http_common_headers(wsi, status, ctype, len, &h, end) ||
         (etag && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG, (const unsigned char *)etag,
@@ -541,11 +532,10 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     hgame *h = game_find(s, id, false);
     if ((!h || !h->latest) && !run_find(s->a, id))
         return reply_error(s, wsi, p, 404, "unknown game");
-    if (s->c.sse_open >= (uint64_t)s->a->cfg->http_max_sse) {
-        s->c.sse_refused++;
+    if (s->a->metrics.sse_clients >= (uint64_t)s->a->cfg->http_max_sse) {
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
-        limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)", s->c.sse_open,
-                  s->a->cfg->http_max_sse);
+        limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)",
+                  s->a->metrics.sse_clients, s->a->cfg->http_max_sse);
         static const char busy[] = "{\"status\":503,\"error\":\"too many SSE clients\"}";
         return reply(s, wsi, p, 503, "application/json", busy, sizeof busy - 1, "retry-after:", "5", NULL);
     }
@@ -557,7 +547,6 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
         return reply(s, wsi, p, 500, "text/plain; charset=utf-8", "out of memory\n", 14, NULL, NULL, NULL);
     }
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *hp = start, *end = buf + sizeof buf - 1;
-    s->c.responses[2]++;
     pl_metrics_http_response(s->a, 200);
     if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &hp, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
@@ -582,11 +571,8 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     h->clients = c;
     hc->sse = c;
     p->kind = P_SSE;
-    s->c.conns_open--; /* an SSE stream counts against --http-max-sse, not --http-max-conns */
-    s->c.sse_open++;
-    s->a->metrics.http_connections = s->c.conns_open;
-    s->a->metrics.sse_clients = s->c.sse_open;
-    s->c.sse_started++;
+    s->a->metrics.http_connections--; /* an SSE stream counts against --http-max-sse, not --http-max-conns */
+    s->a->metrics.sse_clients++;
     /* the newest document at once: for a new client and for one that reconnects with
      * Last-Event-ID alike (older documents are not kept) */
     if (h->latest)
@@ -620,7 +606,6 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
     char cl[32];
     size_t max = s->body_bytes;
     if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
-        s->c.bodies_too_large++;
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
         p->close_after = true; /* the body is not read: the connection cannot be reused */
@@ -643,7 +628,6 @@ static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, si
     if (p->kind != P_POST)
         return 0; /* the body of a request already answered (405, 413): ignored */
     if (p->post_len + len > s->body_bytes) {
-        s->c.bodies_too_large++;
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "cut a body on /minio/events past %zu bytes (--http-max-body-kib)", s->body_bytes);
         pss_release(p);
@@ -687,7 +671,6 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
     hconn *hc = lws_get_opaque_user_data(wsi);
     if (hc)
         hc->requested = true;
-    s->c.requests++;
     method m = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? M_GET
                : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? M_POST
                                                                    : M_OTHER;
@@ -742,11 +725,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     pss *p = user;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accepted, nothing read yet: nonzero closes it */
-        if (s->c.conns_open >= (uint64_t)s->a->cfg->http_max_conns) {
-            s->c.conns_refused++;
+        if (s->a->metrics.http_connections >= (uint64_t)s->a->cfg->http_max_conns) {
             pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_CONNECTIONS);
-            limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)", s->c.conns_open,
-                      s->a->cfg->http_max_conns);
+            limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)",
+                      s->a->metrics.http_connections, s->a->cfg->http_max_conns);
             return 1;
         }
         return 0;
@@ -755,10 +737,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (!hc)
             return -1;
         lws_set_opaque_user_data(wsi, hc);
-        s->c.conns_accepted++;
-        s->c.conns_open++;
-        s->a->metrics.http_connections = s->c.conns_open;
-        s->a->metrics.sse_clients = s->c.sse_open;
+        s->a->metrics.http_connections++;
         return 0;
     }
     case LWS_CALLBACK_CLOSED_HTTP: { /* once per connection */
@@ -771,11 +750,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (hc->sse)
             sse_free(s, hc->sse);
         else
-            s->c.conns_open--;
-        s->a->metrics.http_connections = s->c.conns_open;
-        s->a->metrics.sse_clients = s->c.sse_open;
+            s->a->metrics.http_connections--;
         if (!hc->requested && !s->stopped) {
-            s->c.conns_no_request++;
             pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_INCOMPLETE);
             limit_hit(s, L_NOREQ, "closed a connection that sent no whole request (--http-header-timeout-s %d, "
                       "--http-max-header-bytes %d)", s->a->cfg->http_header_timeout_s,
@@ -1003,9 +979,4 @@ void http_free(app *a)
         }
     a->http = NULL;
     free(s);
-}
-
-const http_counters *http_get_counters(const app *a)
-{
-    return a->http ? &a->http->c : &no_counters;
 }

@@ -27,23 +27,6 @@
 
 #include "app.h"
 
-/* What the server did, for the metrics. Gauges say "open"; everything else only grows. */
-typedef struct http_counters {
-    uint64_t requests;          /* complete request headers received */
-    uint64_t responses[6];      /* by status class: [2] 2xx, [3] 3xx, [4] 4xx, [5] 5xx */
-    uint64_t conns_accepted;
-    uint64_t conns_open;        /* gauge: connections open, SSE streams apart */
-    uint64_t conns_refused;     /* --http-max-conns was reached: closed at accept */
-    uint64_t conns_no_request;  /* closed before a whole request: --http-header-timeout-s or --http-max-header-bytes */
-    uint64_t bodies_too_large;  /* 413: --http-max-body-kib */
-    uint64_t sse_open;          /* gauge: SSE streams open */
-    uint64_t sse_started;
-    uint64_t sse_refused;       /* 503: --http-max-sse was reached */
-    uint64_t sse_dropped;       /* a client's unsent bytes passed --sse-backlog-kib */
-    uint64_t sse_events;        /* documents handed to SSE clients */
-    uint64_t docs_published;    /* documents rendered for the sink and kept as the newest of their game */
-} http_counters;
-
 /* Checks the --http* and --sse-* options of cfg; 0, or -1 with a message in err. */
 int http_check_config(const pl_config *cfg, char *err, size_t errlen);
 /* Listens on --http (nothing when "off"). 0, or -1 when it cannot (logged, naming the
@@ -56,7 +39,5 @@ void http_free(app *a);
 /* A document of game id was queued for the sink: keeps a copy as the game's newest and
  * sends it to the game's SSE clients. text is compact JSON (no newline), len bytes. */
 void http_publish(app *a, const char *game, const char *text, size_t len, long event_id);
-/* The counters; all zero when the server is off. */
-const http_counters *http_get_counters(const app *a);
 
 #endif

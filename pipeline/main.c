@@ -17,14 +17,14 @@
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
+#include "server_options.h"
 
 typedef struct main_config {
     pl_config pl;
     const char *data_dir;
-    const char *s3_endpoint, *s3_access_key, *mongo_wc, *mongo_db, *mongo_coll;
-    const char *s3_signature, *s3_region, *s3_ca_file;
-    bool s3_https, s3_insecure;
-    int max_object_mib, timeout_ms;
+    opt_server srv;
+    const char *mongo_wc, *mongo_db, *mongo_coll;
+    int max_object_mib;
 } main_config;
 
 #define OFF(f) offsetof(main_config, f)
@@ -62,15 +62,8 @@ static const opt_def options[] = {
     {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
     {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
     {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
-    {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server", OFF(timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
-    {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)", OFF(s3_endpoint)},
-    {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (the secret is S3_SECRET_KEY, or PASSWORD)", OFF(s3_access_key)},
-    {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3 instead of HTTP", OFF(s3_https)},
-    {"s3-signature", "S3_SIGNATURE", OPT_STR, "v4", "S3 request signing: v4 (libcurl) or v2 (libs3, legacy)", OFF(s3_signature)},
-    {"s3-region", "S3_REGION", OPT_STR, "us-east-1", "S3 region that Signature V4 signs for", OFF(s3_region)},
-    {"s3-ca-file", "S3_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the S3 server's certificate (HTTPS, v4)", OFF(s3_ca_file)},
-    {"s3-insecure", "S3_INSECURE", OPT_FLAG, NULL, "HTTPS to S3 without certificate verification: self-signed test setups only", OFF(s3_insecure)},
+    OPT_SERVER_ROWS(main_config, srv),
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
     {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
     {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
@@ -129,14 +122,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
         return PL_EXIT_USAGE;
     }
-    if (c->poll_ms < 1 || c->safety_poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 || mc.timeout_ms < 1 ||
+    if (c->poll_ms < 1 || c->safety_poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 ||
         mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --safety-poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts, --timeout-ms and "
+        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --safety-poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts and "
                         "--max-object-mib must be at least 1\n");
         return PL_EXIT_USAGE;
     }
-    if (strcmp(mc.s3_signature, "v4") && strcmp(mc.s3_signature, "v2")) {
-        fprintf(stderr, "pipeline: --s3-signature must be v4 or v2, not '%s'\n", mc.s3_signature);
+    if (opt_server_check(&mc.srv, err, sizeof err)) {
+        fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
     if (c->home == c->away || c->home <= 0 || c->away <= 0) {
@@ -156,9 +149,7 @@ int main(int argc, char **argv)
      * fail with EPIPE and logging goes on without it */
     signal(SIGPIPE, SIG_IGN);
     log_setup("pipeline", json, c->verbose);
-    if (mc.s3_insecure)
-        log_msg(LOG_WARN, "--s3-insecure: HTTPS to S3 at %s WITHOUT certificate verification; anyone on the path "
-                "can read and change the stream. Test setups only", mc.s3_endpoint);
+    opt_server_warn(&mc.srv);
 
     char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];
     if (!realpath(mc.data_dir, dir))
@@ -178,22 +169,14 @@ int main(int argc, char **argv)
     char *notify_token = opt_secret("NOTIFY_TOKEN"); /* never logged, never an option */
     c->notify_token = notify_token && *notify_token ? notify_token : NULL;
     c->conn = (cn_settings){
-        .s3_endpoint = mc.s3_endpoint,
-        .s3_access_key = mc.s3_access_key,
-        .s3_secret_key = s3_secret ? s3_secret : "",
-        .s3_https = mc.s3_https,
-        .s3_signature = mc.s3_signature,
-        .s3_region = mc.s3_region,
-        .s3_ca_file = mc.s3_ca_file,
-        .s3_insecure = mc.s3_insecure,
         .max_object_bytes = (uint64_t)mc.max_object_mib << 20,
         .mssql_password = mssql_pw ? mssql_pw : "",
         .mongo_password = mongo_pw,
         .mongo_write_concern = mc.mongo_wc,
         .mongo_database = mc.mongo_db,
         .mongo_collection = mc.mongo_coll,
-        .timeout_ms = mc.timeout_ms,
     };
+    opt_server_apply(&mc.srv, s3_secret, &c->conn);
     /* libuv's worker threads run every server call: room for the sink's connections,
      * the results, the reference and the source reads at once */
     if (!getenv("UV_THREADPOOL_SIZE")) {

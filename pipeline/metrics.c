@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "fileio.h"
 #include "game_run.h"
 #include "log.h"
 #include "serve.h"
@@ -356,63 +357,90 @@ char *pl_metrics_render(const app *a, size_t *len)
 
 /* ---------------------------------------------------------------- --metrics-file */
 
-static bool said_file_error;
+/* One rewrite of the file: rendered on the loop, written on a worker thread (a file
+ * system that hangs must not stop the loop), or at once at exit. */
+typedef struct file_write {
+    uv_work_t req;
+    app *a;
+    char *text;
+    size_t len;
+    cn_status st;
+    cn_error err;
+} file_write;
 
-void pl_metrics_write_file(const app *a)
+static void file_outcome(app *a, cn_status st, const cn_error *err)
 {
-    const char *path = a->cfg->metrics_file;
-    if (!path || !*path)
+    if (st && !a->metrics.file_said) {
+        a->metrics.file_said = true;
+        log_msg(LOG_WARN, "--metrics-file: %s; will try again", err->msg);
+    } else if (!st && a->metrics.file_said) {
+        a->metrics.file_said = false;
+        log_msg(LOG_INFO, "--metrics-file %s written again", a->cfg->metrics_file);
+    }
+}
+
+static cn_status file_render(app *a, file_write *w)
+{
+    *w = (file_write){.a = a};
+    w->req.data = w;
+    if (!(w->text = pl_metrics_render(a, &w->len)))
+        return cn_fail(&w->err, CN_FATAL, "out of memory rendering the metrics for %s", a->cfg->metrics_file);
+    return CN_OK;
+}
+
+static void file_work(uv_work_t *req)
+{
+    file_write *w = req->data;
+    w->st = cn_replace_file(w->a->cfg->metrics_file, w->text, w->len, NULL, false, &w->err);
+}
+
+static void file_done(uv_work_t *req, int status)
+{
+    file_write *w = req->data;
+    app *a = w->a;
+    a->metrics.file_busy = false;
+    if (status == 0)
+        file_outcome(a, w->st, &w->err);
+    free(w->text);
+    free(w);
+    if (a->metrics.file_final_due) /* the process ended while this write was out */
+        pl_metrics_write_file(a);
+}
+
+void pl_metrics_write_file(app *a)
+{
+    if (!a->cfg->metrics_file || !*a->cfg->metrics_file)
         return;
-    size_t len = 0;
-    char *text = pl_metrics_render(a, &len);
-    char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    const char *why = NULL;
-    int err = 0;
-    if (!text) {
-        why = "out of memory";
-    } else if (n < 0 || (size_t)n >= sizeof tmp) {
-        why = "the path is too long";
-    } else {
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        size_t off = 0;
-        while (fd >= 0 && off < len) {
-            ssize_t w = write(fd, text + off, len - off);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
-        }
-        if (fd < 0 || off < len) {
-            err = errno;
-            why = fd < 0 ? "cannot create its temporary file" : "cannot write its temporary file";
-        }
-        if (fd >= 0 && close(fd) && !why) {
-            err = errno;
-            why = "cannot write its temporary file";
-        }
-        if (!why && rename(tmp, path)) {
-            err = errno;
-            why = "cannot rename the temporary file over it";
-        }
-        if (why && fd >= 0)
-            unlink(tmp);
+    if (a->metrics.file_busy) { /* both would use the one temporary file: after it */
+        a->metrics.file_final_due = true;
+        return;
     }
-    free(text);
-    if (why && !said_file_error) {
-        said_file_error = true;
-        log_msg(LOG_WARN, "--metrics-file %s: %s%s%s; will try again", path, why, err ? ": " : "",
-                err ? strerror(err) : "");
-    } else if (!why && said_file_error) {
-        said_file_error = false;
-        log_msg(LOG_INFO, "--metrics-file %s written again", path);
-    }
+    a->metrics.file_final_due = false;
+    file_write w;
+    cn_status st = file_render(a, &w);
+    if (!st)
+        st = cn_replace_file(a->cfg->metrics_file, w.text, w.len, NULL, false, &w.err);
+    free(w.text);
+    file_outcome(a, st, &w.err);
 }
 
 static void file_tick(uv_timer_t *t)
 {
-    pl_metrics_write_file(t->data);
+    app *a = t->data;
+    file_write *w = malloc(sizeof *w);
+    if (!w || a->metrics.file_busy) { /* the last one is still out: skip a beat */
+        free(w);
+        return;
+    }
+    cn_status st = file_render(a, w);
+    if (st || uv_queue_work(&a->loop, &w->req, file_work, file_done)) {
+        file_outcome(a, st ? st : cn_fail(&w->err, CN_FATAL, "cannot start a worker to write %s",
+                                              a->cfg->metrics_file), &w->err);
+        free(w->text);
+        free(w);
+        return;
+    }
+    a->metrics.file_busy = true;
 }
 
 void pl_metrics_init(app *a)

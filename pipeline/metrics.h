@@ -86,6 +86,9 @@ typedef struct pl_metrics {
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;
+    bool file_busy;                 /* a rewrite is out on a worker thread */
+    bool file_final_due;            /* the exit's rewrite waits for that one */
+    bool file_said;                 /* a failure to write it was logged (and not its recovery) */
 } pl_metrics;
 
 #define PL_METRICS_FILE_MS 10000
@@ -105,9 +108,11 @@ void pl_metrics_http_limit(struct app *a, int limit);
  * --metrics-file the timer that rewrites the file (closed by pl_metrics_close). */
 void pl_metrics_init(struct app *a);
 void pl_metrics_close(struct app *a);
-/* Writes --metrics-file now, atomically (a temporary file renamed over it); logs a
- * failure once. Does nothing without --metrics-file. */
-void pl_metrics_write_file(const struct app *a);
+/* Writes --metrics-file now, on the loop thread (at exit), atomically (a temporary file
+ * renamed over it); logs a failure once. While the timer's rewrite is out on a worker
+ * thread, this one follows it. Does nothing without --metrics-file. The timer's
+ * rewrites every PL_METRICS_FILE_MS run on a worker thread. */
+void pl_metrics_write_file(struct app *a);
 
 /* ---------------------------------------------------------------- the exposition writer */
 

@@ -111,14 +111,7 @@ static cn_status ds_put(void *impl, const cn_doc *doc, cn_error *err)
         return err->status;
     snprintf(path, sizeof path, "%s/%ld.json", dir, doc->id);
     /* the bytes the pipeline serialised, and a newline */
-    char *text = malloc(doc->len + 1);
-    if (!text)
-        return cn_fail(err, CN_FATAL, "out of memory writing document %ld", doc->id);
-    memcpy(text, doc->text, doc->len);
-    text[doc->len] = '\n';
-    cn_status rc = cn_replace_file(path, text, doc->len + 1, true, err);
-    free(text);
-    return rc;
+    return cn_replace_file(path, doc->text, doc->len, "\n", true, err);
 }
 
 /* Opens a file in the sink's directory without following a symbolic link. */

@@ -457,7 +457,7 @@ static void replace_file_does_not_write_through_a_planted_temp_link(void **state
     snprintf(path, sizeof path, "%s/replaced.txt", dir);
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
     assert_int_equal(symlink(victim, tmp), 0);
-    assert_int_equal(cn_replace_file(path, "new\n", 4, true, &err), CN_OK);
+    assert_int_equal(cn_replace_file(path, "new", 3, "\n", true, &err), CN_OK);
     char *text = slurp(victim);
     assert_string_equal(text, "keep\n");
     free(text);

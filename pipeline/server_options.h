@@ -1,0 +1,46 @@
+/*
+ * server_options.h — the options both programs take to reach servers: the S3 endpoint,
+ * its signing and TLS, and the timeout of one request. Declared once here; each
+ * program's config struct holds an opt_server and its option table includes
+ * OPT_SERVER_ROWS(its struct, the member).
+ */
+#ifndef PL_SERVER_OPTIONS_H
+#define PL_SERVER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "connector.h"
+#include "options.h"
+
+typedef struct opt_server {
+    const char *s3_endpoint, *s3_access_key, *s3_signature, *s3_region, *s3_ca_file;
+    bool s3_https, s3_insecure;
+    int timeout_ms;
+} opt_server;
+
+#define OPT_SERVER_ROWS(type, m)                                                                                        \
+    {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)",            \
+     offsetof(type, m.s3_endpoint)},                                                                                  \
+    {"s3-access-key", "S3_ACCESS_KEY", OPT_STR, "minio", "S3 access key (the secret is S3_SECRET_KEY, or PASSWORD)",   \
+     offsetof(type, m.s3_access_key)},                                                                                \
+    {"s3-https", "S3_HTTPS", OPT_FLAG, NULL, "talk HTTPS to S3 instead of HTTP", offsetof(type, m.s3_https)},          \
+    {"s3-signature", "S3_SIGNATURE", OPT_STR, "v4", "S3 request signing: v4 (libcurl) or v2 (libs3, legacy)",          \
+     offsetof(type, m.s3_signature)},                                                                                 \
+    {"s3-region", "S3_REGION", OPT_STR, "us-east-1", "S3 region that Signature V4 signs for",                          \
+     offsetof(type, m.s3_region)},                                                                                    \
+    {"s3-ca-file", "S3_CA_FILE", OPT_STR, NULL,                                                                        \
+     "PEM file of the CA that signed the S3 server's certificate (HTTPS, v4)", offsetof(type, m.s3_ca_file)},         \
+    {"s3-insecure", "S3_INSECURE", OPT_FLAG, NULL,                                                                     \
+     "HTTPS to S3 without certificate verification: self-signed test setups only", offsetof(type, m.s3_insecure)},    \
+    {"timeout-ms", "REQUEST_TIMEOUT_MS", OPT_INT, "10000", "timeout of one request to a server",                       \
+     offsetof(type, m.timeout_ms)}
+
+/* Checks the values (0, or -1 with a message in err) and, once logging is set up, warns
+ * about --s3-insecure. */
+int opt_server_check(const opt_server *o, char *err, size_t errlen);
+void opt_server_warn(const opt_server *o);
+/* Fills the S3 and timeout fields of cs; secret is S3_SECRET_KEY (NULL: none). */
+void opt_server_apply(const opt_server *o, const char *secret, cn_settings *cs);
+
+#endif
