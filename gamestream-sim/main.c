@@ -33,8 +33,8 @@
 #define OFF(f) offsetof(sim_config, f)
 static const opt_def options[] = {
     {"target", "SIM_TARGET", OPT_STR, "file://var/gamestream.txt", "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /", OFF(target)},
-    {"events", "EVENTS_FILE", OPT_STR, SIM_DATA_DIR "/game.txt", "the game to replay, one stream line per event", OFF(events)},
-    {"reference-data", "REFERENCE_DATA", OPT_STR, SIM_DATA_DIR "/reference.json", "teams and players for --reset-reference", OFF(reference_data)},
+    {"events", "EVENTS_FILE", OPT_STR, NULL, "the game to replay, one stream line per event (default: game.txt of the sample data: ../share/sidearm/data beside the program when installed, else the source tree's sql/data)", OFF(events)},
+    {"reference-data", "REFERENCE_DATA", OPT_STR, NULL, "teams and players for --reset-reference (default: reference.json of the sample data)", OFF(reference_data)},
     {"reset-reference", "RESET_REFERENCE", OPT_STR, NULL, "reset teams/players here first: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(reset_reference)},
     {"delay", "DELAY", OPT_DOUBLE, "0.25", "real seconds per game second", OFF(delay)},
     {"random", "RANDOM_SEED", OPT_INT, "-1", "replay a random game made from this seed (0 and up) instead of --events; with --games game i is SEED+i", OFF(random_seed)},
@@ -85,6 +85,21 @@ static int replay(sim_target *t, const char *text, size_t len, const line_ref *l
 }
 
 /* The log lines of the drivers behind the connectors (MongoDB's), already redacted. */
+/* The sample data: <the program's folder>/../share/sidearm/data when installed (under any
+ * prefix), else the source tree's sql/data (a build tree's program). */
+static const char *sample_data_dir(char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        int m = snprintf(buf, len, "%s/../share/sidearm/data", dirname(exe));
+        if (m > 0 && (size_t)m < len && access(buf, R_OK) == 0)
+            return buf;
+    }
+    return SIM_DATA_DIR;
+}
+
 static void connector_log(int level, const char *domain, const char *msg, void *ctx)
 {
     (void)ctx;
@@ -110,6 +125,19 @@ int main(int argc, char **argv)
         return 2;
     }
     opt_server_warn(&c.srv);
+
+    char data_buf[PATH_MAX], events_buf[PATH_MAX + 16], ref_buf[PATH_MAX + 16];
+    if (!c.events || !c.reference_data) {
+        const char *data = sample_data_dir(data_buf, sizeof data_buf);
+        if (!c.events) {
+            snprintf(events_buf, sizeof events_buf, "%s/game.txt", data);
+            c.events = events_buf;
+        }
+        if (!c.reference_data) {
+            snprintf(ref_buf, sizeof ref_buf, "%s/reference.json", data);
+            c.reference_data = ref_buf;
+        }
+    }
 
     char target_buf[PATH_MAX + 16];
     if (!strncmp(c.target, "file://", 7) && c.target[7] != '/') {

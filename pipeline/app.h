@@ -61,8 +61,26 @@ typedef struct push_state {
     size_t nsaid, capsaid;
 } push_state;
 
+typedef struct job job;
+
+/* How the parts below the process call up into it (app.c's app_* functions call these;
+ * pipeline.c fills them, http.c and notify.c add publish and game_known). */
+typedef struct app_hooks {
+    void (*sink_kick)(struct app *a);
+    void (*results_kick)(struct app *a);
+    void (*ref_kick)(struct app *a);
+    void (*check_done)(struct app *a);
+    void (*game_settled)(struct app *a, game_run *g);
+    void (*drain_then_stop)(struct app *a, int code);
+    /* a document was queued for the sink: the same bytes to the API (NULL: no server) */
+    void (*publish)(struct app *a, const char *game, const char *text, size_t len, long event_id);
+    /* a game under the prefix became known (NULL: no file-system push) */
+    void (*game_known)(struct app *a, known_game *k);
+} app_hooks;
+
 typedef struct app {
     const pl_config *cfg;
+    app_hooks hooks;
     uv_loop_t loop;
     uv_timer_t poll, grace;
     uv_timer_t retire;      /* under a prefix: retires games that just became final and written */
@@ -114,12 +132,15 @@ typedef struct app {
  * the worker reads it as soon as it is submitted. */
 typedef enum job_kind { JOB_LOAD, JOB_POLL, JOB_PUT, JOB_REJECT, JOB_FORGET, JOB_RESULTS, JOB_LIST, JOB_MANIFEST } job_kind;
 
-typedef struct job {
+struct job {
     uv_work_t req;
     app *a;
-    game_run *g;            /* the game it serves, or NULL */
+    game_run *g;            /* the game it serves, or NULL (for the done function) */
     lane *l;
     job_kind kind;
+    void (*done)(job *j);   /* on the loop thread with the outcome in st/err; frees j (job_free) */
+    cn_source *src;         /* JOB_POLL: the game's source */
+    const char *game;       /* JOB_PUT/FORGET: the game's id (the game outlives the job) */
     cn_status st;
     cn_error err;
     int sink;               /* JOB_PUT/REJECT/FORGET: which of the sink's connections */
@@ -139,11 +160,16 @@ typedef struct job {
     char key[BS_MAX_GAME_ID + 16]; /* JOB_MANIFEST: "<game>/game.json" */
     char *data;             /* JOB_MANIFEST: what was read */
     size_t datalen;
-} job;
+};
 
-/* NULL when out of memory (logged; the lane retries later). */
-job *job_new(app *a, game_run *g, lane *l, job_kind kind);
+#define APP_BACKOFF_BASE_MS 250
+
+/* NULL when out of memory (logged; the lane retries later). done gets the outcome on
+ * the loop thread, after the lane is marked free (and its failures reset on success). */
+job *job_new(app *a, game_run *g, lane *l, job_kind kind, void (*done)(job *j));
 void job_submit(job *j);
+/* Frees the job and what it still holds (rows, listing, results, snapshot). */
+void job_free(job *j);
 
 /* The snapshot, one more holder of it / one fewer (freed with the last). */
 ref_snap *app_ref_hold(ref_snap *s);
@@ -155,6 +181,10 @@ void app_results_kick(app *a);
 void app_ref_kick(app *a);
 /* Re-evaluates whether the process is done (or may stop). */
 void app_check_done(app *a);
+/* A document of game was queued for the sink: hands its bytes to the API. */
+void app_publish(app *a, const char *game, const char *text, size_t len, long event_id);
+/* A game under the prefix became known: watch it (file-system push). */
+void app_game_known(app *a, known_game *k);
 /* A call of the game's ended: under a prefix, a game now final and written is retired
  * at once (in the next loop turn), not at the next poll tick. */
 void app_game_settled(app *a, game_run *g);

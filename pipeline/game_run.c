@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "log.h"
 
 #define FOLD_PIECE 1024         /* bytes pushed between two looks at the clock */
@@ -117,7 +116,7 @@ static void push(game_run *g, size_t pos, sq_item it)
         }
     sq_insert(&g->q, pos, it);
     if (it.kind == SQ_PUT) /* the same bytes to the API and its SSE clients */
-        http_publish(g->app, g->id, it.text, it.bytes, it.id);
+        app_publish(g->app, g->id, it.text, it.bytes, it.id);
     app_sink_kick(g->app);
 }
 
@@ -349,6 +348,8 @@ static void game_final(game_run *g)
  * chunking. Known before the first document, which needs a complete first line. */
 static void hash_run(game_run *g, const char *data, size_t len)
 {
+    if (g->run_known) /* only the first line names the run */
+        return;
     for (size_t i = 0; i < len && !g->run_known; i++) {
         if (data[i] == '\n' || g->run_hashed == BS_MAX_LINE) {
             g->run_known = true;
@@ -526,9 +527,9 @@ static void begin_run(game_run *g, const cn_chunk *c)
     app_ref_kick(g->app);
 }
 
-void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err)
+/* The source's poll came back with st (the lane is free again, and reset when st is OK). */
+static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err)
 {
-    g->l_src.busy = false;
     pl_source_counters *m = &g->app->metrics.src[g->app->metrics.source_scheme];
     m->polls++;
     m->requests++;
@@ -545,7 +546,6 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
         app_check_done(g->app);
         return;
     }
-    lane_ok(&g->l_src);
     g->polled = true;
     g->polls++;
     g->bytes_read += c->transferred;
@@ -580,6 +580,12 @@ void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err
     app_check_done(g->app);
 }
 
+static void poll_done(job *j)
+{
+    polled(j->g, j->st, &j->chunk, &j->err);
+    job_free(j);
+}
+
 void gr_check_stall(game_run *g)
 {
     const app *a = g->app;
@@ -611,8 +617,9 @@ void gr_poll(game_run *g)
         return;
     if (g->per_game_keys && !g->changed) /* under a prefix the listing says when to read */
         return;
-    job *j = job_new(a, g, &g->l_src, JOB_POLL);
+    job *j = job_new(a, g, &g->l_src, JOB_POLL, poll_done);
     if (j) {
+        j->src = &g->src;
         g->changed = false;
         job_submit(j);
     }

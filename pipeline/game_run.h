@@ -93,8 +93,6 @@ void gr_push(game_run *g);
 void gr_ref_loaded(game_run *g);
 /* The reference could not be read: a waiting run starts on the rows it has. */
 void gr_ref_failed(game_run *g, bool for_good);
-/* The source lane's poll finished with st. */
-void gr_polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error *err);
 /* The sink finished the head of this game's queue with st. */
 void gr_sink_done(game_run *g, cn_status st, const cn_error *err);
 /* The results lane finished this game's result with st (rows handed back on failure). */

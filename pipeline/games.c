@@ -12,10 +12,12 @@
 
 #include "game_run.h"
 #include "log.h"
-#include "push.h"
 
 #define STREAM_NAME "gamestream.txt"
 #define MANIFEST_NAME "game.json"
+
+static void list_done(job *j);
+static void manifest_done(job *j);
 
 static bool add_run(app *a, game_run *g)
 {
@@ -79,7 +81,7 @@ static bool next_manifest(app *a)
         return false;
     if (a->stopping || !lane_free(&a->l_list))
         return true;
-    job *j = job_new(a, NULL, &a->l_list, JOB_MANIFEST);
+    job *j = job_new(a, NULL, &a->l_list, JOB_MANIFEST, manifest_done);
     if (j) {
         snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], MANIFEST_NAME);
         job_submit(j);
@@ -94,7 +96,7 @@ void games_list(app *a)
         return;
     if (a->cfg->once && a->listed_once)
         return;
-    job *j = job_new(a, NULL, &a->l_list, JOB_LIST);
+    job *j = job_new(a, NULL, &a->l_list, JOB_LIST, list_done);
     if (j) {
         a->list_wanted = false;
         job_submit(j);
@@ -163,7 +165,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     known_game *k = find_known(a, id, true);
     if (!k)
         return;
-    push_watch_game(a, k);
+    app_game_known(a, k);
     game_run *g = k->run;
     if (g) {
         if (stream && stream_moved(k, stream)) {
@@ -204,7 +206,8 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     want_manifest(a, k);
 }
 
-void games_listed(app *a, const cn_listing *l)
+/* A listing came back: new games, changed streams, manifests to read. */
+static void games_listed(app *a, const cn_listing *l)
 {
     a->listed_once = true;
     for (size_t i = 0; i < l->n;) {
@@ -250,7 +253,9 @@ static void forget_manifest(app *a)
     a->nmanifests--;
 }
 
-void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len, const cn_error *err)
+/* A game.json read came back. */
+static void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len,
+                                const cn_error *err)
 {
     if (a->nmanifests == 0)
         return;
@@ -291,6 +296,31 @@ void games_manifest_read(app *a, const char *key, cn_status st, const char *data
         }
     }
     lister_free(a);
+}
+
+static void list_done(job *j)
+{
+    app *a = j->a;
+    pl_source_counters *m = &a->metrics.src[a->metrics.source_scheme];
+    m->listings++;
+    m->listing_errors += j->st != CN_OK;
+    m->requests += j->listing.requests ? j->listing.requests : 1;
+    if (j->st == CN_OK)
+        games_listed(a, &j->listing);
+    else if (!a->stopping && !lane_failed(j->l, &j->err))
+        app_drain_then_stop(a, PL_EXIT_RUNTIME);
+    job_free(j);
+    app_check_done(a);
+}
+
+static void manifest_done(job *j)
+{
+    app *a = j->a;
+    a->metrics.src[a->metrics.source_scheme].manifest_reads++;
+    a->metrics.src[a->metrics.source_scheme].requests++;
+    games_manifest_read(a, j->key, j->st, j->data, j->datalen, &j->err);
+    job_free(j);
+    app_check_done(a);
 }
 
 bool games_once_listed(const app *a)

@@ -26,10 +26,6 @@ known_game *games_known(app *a, const char *id, bool add);
 /* A push named a new game or a game.json: lists the prefix as soon as the lister is free
  * (now when it is). */
 void games_list_now(app *a);
-/* A listing came back: new games, changed streams, manifests to read. */
-void games_listed(app *a, const cn_listing *l);
-/* A game.json read came back. */
-void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len, const cn_error *err);
 /* With --once: the prefix was listed and every manifest found was read. */
 bool games_once_listed(const app *a);
 /* Retires the games that are final and written. */

@@ -101,6 +101,7 @@ typedef struct pss {
     char *own;
     http_doc *doc;
     bool close_after;           /* the connection closes after this reply */
+    bool head;                  /* HEAD: the GET's status and headers, no body */
     char *post, *auth;
     size_t post_len, post_cap;
     bool post_refused;
@@ -370,7 +371,7 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
                                     8, &h, end) ||
         lws_finalize_write_http_header(wsi, start, &h, end))
         return -1;
-    if (len == 0) {
+    if (len == 0 || p->head) {
         pss_release(p);
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
@@ -657,11 +658,11 @@ static int post_done(http_server *s, struct lws *wsi, pss *p)
     return reply_json(s, wsi, p, (unsigned)st, json_pack("{s:i, s:s}", "status", st, "message", msg));
 }
 
-typedef enum method { M_GET, M_POST, M_OTHER } method;
+typedef enum method { M_GET, M_HEAD, M_POST, M_OTHER } method;
 
 static int not_allowed(http_server *s, struct lws *wsi, pss *p, method m, const char *allow)
 {
-    p->close_after = m != M_GET; /* a body may follow: not read, so not reusable */
+    p->close_after = m != M_GET && m != M_HEAD; /* a body may follow: not read, so not reusable */
     static const char body[] = "{\"status\":405,\"error\":\"method not allowed\"}";
     return reply(s, wsi, p, 405, "application/json", body, sizeof body - 1, "allow:", allow, NULL);
 }
@@ -672,6 +673,7 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
     if (hc)
         hc->requested = true;
     method m = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? M_GET
+               : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0 ? M_HEAD
                : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? M_POST
                                                                    : M_OTHER;
     if (!strcmp(uri, "/minio/events"))
@@ -696,9 +698,16 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
     }
     if (!known)
         return reply_error(s, wsi, p, 404, "no such path");
-    if (m != M_GET)
-        return not_allowed(s, wsi, p, m, "GET");
+    if (m != M_GET && m != M_HEAD)
+        return not_allowed(s, wsi, p, m, "GET, HEAD");
+    p->head = m == M_HEAD;
 
+    if (game && events && p->head) { /* the stream's headers; no stream */
+        hgame *h = game_find(s, game, false);
+        return (h && h->latest) || run_find(s->a, game)
+                   ? reply(s, wsi, p, 200, "text/event-stream", NULL, 0, NULL, NULL, NULL)
+                   : reply_error(s, wsi, p, 404, "unknown game");
+    }
     if (game)
         return events ? route_events(s, wsi, p, game) : route_game(s, wsi, p, game);
     if (!strcmp(uri, "/healthz"))
@@ -941,6 +950,7 @@ int http_start(app *a)
     s->heartbeat.data = s;
     uv_timer_start(&s->heartbeat, heartbeat_tick, HEARTBEAT_MS, HEARTBEAT_MS);
     a->http = s;
+    a->hooks.publish = http_publish;
     log_msg(LOG_INFO, "HTTP API on http://%s%s%s:%d/ (healthz, readyz, v1/games, metrics, openapi.json)",
             strchr(host, ':') ? "[" : "", *host ? host : "0.0.0.0", strchr(host, ':') ? "]" : "", port);
     return 0;

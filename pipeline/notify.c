@@ -251,6 +251,7 @@ void push_start(app *a)
     if (cn_uri_parse(a->cfg->source, &u, &err))
         return;
     p->file = !strcmp(u.scheme, "file");
+    a->hooks.game_known = push_watch_game; /* a no-op unless file:// */
     char copy[sizeof u.path];
     if (p->file) {
         set_str(copy, sizeof copy, u.path);

@@ -3,8 +3,9 @@
  *
  * One game (--source names an object) or every game under a prefix (--source ends
  * in '/'; see games.c) runs on one libuv loop. Each connector call runs on a worker
- * thread (job_new/job_submit); the loop thread alone touches the games, their queues
- * and the lanes, so nothing here needs a lock. The box-score sink and the results
+ * thread (a job, app.c); the loop thread alone touches the games, their queues and the
+ * lanes, so nothing here needs a lock. The parts below call up into the process only
+ * through the hooks this file fills (app.h), never by name. The box-score sink and the results
  * sink are shared: their lanes serve the games round-robin, one call at a time.
  *
  * Sinks are independent: one that fails for good is given up on its own and the
@@ -27,96 +28,15 @@
 #include "log.h"
 #include "push.h"
 
-#define BACKOFF_BASE_MS 250
+#define BACKOFF_BASE_MS APP_BACKOFF_BASE_MS
 #define READ_WAIT_MS 1000       /* at the end, how long a read in flight may take to come back */
 #define RESULTS_BATCH 64        /* finals written in one transaction, one rebuild of teams2/players2 */
 
-/* ---------------------------------------------------------------- reference snapshots */
-
-ref_snap *app_ref_hold(ref_snap *s)
-{
-    if (s)
-        s->refs++;
-    return s;
-}
-
-void app_ref_release(ref_snap *s)
-{
-    if (s && --s->refs == 0) {
-        bs_ref_free(&s->rows);
-        free(s);
-    }
-}
-
-/* ---------------------------------------------------------------- jobs */
-
-static void job_work(uv_work_t *req)
-{
-    job *j = req->data;
-    app *a = j->a;
-    switch (j->kind) {
-    case JOB_LOAD:
-        j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
-        break;
-    case JOB_POLL:
-        j->st = j->g->src.ops->poll(j->g->src.impl, &j->chunk, &j->err);
-        break;
-    case JOB_PUT: { /* the sink stores the bytes serialised once, on the loop */
-        cn_doc d = {.game = j->g->id, .id = j->id, .text = j->text, .len = j->len};
-        j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, &d, &j->err);
-        break;
-    }
-    case JOB_REJECT: {
-        json_t *rec = json_loadb(j->text, j->len, 0, NULL);
-        j->st = rec ? a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, rec, &j->err)
-                    : cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued record");
-        json_decref(rec);
-        break;
-    }
-    case JOB_FORGET:
-        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->g->id, j->all ? NULL : j->run, j->keep_upto,
-                                              &j->err);
-        break;
-    case JOB_RESULTS:
-        if (a->res.ops->write_game)
-            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, &j->err);
-        else
-            j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
-        break;
-    case JOB_LIST:
-        j->st = a->lister.ops->list(a->lister.impl, &j->listing, &j->err);
-        break;
-    case JOB_MANIFEST:
-        j->st = a->lister.ops->read(a->lister.impl, j->key, 64 * 1024, &j->data, &j->datalen, &j->err);
-        break;
-    }
-}
-
-static void job_done(uv_work_t *req, int status);
-
-job *job_new(app *a, game_run *g, lane *l, job_kind kind)
-{
-    job *j = calloc(1, sizeof *j);
-    if (!j) {
-        log_game(LOG_ERROR, l->game, "out of memory starting a %s call; will try again", l->what);
-        lane_kick_after(l, BACKOFF_BASE_MS);
-        return NULL;
-    }
-    j->a = a;
-    j->g = g;
-    j->l = l;
-    j->kind = kind;
-    j->req.data = j;
-    return j;
-}
-
-void job_submit(job *j)
-{
-    j->l->busy = true;
-    uv_queue_work(&j->a->loop, &j->req, job_work, job_done);
-}
-
 /* ---------------------------------------------------------------- the shared lanes */
+
+static void load_done(job *j);
+static void sink_done(job *j);
+static void results_done(job *j);
 
 /* A shared sink failed for good: given up on its own; the other sink still drains. */
 static void sink_gave_up(app *a, lane *l)
@@ -143,11 +63,12 @@ static bool sink_start(app *a, int ix)
             continue;
         a->sink_next = (a->sink_next + k + 1) % a->ngames;
         sq_item *it = sq_at(&g->q, 0);
-        job *j = job_new(a, g, &a->l_sinks[ix], it->kind == SQ_PUT ? JOB_PUT : it->kind == SQ_REJECT ? JOB_REJECT
-                                                                                                      : JOB_FORGET);
+        job *j = job_new(a, g, &a->l_sinks[ix],
+                         it->kind == SQ_PUT ? JOB_PUT : it->kind == SQ_REJECT ? JOB_REJECT : JOB_FORGET, sink_done);
         if (!j)
             return false;
         j->sink = ix;
+        j->game = g->id;
         j->text = it->text;
         j->len = it->bytes;
         j->id = it->id;
@@ -161,7 +82,7 @@ static bool sink_start(app *a, int ix)
     return false;
 }
 
-void app_sink_kick(app *a)
+static void hook_sink_kick(app *a)
 {
     if ((a->stopping && !a->draining) || a->sink_gave_up)
         return;
@@ -181,7 +102,7 @@ static void sink_kick_cb(void *owner)
 /* Starts one write of the finals waiting: every game's whose reference rows are the
  * same snapshot as the first's (up to RESULTS_BATCH), in one transaction with one
  * rebuild of teams2/players2, so a burst of finals on game day costs one rebuild. */
-void app_results_kick(app *a)
+static void hook_results_kick(app *a)
 {
     if ((a->stopping && !a->draining) || !lane_free(&a->l_res))
         return;
@@ -194,7 +115,7 @@ void app_results_kick(app *a)
     if (first == a->ngames)
         return;
     game_run *g = a->games[first];
-    job *j = job_new(a, g, &a->l_res, JOB_RESULTS);
+    job *j = job_new(a, g, &a->l_res, JOB_RESULTS, results_done);
     if (!j)
         return;
     size_t max = a->res.ops->write_game ? RESULTS_BATCH : 1;
@@ -245,7 +166,7 @@ static bool teams_known(app *a)
 /* Reads the reference: first, when a run begins (its bytes wait), and, at most every
  * --reload-min-ms, when a game met an unknown jersey or team (right away once that
  * game is final: its tables wait for it). */
-void app_ref_kick(app *a)
+static void hook_ref_kick(app *a)
 {
     if (a->stopping || !lane_free(&a->l_ref))
         return;
@@ -262,7 +183,7 @@ void app_ref_kick(app *a)
         }
     }
     lane_stop(&a->l_ref);
-    job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD);
+    job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD, load_done);
     if (j)
         job_submit(j);
 }
@@ -334,85 +255,54 @@ static void count_write(app *a, pl_sink s, cn_status st, bool retried)
         c->failed++;
 }
 
-static void job_done(uv_work_t *req, int status)
+/* Whether a failed call is retried: not once stopping, except writes while draining. */
+static bool may_retry(const job *j, bool writes)
 {
-    job *j = req->data;
+    return !j->a->stopping || (j->a->draining && writes);
+}
+
+static void load_done(job *j)
+{
+    app *a = j->a;
+    a->metrics.ref_loads += j->st == CN_OK;
+    a->metrics.ref_load_failures += j->st != CN_OK;
+    if (j->st == CN_OK)
+        ref_loaded(a, &j->ref);
+    else if (may_retry(j, false))
+        ref_failed(a, !lane_failed(j->l, &j->err));
+    job_free(j);
+    app_check_done(a);
+}
+
+static void sink_done(job *j)
+{
     app *a = j->a;
     game_run *g = j->g;
-    lane *l = j->l;
-    if (status == UV_ECANCELED)
-        j->st = cn_fail(&j->err, CN_TRANSIENT, "cancelled");
-    if (j->kind == JOB_POLL) {
-        gr_polled(g, j->st, &j->chunk, &j->err);
-        free(j);
-        return;
-    }
-    l->busy = false;
-    bool writes = j->kind == JOB_PUT || j->kind == JOB_REJECT || j->kind == JOB_FORGET || l == &a->l_res;
-    bool may_retry = !a->stopping || (a->draining && writes);
-    if (j->st == CN_OK)
-        lane_ok(l);
-    switch (j->kind) {
-    case JOB_LOAD:
-        a->metrics.ref_loads += j->st == CN_OK;
-        a->metrics.ref_load_failures += j->st != CN_OK;
-        if (j->st == CN_OK)
-            ref_loaded(a, &j->ref);
-        else if (may_retry)
-            ref_failed(a, !lane_failed(l, &j->err));
-        break;
-    case JOB_PUT:
-    case JOB_REJECT:
-    case JOB_FORGET: {
-        gr_sink_done(g, j->st, &j->err);
-        bool retried = false;
-        if (j->st != CN_OK && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry &&
-            !(retried = lane_failed(l, &j->err)))
-            sink_gave_up(a, l);
-        count_write(a, PL_SINK_BOXSCORES, j->st, retried);
-        app_sink_kick(a);
-        break;
-    }
-    case JOB_RESULTS: {
-        for (size_t i = 0; i < j->nresults; i++)
-            gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err);
-        bool res_retried = false;
-        if (j->st != CN_OK && may_retry && !(res_retried = lane_failed(l, &j->err)))
-            sink_gave_up(a, l);
-        count_write(a, PL_SINK_RESULTS, j->st, res_retried);
-        app_results_kick(a);
-        break;
-    }
-    case JOB_LIST:
-        a->metrics.src[a->metrics.source_scheme].listings++;
-        a->metrics.src[a->metrics.source_scheme].listing_errors += j->st != CN_OK;
-        a->metrics.src[a->metrics.source_scheme].requests += j->listing.requests ? j->listing.requests : 1;
-        if (j->st == CN_OK)
-            games_listed(a, &j->listing);
-        else if (may_retry && !lane_failed(l, &j->err))
-            app_drain_then_stop(a, PL_EXIT_RUNTIME);
-        break;
-    case JOB_MANIFEST:
-        a->metrics.src[a->metrics.source_scheme].manifest_reads++;
-        a->metrics.src[a->metrics.source_scheme].requests++;
-        games_manifest_read(a, j->key, j->st, j->data, j->datalen, &j->err);
-        break;
-    case JOB_POLL:
-        break;
-    }
-    if (g)
-        app_game_settled(a, g);
+    gr_sink_done(g, j->st, &j->err);
+    bool retried = false;
+    if (j->st != CN_OK && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry(j, true) &&
+        !(retried = lane_failed(j->l, &j->err)))
+        sink_gave_up(a, j->l);
+    count_write(a, PL_SINK_BOXSCORES, j->st, retried);
+    app_sink_kick(a);
+    app_game_settled(a, g);
+    job_free(j);
+    app_check_done(a);
+}
+
+static void results_done(job *j)
+{
+    app *a = j->a;
+    for (size_t i = 0; i < j->nresults; i++)
+        gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err);
+    bool retried = false;
+    if (j->st != CN_OK && may_retry(j, true) && !(retried = lane_failed(j->l, &j->err)))
+        sink_gave_up(a, j->l);
+    count_write(a, PL_SINK_RESULTS, j->st, retried);
+    app_results_kick(a);
     for (size_t i = 0; i < j->nresults; i++)
         app_game_settled(a, j->rgames[i]);
-    app_ref_release(j->snap);
-    cn_listing_free(&j->listing);
-    free(j->data);
-    bs_ref_free(&j->ref);
-    for (size_t i = 0; i < j->nresults; i++)
-        bs_result_free(&j->results[i]);
-    free(j->results);
-    free(j->rgames);
-    free(j);
+    job_free(j);
     app_check_done(a);
 }
 
@@ -521,7 +411,7 @@ static void grace_over(uv_timer_t *t)
     shutdown_with(a, PL_EXIT_OK);
 }
 
-void app_drain_then_stop(app *a, int code)
+static void hook_drain_then_stop(app *a, int code)
 {
     if (code > a->exit_code)
         a->exit_code = code;
@@ -555,7 +445,7 @@ static void read_wait_over(uv_timer_t *t)
     app_check_done(a);
 }
 
-void app_check_done(app *a)
+static void hook_check_done(app *a)
 {
     if (a->closed)
         return;
@@ -621,7 +511,7 @@ static void retire_due(uv_timer_t *t)
         games_retire(a);
 }
 
-void app_game_settled(app *a, game_run *g)
+static void hook_game_settled(app *a, game_run *g)
 {
     if (a->prefix_mode && !a->cfg->once && !a->stopping && !uv_is_active((uv_handle_t *)&a->retire) &&
         !g->l_src.busy && gr_done(g))
@@ -671,6 +561,9 @@ int pl_run(pl_config *cfg)
     atomic_init(&a->cancel_reads, 0);
     cfg->conn.cancel = &a->cancel_reads;
     a->cfg = cfg;
+    a->hooks = (app_hooks){.sink_kick = hook_sink_kick, .results_kick = hook_results_kick, .ref_kick = hook_ref_kick,
+                           .check_done = hook_check_done, .game_settled = hook_game_settled,
+                           .drain_then_stop = hook_drain_then_stop};
     size_t n = strlen(cfg->source);
     a->prefix_mode = n > 0 && cfg->source[n - 1] == '/';
     cfg->conn.per_game_keys = a->prefix_mode;

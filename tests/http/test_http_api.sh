@@ -87,13 +87,29 @@ for p in /nope /v1/games/nope /v1/games/nope/events /v1/games/game-1/nope /v1; d
 done
 [ "$(code -X POST "$URL/healthz")" = 405 ] || fail "POST /healthz is not 405"
 [ "$(code -X DELETE "$URL/v1/games")" = 405 ] || fail "DELETE /v1/games is not 405"
+curl -s -o /dev/null -D "$WORK/allow.h" -X DELETE "$URL/v1/games"
+tr -d '\r' <"$WORK/allow.h" | grep -qix 'allow: GET, HEAD' || fail "405 on /v1/games does not say Allow: GET, HEAD"
 [ "$(code "$URL/minio/events")" = 405 ] || fail "GET /minio/events is not 405"
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' x >"$WORK/big.bin"
 [ "$(code -X POST --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 413 ] || fail "a 2 MiB POST is not 413"
 [ "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 413 ] ||
   fail "a 2 MiB chunked POST is not 413"
 [ "$(code "$URL/healthz")" = 200 ] || fail "the server stopped answering after the 413s"
-pass "404 for unknown paths and games, 405 for wrong methods, 413 for a 2 MiB body (with and without a length)"
+# HEAD: the GET's status and headers (its Content-Length and ETag), no body; the same connection goes on
+curl -s -I "$URL/v1/games/game-1" -o "$WORK/head.h" -w '%{http_code} %{size_download}\n' >"$WORK/head.out" ||
+  fail "HEAD /v1/games/game-1 failed"
+[ "$(cat "$WORK/head.out")" = "200 0" ] || fail "HEAD /v1/games/game-1: $(cat "$WORK/head.out"), not 200 without a body"
+tr -d '\r' <"$WORK/head.h" | grep -qix "content-length: $(stat -c %s "$WORK/doc.json")" ||
+  fail "HEAD /v1/games/game-1: Content-Length is not the GET's body length"
+tr -d '\r' <"$WORK/head.h" | grep -qix 'etag: "76"' || fail "HEAD /v1/games/game-1: no ETag"
+for p in / /healthz /readyz /metrics /openapi.json /v1/games /v1/games/game-1/events; do
+  [ "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$URL$p")" = "200 0" ] || fail "HEAD $p is not 200 without a body"
+done
+[ "$(curl -s -I -o /dev/null -w '%{http_code}' "$URL/v1/games/nope")" = 404 ] || fail "HEAD of an unknown game is not 404"
+curl -s -o /dev/null -w '%{http_code}\n' -I "$URL/healthz" --next -o /dev/null -w '%{http_code}\n' "$URL/healthz" \
+  >"$WORK/keep.out" || fail "a GET after a HEAD on one connection failed"
+[ "$(tr '\n' ' ' <"$WORK/keep.out")" = "200 200 " ] || fail "a GET after a HEAD on one connection: $(cat "$WORK/keep.out")"
+pass "404 for unknown paths and games, 405 for wrong methods, 413 for a 2 MiB body (with and without a length), HEAD as GET without a body"
 
 # OpenAPI: parses, names every path served, and documents each real answer's status
 curl -sf "$URL/openapi.json" -o "$WORK/openapi.json" || fail "/openapi.json failed"

@@ -19,3 +19,13 @@ for p in pipeline gamestream-sim; do
   "$WORK/inst/bin/$p" --help > "$WORK/$p.help" || fail "installed $p --help failed"
 done
 pass "cmake --install puts $(wc -l < "$WORK/got") files where GNUInstallDirs says"
+
+# the installed gamestream-sim finds the installed sample data on its own (not the source
+# tree's): cut the installed game to its first 5 lines and replay it by default
+head -n 5 "$WORK/inst/share/sidearm/data/game.txt" > "$WORK/five.txt"
+cp "$WORK/five.txt" "$WORK/inst/share/sidearm/data/game.txt"
+(cd "$WORK" && "$WORK/inst/bin/gamestream-sim" --delay 0 --target "file://$WORK/out/gamestream.txt") 2>"$WORK/sim.log" ||
+  { cat "$WORK/sim.log" >&2; fail "the installed gamestream-sim could not replay its default game"; }
+grep -q "replaying 5 lines" "$WORK/sim.log" || { cat "$WORK/sim.log" >&2; fail "the installed gamestream-sim did not read the installed sample game"; }
+cmp -s "$WORK/five.txt" "$WORK/out/gamestream.txt" || fail "the replayed stream is not the installed sample game"
+pass "the installed gamestream-sim replays the installed sample data by default"

@@ -1,0 +1,164 @@
+/*
+ * app.c — what every part of the process stands on: connector calls run on libuv's
+ * worker threads (jobs), the refcounted reference snapshots, and the hooks through
+ * which a game or the set of games calls up into the process (pipeline.c fills them).
+ * It knows connectors and lanes, not games: a job names what its worker needs, and
+ * its creator's done function takes the outcome back on the loop thread.
+ */
+#include "app.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+
+/* ---------------------------------------------------------------- reference snapshots */
+
+ref_snap *app_ref_hold(ref_snap *s)
+{
+    if (s)
+        s->refs++;
+    return s;
+}
+
+void app_ref_release(ref_snap *s)
+{
+    if (s && --s->refs == 0) {
+        bs_ref_free(&s->rows);
+        free(s);
+    }
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void job_work(uv_work_t *req)
+{
+    job *j = req->data;
+    app *a = j->a;
+    switch (j->kind) {
+    case JOB_LOAD:
+        j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
+        break;
+    case JOB_POLL:
+        j->st = j->src->ops->poll(j->src->impl, &j->chunk, &j->err);
+        break;
+    case JOB_PUT: { /* the sink stores the bytes serialised once, on the loop */
+        cn_doc d = {.game = j->game, .id = j->id, .text = j->text, .len = j->len};
+        j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, &d, &j->err);
+        break;
+    }
+    case JOB_REJECT: {
+        json_t *rec = json_loadb(j->text, j->len, 0, NULL);
+        j->st = rec ? a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, rec, &j->err)
+                    : cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued record");
+        json_decref(rec);
+        break;
+    }
+    case JOB_FORGET:
+        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->game, j->all ? NULL : j->run, j->keep_upto,
+                                              &j->err);
+        break;
+    case JOB_RESULTS:
+        if (a->res.ops->write_game)
+            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, &j->err);
+        else
+            j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
+        break;
+    case JOB_LIST:
+        j->st = a->lister.ops->list(a->lister.impl, &j->listing, &j->err);
+        break;
+    case JOB_MANIFEST:
+        j->st = a->lister.ops->read(a->lister.impl, j->key, 64 * 1024, &j->data, &j->datalen, &j->err);
+        break;
+    }
+}
+
+static void job_after(uv_work_t *req, int status)
+{
+    job *j = req->data;
+    if (status == UV_ECANCELED)
+        j->st = cn_fail(&j->err, CN_TRANSIENT, "cancelled");
+    j->l->busy = false;
+    if (j->st == CN_OK)
+        lane_ok(j->l);
+    j->done(j);
+}
+
+job *job_new(app *a, game_run *g, lane *l, job_kind kind, void (*done)(job *j))
+{
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        log_game(LOG_ERROR, l->game, "out of memory starting a %s call; will try again", l->what);
+        lane_kick_after(l, APP_BACKOFF_BASE_MS);
+        return NULL;
+    }
+    j->a = a;
+    j->g = g;
+    j->l = l;
+    j->kind = kind;
+    j->done = done;
+    j->req.data = j;
+    return j;
+}
+
+void job_submit(job *j)
+{
+    j->l->busy = true;
+    uv_queue_work(&j->a->loop, &j->req, job_work, job_after);
+}
+
+void job_free(job *j)
+{
+    app_ref_release(j->snap);
+    cn_listing_free(&j->listing);
+    free(j->data);
+    bs_ref_free(&j->ref);
+    for (size_t i = 0; i < j->nresults; i++)
+        bs_result_free(&j->results[i]);
+    free(j->results);
+    free(j->rgames);
+    free(j);
+}
+
+/* ---------------------------------------------------------------- up into the process */
+
+void app_sink_kick(app *a)
+{
+    a->hooks.sink_kick(a);
+}
+
+void app_results_kick(app *a)
+{
+    a->hooks.results_kick(a);
+}
+
+void app_ref_kick(app *a)
+{
+    a->hooks.ref_kick(a);
+}
+
+void app_check_done(app *a)
+{
+    a->hooks.check_done(a);
+}
+
+void app_game_settled(app *a, game_run *g)
+{
+    a->hooks.game_settled(a, g);
+}
+
+void app_drain_then_stop(app *a, int code)
+{
+    a->hooks.drain_then_stop(a, code);
+}
+
+void app_publish(app *a, const char *game, const char *text, size_t len, long event_id)
+{
+    if (a->hooks.publish)
+        a->hooks.publish(a, game, text, len, event_id);
+}
+
+void app_game_known(app *a, known_game *k)
+{
+    if (a->hooks.game_known)
+        a->hooks.game_known(a, k);
+}
