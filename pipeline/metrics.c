@@ -403,19 +403,25 @@ static void file_done(uv_work_t *req, int status)
         file_outcome(a, w->st, &w->err);
     free(w->text);
     free(w);
-    if (a->metrics.file_final_due) /* the process ended while this write was out */
-        pl_metrics_write_file(a);
+    if (a->metrics.file_final) { /* the process ended while this write was out: its last word */
+        cn_error err = {0};
+        cn_status st = cn_replace_file(a->cfg->metrics_file, a->metrics.file_final, a->metrics.file_final_len,
+                                       NULL, false, &err);
+        free(a->metrics.file_final);
+        a->metrics.file_final = NULL;
+        file_outcome(a, st, &err);
+    }
 }
 
 void pl_metrics_write_file(app *a)
 {
     if (!a->cfg->metrics_file || !*a->cfg->metrics_file)
         return;
-    if (a->metrics.file_busy) { /* both would use the one temporary file: after it */
-        a->metrics.file_final_due = true;
+    if (a->metrics.file_busy) { /* both would use the one temporary file: rendered now, written after it */
+        free(a->metrics.file_final);
+        a->metrics.file_final = pl_metrics_render(a, &a->metrics.file_final_len);
         return;
     }
-    a->metrics.file_final_due = false;
     file_write w;
     cn_status st = file_render(a, &w);
     if (!st)

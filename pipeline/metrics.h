@@ -87,7 +87,8 @@ typedef struct pl_metrics {
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;
     bool file_busy;                 /* a rewrite is out on a worker thread */
-    bool file_final_due;            /* the exit's rewrite waits for that one */
+    char *file_final;               /* the exit's rendering, written once that one is done */
+    size_t file_final_len;
     bool file_said;                 /* a failure to write it was logged (and not its recovery) */
 } pl_metrics;
 
