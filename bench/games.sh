@@ -17,6 +17,8 @@
 # after the sim ends to write every final), BENCH_KEEP=1 keeps the scratch dir. For bench/push.sh:
 # PIPELINE_ARGS and SIM_ARGS (extra words for the pipeline and the measured sim), BENCH_LOGS (a
 # directory that gets the last run's sim.log and pipeline.log, and requests.txt for s3).
+# BOX=mongo: box scores go to MongoDB (the project's stand-in, tests/servers/mongo_wire_server.py)
+# instead of the directory sink; see "latency" below.
 #
 # What is measured and how:
 # - documents: every line of every game's final gamestream.txt must have DIR/<game>/<id>.json,
@@ -26,6 +28,9 @@
 #   an event's write time is the first write of its game at its clock. The document's time
 #   is the ctime of DIR/<game>/<id>.json: the sink writes a temporary file, fsyncs it and
 #   renames it into place, and the rename sets the ctime (ext4's clock is coarse: a few ms).
+#   With BOX=mongo the document's time is when the pipeline logged MongoDB's acknowledgement
+#   ("<game>: document N written", --verbose, ms timestamps); the documents are then read back
+#   from MongoDB (tests/tools/mongo_dump) into DIR/<game>/<id>.json for the same checks.
 # - pipeline CPU: utime+stime from /proc/PID/stat between the sim's start and the moment every
 #   game is retired (its final written), over that wall time; peak RSS: VmHWM from
 #   /proc/PID/status just before SIGTERM. The sim's CPU and the whole machine's busy time
@@ -68,6 +73,11 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
+if [ "${BOX:-dir}" = mongo ]; then
+  start_mongo
+  export MONGO_PASSWORD=$MONGO_TEST_PASSWORD
+fi
+
 TCK=$(getconf CLK_TCK)
 now() { date +%s.%N; }
 # cpu_ticks PID: utime+stime of PID in clock ticks (fields 14 and 15 of /proc/PID/stat,
@@ -100,6 +110,8 @@ run_games() {
   sqlite3 "$d/v/sidearm.db" < "$SRC/sql/sqlite/seed.sql"
   local extra=() pargs sargs
   [ -n "$endpoint" ] && extra=(--s3-endpoint "$endpoint")
+  [ "${BOX:-dir}" = mongo ] &&
+    extra+=(--boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.boxscores?authSource=admin" --verbose)
   read -r -a pargs <<<"${PIPELINE_ARGS:-}"
   read -r -a sargs <<<"${SIM_ARGS:-}"
   # the rosters first, so the pipeline starts with the reference every game needs
@@ -140,6 +152,29 @@ run_games() {
   wait "$pipe" || fail "$name: pipeline exited $? after SIGTERM"
   kill "$samp" 2>/dev/null || true
   if [ -n "${BENCH_LOGS:-}" ]; then cp "$d/sim.log" "$d/pipeline.log" "$BENCH_LOGS/"; fi
+  if [ "${BOX:-dir}" = mongo ]; then
+    # the documents as MongoDB holds them, as DIR/<game>/<event id>.json (keyed (game, event_id)),
+    # and each one's acknowledgement time from the pipeline's log
+    mongo_docs boxscores > "$d/docs.jsonl" || fail "$name: reading the documents back from MongoDB failed"
+    "$PYTHON" - "$d/docs.jsonl" "$d/v/boxscores" "$d/pipeline.log" "$d/doctimes.txt" <<'PY' || fail "$name: MongoDB's documents are not keyed by (game, event_id)"
+import json, os, re, sys
+from datetime import datetime, timezone
+docs, out, log, times = sys.argv[1:5]
+for line in open(docs, encoding="utf-8"):
+    d = json.loads(line)
+    assert d["_id"] == {"game": d["game"], "event_id": d["event_id"]}, d["_id"]
+    os.makedirs(f"{out}/{d['game']}", exist_ok=True)
+    d["_id"] = d["event_id"]
+    json.dump(d, open(f"{out}/{d['game']}/{d['event_id']}.json", "w", encoding="utf-8"))
+ACK = re.compile(r"^(\S+) pipeline debug\s+(\S+): document (-?\d+) written$")
+stamp = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+with open(times, "w") as f:
+    for l in open(log, encoding="utf-8"):
+        m = ACK.match(l.rstrip("\n"))
+        if m:
+            f.write(f"{m.group(2)} {m.group(3)} {stamp(m.group(1)):.3f}\n")
+PY
+  fi
   grep -q ' error \| fatal ' "$d/pipeline.log" && echo "!! $name: the pipeline logged errors: $(grep -m 3 ' error \| fatal ' "$d/pipeline.log")"
 
   echo "== $name: $n games, --delay $DELAY, --stagger $stagger, --poll-ms $POLL_MS"
@@ -154,11 +189,16 @@ run_games() {
   awk -v tck="$TCK" 'NR > 1 { dt = $1 - t; if (dt > 0) { c = ($2 - p) / tck / dt; if (c > mx) mx = c } }
     { t = $1; p = $2; if ($3 > r) r = $3 } END { printf "pipeline: busiest second %.0f%% of one core; largest RSS sampled %.1f MiB\n", 100 * mx, r / 1024 }' \
     "$d/samples.txt"
-  "$PYTHON" - "$d/expect" "$d/v/boxscores" "$d/sim.log" "$POLL_MS" "$stagger" "$DELAY" <<'PY' || fail "$name: documents are missing"
+  "$PYTHON" - "$d/expect" "$d/v/boxscores" "$d/sim.log" "$POLL_MS" "$stagger" "$DELAY" "$d/doctimes.txt" <<'PY' || fail "$name: documents are missing"
 import json, os, re, sys
 from datetime import datetime, timezone
 games_dir, docs_dir, sim_log, poll = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 stagger, delay = float(sys.argv[5]), float(sys.argv[6])
+acked = {}   # BOX=mongo: (game, event id) -> when MongoDB acknowledged it (first write)
+if os.path.exists(sys.argv[7]):
+    for l in open(sys.argv[7]):
+        g, e, t = l.split()
+        acked.setdefault((g, int(e)), float(t))
 LINE = re.compile(r"^\s*(-?\d+)\s+(\d{1,2}):(\d\d)\s")
 WROTE = re.compile(r"^(\S+) gamestream-sim info\s+(\S+): Wrote \S*gamestream\.txt .* at (\d\d):(\d\d)$")
 wrote, late, t0 = {}, [], None
@@ -193,8 +233,9 @@ for g in sorted(os.listdir(games_dir)):
             missing.append(f"{g}/{eid}")
             continue
         docs += 1
-        if (g, c) in wrote:
-            lat.append((st.st_ctime_ns / 1e9 - wrote[(g, c)]) * 1000)
+        done = acked.get((g, eid)) if acked else st.st_ctime_ns / 1e9
+        if (g, c) in wrote and done is not None:
+            lat.append((done - wrote[(g, c)]) * 1000)
         else:
             unmatched += 1
     if ids and os.path.exists(os.path.join(docs_dir, g, f"{ids[-1][0]}.json")):

@@ -16,8 +16,10 @@
 # Each run is one run of bench/games.sh (so the same checks: every event's document, the last
 # one final, teams2/players2 = oracle.py season over all games, some games event by event), with
 # PIPELINE_ARGS / SIM_ARGS adding --http / --notify, and BENCH_LOGS keeping its logs here.
-# Box scores go to the directory sink (--data-dir: DIR/boxscores/<game>/<event>.json), not to the
-# MongoDB stand-in: the document's ctime (the sink's rename into place) is the write time.
+# Box scores go to the directory sink (--data-dir: DIR/boxscores/<game>/<event>.json): the
+# document's ctime (the sink's rename into place) is the write time. With BOX=mongo they go to
+# the MongoDB stand-in instead, and the write time is when the pipeline logged MongoDB's
+# acknowledgement (bench/games.sh).
 #
 # Environment: S3_DELAY (0.02: an hour in 72 s), S3_POLLS ("60000 250"), GAMES (1000),
 # FILE_POLLS ("60000 250"), DELAY (0.05, file), SEED (1), NOTIFY_TOKEN (a fixed bench token),

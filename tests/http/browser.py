@@ -3,7 +3,10 @@ and a reading of what the live page shows, to compare with a box-score document.
 import os
 import shutil
 
+import time
+
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -33,6 +36,20 @@ def wait_until(driver, what, fn, timeout=WAIT):
         return WebDriverWait(driver, timeout, poll_frequency=0.2).until(probe)
     except Exception as e:
         raise AssertionError("timed out waiting for %s; the page shows %r" % (what, last.get("v"))) from e
+
+
+def click(driver, css, timeout=10):
+    """Clicks the element css names, as a person would. The page rebuilds the scoreboard
+    when the game list changes, so an element found a moment ago may be gone: find it again."""
+    end = time.time() + timeout
+    while True:
+        try:
+            driver.find_element("css selector", css).click()
+            return
+        except StaleElementReferenceException:
+            if time.time() > end:
+                raise
+            time.sleep(0.05)
 
 
 SHOWN_JS = r"""

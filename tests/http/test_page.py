@@ -21,7 +21,7 @@ import sys
 from selenium.common.exceptions import NoAlertPresentException
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from browser import chrome, mismatches, shown, wait_until  # noqa: E402
+from browser import chrome, click, mismatches, shown, wait_until  # noqa: E402
 from fake_api import FakeApi  # noqa: E402
 
 HOSTILE_TEAM = '<script>alert(1)</script> & "Herons"'
@@ -123,7 +123,7 @@ def main():
         check(shown(driver)["loaded"] == marker, "reconnected without a reload")
 
         # another game from the scoreboard, without a reload, and back
-        driver.find_element("css selector", '#scoreboard [data-game-id="game-0-sched"]').click()
+        click(driver, '#scoreboard [data-game-id="game-0-sched"]')
         wait_until(driver, "the scheduled game", lambda d: shown(d)["game"] == "game-0-sched" and
                    shown(d)["state"] == "scheduled" and shown(d)["home_name"] == "Lakeside Loons")
         check("game=game-0-sched" in driver.current_url, "the chosen game is in the address")
