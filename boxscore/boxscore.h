@@ -66,6 +66,17 @@ void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf
 char *bs_buf_take(bs_buf *b, size_t *len);
 void bs_buf_free(bs_buf *b);
 
+/* A set of texts seen (kept as 32-bit FNV-1a hashes), for "log this once". */
+typedef struct bs_once {
+    uint32_t *v;
+    size_t n, cap;
+} bs_once;
+
+/* True the first time the len bytes at s are seen; false after, and false when out of
+ * memory (cannot remember it: better not to log it again and again). */
+bool bs_once_first(bs_once *o, const char *s, size_t len);
+void bs_once_free(bs_once *o);
+
 /* ---------------------------------------------------------------- reference data */
 
 typedef struct bs_team {

@@ -1,6 +1,7 @@
 /*
  * buf.c — growable arrays and texts, the one copy of the doubling-realloc logic that
- * the listings, the SQL statements, the metrics exposition and the HTTP bodies use.
+ * the listings, the SQL statements, the metrics exposition and the HTTP bodies use, and
+ * the set of texts already logged once.
  */
 #include "boxscore.h"
 
@@ -90,4 +91,24 @@ void bs_buf_free(bs_buf *b)
 {
     free(b->s);
     *b = (bs_buf){0};
+}
+
+bool bs_once_first(bs_once *o, const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    for (size_t i = 0; i < o->n; i++)
+        if (o->v[i] == h)
+            return false;
+    if (!bs_grow(&o->v, &o->cap, o->n, sizeof *o->v))
+        return false;
+    o->v[o->n++] = h;
+    return true;
+}
+
+void bs_once_free(bs_once *o)
+{
+    free(o->v);
+    *o = (bs_once){0};
 }

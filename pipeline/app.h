@@ -57,8 +57,7 @@ typedef struct push_state {
     uint64_t last_used_ms;  /* loop time of the last notification that named a followed stream, 0 none */
     uint64_t last_poll_ms;  /* loop time of the last poll tick that polled */
     long received, used, ignored, malformed, unauthorized, fs_events;
-    uint32_t *said;         /* hashes of the malformed-body reasons logged (each once) */
-    size_t nsaid, capsaid;
+    bs_once said;           /* the malformed-body reasons logged (each once) */
 } push_state;
 
 typedef struct job job;
@@ -106,8 +105,7 @@ typedef struct app {
     size_t nknown, capknown;
     bool listed_once;       /* --once under a prefix: the one listing is done */
     bool list_wanted;       /* a push named a new game: list again as soon as the lister is free */
-    uint32_t *refused;      /* hashes of folder names refused as game ids (logged once) */
-    size_t nrefused, caprefused;
+    bs_once refused;        /* folder names refused as game ids (logged once) */
 
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */
     uint64_t last_load_ms;

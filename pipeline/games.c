@@ -123,16 +123,7 @@ void games_list_cb(void *owner)
 
 static bool refused_before(app *a, const char *name, size_t len)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)name[i]) * 16777619u;
-    for (size_t i = 0; i < a->nrefused; i++)
-        if (a->refused[i] == h)
-            return true;
-    if (!bs_grow(&a->refused, &a->caprefused, a->nrefused, sizeof *a->refused))
-        return true; /* cannot remember it: do not log it again and again */
-    a->refused[a->nrefused++] = h;
-    return false;
+    return !bs_once_first(&a->refused, name, len);
 }
 
 static void want_manifest(app *a, known_game *k)
@@ -371,5 +362,5 @@ void games_free(app *a)
         free(a->manifests[i]);
     free(a->manifests);
     free(a->known);
-    free(a->refused);
+    bs_once_free(&a->refused);
 }

@@ -96,17 +96,7 @@ static bool authorized(const app *a, const char *auth)
 /* True the first time a reason is seen (it is logged then, never again). */
 static bool first_time(app *a, const char *why)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = why; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    push_state *p = &a->push;
-    for (size_t i = 0; i < p->nsaid; i++)
-        if (p->said[i] == h)
-            return false;
-    if (!bs_grow(&p->said, &p->capsaid, p->nsaid, sizeof *p->said))
-        return false; /* cannot remember it: do not log it again and again */
-    p->said[p->nsaid++] = h;
-    return true;
+    return bs_once_first(&a->push.said, why, strlen(why));
 }
 
 int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char *msg, size_t msglen)
@@ -304,6 +294,5 @@ void push_close(app *a)
 
 void push_free(app *a)
 {
-    free(a->push.said);
-    a->push.said = NULL;
+    bs_once_free(&a->push.said);
 }
