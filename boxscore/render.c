@@ -66,9 +66,12 @@ static json_t *side_json(const bs_game *g, int side)
     json_t *players = players_json(g, teamid);
     if (!players)
         return NULL;
-    return json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:s, s:i, s:f, s:[iiii], s:o}", "teamid", teamid, "name",
-                     t ? t->name : "", "conference", t ? t->conference : "", "wins", t ? t->wins : 0, "losses",
-                     t ? t->losses : 0, "score", g->score[side], "status",
+    /* a team missing from teams: its name and record are unknown (null), as for an
+     * unrostered player; a rebase onto rows that hold it fills them */
+    return json_pack("{s:i, s:s?, s:s?, s:o, s:o, s:i, s:s, s:i, s:f, s:[iiii], s:o}", "teamid", teamid, "name",
+                     t ? t->name : NULL, "conference", t ? t->conference : NULL, "wins",
+                     t ? json_integer(t->wins) : json_null(), "losses", t ? json_integer(t->losses) : json_null(),
+                     "score", g->score[side], "status",
                      status_of(g->score[side], g->score[1 - side]), "shots", g->shots[side], "pct",
                      bs_pct(g->score[side], g->shots[side]), "line_score", g->qgoals[side][0],
                      g->qgoals[side][1], g->qgoals[side][2], g->qgoals[side][3], "players", players);

@@ -15,7 +15,7 @@
 
 const char *cn_status_name(cn_status s)
 {
-    static const char *const names[] = {"ok", "not found", "transient", "auth", "config", "input", "fatal"};
+    static const char *const names[] = {"ok", "not found", "transient", "auth", "config", "input", "fatal", "conflict"};
     return (unsigned)s < sizeof names / sizeof *names ? names[s] : "unknown";
 }
 
@@ -167,6 +167,29 @@ void cn_uri_redact(const char *uri, char *out, size_t outlen)
         return;
     out[0] = '\0';
     put_redacted(out, outlen, &o, uri, strlen(uri));
+}
+
+void cn_uri_source(const char *uri, char *out, size_t outlen)
+{
+    size_t o = 0;
+    if (!outlen)
+        return;
+    out[0] = '\0';
+    size_t slen = strspn(uri, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    const char *auth = slen > 0 && !strncmp(uri + slen, "://", 3) ? uri + slen + 3 : NULL;
+    const char *at = NULL;
+    for (const char *q = auth; q && *q; q++) /* the last '@': a password may hold '/' and '@' (as put_redacted) */
+        if (*q == '@')
+            at = q;
+    const char *slash = auth ? strchr(auth, '/') : NULL;
+    if (at && !memchr(auth, ':', (size_t)(at - auth)) && slash && slash < at)
+        at = NULL; /* no password, and the '@' is in the path (an S3 key may hold one) */
+    if (!at) {
+        put(out, outlen, &o, uri, strlen(uri));
+        return;
+    }
+    put(out, outlen, &o, uri, (size_t)(auth - uri));
+    put(out, outlen, &o, at + 1, strlen(at + 1));
 }
 
 void cn_redact_text(const char *text, char *out, size_t outlen)

@@ -32,7 +32,8 @@ typedef enum cn_status {
     CN_AUTH,        /* credentials refused: retrying will not help */
     CN_CONFIG,      /* the URI or an option is wrong */
     CN_INPUT,       /* the data itself is unacceptable (too large, malformed) */
-    CN_FATAL        /* anything else: out of memory, local I/O error */
+    CN_FATAL,       /* anything else: out of memory, local I/O error */
+    CN_CONFLICT     /* the game id is held by another source (another day's game): refuse the game */
 } cn_status;
 
 typedef struct cn_error {
@@ -83,6 +84,9 @@ typedef struct cn_uri {
 cn_status cn_uri_parse(const char *text, cn_uri *u, cn_error *err);
 /* Copies uri into out with any password replaced by "***". */
 void cn_uri_redact(const char *uri, char *out, size_t outlen);
+/* Copies uri into out without its user:password@ (a game's source, as documents and
+ * game_sources record it: the same whoever reads it, and never a secret). */
+void cn_uri_source(const char *uri, char *out, size_t outlen);
 
 /* ---------------------------------------------------------------- logging */
 
@@ -145,8 +149,13 @@ typedef struct cn_boxscore_ops {
     /* Removes documents of this game that the current run will never write again: with
      * run NULL every one (the stream restarted, so they describe an abandoned run and
      * would outrank the new run's lower _ids); otherwise those whose "run" field is not
-     * run, or whose _id is above keep_upto (the same run replayed from its start). */
-    cn_status (*forget)(void *impl, const char *game, const char *run, long keep_upto, cn_error *err);
+     * run, or whose _id is above keep_upto (the same run replayed from its start).
+     * source is where this game is read from (cn_uri_source): when any document of the
+     * game names another "source" (the same game id on another day), nothing is removed
+     * and CN_CONFLICT names both. Documents without "source" (written before it was
+     * recorded) belong to whoever reads the game now. */
+    cn_status (*forget)(void *impl, const char *game, const char *source, const char *run, long keep_upto,
+                        cn_error *err);
     void (*close)(void *impl);
 } cn_boxscore_ops;
 
@@ -163,8 +172,15 @@ typedef struct cn_results_ops {
      * two tables (bs_season). The reference is ref (the rows the games were folded
      * over, wherever they were read), or with ref NULL the results database's own
      * teams/players. Writing the same game again replaces its rows: a game is never
-     * counted twice. Several finals at once cost one rebuild (game day: hundreds). */
-    cn_status (*write_game)(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err);
+     * counted twice. Several finals at once cost one rebuild (game day: hundreds).
+     * With sources (n entries, or NULL: none recorded), each game's source is recorded in
+     * game_sources (created when missing) in the same transaction; a game whose id is
+     * recorded with another source, or differs only by case from one recorded (SQL
+     * Server's default collation would merge them), is left out: refused[i] gets
+     * CN_CONFLICT and a message naming both sources (otherwise CN_OK), and its rows are
+     * not written; the others are. refused (n entries) may be NULL without sources. */
+    cn_status (*write_game)(void *impl, const bs_ref *ref, const bs_result *r, size_t n, const char *const *sources,
+                            cn_error *refused, cn_error *err);
     void (*close)(void *impl);
 } cn_results_ops;
 

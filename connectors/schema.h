@@ -10,8 +10,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "boxscore.h"
+#include "connector.h"
 
 #define CN_TEAMS_DDL \
     "CREATE TABLE %s (id int PRIMARY KEY, name varchar(50), conference varchar(50), wins int, losses int)"
@@ -33,6 +35,33 @@
     "(game varchar(64) NOT NULL, player_id int NOT NULL, teamid int, number varchar(3), shots int, goals " \
     "int, PRIMARY KEY (game, player_id))"
 #define CN_GAME_PLAYERS_COLS "game, player_id, teamid, number, shots, goals"
+/* Where each game was read from (cn_uri_source), so the same game id under another
+ * source (another day's folder) cannot replace this game's rows. Created when missing
+ * (databases from before it have none: their games belong to whoever writes them next).
+ * The key keeps the database's default collation on purpose: SQL Server's is case-
+ * insensitive, and the lookup is made case-insensitive on SQLite too (NOCASE), so game
+ * ids that differ only by case are refused the same way on both. */
+#define CN_GAME_SOURCES "game_sources"
+#define CN_GAME_SOURCES_DEF "(game varchar(64) NOT NULL PRIMARY KEY, source varchar(1024) NOT NULL)"
+
+/* 0 when game (read from source) may be written over what game_sources holds for its
+ * id (found: a row was there; stored_game and stored_source are its columns); otherwise
+ * -1 with CN_CONFLICT and the reason, naming both sources, in refused (where: the
+ * database, as messages name it). */
+static inline int cn_check_source(bool found, const char *stored_game, const char *stored_source, const char *game,
+                                  const char *source, const char *where, cn_error *refused)
+{
+    if (!found || (!strcmp(stored_game, game) && !strcmp(stored_source, source)))
+        return 0;
+    if (strcmp(stored_game, game))
+        cn_fail(refused, CN_CONFLICT, "%s: game id '%s' differs only by case from game '%s' (from %s), which SQL "
+                "Server keeps as the same key; give one of them another name", where, game, stored_game, stored_source);
+    else
+        cn_fail(refused, CN_CONFLICT, "%s: game '%s' was written from %s, and %s names a game with the same id", where,
+                game, stored_source, source);
+    return -1;
+}
+
 /* What bs_season needs of every game's rows, in the order cn_game_rows_add_* takes them. */
 #define CN_SEASON_TEAMS_SQL "SELECT teamid, opponent, score, opponent_score, result FROM " CN_GAME_TEAMS
 #define CN_SEASON_PLAYERS_SQL "SELECT player_id, teamid, number, shots, goals FROM " CN_GAME_PLAYERS

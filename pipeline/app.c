@@ -54,12 +54,13 @@ static void job_work(uv_work_t *req)
         break;
     }
     case JOB_FORGET:
-        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->game, j->all ? NULL : j->run, j->keep_upto,
-                                              &j->err);
+        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->game, j->source, j->all ? NULL : j->run,
+                                              j->keep_upto, &j->err);
         break;
     case JOB_RESULTS:
         if (a->res.ops->write_game)
-            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, &j->err);
+            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, j->sources,
+                                           j->refused, &j->err);
         else
             j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
         break;
@@ -116,6 +117,8 @@ void job_free(job *j)
         bs_result_free(&j->results[i]);
     free(j->results);
     free(j->rgames);
+    free(j->sources);
+    free(j->refused);
     free(j);
 }
 

@@ -41,6 +41,7 @@ typedef struct known_game {
     uint64_t final_size;    /* retired: the stream's size when last read */
     bool final_size_pending; /* retired: no listing has shown final_size yet */
     bool said;          /* its manifest problem was logged */
+    bool said_manifest_ignored; /* a game.json edit while it is followed was logged */
     struct game_run *run; /* followed now, or NULL */
     struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (notify.c) */
 } known_game;
@@ -151,6 +152,9 @@ struct job {
     const char *text;       /* JOB_PUT/REJECT: the queue keeps it until done */
     size_t len;
     long id;
+    const char *source;     /* JOB_FORGET: where the game is read from (the game outlives the job) */
+    const char **sources;   /* JOB_RESULTS: each game's source */
+    cn_error *refused;      /* JOB_RESULTS: each game's refusal (CN_CONFLICT), or CN_OK */
     char run[16];           /* JOB_FORGET */
     bool all;
     long keep_upto;

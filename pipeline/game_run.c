@@ -69,6 +69,7 @@ static char *render_current(game_run *g)
     json_t *doc = bs_render(g->game, now);
     bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
               !json_object_set_new(doc, "run", json_string(g->run_id)) &&
+              !json_object_set_new(doc, "source", json_string(g->source)) &&
               (g->state != GR_STALLED || !json_object_set_new(doc, "state", json_string("stalled")));
     /* serialised once: these bytes go to the sink as they are (reals as the README shows
      * them: 0.13, not 0.13000000000000000444) */
@@ -124,7 +125,7 @@ static void push(game_run *g, size_t pos, sq_item it)
  * it is rendered when room comes back. */
 static void queue_current(game_run *g)
 {
-    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up)
+    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused)
         return;
     /* documents only grow: when the last one would not fit, this one will not either */
     if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {
@@ -149,7 +150,7 @@ static void queue_current(game_run *g)
  * after any forget (which could otherwise remove it), even past the bounds. */
 static void queue_newest_first(game_run *g)
 {
-    if (!g->game || g->app->sink_gave_up)
+    if (!g->game || g->app->sink_gave_up || g->refused)
         return;
     /* after every forget: a forget removes documents beyond the run's event when it was
      * queued, and this one is beyond it */
@@ -202,7 +203,7 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
     char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
     size_t bytes = text ? strlen(text) : 0;
     json_decref(rec);
-    if (!text || g->app->sink_gave_up || !sq_room(&g->q, bytes)) {
+    if (!text || g->app->sink_gave_up || g->refused || !sq_room(&g->q, bytes)) {
         g->rejects_dropped++;
         g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         free(text);
@@ -215,13 +216,17 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
  * run will never write again, so it need not wait for them. */
 static void queue_forget(game_run *g, sq_forget f)
 {
-    if (g->app->sink_gave_up)
+    if (g->app->sink_gave_up || g->refused)
         return;
     if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
         g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         if (!g->stale)
             g->stale_seen_ns = g->fold_seen_ns;
         g->stale = true; /* the newest document is rendered again later */
+    } else if (g->q.len == g->q.cap && g->q.len > sq_front(&g->q)) {
+        sq_remove(&g->q, g->q.len - 1); /* only rejected-line records wait: the forget matters more */
+        g->rejects_dropped++;
+        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
     }
     if (g->q.len == g->q.cap)
         return;
@@ -321,6 +326,8 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
 static void game_final(game_run *g)
 {
     set_state(g, GR_FINAL);
+    if (g->refused)
+        return;
     bool tie = g->game->score[0] == g->game->score[1];
     bs_result_free(&g->result);
     g->have_result = false;
@@ -439,8 +446,8 @@ static void start_run_game(game_run *g)
     g->snap = app_ref_hold(g->app->ref);
     for (int s = 0; s < 2; s++)
         if (!bs_ref_team(&g->snap->rows, s ? g->away : g->home))
-            log_game(LOG_WARN, g->id, "team %d is not in %s: its name and record will be empty", s ? g->away : g->home,
-                     g->app->l_ref.uri);
+            log_game(LOG_WARN, g->id, "team %d is not in %s: its name and record are null until the reference "
+                     "gains it", s ? g->away : g->home, g->app->l_ref.uri);
     g->game = bs_game_new(&g->snap->rows, g->home, g->away, g->id);
     if (!g->game) {
         log_game(LOG_ERROR, g->id, "out of memory creating the game");
@@ -479,12 +486,18 @@ static void rebase_game(game_run *g)
         game_final(g);
 }
 
+/* True when a team of the game is missing from the rows its fold points into. */
+static bool team_missing(const game_run *g)
+{
+    return g->snap && (!bs_ref_team(&g->snap->rows, g->home) || !bs_ref_team(&g->snap->rows, g->away));
+}
+
 void gr_ref_loaded(game_run *g)
 {
     if (g->reloading)
         start_run_game(g);
-    else if (g->game && (g->reload_wanted || g->game->state == BS_PREGAME))
-        rebase_game(g);
+    else if (g->game && (g->reload_wanted || g->game->state == BS_PREGAME || team_missing(g)))
+        rebase_game(g); /* a team missing from teams takes its name and record when the rows gain it */
 }
 
 void gr_ref_failed(game_run *g, bool for_good)
@@ -611,7 +624,7 @@ void gr_push(game_run *g)
 void gr_poll(game_run *g)
 {
     app *a = g->app;
-    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src))
+    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused)
         return;
     if (a->cfg->once && g->polled)
         return;
@@ -637,12 +650,20 @@ void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
     app *a = g->app;
     sq_item *it = sq_at(&g->q, 0);
     if (st == CN_OK) {
+        if (it->kind == SQ_FORGET && g->claim_pending) { /* no other source's game is there: writes may start */
+            g->claim_pending = false;
+            app_results_kick(a);
+        }
         if (it->kind == SQ_PUT) {
             log_game(LOG_DEBUG, g->id, "document %ld written", it->id);
             a->metrics.documents_written++;
             if (it->detected_ns)
                 pl_hist_observe(&a->metrics.freshness, (double)(uv_hrtime() - it->detected_ns) / 1e9);
         }
+    } else if (st == CN_CONFLICT) {
+        g->q.head_busy = false;
+        gr_refuse(g, err);
+        return;
     } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
         log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sinks[0].what, a->l_sinks[0].uri,
                  it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
@@ -654,11 +675,35 @@ void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
     queue_refill(g);
 }
 
-void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err)
+void gr_refuse(game_run *g, const cn_error *err)
+{
+    if (g->refused)
+        return;
+    g->refused = true;
+    log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "refused: %s. Game ids must be unique across every source "
+             "that writes to these sinks (put the date in the folder name, e.g. 2026-11-29-game-001); nothing more of "
+             "this game is written, the other games go on", err->msg);
+    g->app->metrics.games_refused++;
+    g->app->exit_code = PL_EXIT_RUNTIME;
+    for (size_t i = g->q.len; i-- > sq_front(&g->q);) /* a write in flight finishes; nothing after it */
+        sq_remove(&g->q, i);
+    g->stale = false;
+    g->result_due = g->have_result = false;
+    bs_result_free(&g->result);
+    g->reload_wanted = false; /* nothing of it waits for the reference any more */
+    g->l_src.gave_up = true; /* not read again in this process */
+    lane_stop(&g->l_src);
+    if (!g->per_game_keys) /* the only game: nothing more to do */
+        app_drain_then_stop(g->app, PL_EXIT_RUNTIME);
+}
+
+void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err, const cn_error *refused)
 {
     (void)err;
     g->result_busy = false;
-    if (st == CN_OK) {
+    if (st == CN_OK && refused && refused->status) {
+        gr_refuse(g, refused);
+    } else if (st == CN_OK) {
         g->result_done = !g->have_result; /* unless a restarted game ended again meanwhile */
         log_game(LOG_INFO, g->per_game_keys ? g->id : NULL, "wrote teams2 (%zu rows) and players2 (%zu rows) to %s",
                  g->snap->rows.nteams, g->snap->rows.nplayers, g->app->l_res.uri);
@@ -691,7 +736,7 @@ bool gr_results_pending(const game_run *g)
 
 bool gr_done(const game_run *g)
 {
-    return g->game && g->game->state == BS_FINAL && !g->reloading && !g->folding && !gr_sink_pending(g) &&
+    return !g->refused && g->game && g->game->state == BS_FINAL && !g->reloading && !g->folding && !gr_sink_pending(g) &&
            !g->q.head_busy && !gr_results_pending(g) && !g->result_busy && !g->reload_wanted;
 }
 
@@ -754,6 +799,8 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
     g->app = a;
     sq_share(&g->q, &a->pending_bytes, (size_t)a->cfg->queue_total_mib << 20);
     snprintf(g->id, sizeof g->id, "%s", id);
+    cn_uri_source(source_uri, g->source, sizeof g->source);
+    g->claim_pending = true;
     g->home = home;
     g->away = away;
     g->per_game_keys = per_game_keys;

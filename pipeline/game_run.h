@@ -33,6 +33,10 @@ struct game_run {
 
     cn_source src;
     lane l_src;
+    char source[1024];      /* the stream's URI without credentials: the game's identity in the sinks */
+    bool claim_pending;     /* no forget has yet found the box-score sink free of another source's game of this
+                             * id: only a forget may start, and its result waits (unless that sink is given up) */
+    bool refused;           /* the id is another source's game: nothing more is written (logged once) */
     uv_idle_t fold_idle;
     int handles_open;       /* closed handles still to be called back before freeing */
 
@@ -95,15 +99,20 @@ void gr_ref_loaded(game_run *g);
 void gr_ref_failed(game_run *g, bool for_good);
 /* The sink finished the head of this game's queue with st. */
 void gr_sink_done(game_run *g, cn_status st, const cn_error *err);
-/* The results lane finished this game's result with st (rows handed back on failure). */
-void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err);
+/* The results lane finished this game's result with st (rows handed back on failure);
+ * refused: the results sink refused this game (CN_CONFLICT), or NULL. */
+void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err, const cn_error *refused);
+/* The game's id is held by another source (err names both): logged once, counted, and
+ * nothing more of it is written or read; the other games and the sinks go on. */
+void gr_refuse(game_run *g, const cn_error *err);
 /* Stops folding; the newest state goes to the front of the queue. */
 void gr_stop(game_run *g);
 
 /* Work left: documents (or the newest state) not yet written, a result not written. */
 bool gr_sink_pending(const game_run *g);
 bool gr_results_pending(const game_run *g);
-/* Final and everything written: nothing more to do unless the stream is rewritten. */
+/* Final and everything written: nothing more to do unless the stream is rewritten. Never
+ * for a refused game: it stays, given up, so it is not followed (and refused) again. */
 bool gr_done(const game_run *g);
 /* Ready for --once to end: polled, folded, written. */
 bool gr_once_done(const game_run *g);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,16 @@ static known_game *find_known(app *a, const char *id, bool add)
     k->manifest_size = UINT64_MAX; /* never read */
     snprintf(k->id, sizeof k->id, "%s", id);
     return k;
+}
+
+/* A known game whose id differs from id only by case, or NULL. A walk, but only for
+ * a folder not known yet (once per new game). */
+static const known_game *case_twin(const app *a, const char *id)
+{
+    for (size_t i = 0; i < a->nknown; i++)
+        if (!strcasecmp(a->known[i].id, id))
+            return &a->known[i];
+    return NULL;
 }
 
 known_game *games_known(app *a, const char *id, bool add)
@@ -143,6 +154,11 @@ static bool stream_moved(const known_game *k, const cn_object *o)
     return k->stream_size != o->size || strcmp(k->stream_etag, o->etag) || k->stream_mtime != o->mtime_ms;
 }
 
+static bool manifest_changed(const known_game *k, const cn_object *o)
+{
+    return k->manifest_size != o->size || strcmp(k->manifest_etag, o->etag) || k->manifest_mtime != o->mtime_ms;
+}
+
 static void note_stream(known_game *k, const cn_object *o)
 {
     k->stream_size = o->size;
@@ -159,6 +175,14 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     app_game_known(a, k);
     game_run *g = k->run;
     if (g) {
+        if (manifest && k->manifest_size != UINT64_MAX && manifest_changed(k, manifest) && !k->said_manifest_ignored) {
+            /* home and away are the game's identity for its whole life here: a fold
+             * cannot change sides half way (see README, "Game day") */
+            k->said_manifest_ignored = true;
+            log_game(LOG_WARN, id, "%s changed while the game is followed: the change is ignored until the game is "
+                     "retired and followed again (after its final, when its stream is rewritten) or the process "
+                     "restarts", MANIFEST_NAME);
+        }
         if (stream && stream_moved(k, stream)) {
             note_stream(k, stream);
             g->changed = true;
@@ -174,8 +198,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
         k->said = true;
         return;
     }
-    bool manifest_moved = k->manifest_size != manifest->size || strcmp(k->manifest_etag, manifest->etag) ||
-                          k->manifest_mtime != manifest->mtime_ms;
+    bool manifest_moved = manifest_changed(k, manifest);
     if (k->retired && k->final_size_pending && stream && stream->size == k->final_size) {
         note_stream(k, stream); /* the listing caught up with the last read before retiring */
         k->final_size_pending = false;
@@ -232,6 +255,14 @@ static void games_listed(app *a, const cn_listing *l)
                 log_msg(LOG_WARN, "folder '%s' under %s is not a game: %s", id, a->l_list.uri, why);
             continue;
         }
+        const known_game *twin = find_known(a, id, false) ? NULL : case_twin(a, id);
+        if (twin) {
+            if (!refused_before(a, key, len))
+                log_msg(LOG_WARN, "folder '%s' under %s is refused: its name differs only by case from game '%s', "
+                        "and the results key would merge them (SQL Server's default collation is case-insensitive); "
+                        "rename one of them", id, a->l_list.uri, twin->id);
+            continue;
+        }
         game_seen(a, id, stream, manifest);
     }
     lister_free(a); /* the next listing waits for the next tick, or a push */
@@ -277,7 +308,7 @@ static void games_manifest_read(app *a, const char *key, cn_status st, const cha
             log_game(LOG_INFO, id, "found: %d (home) vs %d (away)%s%s%s%s", m.home, m.away, m.venue[0] ? " at " : "",
                      m.venue, m.start[0] ? ", starting " : "", m.start);
             if (k) {
-                k->said = false;
+                k->said = k->said_manifest_ignored = false;
                 k->run = g;
             }
             g->changed = true;

@@ -595,11 +595,14 @@ static int route_ready(http_server *s, struct lws *wsi, pss *p)
     if (a->l_res.gave_up || a->l_res.failures > 0)
         json_array_append_new(waiting, json_string("results sink"));
     bool ready = waiting && json_array_size(waiting) == 0;
-    if (ready) {
-        json_decref(waiting);
-        return reply_json(s, wsi, p, 200, json_pack("{s:b}", "ready", 1));
-    }
-    return reply_json(s, wsi, p, 503, waiting ? json_pack("{s:b, s:o}", "ready", 0, "waiting_for", waiting) : NULL);
+    /* games refused (their id is another source's game) do not make the process unready,
+     * but it says so */
+    json_t *body = ready ? json_pack("{s:b}", "ready", 1)
+                         : waiting ? json_pack("{s:b, s:O}", "ready", 0, "waiting_for", waiting) : NULL;
+    json_decref(waiting);
+    if (body && a->metrics.games_refused)
+        json_object_set_new(body, "games_refused", json_integer((json_int_t)a->metrics.games_refused));
+    return reply_json(s, wsi, p, ready ? 200 : 503, body);
 }
 
 static int route_post_start(http_server *s, struct lws *wsi, pss *p)

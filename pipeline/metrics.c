@@ -227,6 +227,8 @@ static const family plain[] = {
     {"sidearm_boxscore_documents_written_total", "Box-score documents the sink acknowledged.",
      offsetof(pl_metrics, documents_written)},
     {"sidearm_games_retired_total", "Games final and written, no longer followed.", offsetof(pl_metrics, games_retired)},
+    {"sidearm_games_refused_total", "Games refused because their id is held by another source (not written).",
+     offsetof(pl_metrics, games_refused)},
     {"sidearm_reference_loads_total", "Reads of the reference (teams and players) that succeeded.",
      offsetof(pl_metrics, ref_loads)},
     {"sidearm_reference_load_failures_total", "Reads of the reference that failed.",

@@ -79,6 +79,7 @@ typedef struct pl_metrics {
     uint64_t documents_written;     /* box-score documents the sink acknowledged */
     uint64_t ref_loads, ref_load_failures;
     uint64_t games_retired;
+    uint64_t games_refused;         /* game ids held by another source (another day's game): not written */
     uint64_t http_responses[6];     /* by status class: [1] 1xx .. [5] 5xx ([0]: anything else) */
     uint64_t http_limits[PL_HTTP_LIMITS];
     uint64_t http_connections, sse_clients; /* gauges the HTTP server keeps current */

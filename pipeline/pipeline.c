@@ -52,6 +52,8 @@ static void sink_gave_up(app *a, lane *l)
     a->exit_code = PL_EXIT_RUNTIME;
     log_msg(LOG_ERROR, "gave up on %s %s%s; the other sink is not affected", l->what, l->uri,
             results ? " (teams2/players2 not written)" : "");
+    if (!results) /* results that waited for the box-score sink's check of the game's source go now */
+        app_results_kick(a);
 }
 
 /* Starts the head of one game's queue on a free connection. */
@@ -59,8 +61,8 @@ static bool sink_start(app *a, int ix)
 {
     for (size_t k = 0; k < a->ngames; k++) {
         game_run *g = a->games[(a->sink_next + k) % a->ngames];
-        if (g->q.len == 0 || g->q.head_busy)
-            continue;
+        if (g->q.len == 0 || g->q.head_busy || (g->claim_pending && sq_at(&g->q, 0)->kind != SQ_FORGET))
+            continue; /* a game's first write is the forget that checks for another source's game */
         a->sink_next = (a->sink_next + k + 1) % a->ngames;
         sq_item *it = sq_at(&g->q, 0);
         job *j = job_new(a, g, &a->l_sinks[ix],
@@ -69,6 +71,7 @@ static bool sink_start(app *a, int ix)
             return false;
         j->sink = ix;
         j->game = g->id;
+        j->source = g->source;
         j->text = it->text;
         j->len = it->bytes;
         j->id = it->id;
@@ -99,6 +102,13 @@ static void sink_kick_cb(void *owner)
     app_sink_kick(owner);
 }
 
+/* A game's result waits until the box-score sink showed no other source's game of its
+ * id (or that sink is given up: one sink failing never stops the other). */
+static bool results_may_start(const app *a, const game_run *g)
+{
+    return !g->claim_pending || a->sink_gave_up;
+}
+
 /* Starts one write of the finals waiting: every game's whose reference rows are the
  * same snapshot as the first's (up to RESULTS_BATCH), in one transaction with one
  * rebuild of teams2/players2, so a burst of finals on game day costs one rebuild. */
@@ -109,7 +119,7 @@ static void hook_results_kick(app *a)
     size_t first = a->ngames;
     for (size_t k = 0; k < a->ngames && first == a->ngames; k++) {
         game_run *g = a->games[(a->res_next + k) % a->ngames];
-        if (g->have_result && !g->result_busy)
+        if (g->have_result && !g->result_busy && results_may_start(a, g))
             first = (a->res_next + k) % a->ngames;
     }
     if (first == a->ngames)
@@ -121,14 +131,14 @@ static void hook_results_kick(app *a)
     size_t max = a->res.ops->write_game ? RESULTS_BATCH : 1;
     j->results = calloc(max, sizeof *j->results);
     j->rgames = calloc(max, sizeof *j->rgames);
-    if (!j->results || !j->rgames ||
+    j->sources = calloc(max, sizeof *j->sources);
+    j->refused = calloc(max, sizeof *j->refused);
+    if (!j->results || !j->rgames || !j->sources || !j->refused ||
         (!a->res.ops->write_game &&
          bs_season(&g->snap->rows, g->result.teams, 2, g->result.players, g->result.nplayers, &j->ref))) {
         log_game(LOG_ERROR, g->id, "out of memory computing teams2/players2; will try again");
-        free(j->results);
-        free(j->rgames);
-        bs_ref_free(&j->ref);
-        free(j);
+        j->nresults = 0;
+        job_free(j);
         lane_kick_after(&a->l_res, BACKOFF_BASE_MS);
         return;
     }
@@ -136,9 +146,10 @@ static void hook_results_kick(app *a)
     for (size_t k = 0; k < a->ngames && j->nresults < max; k++) {
         size_t i = (first + k) % a->ngames;
         game_run *h = a->games[i];
-        if (!h->have_result || h->result_busy || h->snap != g->snap)
+        if (!h->have_result || h->result_busy || h->snap != g->snap || !results_may_start(a, h))
             continue;
         a->res_next = (i + 1) % a->ngames;
+        j->sources[j->nresults] = h->source;
         j->results[j->nresults] = h->result; /* the job takes the rows; newer ones may be computed meanwhile */
         j->rgames[j->nresults++] = h;
         memset(&h->result, 0, sizeof h->result);
@@ -280,7 +291,7 @@ static void sink_done(job *j)
     game_run *g = j->g;
     gr_sink_done(g, j->st, &j->err);
     bool retried = false;
-    if (j->st != CN_OK && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry(j, true) &&
+    if (j->st != CN_OK && j->st != CN_CONFLICT && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry(j, true) &&
         !(retried = lane_failed(j->l, &j->err)))
         sink_gave_up(a, j->l);
     count_write(a, PL_SINK_BOXSCORES, j->st, retried);
@@ -294,7 +305,7 @@ static void results_done(job *j)
 {
     app *a = j->a;
     for (size_t i = 0; i < j->nresults; i++)
-        gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err);
+        gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err, &j->refused[i]);
     bool retried = false;
     if (j->st != CN_OK && may_retry(j, true) && !(retried = lane_failed(j->l, &j->err)))
         sink_gave_up(a, j->l);

@@ -227,22 +227,18 @@ static bool is_document_name(const char *name)
 
 /* True when doc belongs to game and is not one the current run keeps (see forget in
  * connector.h). */
-static bool is_forgotten(const json_t *doc, const char *game, const char *run, long keep_upto)
+static bool is_forgotten(const json_t *doc, const char *run, long keep_upto)
 {
-    const char *g = json_string_value(json_object_get(doc, "game"));
-    if (!g || strcmp(g, game))
-        return false;
     if (!run)
         return true;
     const char *r = json_string_value(json_object_get(doc, "run"));
     return !r || strcmp(r, run) || json_integer_value(json_object_get(doc, "_id")) > keep_upto;
 }
 
-static cn_status ds_forget(void *impl, const char *game, const char *run, long keep_upto, cn_error *err)
+/* The documents of game in dir (read whole: a few hundred small files), or CN_CONFLICT
+ * when one names another source. */
+static cn_status game_documents(const char *dir, const char *game, const char *source, json_t *docs, cn_error *err)
 {
-    dir_sink *s = impl;
-    char dir[1100];
-    game_dir(s, game, dir, sizeof dir);
     DIR *d = opendir(dir);
     if (!d)
         return errno == ENOENT ? CN_OK : cn_fail(err, CN_FATAL, "listing %s: %s", dir, strerror(errno));
@@ -258,11 +254,37 @@ static cn_status ds_forget(void *impl, const char *game, const char *run, long k
         json_t *doc = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
         if (fd >= 0)
             close(fd);
-        if (doc && is_forgotten(doc, game, run, keep_upto) && unlink(path) < 0 && errno != ENOENT)
-            rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
+        const char *g = json_string_value(json_object_get(doc, "game"));
+        const char *src = json_string_value(json_object_get(doc, "source"));
+        if (g && !strcmp(g, game) && src && source && strcmp(src, source))
+            rc = cn_fail(err, CN_CONFLICT, "%s holds game '%s' from %s; %s names a game with the same id", path, game,
+                         src, source);
+        else if (g && !strcmp(g, game) && json_object_set_new(docs, path, json_incref(doc)))
+            rc = cn_fail(err, CN_FATAL, "out of memory listing %s", dir);
         json_decref(doc);
     }
     closedir(d);
+    return rc;
+}
+
+static cn_status ds_forget(void *impl, const char *game, const char *source, const char *run, long keep_upto,
+                           cn_error *err)
+{
+    dir_sink *s = impl;
+    char dir[1100];
+    game_dir(s, game, dir, sizeof dir);
+    json_t *docs = json_object();
+    if (!docs)
+        return cn_fail(err, CN_FATAL, "out of memory");
+    /* every document is looked at before one is removed: another source's game is left whole */
+    cn_status rc = game_documents(dir, game, source, docs, err);
+    const char *path;
+    json_t *doc;
+    json_object_foreach(docs, path, doc) {
+        if (!rc && is_forgotten(doc, run, keep_upto) && unlink(path) < 0 && errno != ENOENT)
+            rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
+    }
+    json_decref(docs);
     return rc;
 }
 

@@ -303,11 +303,38 @@ static cn_status ms_put(void *impl, const cn_doc *d, cn_error *err)
     return ensure_indexes(s, err);
 }
 
-static cn_status ms_forget(void *impl, const char *game, const char *run, long keep_upto, cn_error *err)
+/* CN_CONFLICT when a document of game in the box-score collection names a source other
+ * than source: {game: G, source: {$exists: true, $ne: S}}. */
+static cn_status check_source(mongo_sink *s, const char *game, const char *source, cn_error *err)
+{
+    bson_error_t be;
+    bson_t *filter = BCON_NEW("game", BCON_UTF8(game), "source", "{", "$exists", BCON_BOOL(true), "$ne",
+                              BCON_UTF8(source), "}");
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "source", BCON_INT32(1), "}");
+    mongoc_collection_t *c = mongoc_client_get_collection(s->client, s->db, s->coll);
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(c, filter, opts, NULL);
+    const bson_t *doc;
+    cn_status st = CN_OK;
+    if (mongoc_cursor_next(cur, &doc))
+        st = cn_fail(err, CN_CONFLICT, "MongoDB %s.%s at %s holds game '%s' from %s; %s names a game with the same id",
+                     s->db, s->coll, s->shown, game, utf8_field(doc, "source"), source);
+    else if (mongoc_cursor_error(cur, &be))
+        st = classify(s, &be, "looking for the game's source in", err);
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(c);
+    bson_destroy(opts);
+    bson_destroy(filter);
+    return st;
+}
+
+static cn_status ms_forget(void *impl, const char *game, const char *source, const char *run, long keep_upto,
+                           cn_error *err)
 {
     mongo_sink *s = impl;
     bson_error_t be;
     if (ensure_client(s, err))
+        return err->status;
+    if (source && check_source(s, game, source, err))
         return err->status;
     /* {game: G} or {game: G, $or: [{run: {$ne: R}}, {_id: {$gt: N}}]} (event_id under a prefix) */
     const char *order = s->per_game ? "event_id" : "_id";

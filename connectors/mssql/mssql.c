@@ -240,8 +240,10 @@ static void col_text(DBPROCESS *p, int col, char *out, size_t len)
 
 /* Runs sql and calls fn with the text of each row's ncols columns (at most 6); fn
  * returns 0, or -1 when out of memory. */
+#define CELL_MAX 1100 /* the longest text a cell is read as: a game's source (varchar(1024)) */
+
 static cn_status each_row(mssql_conn *c, DBPROCESS *p, const char *sql, int ncols, const char *what,
-                          int (*fn)(char v[][256], void *), void *ctx, cn_error *err)
+                          int (*fn)(char v[][CELL_MAX], void *), void *ctx, cn_error *err)
 {
     reset_last();
     if (dbcmd(p, sql) == FAIL || dbsqlexec(p) == FAIL || last.msgno)
@@ -252,7 +254,7 @@ static cn_status each_row(mssql_conn *c, DBPROCESS *p, const char *sql, int ncol
             return cn_fail(err, CN_FATAL, "SQL Server %s: %s: %d columns, expected %d", c->shown, what, dbnumcols(p),
                            ncols);
         while (dbnextrow(p) == REG_ROW) {
-            char v[6][256];
+            char v[6][CELL_MAX];
             for (int i = 0; i < ncols; i++)
                 col_text(p, i + 1, v[i], sizeof v[i]);
             if (fn(v, ctx))
@@ -264,12 +266,12 @@ static cn_status each_row(mssql_conn *c, DBPROCESS *p, const char *sql, int ncol
     return CN_OK;
 }
 
-static int team_row(char v[][256], void *ref)
+static int team_row(char v[][CELL_MAX], void *ref)
 {
     return bs_ref_add_team(ref, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]));
 }
 
-static int player_row(char v[][256], void *ref)
+static int player_row(char v[][CELL_MAX], void *ref)
 {
     return bs_ref_add_player(ref, atoi(v[0]), v[1], v[2], atoi(v[3]), atoi(v[4]), atoi(v[5]));
 }
@@ -434,12 +436,12 @@ static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, con
 
 /* ---------------------------------------------------------------- one game's result */
 
-static int game_team_row(char v[][256], void *rows)
+static int game_team_row(char v[][CELL_MAX], void *rows)
 {
     return cn_game_rows_add_team(rows, (bs_team_result){atoi(v[0]), atoi(v[1]), atoi(v[2]), atoi(v[3]), v[4][0]});
 }
 
-static int game_player_row(char v[][256], void *rows)
+static int game_player_row(char v[][CELL_MAX], void *rows)
 {
     bs_player_result pr = {.player_id = atoi(v[0]), .teamid = atoi(v[1]), .shots = atoi(v[3]), .goals = atoi(v[4])};
     snprintf(pr.number, sizeof pr.number, "%.3s", v[2]);
@@ -491,23 +493,80 @@ static cn_status store_game(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_
     return st;
 }
 
+typedef struct source_row {
+    bool found;
+    char game[BS_MAX_GAME_ID + 1], source[CELL_MAX];
+} source_row;
+
+static int source_row_of(char v[][CELL_MAX], void *out)
+{
+    source_row *s = out;
+    if (!s->found) { /* the primary key: at most one row unless two differ only by case (a binary collation) */
+        s->found = true;
+        snprintf(s->game, sizeof s->game, "%s", v[0]);
+        snprintf(s->source, sizeof s->source, "%s", v[1]);
+    }
+    return 0;
+}
+
+/* Inside the transaction: refused (CN_CONFLICT) when game_sources holds game's id (or
+ * one differing only by case, which the default collation would merge) with another
+ * source; otherwise source is recorded for it. */
+static cn_status claim_game(mssql_conn *c, DBPROCESS *p, const char *game, const char *source, cn_error *refused,
+                            cn_error *err)
+{
+    source_row row = {0};
+    char what[200], where[700];
+    bs_buf b = {0};
+    /* UPPER on both sides: case-insensitive whatever the column's collation */
+    bs_buf_puts(&b, "SELECT game, source FROM " CN_GAME_SOURCES " WITH (TABLOCKX) WHERE UPPER(game) = UPPER(");
+    sb_literal(&b, game);
+    bs_buf_puts(&b, ")");
+    snprintf(what, sizeof what, "reading table " CN_GAME_SOURCES " for game '%s'", game);
+    cn_status st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : each_row(c, p, b.s, 2, what, source_row_of, &row, err);
+    free(b.s);
+    *refused = (cn_error){0};
+    if (st)
+        return st;
+    snprintf(where, sizeof where, "SQL Server %s", c->shown);
+    if (cn_check_source(row.found, row.game, row.source, game, source, where, refused))
+        return CN_OK; /* this game is left out; the others are written */
+    b = (bs_buf){0};
+    bs_buf_puts(&b, "DELETE FROM " CN_GAME_SOURCES " WHERE game = ");
+    sb_literal(&b, game);
+    bs_buf_puts(&b, "; INSERT INTO " CN_GAME_SOURCES " (game, source) VALUES (");
+    sb_literal(&b, game);
+    bs_buf_puts(&b, ", ");
+    sb_literal(&b, source);
+    bs_buf_puts(&b, ")");
+    snprintf(what, sizeof what, "recording the source of game '%s' in table " CN_GAME_SOURCES, game);
+    st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
+    free(b.s);
+    return st;
+}
+
 /* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
  * the reference plus every game's rows. */
 static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, const bs_result *r, size_t n,
-                             cn_error *err)
+                             const char *const *sources, cn_error *refused, cn_error *err)
 {
-    static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF};
+    static const char *const tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS, CN_GAME_SOURCES};
+    static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF, CN_GAME_SOURCES_DEF};
     char what[300];
     cn_status st = CN_OK;
-    for (int i = 0; !st && i < 2; i++) {
+    for (int i = 0; !st && i < (sources ? 3 : 2); i++) {
         bs_buf b = {0};
-        bs_buf_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", game_tables[i], game_tables[i], defs[i]);
-        snprintf(what, sizeof what, "creating table %s", game_tables[i]);
+        bs_buf_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", tables[i], tables[i], defs[i]);
+        snprintf(what, sizeof what, "creating table %s", tables[i]);
         st = b.oom ? cn_fail(err, CN_FATAL, "out of memory") : exec_sql(c, p, b.s, what, err);
         free(b.s);
     }
-    for (size_t i = 0; !st && i < n; i++)
-        st = store_game(c, p, &r[i], err);
+    for (size_t i = 0; !st && i < n; i++) {
+        if (sources)
+            st = claim_game(c, p, r[i].game, sources[i], &refused[i], err);
+        if (!st && (!sources || !refused[i].status))
+            st = store_game(c, p, &r[i], err);
+    }
     if (st)
         return st;
     bs_ref ref = {0}, season = {0};
@@ -528,7 +587,8 @@ static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, c
     return st;
 }
 
-static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err)
+static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n,
+                               const char *const *sources, cn_error *refused, cn_error *err)
 {
     mssql_conn *c = impl;
     DBPROCESS *p;
@@ -545,7 +605,7 @@ static cn_status mq_write_game(void *impl, const bs_ref *ref, const bs_result *r
     snprintf(what, sizeof what, "beginning the transaction that stores %s", games);
     if (begin_write(c, what, &p, err))
         return err->status;
-    cn_status st = store_games(c, p, ref, r, n, err);
+    cn_status st = store_games(c, p, ref, r, n, sources, refused, err);
     snprintf(what, sizeof what, "committing %s and tables teams2 and players2", games);
     return end_write(c, p, st, what, err);
 }

@@ -332,18 +332,60 @@ static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
     return CN_OK;
 }
 
+/* Runs sql (one statement) with its ? bound to the texts a and b (b may be NULL). */
+static cn_status exec2(sqlite_conn *c, const char *sql, const char *a, const char *b, cn_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(c, err, sql);
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CN_OK : sq_fail(c, err, sql);
+}
+
+/* Inside the transaction: refused (CN_CONFLICT) when game_sources holds game's id (or
+ * one differing only by case) with another source; otherwise source is recorded for it. */
+static cn_status claim_game(sqlite_conn *c, const char *game, const char *source, cn_error *refused, cn_error *err)
+{
+    static const char find[] = "SELECT game, source FROM " CN_GAME_SOURCES " WHERE game = ? COLLATE NOCASE";
+    sqlite3_stmt *st;
+    char where[1100];
+    if (sqlite3_prepare_v2(c->db, find, -1, &st, NULL) != SQLITE_OK)
+        return sq_fail(c, err, "reading " CN_GAME_SOURCES);
+    sqlite3_bind_text(st, 1, game, -1, SQLITE_STATIC);
+    int rc;
+    *refused = (cn_error){0};
+    snprintf(where, sizeof where, "sqlite %s", c->path);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && !refused->status)
+        cn_check_source(true, col_text(st, 0), col_text(st, 1), game, source, where, refused);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return sq_fail(c, err, "reading " CN_GAME_SOURCES);
+    if (refused->status)
+        return CN_OK;
+    return exec2(c, "INSERT OR REPLACE INTO " CN_GAME_SOURCES " (game, source) VALUES (?, ?)", game, source, err);
+}
+
 /* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
  * the reference plus every game's rows. */
-static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_result *r, size_t n, cn_error *err)
+static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_result *r, size_t n,
+                             const char *const *sources, cn_error *refused, cn_error *err)
 {
     bs_ref ref = {0}, season = {0};
     cn_game_rows all = {0};
     if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_TEAMS " " CN_GAME_TEAMS_DEF, err) ||
-        exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err))
+        exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err) ||
+        (sources && exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_SOURCES " " CN_GAME_SOURCES_DEF, err)))
         return err->status;
-    for (size_t i = 0; i < n; i++)
-        if (store_game(c, &r[i], err))
+    for (size_t i = 0; i < n; i++) {
+        if (sources && claim_game(c, r[i].game, sources[i], &refused[i], err))
             return err->status;
+        if ((!sources || !refused[i].status) && store_game(c, &r[i], err))
+            return err->status;
+    }
     cn_status st = CN_OK;
     if ((!given && load_reference(c, &ref, err)) ||
         each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
@@ -359,7 +401,8 @@ static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_resul
     return st;
 }
 
-static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n, cn_error *err)
+static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n,
+                               const char *const *sources, cn_error *refused, cn_error *err)
 {
     sqlite_conn *c = impl;
     char why[BS_ERRLEN];
@@ -368,7 +411,7 @@ static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r
             return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r[i].game, why);
     if (begin_write(c, err))
         return err->status;
-    return end_write(c, store_games(c, ref, r, n, err), err);
+    return end_write(c, store_games(c, ref, r, n, sources, refused, err), err);
 }
 
 const cn_reference_ops cn_sqlite_reference_ops = {

@@ -150,6 +150,46 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A team missing from teams (game.json naming 9999) has a null name, conference and
+ * record, never "" (a page would print a blank team); moved onto rows that gain it
+ * (bs_game_rebase), it takes them. */
+static void a_team_missing_from_teams_is_null_until_the_rows_gain_it(void **state)
+{
+    (void)state;
+    bs_game *g = bs_game_new(&ref, 101, 9999, "g-9999");
+    fold_text(g, "0 59:00 101 2 1\n1 58:00 9999 4 0\n");
+    json_t *doc = bs_render(g, "2026-11-25T20:00:00.000Z");
+    assert_non_null(doc);
+    json_t *away = json_object_get(doc, "away");
+    assert_int_equal(json_integer_value(json_object_get(away, "teamid")), 9999);
+    static const char *const unknown[] = {"name", "conference", "wins", "losses"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_non_null(json_object_get(away, unknown[i]));
+        assert_true(json_is_null(json_object_get(away, unknown[i])));
+    }
+    assert_int_equal(json_integer_value(json_object_get(away, "shots")), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "home"), "name")), "Herons");
+    json_decref(doc);
+
+    bs_ref more;
+    fixture_ref(&more);
+    bs_ref_add_team(&more, 9999, "Late Larks", "Plains", 2, 5);
+    bs_ref_sort(&more);
+    bs_game *n = bs_game_rebase(g, &more);
+    assert_non_null(n);
+    doc = bs_render(n, "2026-11-25T20:00:00.000Z");
+    away = json_object_get(doc, "away");
+    assert_string_equal(json_string_value(json_object_get(away, "name")), "Late Larks");
+    assert_string_equal(json_string_value(json_object_get(away, "conference")), "Plains");
+    assert_int_equal(json_integer_value(json_object_get(away, "wins")), 2);
+    assert_int_equal(json_integer_value(json_object_get(away, "losses")), 5);
+    assert_int_equal(json_integer_value(json_object_get(away, "shots")), 1);
+    json_decref(doc);
+    bs_game_free(n);
+    bs_game_free(g);
+    bs_ref_free(&more);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -158,6 +198,7 @@ int main(void)
         cmocka_unit_test(nothing_to_render_before_the_first_event),
         cmocka_unit_test(document_has_every_field),
         cmocka_unit_test(final_document_names_the_sentinel_and_the_winner),
+        cmocka_unit_test(a_team_missing_from_teams_is_null_until_the_rows_gain_it),
     };
     return cmocka_run_group_tests_name("boxscore/render", tests, setup, teardown);
 }

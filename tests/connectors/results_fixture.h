@@ -84,7 +84,7 @@ static inline cn_results league_sink(const char *uri, const cn_settings *cfg)
 static inline void write_game_ok(cn_results *w, const bs_result *r)
 {
     cn_error err;
-    if (w->ops->write_game(w->impl, NULL, r, 1, &err))
+    if (w->ops->write_game(w->impl, NULL, r, 1, NULL, NULL, &err))
         fail_msg("write_game %s: %s: %s", r->game, cn_status_name(err.status), err.msg);
 }
 
@@ -133,7 +133,7 @@ static inline void check_games_in_either_order(const results_backend *b)
         } else {
             bs_result both[2] = {g2, g1}; /* shallow copies: freed once, below */
             cn_error err = {0};
-            if (w.ops->write_game(w.impl, NULL, both, 2, &err))
+            if (w.ops->write_game(w.impl, NULL, both, 2, NULL, NULL, &err))
                 fail_msg("write_game of two games: %s: %s", cn_status_name(err.status), err.msg);
         }
         cn_results_close(&w);
@@ -218,7 +218,7 @@ static inline void check_a_failed_game_write_changes_nothing(const results_backe
                              "losses FROM teams2_kept"));
     char *season = b->query("failing", SEASON_SQL), *games = b->query("failing", GAMES_SQL);
     assert_non_null(strstr(season, "101\tHerons\t8\t3\n"));
-    cn_status st = w.ops->write_game(w.impl, NULL, &g2, 1, &err);
+    cn_status st = w.ops->write_game(w.impl, NULL, &g2, 1, NULL, NULL, &err);
     char *season2 = b->query("failing", SEASON_SQL), *games2 = b->query("failing", GAMES_SQL);
     free(b->query("failing", "DROP VIEW teams2; DROP TABLE teams2_kept")); /* before any assert can fail */
     if (st != CN_FATAL)
@@ -240,6 +240,69 @@ static inline void check_a_failed_game_write_changes_nothing(const results_backe
     free(games2);
     bs_result_free(&g1);
     bs_result_free(&g2);
+}
+
+/* write_game of n games with their sources; each game's refusal in refused. */
+static inline void write_games_from(cn_results *w, const bs_result *r, size_t n, const char *const *sources,
+                                    cn_error *refused)
+{
+    cn_error err;
+    if (w->ops->write_game(w->impl, NULL, r, n, sources, refused, &err))
+        fail_msg("write_game %s: %s: %s", r[0].game, cn_status_name(err.status), err.msg);
+}
+
+/* A game id already written from another source (another day's folder) is refused alone,
+ * naming both sources: its rows stay the first source's, the other games of the same
+ * call are written. The same source again replaces its rows (a restarted game); an id
+ * that differs only by case is refused too; a database from before game_sources lets
+ * whoever writes a game next claim it. */
+static inline void check_a_game_of_another_source_is_refused(const results_backend *b)
+{
+    static const char *const day1[] = {"s3://gamestreams/2026-11-28/G1/gamestream.txt"};
+    static const char *const day2[] = {"s3://gamestreams/2026-11-29/G1/gamestream.txt",
+                                       "s3://gamestreams/2026-11-29/G2/gamestream.txt"};
+    static const char *const day3[] = {"s3://gamestreams/2026-11-30/g1/gamestream.txt"};
+    bs_result g1 = game_result("G1", 101, 205, 2, 1, g1_players, 3);
+    bs_result two[2] = {game_result("G1", 101, 205, 0, 3, g1_replay_players, 2),
+                        game_result("G2", 205, 300, 2, 1, g2_players, 2)};
+    bs_result lower = game_result("g1", 101, 205, 0, 3, g1_replay_players, 2);
+    cn_error refused[2];
+    cn_results w = b->fresh("sources");
+    write_games_from(&w, &g1, 1, day1, refused);
+    assert_int_equal(refused[0].status, CN_OK);
+    write_games_from(&w, two, 2, day2, refused);
+    assert_int_equal(refused[0].status, CN_CONFLICT);
+    assert_non_null(strstr(refused[0].msg, day1[0]));
+    assert_non_null(strstr(refused[0].msg, day2[0]));
+    assert_int_equal(refused[1].status, CN_OK);
+    char *season = b->query("sources", SEASON_SQL), *games = b->query("sources", GAMES_SQL);
+    assert_string_equal(games, G1_G2_GAMES); /* day 1's G1 intact, day 2's G2 added */
+    assert_string_equal(season, G1_G2_SEASON);
+    free(season);
+    free(games);
+    games = b->query("sources", "SELECT game, source FROM game_sources ORDER BY game");
+    assert_string_equal(games, "G1\ts3://gamestreams/2026-11-28/G1/gamestream.txt\n"
+                               "G2\ts3://gamestreams/2026-11-29/G2/gamestream.txt\n");
+    free(games);
+    write_games_from(&w, &lower, 1, day3, refused);
+    assert_int_equal(refused[0].status, CN_CONFLICT);
+    assert_non_null(strstr(refused[0].msg, "differs only by case"));
+    write_games_from(&w, two, 1, day1, refused); /* G1 restarted from day 1's folder: replaced */
+    assert_int_equal(refused[0].status, CN_OK);
+    games = b->query("sources", "SELECT score FROM game_teams WHERE game = 'G1' AND teamid = 101");
+    assert_string_equal(games, "0\n");
+    free(games);
+    free(b->query("sources", "DROP TABLE game_sources")); /* a database from before game_sources */
+    write_games_from(&w, &g1, 1, day2, refused);
+    assert_int_equal(refused[0].status, CN_OK);
+    games = b->query("sources", "SELECT game, source FROM game_sources");
+    assert_string_equal(games, "G1\ts3://gamestreams/2026-11-29/G1/gamestream.txt\n");
+    free(games);
+    cn_results_close(&w);
+    bs_result_free(&g1);
+    bs_result_free(&two[0]);
+    bs_result_free(&two[1]);
+    bs_result_free(&lower);
 }
 
 /* The single-game contract: one game's write_game gives the teams2/players2 that write

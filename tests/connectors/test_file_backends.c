@@ -1,6 +1,7 @@
 /* Embedded backends: file:// source (rewrite, append, restarts, partial lines read once),
  * directory sink, SQLite reference and results (a game's result and the season tables:
  * any order, once per game, replaced on a re-run, all or nothing), and the URI helpers. */
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -262,6 +263,50 @@ static void dir_sink_upserts_by_id_and_appends_rejects(void **state)
     assert_int_equal(json_integer_value(json_object_get(back, "line")), 3);
     json_decref(back);
     json_decref(rec);
+    cn_boxscore_close(&b);
+}
+
+/* A forget for a game whose documents name another source removes nothing and says
+ * CN_CONFLICT with both sources; the same source forgets as before; documents without a
+ * source (written before it was recorded) belong to whoever reads the game now. */
+static void dir_sink_keeps_another_sources_game(void **state)
+{
+    (void)state;
+    char uri[400], path[400];
+    cn_boxscore b;
+    cn_error err;
+    cn_settings per_game = cfg;
+    per_game.per_game_keys = true;
+    snprintf(uri, sizeof uri, "file://%s/box-sources", dir);
+    assert_int_equal(cn_boxscore_open(&b, uri, &per_game, &err), CN_OK);
+    static const char day1[] = "file:///games/2026-11-28/game-001/gamestream.txt",
+                      day2[] = "file:///games/2026-11-29/game-001/gamestream.txt";
+    static const char t1[] = "{\"_id\":1,\"game\":\"game-001\",\"run\":\"r1\",\"source\":"
+                             "\"file:///games/2026-11-28/game-001/gamestream.txt\"}",
+                      t2[] = "{\"_id\":2,\"game\":\"game-001\",\"run\":\"r1\",\"source\":"
+                             "\"file:///games/2026-11-28/game-001/gamestream.txt\"}",
+                      old[] = "{\"_id\":3,\"game\":\"game-001\",\"run\":\"r0\"}";
+    cn_doc d1 = {.game = "game-001", .id = 1, .text = t1, .len = sizeof t1 - 1};
+    cn_doc d2 = {.game = "game-001", .id = 2, .text = t2, .len = sizeof t2 - 1};
+    assert_int_equal(b.ops->put(b.impl, &d1, &err), CN_OK);
+    assert_int_equal(b.ops->put(b.impl, &d2, &err), CN_OK);
+    for (int all = 0; all < 2; all++) {
+        assert_int_equal(b.ops->forget(b.impl, "game-001", day2, all ? NULL : "r2", LONG_MIN, &err), CN_CONFLICT);
+        assert_non_null(strstr(err.msg, day1));
+        assert_non_null(strstr(err.msg, day2));
+    }
+    snprintf(path, sizeof path, "%s/box-sources/game-001/1.json", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/box-sources/game-001/2.json", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    cn_doc d3 = {.game = "game-001", .id = 3, .text = old, .len = sizeof old - 1};
+    assert_int_equal(b.ops->put(b.impl, &d3, &err), CN_OK);
+    assert_int_equal(b.ops->forget(b.impl, "game-001", day1, "r1", 1, &err), CN_OK); /* the same source */
+    assert_int_equal(access(path, F_OK), -1); /* beyond the run's last event */
+    snprintf(path, sizeof path, "%s/box-sources/game-001/3.json", dir);
+    assert_int_equal(access(path, F_OK), -1); /* another run, no source */
+    snprintf(path, sizeof path, "%s/box-sources/game-001/1.json", dir);
+    assert_int_equal(access(path, F_OK), 0);
     cn_boxscore_close(&b);
 }
 
@@ -619,6 +664,12 @@ static void sqlite_a_failed_game_write_changes_nothing(void **state)
     check_a_failed_game_write_changes_nothing(&sqlite_backend);
 }
 
+static void sqlite_a_game_of_another_source_is_refused(void **state)
+{
+    (void)state;
+    check_a_game_of_another_source_is_refused(&sqlite_backend);
+}
+
 static void sqlite_one_game_gives_what_standings_give(void **state)
 {
     (void)state;
@@ -633,10 +684,10 @@ static void sqlite_an_unsafe_result_is_refused(void **state)
     cn_error err;
     bs_result bad = game_result("../G1", 101, 205, 2, 1, g1_players, 3);
     cn_results w = sqlite_fresh("refused");
-    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, &err), CN_INPUT);
+    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, NULL, NULL, &err), CN_INPUT);
     snprintf(bad.game, sizeof bad.game, "G1");
     bad.teams[1].result = 'X';
-    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, &err), CN_INPUT);
+    assert_int_equal(w.ops->write_game(w.impl, NULL, &bad, 1, NULL, NULL, &err), CN_INPUT);
     cn_results_close(&w);
     assert_null(sqlite_query("refused", GAMES_SQL)); /* not even the tables */
     bs_result_free(&bad);
@@ -661,7 +712,7 @@ static cn_status sqlite_as_nobody(const char *db, bool results, bool game, cn_er
             st = results ? cn_results_open(&w, uri, &cfg, err) : cn_reference_open(&r, uri, &cfg, err);
         if (!st)
             st = !results ? r.ops->load(r.impl, &rows, err)
-                 : game    ? w.ops->write_game(w.impl, NULL, &(bs_result){.game = "G1", .teams = {{.result = 'W'}, {.result = 'L'}}}, 1, err)
+                 : game    ? w.ops->write_game(w.impl, NULL, &(bs_result){.game = "G1", .teams = {{.result = 'W'}, {.result = 'L'}}}, 1, NULL, NULL, err)
                            : w.ops->write(w.impl, &rows, "t2", "p2", err);
         err->status = st;
         _exit(write(fd[1], err, sizeof *err) == (ssize_t)sizeof *err ? 0 : 1);
@@ -766,6 +817,8 @@ int main(void)
         cmocka_unit_test(sqlite_a_rewritten_game_replaces_its_rows),
         cmocka_unit_test(sqlite_a_failed_game_write_changes_nothing),
         cmocka_unit_test(sqlite_one_game_gives_what_standings_give),
+        cmocka_unit_test(sqlite_a_game_of_another_source_is_refused),
+        cmocka_unit_test(dir_sink_keeps_another_sources_game),
         cmocka_unit_test(sqlite_an_unsafe_result_is_refused),
         cmocka_unit_test(sqlite_permission_errors_are_not_waiting),
         cmocka_unit_test(uri_parse_and_redact),

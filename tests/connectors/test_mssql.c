@@ -158,7 +158,7 @@ static void a_results_write_without_permission_is_not_retried(void **state)
         uri_for(uri, sizeof uri, cases[i].db);
         assert_int_equal(cn_results_open(&w, uri, &cfg, &err), CN_OK);
         for (int game = 0; game < 2; game++) { /* a game's result is refused the same way */
-            cn_status st = game ? w.ops->write_game(w.impl, NULL, &g1, 1, &err)
+            cn_status st = game ? w.ops->write_game(w.impl, NULL, &g1, 1, NULL, NULL, &err)
                                 : w.ops->write(w.impl, &rows, "teams2", "players2", &err);
             if (st != cases[i].status)
                 fail_msg("write into %s: %s: %s", cases[i].db, cn_status_name(err.status), err.msg);
@@ -264,6 +264,12 @@ static void a_game_written_twice_counts_once(void **state)
     check_a_game_written_twice_counts_once(&mssql_backend);
 }
 
+static void a_game_of_another_source_is_refused(void **state)
+{
+    (void)state;
+    check_a_game_of_another_source_is_refused(&mssql_backend);
+}
+
 static void a_rewritten_game_replaces_its_rows(void **state)
 {
     (void)state;
@@ -303,6 +309,7 @@ int main(void)
         cmocka_unit_test(a_results_write_without_permission_is_not_retried),
         cmocka_unit_test(games_in_either_order_give_the_same_season),
         cmocka_unit_test(a_game_written_twice_counts_once),
+        cmocka_unit_test(a_game_of_another_source_is_refused),
         cmocka_unit_test(a_rewritten_game_replaces_its_rows),
         cmocka_unit_test(one_game_gives_what_standings_give),
         cmocka_unit_test(a_failed_game_write_changes_nothing),
