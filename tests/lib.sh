@@ -11,6 +11,10 @@ export MONGOC_DISABLE_SHM=1
 # the pipeline's HTTP server is off unless a test asks for it (--http 127.0.0.1:PORT on a
 # port from free_ports): tests run in parallel and cannot all listen on the default 8080
 export HTTP_LISTEN=off
+# the programs are dumpable, so a test run by a user without CAP_SYS_PTRACE can read their
+# /proc/PID/fd (http_client.py listening); tests/pipeline/test_secrets.sh unsets it to see the
+# default (no core dumps, not dumpable)
+export CORE_DUMPS=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
@@ -48,6 +52,17 @@ wait_for() {
 }
 
 seed_sqlite() { sqlite3 "$1" < "$SRC/sql/sqlite/seed.sql"; }
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# stops_on SIGNAL PID NAME: one SIGNAL ends PID (a child of this shell) within 20 s, exit 0.
+stops_on() {
+  local rc=0
+  kill "-$1" "$2"
+  wait_for 20 gone "$2" || fail "$3: one $1 did not stop the pipeline within 20 s"
+  wait "$2" || rc=$?
+  [ $rc = 0 ] || fail "$3: the pipeline exited $rc after $1, not 0"
+}
 
 oracle() { "$PYTHON" "$SRC/tests/tools/oracle.py" check "$@"; }
 
