@@ -118,6 +118,8 @@ static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "NO
 
 int main(int argc, char **argv)
 {
+    if (proc_std_fds()) /* first: no later descriptor may become stdout or stderr */
+        return 1;
     sim_config c = {0};
     char err[512];
     int rc = opt_parse(options, NOPTIONS, &c, argc, argv, err, sizeof err);

@@ -87,7 +87,8 @@ static const char usage[] =
     "$CREDENTIALS_DIRECTORY) is read if it is there. A NAME_FILE that cannot be read\n"
     "or is empty, both NAME and NAME_FILE set, or a password inside a URI option is a\n"
     "configuration error (exit 2). Once read, the secret variables leave the environment;\n"
-    "core dumps are off unless --core-dumps.\n";
+    "core dumps are off unless --core-dumps.\n"
+    "The descriptor limit (RLIMIT_NOFILE) is raised to its hard limit at start.\n";
 
 /* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
 static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
@@ -108,6 +109,12 @@ static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "MO
 
 int main(int argc, char **argv)
 {
+    /* first of all: with fd 1 or 2 closed, libuv's epoll descriptor or a socket would
+     * become "stderr", get log lines, and its close assert (exit 134) */
+    if (proc_std_fds())
+        return PL_EXIT_RUNTIME;
+    unsigned long long nofile_was, nofile_now;
+    int nofile_rc = proc_raise_nofile(&nofile_was, &nofile_now);
     main_config mc = {0};
     char err[512], cnhelp[1024];
     int rc = opt_parse(options, NOPTIONS, &mc, argc, argv, err, sizeof err);
@@ -184,6 +191,12 @@ int main(int argc, char **argv)
     opt_server_warn(&mc.srv);
     if (protect_rc)
         log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
+    if (nofile_rc)
+        log_msg(LOG_WARN, "could not raise the descriptor limit (RLIMIT_NOFILE) above %llu", nofile_was);
+    else if (nofile_now > nofile_was)
+        log_msg(LOG_INFO, "descriptor limit (RLIMIT_NOFILE) raised from %llu to its hard limit, %llu", nofile_was, nofile_now);
+    else
+        log_msg(LOG_DEBUG, "descriptor limit (RLIMIT_NOFILE): %llu, its hard limit", nofile_now);
 
     char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];
     if (!realpath(mc.data_dir, dir))

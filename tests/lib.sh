@@ -53,6 +53,30 @@ wait_for() {
 
 seed_sqlite() { sqlite3 "$1" < "$SRC/sql/sqlite/seed.sql"; }
 
+# sample_game NAME: a data dir $WORK/NAME (D) with the seed reference and the sample game.
+sample_game() {
+  D=$WORK/$1; mkdir -p "$D"
+  seed_sqlite "$D/sidearm.db"
+  cp "$SRC/sql/data/game.txt" "$D/gamestream.txt"
+}
+
+# sample_final NAME: D holds the 77 documents of the sample game, the last one final at 11-9,
+# and teams2/players2.
+sample_final() {
+  local n
+  n=$(find "$D/boxscores" -maxdepth 1 -name '*.json' | wc -l)
+  [ "$n" = 77 ] || fail "$1: $n documents, not the sample game's 77"
+  "$PYTHON" - "$D/boxscores/76.json" <<'PY' || fail "$1: the last document is not the final 11-9"
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc["state"] == "final", doc["state"]
+assert (doc["home"]["score"], doc["away"]["score"]) == (11, 9), (doc["home"]["score"], doc["away"]["score"])
+PY
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM teams2")" = 4 ] || fail "$1: teams2 not written"
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM players2")" = 24 ] || fail "$1: players2 not written"
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT wins FROM teams2 WHERE id = 101")" = 8 ] || fail "$1: teams2 lacks the win"
+}
+
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # stops_on SIGNAL PID NAME: one SIGNAL ends PID (a child of this shell) within 20 s, exit 0.

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# What surrounds the process when it starts and while it runs (issue 17):
+#  a) item 16: with stdin, stdout or stderr closed, a run writes everything and exits 0
+#     (before, libuv's epoll descriptor took fd 2 and its close asserted: exit 134);
+#  b) item 1: the soft descriptor limit is raised to the hard one (ulimit -S -n 64), and said;
+. "$SRC/tests/lib.sh"
+
+# ---- a) closed standard descriptors
+for fds in '<&-' '>&-' '2>&-' '<&- >&- 2>&-'; do
+  name=closed-$(tr -dc '0-9a-z' <<<"$fds" | head -c 8)$RANDOM
+  sample_game "$name"
+  rc=0
+  eval "\"\$BIN/pipeline\" --data-dir \"\$D\" --once $fds" || rc=$?
+  [ $rc = 0 ] || fail "run with $fds: exit $rc (134 is the abort of a closed descriptor taken over)"
+  sample_final "run with $fds"
+done
+# ... and the simulator, whose target must get the whole game
+rc=0; "$BIN/gamestream-sim" --target "file://$WORK/sim/gamestream.txt" --delay 0 >&- 2>&- || rc=$?
+[ $rc = 0 ] || fail "gamestream-sim with stdout and stderr closed: exit $rc"
+cmp -s "$WORK/sim/gamestream.txt" "$SRC/sql/data/game.txt" || fail "gamestream-sim with stdout and stderr closed: the target is not the game"
+pass "with stdin, stdout or stderr closed (each and all): exit 0 with 77 documents and both tables"
+
+# ---- b) the descriptor limit
+hard=$(ulimit -H -n)
+if [ "$hard" != unlimited ] && [ "$hard" -le 64 ]; then
+  echo "skip b): the hard descriptor limit is $hard"
+else
+  sample_game nofile
+  (ulimit -S -n 64; exec "$BIN/pipeline" --data-dir "$D" --source "file://$WORK/never.txt" --poll-ms 50 2>"$WORK/nofile.log") &
+  pipe=$!; PIDS+=("$pipe")
+  wait_for 30 grep -q "does not exist yet" "$WORK/nofile.log" || fail "nofile: the pipeline did not start"
+  read -r soft hardp < <(awk '/^Max open files/ { print $4, $5 }' "/proc/$pipe/limits")
+  [ "$soft" = "$hardp" ] || fail "nofile: the soft descriptor limit is $soft, not the hard $hardp"
+  [ "$soft" -gt 64 ] || fail "nofile: the soft descriptor limit stayed $soft"
+  grep -q "descriptor limit (RLIMIT_NOFILE) raised from 64 to its hard limit, $soft" "$WORK/nofile.log" ||
+    fail "nofile: the raise is not logged: $(grep -i descriptor "$WORK/nofile.log")"
+  [ "$(log_count RLIMIT_NOFILE "$WORK/nofile.log")" = 1 ] || fail "nofile: the limit is logged more than once"
+  stops_on TERM "$pipe" nofile
+  pass "under ulimit -S -n 64 the soft limit is raised to the hard one ($soft), logged once"
+fi
+
