@@ -57,7 +57,7 @@ static const opt_def options[] = {
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
     {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
-    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it", OFF(pl.http_listen)},
+    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it; with --once off unless given", OFF(pl.http_listen)},
     {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
     {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
     {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s)},
@@ -154,6 +154,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
         return PL_EXIT_USAGE;
     }
+    /* a batch run serves HTTP only when asked: two at once on one host must not collide */
+    if (c->once && opt_is_default(options, NOPTIONS, &mc, "http"))
+        c->http_listen = "off";
     if (http_check_config(c, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;

@@ -110,6 +110,13 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
     return 0;
 }
 
+bool opt_is_default(const opt_def *defs, size_t n, const void *cfg, const char *name)
+{
+    const opt_def *d = find(defs, n, name, strlen(name));
+    /* set_value stores the text it got: the table's own text only for the default */
+    return d && d->type == OPT_STR && d->def && *(const char *const *)((const char *)cfg + d->offset) == d->def;
+}
+
 void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t n)
 {
     fprintf(out, "%s\nOptions (each also read from the environment variable shown):\n", usage);

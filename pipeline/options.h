@@ -28,6 +28,10 @@ typedef struct opt_def {
  * printed, or 2 with a message in err for a usage error. String values point into
  * argv, the environment or the table: they live as long as the process. */
 int opt_parse(const opt_def *defs, size_t ndefs, void *cfg, int argc, char **argv, char *err, size_t errlen);
+/* After opt_parse: true when the string option name kept its default (neither its
+ * variable nor argv gave it), so a program can choose another default in a mode (an
+ * explicit value equal to the default is still "given"). */
+bool opt_is_default(const opt_def *defs, size_t ndefs, const void *cfg, const char *name);
 /* Prints usage and one line per option with its variable and default. */
 void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t ndefs);
 /* Reads the secret NAME: from the variable NAME, or from the file named by NAME_FILE

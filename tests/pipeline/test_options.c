@@ -61,6 +61,27 @@ static void defaults_then_environment_then_argv(void **state)
     unsetenv("T_FLAG");
 }
 
+/* A program can tell a default from a value given, even one equal to the default. */
+static void a_default_is_told_from_a_value_given(void **state)
+{
+    (void)state;
+    cfg c;
+    char err[256];
+    char val[] = "dflt"; /* not the literal: the compiler may merge it with the table's */
+    char *none[] = {"p"}, *given[] = {"p", "--name", val};
+    unsetenv("T_NAME");
+    assert_int_equal(parse(&c, 1, none, err), 0);
+    assert_true(opt_is_default(defs, 4, &c, "name"));
+    assert_false(opt_is_default(defs, 4, &c, "n")); /* not a string option */
+    assert_false(opt_is_default(defs, 4, &c, "nosuch"));
+    assert_int_equal(parse(&c, 3, given, err), 0);
+    assert_false(opt_is_default(defs, 4, &c, "name"));
+    setenv("T_NAME", "dflt", 1);
+    assert_int_equal(parse(&c, 1, none, err), 0);
+    assert_false(opt_is_default(defs, 4, &c, "name"));
+    unsetenv("T_NAME");
+}
+
 static void usage_errors_say_what_to_fix(void **state)
 {
     (void)state;
@@ -226,6 +247,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_then_environment_then_argv),
+        cmocka_unit_test(a_default_is_told_from_a_value_given),
         cmocka_unit_test(usage_errors_say_what_to_fix),
         cmocka_unit_test(secrets_come_from_the_variable_or_its_file),
         cmocka_unit_test(a_secret_file_that_cannot_be_used_is_an_error),

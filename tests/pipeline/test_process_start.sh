@@ -3,6 +3,7 @@
 #  a) item 16: with stdin, stdout or stderr closed, a run writes everything and exits 0
 #     (before, libuv's epoll descriptor took fd 2 and its close asserted: exit 134);
 #  b) item 1: the soft descriptor limit is raised to the hard one (ulimit -S -n 64), and said;
+#  c) item 12: --once serves HTTP only when --http (or HTTP_LISTEN) is given;
 . "$SRC/tests/lib.sh"
 
 # ---- a) closed standard descriptors
@@ -38,4 +39,23 @@ else
   stops_on TERM "$pipe" nofile
   pass "under ulimit -S -n 64 the soft limit is raised to the hard one ($soft), logged once"
 fi
+
+# ---- c) --once and HTTP
+(
+  unset HTTP_LISTEN # tests/lib.sh turns HTTP off; the default is what is tested here
+  sample_game once-default
+  "$BIN/pipeline" --data-dir "$D" --once --verbose 2>"$WORK/once-default.log" || fail "once-default: exit $?"
+  sample_final once-default
+  if grep -q "HTTP API on" "$WORK/once-default.log"; then fail "--once without --http serves HTTP: $(grep "HTTP API" "$WORK/once-default.log")"; fi
+  read -r port < <(free_ports 1)
+  sample_game once-http
+  "$BIN/pipeline" --data-dir "$D" --once --http "127.0.0.1:$port" 2>"$WORK/once-http.log" || fail "once-http: exit $?"
+  grep -q "HTTP API on http://127.0.0.1:$port/" "$WORK/once-http.log" || fail "--once --http 127.0.0.1:$port does not serve HTTP"
+  sample_game once-env
+  HTTP_LISTEN=127.0.0.1:$port "$BIN/pipeline" --data-dir "$D" --once 2>"$WORK/once-env.log" || fail "once-env: exit $?"
+  grep -q "HTTP API on http://127.0.0.1:$port/" "$WORK/once-env.log" || fail "--once with HTTP_LISTEN does not serve HTTP"
+  # the long-running default is still 127.0.0.1:8080
+  "$BIN/pipeline" --help | grep -A1 -- '--http VALUE' | grep -q "default: 127.0.0.1:8080" || fail "--help: --http's default is not 127.0.0.1:8080"
+) || exit 1
+pass "--once serves HTTP only when --http or HTTP_LISTEN is given"
 
