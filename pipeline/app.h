@@ -83,7 +83,7 @@ typedef struct app {
     uv_loop_t loop;
     uv_timer_t poll, grace;
     uv_timer_t retire;      /* under a prefix: retires games that just became final and written */
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup; /* SIGHUP (the terminal went away) is taken as SIGTERM */
     lane_policy pol;
 
     cn_reference refc;

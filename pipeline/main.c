@@ -56,7 +56,7 @@ static const opt_def options[] = {
     {"stall-after", "STALL_AFTER", OPT_INT, "600", "seconds without a change in an in-progress game's stream before it is shown as stalled (0: never)", OFF(pl.stall_after_s)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
-    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
+    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM/SIGHUP, how long pending writes may still go out", OFF(pl.grace_ms)},
     {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it; with --once off unless given", OFF(pl.http_listen)},
     {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
     {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
@@ -80,6 +80,8 @@ static const char usage[] =
     "Tails a live lacrosse game stream, upserts a box-score document after each event,\n"
     "and writes teams2/players2 once when the game is final.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
+    "SIGINT, SIGTERM and SIGHUP stop polling, write what is pending for --grace-ms, and exit;\n"
+    "a second one stops after the write in progress. Under nohup SIGHUP stays ignored.\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
     "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN, the\n"
     "Bearer token POST /minio/events requires when set. When neither NAME nor NAME_FILE\n"

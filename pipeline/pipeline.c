@@ -9,13 +9,14 @@
  * sink are shared: their lanes serve the games round-robin, one call at a time.
  *
  * Sinks are independent: one that fails for good is given up on its own and the
- * other still drains; the exit status says what was left unwritten. On SIGINT or
- * SIGTERM polling and folding stop, and what is folded still goes out for
+ * other still drains; the exit status says what was left unwritten. On SIGINT,
+ * SIGTERM or SIGHUP (a closed terminal or ssh session) polling and folding stop, and what is folded still goes out for
  * --grace-ms; a second signal stops after the write in progress, and a read that
  * never returns is abandoned (reads can be redone).
  */
 #include "pipeline.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->poll, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
+    uv_close((uv_handle_t *)&a->sighup, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->retire, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
@@ -491,7 +493,7 @@ static void hook_check_done(app *a)
 static void on_signal(uv_signal_t *s, int signum)
 {
     app *a = s->data;
-    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    const char *name = signum == SIGINT ? "SIGINT" : signum == SIGHUP ? "SIGHUP" : "SIGTERM";
     if (a->stopping) {
         log_msg(LOG_WARN, "%s received again: stopping after the write in progress", name);
         shutdown_with(a, PL_EXIT_OK);
@@ -575,7 +577,8 @@ int pl_run(pl_config *cfg)
     uv_timer_init(&a->loop, &a->retire);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
-    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a;
+    uv_signal_init(&a->loop, &a->sighup);
+    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
@@ -595,6 +598,9 @@ int pl_run(pl_config *cfg)
     } else {
         uv_signal_start(&a->sigint, on_signal, SIGINT);
         uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+        struct sigaction hup;
+        if (sigaction(SIGHUP, NULL, &hup) || hup.sa_handler != SIG_IGN) /* under nohup it stays ignored */
+            uv_signal_start(&a->sighup, on_signal, SIGHUP);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
         push_start(a);

@@ -4,6 +4,8 @@
 #     (before, libuv's epoll descriptor took fd 2 and its close asserted: exit 134);
 #  b) item 1: the soft descriptor limit is raised to the hard one (ulimit -S -n 64), and said;
 #  c) item 12: --once serves HTTP only when --http (or HTTP_LISTEN) is given;
+#  d) item 17: SIGHUP drains and exits 0 like SIGTERM (before: killed, exit 129, no log);
+#     under nohup (SIGHUP ignored at start) it stays ignored.
 . "$SRC/tests/lib.sh"
 
 # ---- a) closed standard descriptors
@@ -59,3 +61,22 @@ fi
 ) || exit 1
 pass "--once serves HTTP only when --http or HTTP_LISTEN is given"
 
+# ---- d) SIGHUP
+sample_game hup
+"$BIN/pipeline" --data-dir "$D" --follow --poll-ms 20 2>"$WORK/hup.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 60 grep -q "wrote teams2" "$WORK/hup.log" || fail "hup: the game did not end"
+stops_on HUP "$pipe" "hup (129 is killed by it)"
+grep -q "SIGHUP received: no more polls; writing what is pending" "$WORK/hup.log" || fail "hup: SIGHUP is not logged"
+sample_final hup
+pass "SIGHUP drains and exits 0, as SIGTERM does"
+
+sample_game nohup
+nohup "$BIN/pipeline" --data-dir "$D" --follow --poll-ms 20 </dev/null >/dev/null 2>"$WORK/nohup.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 60 grep -q "wrote teams2" "$WORK/nohup.log" || fail "nohup: the game did not end"
+kill -HUP "$pipe"
+sleep 1
+kill -0 "$pipe" 2>/dev/null || fail "nohup: SIGHUP stopped a pipeline started under nohup"
+stops_on TERM "$pipe" nohup
+pass "under nohup SIGHUP stays ignored"
