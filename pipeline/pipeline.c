@@ -163,9 +163,15 @@ static bool teams_known(app *a)
     return true;
 }
 
+static void ref_later_due(uv_timer_t *t)
+{
+    app_ref_kick(t->data);
+}
+
 /* Reads the reference: first, when a run begins (its bytes wait), and, at most every
  * --reload-min-ms, when a game met an unknown jersey or team (right away once that
- * game is final: its tables wait for it). */
+ * game is final: its tables wait for it). The rate limit waits on its own timer, not the lane's:
+ * a run that begins meanwhile reads at once, and that read serves the waiting game too. */
 static void hook_ref_kick(app *a)
 {
     if (a->stopping || !lane_free(&a->l_ref))
@@ -178,11 +184,12 @@ static void hook_ref_kick(app *a)
             return;
         uint64_t t = uv_now(&a->loop), next = a->last_load_ms + (uint64_t)a->cfg->reload_min_ms;
         if (t < next) {
-            lane_kick_after(&a->l_ref, next - t);
+            if (!uv_is_active((uv_handle_t *)&a->ref_later))
+                uv_timer_start(&a->ref_later, ref_later_due, next - t, 0);
             return;
         }
     }
-    lane_stop(&a->l_ref);
+    uv_timer_stop(&a->ref_later);
     job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD, load_done);
     if (j)
         job_submit(j);
@@ -319,6 +326,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->sigterm, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->retire, NULL);
+    uv_close((uv_handle_t *)&a->ref_later, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref);
@@ -380,6 +388,7 @@ static void stop_all(app *a)
 {
     uv_timer_stop(&a->poll);
     uv_timer_stop(&a->retire);
+    uv_timer_stop(&a->ref_later);
     lane_stop(&a->l_ref);
     lane_stop(&a->l_list);
     for (size_t i = 0; i < a->ngames; i++)
@@ -573,9 +582,10 @@ int pl_run(pl_config *cfg)
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
     uv_timer_init(&a->loop, &a->retire);
+    uv_timer_init(&a->loop, &a->ref_later);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
-    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a;
+    a->poll.data = a->grace.data = a->retire.data = a->ref_later.data = a->sigint.data = a->sigterm.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
