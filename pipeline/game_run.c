@@ -242,11 +242,18 @@ static void show_progress(game_run *g)
     log_status(line);
 }
 
-/* An unknown jersey or team: read the reference again, at most every --reload-min-ms. */
+/* An unknown jersey or team: read the reference again, at most every --reload-min-ms.
+ * --once does not wait for that: the run asks once, read at once (an operator may have
+ * fixed the roster since the run's start); the rest of its stream goes on without. */
 static void want_reload(game_run *g)
 {
     if (g->reload_wanted || g->reloading)
         return;
+    if (g->app->cfg->once) {
+        if (g->once_reread)
+            return;
+        g->once_reread = true;
+    }
     g->reload_wanted = true;
     g->app->ref_wanted = true;
     app_ref_kick(g->app);
@@ -518,6 +525,7 @@ static void begin_run(game_run *g, const cn_chunk *c)
     g->run_hash = 2166136261u;
     g->run_hashed = 0;
     g->run_known = false;
+    g->once_reread = false;
     g->result_due = g->result_done = g->have_result = false;
     bs_result_free(&g->result);
     g->fold_data = c->data;

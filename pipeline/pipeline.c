@@ -170,7 +170,8 @@ static void ref_later_due(uv_timer_t *t)
 
 /* Reads the reference: first, when a run begins (its bytes wait), and, at most every
  * --reload-min-ms, when a game met an unknown jersey or team (right away once that
- * game is final: its tables wait for it). The rate limit waits on its own timer, not the lane's:
+ * game is final: its tables wait for it; and with --once, which does not wait: such a
+ * game asks once, game_run.c). The rate limit waits on its own timer, not the lane's:
  * a run that begins meanwhile reads at once, and that read serves the waiting game too. */
 static void hook_ref_kick(app *a)
 {
@@ -178,7 +179,8 @@ static void hook_ref_kick(app *a)
         return;
     bool now = !a->ref;
     for (size_t i = 0; i < a->ngames && !now; i++)
-        now = a->games[i]->reloading || (a->games[i]->reload_wanted && a->games[i]->state == GR_FINAL);
+        now = a->games[i]->reloading ||
+              (a->games[i]->reload_wanted && (a->games[i]->state == GR_FINAL || a->cfg->once));
     if (!now) {
         if (!a->ref_wanted && teams_known(a))
             return;

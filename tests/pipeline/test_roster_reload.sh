@@ -5,6 +5,7 @@
 #  b) a player added mid-game is rostered once his jersey shows up, with every shot he
 #     made, those folded before the reload too, and his goals reach players2;
 #  c) teams2 starts from the wins/losses in `teams` when the game starts.
+#  d) --once never waits out --reload-min-ms for an unrostered jersey (issue 17, item 11);
 #  e) under a prefix, one game's rate-limited reload never delays another game's start
 #     (issue 17, item 13).
 . "$SRC/tests/lib.sh"
@@ -112,6 +113,26 @@ midgame midgame-whistle-apart yes
 pass "a player added mid-game is rostered when his jersey shows up, with all his shots, in players2 too"
 midgame midgame-one-rewrite no
 pass "the same when his shots and the final whistle come in one rewrite"
+
+# d) --once does not wait out --reload-min-ms for a jersey not on the roster (issue 17, item
+# 11): a cut of a game (not final) where #77 shoots twice, with a 10-minute rate limit. It
+# ends by itself with status 0, every document written, and has read the reference at most
+# once more than the first read and the run's start.
+D=$WORK/once; mkdir -p "$D"
+seed_sqlite "$D/sidearm.db"
+printf '0 59:00 101 2 1\n1 58:00 101 77 0\n2 57:00 205 5 1\n3 56:00 101 77 1\n' > "$D/gamestream.txt"
+"$BIN/pipeline" --data-dir "$D" --once --reload-min-ms 600000 --metrics-file "$WORK/once.prom" 2>"$WORK/once.log" &
+PIPE=$!; PIDS+=("$PIPE")
+finish once
+for e in 0 1 2 3; do test -s "$D/boxscores/$e.json" || fail "once: document $e was not written"; done
+"$PYTHON" - "$D/boxscores/3.json" <<'PY' || fail "once: the cut's last document is wrong"
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc["state"] == "in_progress" and doc["events"]["unrostered_shots"] == 2, doc["events"]
+PY
+loads=$(awk '$1 == "sidearm_reference_loads_total" {print $2}' "$WORK/once.prom")
+[ "$loads" = 2 ] || [ "$loads" = 3 ] || fail "once: the reference was read '$loads' times, not 2 or 3"
+pass "--once reads the reference again at most once for an unrostered jersey, and does not wait --reload-min-ms"
 
 # e) one game's trouble does not delay another game's start (issue 17, item 13): under a
 # prefix with a 10-minute rate limit, game "early" shows #77 (not on the roster) and game
