@@ -543,6 +543,15 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->requests++;
     if (st != CN_OK) {
         m->poll_errors++;
+        if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
+            /* game.json and no stream yet: the source holds nothing of it, so --once says
+             * so and does not wait (the listing reads it on a later run) */
+            g->polled = true;
+            log_game(LOG_INFO, g->id, "--once: %s is not there yet: the game is scheduled, not waited for",
+                     g->l_src.uri);
+            app_check_done(g->app);
+            return;
+        }
         if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
