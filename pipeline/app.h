@@ -110,6 +110,8 @@ typedef struct app {
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */
     uint64_t last_load_ms;
     bool ref_wanted;        /* a game waits for, or asked for, a reload */
+    uv_timer_t ref_later;   /* the rate-limited reload (--reload-min-ms), apart from l_ref's retry timer:
+                             * the lane stays free meanwhile, so a run that begins reads at once */
 
     push_state push;
 

@@ -42,6 +42,7 @@ struct game_run {
     long run;               /* runs seen: a restart starts a new one (the first is 0) */
     bool reloading;         /* a new run waits for the reference */
     bool reload_wanted;     /* an unknown jersey or team: move onto newer rows */
+    bool once_reread;       /* --once: this run asked for its one reload already */
     char run_id[16];
     uint32_t run_hash;
     size_t run_hashed;

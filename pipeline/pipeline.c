@@ -164,26 +164,35 @@ static bool teams_known(app *a)
     return true;
 }
 
+static void ref_later_due(uv_timer_t *t)
+{
+    app_ref_kick(t->data);
+}
+
 /* Reads the reference: first, when a run begins (its bytes wait), and, at most every
  * --reload-min-ms, when a game met an unknown jersey or team (right away once that
- * game is final: its tables wait for it). */
+ * game is final: its tables wait for it; and with --once, which does not wait: such a
+ * game asks once, game_run.c). The rate limit waits on its own timer, not the lane's:
+ * a run that begins meanwhile reads at once, and that read serves the waiting game too. */
 static void hook_ref_kick(app *a)
 {
     if (a->stopping || !lane_free(&a->l_ref))
         return;
     bool now = !a->ref;
     for (size_t i = 0; i < a->ngames && !now; i++)
-        now = a->games[i]->reloading || (a->games[i]->reload_wanted && a->games[i]->state == GR_FINAL);
+        now = a->games[i]->reloading ||
+              (a->games[i]->reload_wanted && (a->games[i]->state == GR_FINAL || a->cfg->once));
     if (!now) {
         if (!a->ref_wanted && teams_known(a))
             return;
         uint64_t t = uv_now(&a->loop), next = a->last_load_ms + (uint64_t)a->cfg->reload_min_ms;
         if (t < next) {
-            lane_kick_after(&a->l_ref, next - t);
+            if (!uv_is_active((uv_handle_t *)&a->ref_later))
+                uv_timer_start(&a->ref_later, ref_later_due, next - t, 0);
             return;
         }
     }
-    lane_stop(&a->l_ref);
+    uv_timer_stop(&a->ref_later);
     job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD, load_done);
     if (j)
         job_submit(j);
@@ -321,6 +330,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->sighup, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->retire, NULL);
+    uv_close((uv_handle_t *)&a->ref_later, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref);
@@ -382,6 +392,7 @@ static void stop_all(app *a)
 {
     uv_timer_stop(&a->poll);
     uv_timer_stop(&a->retire);
+    uv_timer_stop(&a->ref_later);
     lane_stop(&a->l_ref);
     lane_stop(&a->l_list);
     for (size_t i = 0; i < a->ngames; i++)
@@ -575,10 +586,12 @@ int pl_run(pl_config *cfg)
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
     uv_timer_init(&a->loop, &a->retire);
+    uv_timer_init(&a->loop, &a->ref_later);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
     uv_signal_init(&a->loop, &a->sighup);
-    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a->sighup.data = a;
+    a->poll.data = a->grace.data = a->retire.data = a->ref_later.data = a->sigint.data = a->sigterm.data =
+        a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
