@@ -968,12 +968,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
     /* Neither WebSocket nor HTTP/2 is served, and CONNECT tunnels nothing: each is
      * answered and its connection closed, so it cannot keep a connection slot. */
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        hconn *hc = lws_get_opaque_user_data(wsi);
+        if (hc)
+            hc->requested = true; /* a whole request, refused: not an incomplete one */
         if (lws_hdr_total_length(wsi, WSI_TOKEN_UPGRADE) > 0 && in &&
             (!strcasecmp(in, "websocket") || !strcasecmp(in, "h2c")))
             refuse_raw(s, wsi, PL_HTTP_LIMIT_UPGRADE, 400, "Bad Request",
                        "no protocol upgrade is offered (no WebSocket, no HTTP/2): use HTTP/1.1");
         return -1; /* anything else was answered 403 by lws already */
+    }
     case LWS_CALLBACK_RAW_ADOPT: /* CONNECT: lws hands the connection over as a raw socket */
         refuse_raw(s, wsi, PL_HTTP_LIMIT_UPGRADE, 405, "Method Not Allowed", "CONNECT is not served");
         return -1;
