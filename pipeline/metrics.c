@@ -318,12 +318,16 @@ char *pl_metrics_render(const app *a, size_t *len)
     labelled(&e, &(family){"sidearm_http_responses_total", "HTTP responses sent, by status class.", 0}, "counter",
              "code", classes, 6, m->http_responses, sizeof *m->http_responses, NULL);
     static const char *const limits[] = {"incomplete_request", "body_size", "connections", "sse_clients",
-                                         "slow_client"};
+                                         "slow_client", "body_timeout", "descriptors", "framing", "upgrade"};
     labelled(&e, &(family){"sidearm_http_limit_hits_total", "Requests or clients cut off by a limit of the HTTP "
-                           "server (slow_client: an SSE client too slow to read, dropped).", 0},
+                           "server (slow_client: an SSE client too slow to read, dropped; descriptors: no descriptor to spare at "
+                           "accept; framing: an ambiguous length; upgrade: WebSocket, h2c or CONNECT).", 0},
              "counter", "limit", limits, PL_HTTP_LIMITS, m->http_limits, sizeof *m->http_limits, NULL);
     labelled(&e, &(family){"sidearm_http_connections", "HTTP connections open now.", 0}, "gauge", NULL, NULL, 1,
              &m->http_connections, 0, NULL);
+    labelled(&e, &(family){"sidearm_http_list_renders_total", "Entries of GET /v1/games rendered: each game's "
+                           "is kept until the game changes.", 0}, "counter", NULL, NULL, 1, &m->http_list_renders, 0,
+             NULL);
     labelled(&e, &(family){"sidearm_sse_clients", "Server-Sent Events clients connected now.", 0}, "gauge", NULL,
              NULL, 1, &m->sse_clients, 0, NULL);
 
