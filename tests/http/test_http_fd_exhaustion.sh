@@ -25,7 +25,7 @@ wait_for 120 grep -q "wrote teams2" "$WORK/pipeline.log" || fail "the results we
 wait_for 60 test -e "$D/boxscores/76.json" || fail "the final document was not written"
 touch "$WORK/stop"; wait "$holder" || fail "the holder failed: $(cat "$WORK/hold.log")"
 kept=$(cat "$WORK/kept")
-[ "$kept" -ge 16 ] && [ "$kept" -lt 64 ] || fail "$kept of 80 idle connections were kept open (ulimit -n 64)"
+{ [ "$kept" -ge 16 ] && [ "$kept" -lt 64 ]; } || fail "$kept of 80 idle connections were kept open (ulimit -n 64)"
 wait_for 30 curl -sf "$URL/healthz" || fail "/healthz does not answer once the clients went away"
 curl -sf "$URL/metrics" >"$WORK/metrics.txt" || fail "/metrics failed"
 grep -qE '^sidearm_http_limit_hits_total\{limit="descriptors"\} [1-9]' "$WORK/metrics.txt" ||

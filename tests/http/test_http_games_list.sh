@@ -4,7 +4,6 @@
 # one entry rendered again (sidearm_http_list_renders_total in /metrics); a new game then
 # costs exactly one entry rendered, not 31. Counts, never timings.
 . "$SRC/tests/lib.sh"
-CLIENT=$SRC/tests/http/http_client.py
 G=$WORK/games
 P=$(free_ports 1)
 URL=http://127.0.0.1:$P

@@ -27,7 +27,7 @@ for form in "127.0.0.1:$P=127.0.0.1:$P" "[::1]:$P=[::1]:$P" "*:$P=0.0.0.0:$P" "0
   kill -TERM "$pipe"; wait "$pipe" || fail "--http $spec: exit $?"
 done
 rc=0; "$BIN/pipeline" --data-dir "$D" --once --http "localhost:$P" 2>"$WORK/name.log" || rc=$?
-[ $rc = 2 ] && grep -q "not an IP address" "$WORK/name.log" || fail "--http localhost:$P: exit $rc: $(cat "$WORK/name.log")"
+{ [ $rc = 2 ] && grep -q "not an IP address" "$WORK/name.log"; } || fail "--http localhost:$P: exit $rc: $(cat "$WORK/name.log")"
 pass "--http 127.0.0.1, [::1], *, 0.0.0.0 and :PORT each listen on exactly that address; a host name is a usage error"
 
 # two processes started at the same instant on one port, several times: exactly one
