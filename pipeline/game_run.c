@@ -535,6 +535,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->requests++;
     if (st != CN_OK) {
         m->poll_errors++;
+        g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
         if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
@@ -682,6 +683,11 @@ void gr_stop(game_run *g)
 bool gr_sink_pending(const game_run *g)
 {
     return !g->app->sink_gave_up && (g->q.len > 0 || g->stale);
+}
+
+bool gr_written(const game_run *g)
+{
+    return !g->app->sink_gave_up && g->q.len == 0 && !g->stale && !(g->result_due && !g->result_done);
 }
 
 bool gr_results_pending(const game_run *g)
