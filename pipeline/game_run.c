@@ -543,6 +543,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->requests++;
     if (st != CN_OK) {
         m->poll_errors++;
+        g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
         if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
             /* game.json and no stream yet: the source holds nothing of it, so --once says
              * so and does not wait (the listing reads it on a later run) */
@@ -699,6 +700,11 @@ void gr_stop(game_run *g)
 bool gr_sink_pending(const game_run *g)
 {
     return !g->app->sink_gave_up && (g->q.len > 0 || g->stale);
+}
+
+bool gr_written(const game_run *g)
+{
+    return !g->app->sink_gave_up && g->q.len == 0 && !g->stale && !(g->result_due && !g->result_done);
 }
 
 bool gr_results_pending(const game_run *g)

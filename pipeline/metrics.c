@@ -314,6 +314,12 @@ char *pl_metrics_render(const app *a, size_t *len)
     for (size_t f = 0; f < sizeof per_sink / sizeof *per_sink; f++)
         labelled(&e, &per_sink[f], "counter", "sink", sink_names, PL_NSINKS, m->sink, sizeof *m->sink, NULL);
 
+    cn_exhaustion ex = cn_exhaustion_counts();
+    static const char *const resources[] = {"descriptors", "disk_space"};
+    labelled(&e, &(family){"sidearm_local_shortages_total", "Connector calls that ran out of file descriptors "
+                           "(EMFILE, ENFILE) or disk space (ENOSPC, EDQUOT); each is retried with backoff.", 0},
+             "counter", "resource", resources, 2, (uint64_t[]){ex.descriptors, ex.space}, sizeof(uint64_t), NULL);
+
     static const char *const classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
     labelled(&e, &(family){"sidearm_http_responses_total", "HTTP responses sent, by status class.", 0}, "counter",
              "code", classes, 6, m->http_responses, sizeof *m->http_responses, NULL);
@@ -374,7 +380,9 @@ typedef struct file_write {
 
 static void file_outcome(app *a, cn_status st, const cn_error *err)
 {
-    if (st && !a->metrics.file_said) {
+    if (st && a->closed) { /* the last word: there is no next time */
+        log_msg(LOG_WARN, "--metrics-file: %s; the metrics at exit are not in it", err->msg);
+    } else if (st && !a->metrics.file_said) {
         a->metrics.file_said = true;
         log_msg(LOG_WARN, "--metrics-file: %s; will try again", err->msg);
     } else if (!st && a->metrics.file_said) {

@@ -374,10 +374,11 @@ static void report_unwritten(app *a)
 {
     for (size_t i = 0; i < a->ngames; i++) {
         game_run *g = a->games[i];
-        if (gr_sink_pending(g)) {
+        /* counted whether the sink is still tried or was given up */
+        if (g->q.len > 0 || g->stale || (a->sink_gave_up && g->game && g->game->state != BS_PREGAME)) {
             log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "%zu box-score writes%s were not made to %s; run "
                      "again with the same options to write them (upserts by _id are idempotent)", g->q.len,
-                     g->stale ? " and the newest box score" : "", a->l_sinks[0].uri);
+                     g->stale || a->sink_gave_up ? " and the newest box score" : "", a->l_sinks[0].uri);
             a->exit_code = PL_EXIT_RUNTIME;
         }
         if (g->result_due && !g->result_done) {
@@ -581,7 +582,7 @@ int pl_run(pl_config *cfg)
     a->prefix_mode = n > 0 && cfg->source[n - 1] == '/';
     cfg->conn.per_game_keys = a->prefix_mode;
     a->pol = (lane_policy){BACKOFF_BASE_MS, cfg->backoff_max_ms, cfg->once, cfg->once_attempts,
-                           (unsigned)time(NULL) ^ (unsigned)uv_os_getpid()};
+                           (unsigned)time(NULL) ^ (unsigned)uv_os_getpid(), 0};
     uv_loop_init(&a->loop);
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
