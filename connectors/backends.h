@@ -12,6 +12,16 @@ void cn_log(int level, const char *domain, const char *msg);
 /* Copies text into out with the password of anything like user:password@ hidden. */
 void cn_redact_text(const char *text, char *out, size_t outlen);
 
+/* The status of a failed local call (errno e), the one classification every backend
+ * uses for the errno it gets (its own or its library's, e.g. sqlite3_system_errno):
+ * out of descriptors or space is CN_TRANSIENT (and counted, cn_exhaustion_counts),
+ * EACCES/EPERM is CN_AUTH, anything else is otherwise. */
+cn_status cn_errno_status(int e, cn_status otherwise);
+/* cn_fail with the status cn_errno_status gives e, and err->shortage set when e is a
+ * descriptor or space shortage. */
+cn_status cn_fail_errno(cn_error *err, int e, cn_status otherwise, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Listings, for the lister backends. cn_listing_add copies key and etag (NULL: "");
  * cn_listing_sort orders by key (strcmp); cn_listing_drop empties the listing after a
  * failure but keeps its request count. */

@@ -6,7 +6,9 @@
 #include "connector.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +25,50 @@ cn_status cn_fail(cn_error *err, cn_status status, const char *fmt, ...)
 {
     va_list ap;
     err->status = status;
+    err->shortage = false;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return status;
+}
+
+cn_status cn_fail_errno(cn_error *err, int e, cn_status otherwise, const char *fmt, ...)
+{
+    va_list ap;
+    err->status = cn_errno_status(e, otherwise);
+    err->shortage = e == EMFILE || e == ENFILE || e == ENOSPC || e == EDQUOT;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return err->status;
+}
+
+/* ---------------------------------------------------------------- local resources */
+
+static atomic_uint_fast64_t out_of_descriptors, out_of_space;
+
+cn_status cn_errno_status(int e, cn_status otherwise)
+{
+    switch (e) {
+    case EMFILE:
+    case ENFILE:
+        atomic_fetch_add(&out_of_descriptors, 1);
+        return CN_TRANSIENT;
+    case ENOSPC:
+    case EDQUOT:
+        atomic_fetch_add(&out_of_space, 1);
+        return CN_TRANSIENT;
+    case EACCES:
+    case EPERM:
+        return CN_AUTH;
+    default:
+        return otherwise;
+    }
+}
+
+cn_exhaustion cn_exhaustion_counts(void)
+{
+    return (cn_exhaustion){atomic_load(&out_of_descriptors), atomic_load(&out_of_space)};
 }
 
 /* ---------------------------------------------------------------- URIs */

@@ -38,11 +38,20 @@ typedef enum cn_status {
 
 typedef struct cn_error {
     cn_status status;
+    bool shortage;  /* CN_TRANSIENT because this process ran out of descriptors or space, not a server */
     char msg[512];
 } cn_error;
 
 /* Names a status ("transient", "auth", ...). */
 const char *cn_status_name(cn_status s);
+/* How often connector calls, on any thread, ran out of a local resource since the
+ * process started: descriptors (EMFILE, ENFILE) or disk space (ENOSPC, EDQUOT). Each is
+ * CN_TRANSIENT: it passes when other calls close files or an operator frees space. */
+typedef struct cn_exhaustion {
+    uint64_t descriptors, space;
+} cn_exhaustion;
+cn_exhaustion cn_exhaustion_counts(void);
+
 /* Fills err and returns status: the one way connectors report failure. */
 cn_status cn_fail(cn_error *err, cn_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -3,6 +3,8 @@
  */
 #include "fileio.h"
 
+#include "backends.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -29,7 +31,7 @@ static cn_status make_dirs(const char *path, bool whole, cn_error *err)
         char c = *p;
         *p = '\0';
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-            return cn_fail(err, errno == EACCES ? CN_AUTH : CN_FATAL, "creating directory %s: %s", dir,
+            return cn_fail_errno(err, errno, CN_FATAL, "creating directory %s: %s", dir,
                            strerror(errno));
         *p = c;
         if (c == '\0')
@@ -55,7 +57,7 @@ cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return cn_fail(err, CN_FATAL, "writing %s: %s", path, strerror(errno));
+            return cn_fail_errno(err, errno, CN_FATAL, "writing %s: %s", path, strerror(errno));
         buf += w;
         len -= (size_t)w;
     }
@@ -72,18 +74,43 @@ cn_status cn_replace_file(const char *path, const char *data, size_t len, const 
     unlink(tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return cn_fail(err, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
+        return cn_fail_errno(err, errno, CN_FATAL, "creating %s: %s", tmp, strerror(errno));
     cn_status rc = cn_write_all(fd, data, len, tmp, err);
     if (!rc && tail)
         rc = cn_write_all(fd, tail, strlen(tail), tmp, err);
     if (!rc && durable && fsync(fd) < 0)
-        rc = cn_fail(err, CN_FATAL, "flushing %s: %s", tmp, strerror(errno));
+        rc = cn_fail_errno(err, errno, CN_FATAL, "flushing %s: %s", tmp, strerror(errno));
     close(fd);
     if (!rc && rename(tmp, path) < 0)
-        rc = cn_fail(err, CN_FATAL, "renaming %s to %s: %s", tmp, path, strerror(errno));
+        rc = cn_fail_errno(err, errno, CN_FATAL, "renaming %s to %s: %s", tmp, path, strerror(errno));
     if (rc)
         unlink(tmp);
     return rc;
+}
+
+int cn_open_beneath(const char *dir, const char *key)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    char part[1024];
+    for (const char *p = key; fd >= 0;) {
+        size_t n = strcspn(p, "/");
+        snprintf(part, sizeof part, "%.*s", (int)n, p);
+        bool last = p[n] == '\0';
+        int flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+                         : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        int next = n ? openat(fd, part, flags) : (errno = ENOENT, -1);
+        struct stat st;
+        if (next < 0 && errno == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+            errno = ELOOP; /* a folder reached through a link, not a missing one */
+        int e = errno;
+        close(fd);
+        errno = e;
+        fd = next;
+        if (last)
+            break;
+        p += n + 1;
+    }
+    return fd;
 }
 
 const char *cn_file_kind(mode_t mode)

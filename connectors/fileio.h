@@ -23,6 +23,11 @@ cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn
 cn_status cn_replace_file(const char *path, const char *data, size_t len, const char *tail, bool durable,
                           cn_error *err);
 
+/* Opens key (relative, '/'-separated) under dir one component at a time, following no
+ * symbolic link on the way (O_NOFOLLOW alone checks only the last one): read-only,
+ * O_NONBLOCK (a FIFO does not wait for a writer). -1 with errno set, ELOOP for a link. */
+int cn_open_beneath(const char *dir, const char *key);
+
 /* Names what a non-regular file is ("a FIFO", "a directory", ...), for error messages. */
 const char *cn_file_kind(mode_t mode);
 

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "process.h"
 #include "sim.h"
 
 #ifndef SIM_DATA_DIR
@@ -41,6 +42,7 @@ static const opt_def options[] = {
     {"home", "HOME_TEAM", OPT_INT, "101", "home team id (for --random and for reading clocks)", OFF(home)},
     {"away", "AWAY_TEAM", OPT_INT, "205", "away team id", OFF(away)},
     OPT_SERVER_ROWS(sim_config, srv),
+    OPT_CORE_DUMPS_ROW(sim_config, core_dumps),
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format)},
     {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games)},
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
@@ -62,6 +64,11 @@ static const char usage[] =
     "gamestream.txt); game i starts --stagger seconds after game i-1 and uses seed SEED+i.\n"
     "With --notify URL, each write is followed by the MinIO webhook event for it (secret:\n"
     "NOTIFY_TOKEN, sent as a Bearer token).\n"
+    "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY and\n"
+    "MSSQL_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN. A NAME_FILE that cannot\n"
+    "be read or is empty, both NAME and NAME_FILE set, or a password inside a URI option is\n"
+    "a usage error. Once read, the secret variables leave the environment; core dumps are\n"
+    "off unless --core-dumps.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage error.\n";
 
 static int replay(sim_target *t, const char *text, size_t len, const line_ref *lines, size_t nlines, double delay)
@@ -106,8 +113,13 @@ static void connector_log(int level, const char *domain, const char *msg, void *
     log_msg(level == CN_LOG_WARN ? LOG_WARN : level == CN_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s: %s", domain, msg);
 }
 
+/* Every secret the program reads, fallbacks included: they leave the environment once read. */
+static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "NOTIFY_TOKEN", "PASSWORD"};
+
 int main(int argc, char **argv)
 {
+    if (proc_std_fds()) /* first: no later descriptor may become stdout or stderr */
+        return 1;
     sim_config c = {0};
     char err[512];
     int rc = opt_parse(options, NOPTIONS, &c, argc, argv, err, sizeof err);
@@ -153,8 +165,27 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    char *secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
-    char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
+    if (opt_uri_no_password("target", c.target, err, sizeof err) ||
+        opt_uri_no_password("reset-reference", c.reset_reference, err, sizeof err) ||
+        opt_uri_no_password("notify", c.notify, err, sizeof err)) {
+        fprintf(stderr, "gamestream-sim: %s\n", err);
+        return 2;
+    }
+    if (proc_protect_secrets(c.core_dumps))
+        log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
+    char *secret = NULL, *mssql_pw = NULL, *token = NULL;
+    bool bad_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD", &secret, err, sizeof err) ||
+                      opt_secret_or("MSSQL_PASSWORD", "PASSWORD", &mssql_pw, err, sizeof err) ||
+                      opt_secret("NOTIFY_TOKEN", &token, err, sizeof err);
+    for (size_t i = 0; i < sizeof secret_vars / sizeof *secret_vars; i++)
+        opt_secret_forget(secret_vars[i]);
+    if (bad_secret) {
+        fprintf(stderr, "gamestream-sim: %s\n", err);
+        opt_secret_free(secret);
+        opt_secret_free(mssql_pw);
+        opt_secret_free(token);
+        return 2;
+    }
     cn_settings cs = {.max_object_bytes = UINT64_MAX, .mssql_password = mssql_pw ? mssql_pw : ""};
     opt_server_apply(&c.srv, secret, &cs);
     cn_error cerr;
@@ -178,9 +209,7 @@ int main(int argc, char **argv)
             char *d = c.games == 0 ? dirname(root) : root;
             memmove(root, d, strlen(d) + 1);
         }
-        char *token = opt_secret("NOTIFY_TOKEN");
         int bad = sim_notify_init(c.notify, token, root, c.srv.timeout_ms);
-        free(token);
         if (bad)
             goto out;
     }
@@ -221,7 +250,8 @@ out:
     sim_target_close(t);
     sim_notify_cleanup();
     cn_global_cleanup();
-    free(secret);
-    free(mssql_pw);
+    opt_secret_free(secret);
+    opt_secret_free(mssql_pw);
+    opt_secret_free(token);
     return rc;
 }

@@ -27,6 +27,7 @@ typedef struct sim_config {
     const char *log_format;
     const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */
     opt_server srv;             /* S3 and the request timeout (server_options.h) */
+    bool core_dumps;            /* --core-dumps (process.h) */
 } sim_config;
 
 typedef struct line_ref {

@@ -84,7 +84,7 @@ typedef struct app {
     uv_loop_t loop;
     uv_timer_t poll, grace;
     uv_timer_t retire;      /* under a prefix: retires games that just became final and written */
-    uv_signal_t sigint, sigterm;
+    uv_signal_t sigint, sigterm, sighup; /* SIGHUP (the terminal went away) is taken as SIGTERM */
     lane_policy pol;
 
     cn_reference refc;
@@ -111,6 +111,8 @@ typedef struct app {
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */
     uint64_t last_load_ms;
     bool ref_wanted;        /* a game waits for, or asked for, a reload */
+    uv_timer_t ref_later;   /* the rate-limited reload (--reload-min-ms), apart from l_ref's retry timer:
+                             * the lane stays free meanwhile, so a run that begins reads at once */
 
     push_state push;
 

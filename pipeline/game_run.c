@@ -247,11 +247,18 @@ static void show_progress(game_run *g)
     log_status(line);
 }
 
-/* An unknown jersey or team: read the reference again, at most every --reload-min-ms. */
+/* An unknown jersey or team: read the reference again, at most every --reload-min-ms.
+ * --once does not wait for that: the run asks once, read at once (an operator may have
+ * fixed the roster since the run's start); the rest of its stream goes on without. */
 static void want_reload(game_run *g)
 {
     if (g->reload_wanted || g->reloading)
         return;
+    if (g->app->cfg->once) {
+        if (g->once_reread)
+            return;
+        g->once_reread = true;
+    }
     g->reload_wanted = true;
     g->app->ref_wanted = true;
     app_ref_kick(g->app);
@@ -531,6 +538,7 @@ static void begin_run(game_run *g, const cn_chunk *c)
     g->run_hash = 2166136261u;
     g->run_hashed = 0;
     g->run_known = false;
+    g->once_reread = false;
     g->result_due = g->result_done = g->have_result = false;
     bs_result_free(&g->result);
     g->fold_data = c->data;
@@ -548,6 +556,16 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->requests++;
     if (st != CN_OK) {
         m->poll_errors++;
+        g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
+        if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
+            /* game.json and no stream yet: the source holds nothing of it, so --once says
+             * so and does not wait (the listing reads it on a later run) */
+            g->polled = true;
+            log_game(LOG_INFO, g->id, "--once: %s is not there yet: the game is scheduled, not waited for",
+                     g->l_src.uri);
+            app_check_done(g->app);
+            return;
+        }
         if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
@@ -727,6 +745,11 @@ void gr_stop(game_run *g)
 bool gr_sink_pending(const game_run *g)
 {
     return !g->app->sink_gave_up && (g->q.len > 0 || g->stale);
+}
+
+bool gr_written(const game_run *g)
+{
+    return !g->app->sink_gave_up && g->q.len == 0 && !g->stale && !(g->result_due && !g->result_done);
 }
 
 bool gr_results_pending(const game_run *g)

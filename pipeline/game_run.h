@@ -46,6 +46,7 @@ struct game_run {
     long run;               /* runs seen: a restart starts a new one (the first is 0) */
     bool reloading;         /* a new run waits for the reference */
     bool reload_wanted;     /* an unknown jersey or team: move onto newer rows */
+    bool once_reread;       /* --once: this run asked for its one reload already */
     char run_id[16];
     uint32_t run_hash;
     size_t run_hashed;
@@ -70,6 +71,7 @@ struct game_run {
     sinkq q;
     bool stale;             /* the newest state is not in the queue (coalesced) */
     bool said_full;
+    bool said_unwritten;    /* "final, but NOT written" was logged */
     long coalesced, rejects_dropped;
     size_t last_doc_bytes;
 
@@ -111,6 +113,10 @@ void gr_stop(game_run *g);
 /* Work left: documents (or the newest state) not yet written, a result not written. */
 bool gr_sink_pending(const game_run *g);
 bool gr_results_pending(const game_run *g);
+/* True when every document and the results this game made were acknowledged: nothing
+ * waits in its queue (a given-up sink's queue included), nothing was left out because
+ * the sink was given up, and its tables, when due, were written. */
+bool gr_written(const game_run *g);
 /* Final and everything written: nothing more to do unless the stream is rewritten. Never
  * for a refused game: it stays, given up, so it is not followed (and refused) again. */
 bool gr_done(const game_run *g);

@@ -358,6 +358,14 @@ void games_retire(app *a)
             i++;
             continue;
         }
+        if (!gr_written(g)) { /* a sink gave up: kept, so the exit counts what it lacks */
+            if (!g->said_unwritten)
+                log_game(LOG_ERROR, g->id, "final, but NOT written: a sink was given up; it is not retired, the exit "
+                         "counts what is missing");
+            g->said_unwritten = true;
+            i++;
+            continue;
+        }
         known_game *k = find_known(a, g->id, true);
         if (k) { /* a listing may not show the last rewrite yet: the size read last tells */
             k->retired = true;

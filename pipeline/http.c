@@ -13,16 +13,21 @@
  * of readers. A client's queue is bounded in bytes (--sse-backlog-kib): past it the
  * client is dropped, which costs the loop nothing and never waits for it.
  */
+#define _GNU_SOURCE /* accept4 */
 #include "http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <libwebsockets.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -37,12 +42,17 @@
 #define WRITE_CHUNK 16384       /* bytes of a response written per writeable callback */
 #define NBUCKETS 256
 #define REPLY_TIMEOUT_S 60      /* longest a response may take to go out */
+#define ACCEPT_BATCH 32         /* connections accepted per readable listener */
+#define ACCEPT_PAUSE_MS 250     /* no descriptor to accept with: try again after this */
+#define FD_SPARE_MIN 16         /* descriptors HTTP leaves to the rest of the process */
+#define FD_SPARE_MAX 256
 
 /* ---------------------------------------------------------------- data */
 
 typedef struct http_doc {
     int refs;
     long event_id;
+    uint64_t seq;               /* the server's count of documents published: unique */
     size_t json_off, json_len;  /* the document inside the frame */
     size_t frame_len;           /* the SSE frame, from buf + LWS_PRE */
     char updated_at[40];
@@ -54,9 +64,10 @@ typedef struct sse_client sse_client;
 typedef struct hgame {
     struct hgame *next;
     http_doc *latest;
-    json_t *summary;            /* /v1/games' entry made from latest, once the game is not followed */
-    const http_doc *summary_of;
     uint64_t listed;            /* the /v1/games request that listed it as followed */
+    char *entry;                /* its /v1/games entry (JSON text), made from what entry_key hashes */
+    size_t entry_len;
+    uint64_t entry_key;
     sse_client *clients;        /* doubly linked, NULL-terminated */
     char id[];
 } hgame;
@@ -70,19 +81,28 @@ struct sse_client {
     bool heartbeat_due, dropped;
 };
 
-/* One connection (the wsi's opaque user data). */
+/* One connection (the wsi's opaque user data), from its accept to LWS_CALLBACK_WSI_DESTROY,
+ * whatever role lws gives the connection meanwhile. */
 typedef struct hconn {
     bool requested;
+    bool counted;               /* in http_connections (an SSE stream is counted as a stream instead) */
     sse_client *sse;
 } hconn;
 
-enum { L_CONNS, L_SSE, L_BACKLOG, L_BODY, L_NOREQ, L_COUNT };
+enum { L_CONNS, L_SSE, L_BACKLOG, L_BODY, L_NOREQ, L_FDS, L_BODYTIME, L_FRAMING, L_UPGRADE, L_COUNT };
 
 struct http_server {
     app *a;
     struct lws_context *ctx;
+    struct lws_vhost *vh;       /* accepted connections are adopted into it */
+    int lfd;                    /* the listening socket: ours, bound to exactly the address asked for */
+    uv_poll_t lpoll;
+    uv_timer_t lpause;          /* accepting paused (no descriptor): resumes when it fires */
     uv_timer_t heartbeat;
     bool stopped;
+    uint64_t published;         /* documents published (http_doc.seq) */
+    http_doc *list;             /* the newest /v1/games body, and the key of what it shows */
+    uint64_t list_key;
     size_t backlog_bytes, body_bytes;
     hgame *buckets[NBUCKETS];
     uint64_t limit_said[L_COUNT];   /* uv_now of the last log line, per limit */
@@ -101,6 +121,7 @@ typedef struct pss {
     char *own;
     http_doc *doc;
     bool close_after;           /* the connection closes after this reply */
+    uint64_t body_by;           /* uv_now by which a POST body must be in */
     bool head;                  /* HEAD: the GET's status and headers, no body */
     char *post, *auth;
     size_t post_len, post_cap;
@@ -131,12 +152,25 @@ static void limit_hit(http_server *s, int which, const char *fmt, ...)
     s->limit_quiet[which] = 0;
 }
 
+/* FNV-1a, 64 bits, continued from h: the buckets' hash and the keys of /v1/games entries. */
+static uint64_t key_add(uint64_t h, const void *data, size_t n)
+{
+    const unsigned char *b = data;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211u;
+    return h;
+}
+
+#define KEY_START 14695981039346656037u
+
+static uint64_t key_str(uint64_t h, const char *str)
+{
+    return str ? key_add(h, str, strlen(str) + 1) : key_add(h, "\xff", 1); /* NULL differs from "" */
+}
+
 static uint32_t hash(const char *k)
 {
-    uint32_t h = 2166136261u;
-    for (; *k; k++)
-        h = (h ^ (unsigned char)*k) * 16777619u;
-    return h;
+    return (uint32_t)key_str(KEY_START, k);
 }
 
 static hgame *game_find(http_server *s, const char *id, bool create)
@@ -308,6 +342,7 @@ void http_publish(app *a, const char *game, const char *text, size_t len, long e
     }
     d->refs = 1;
     d->event_id = event_id;
+    d->seq = ++s->published;
     d->json_off = (size_t)hn;
     d->json_len = len;
     d->frame_len = (size_t)hn + len + 2;
@@ -372,7 +407,10 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
         lws_finalize_write_http_header(wsi, start, &h, end))
         return -1;
     if (len == 0 || p->head) {
+        bool close = p->close_after;
         pss_release(p);
+        if (close)
+            return -1; /* lws flushes what it holds before it closes */
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     }
     /* a client that does not read its answer cannot hold the connection for ever */
@@ -408,6 +446,28 @@ static int reply_error(http_server *s, struct lws *wsi, pss *p, unsigned status,
     return reply_json(s, wsi, p, status, json_pack("{s:i, s:s}", "status", (int)status, "error", msg));
 }
 
+/* An answer for a connection lws is about to give another role (an upgrade, CONNECT):
+ * written straight to the socket, as nothing else is queued on it yet, and the caller
+ * closes the connection. */
+static void refuse_raw(http_server *s, struct lws *wsi, int limit, unsigned status, const char *reason,
+                       const char *msg)
+{
+    hconn *hc = lws_get_opaque_user_data(wsi);
+    if (hc)
+        hc->requested = true;
+    pl_metrics_http_limit(s->a, limit);
+    pl_metrics_http_response(s->a, (int)status);
+    limit_hit(s, L_UPGRADE, "refused a request: %s", msg);
+    char body[200], out[512];
+    int bn = snprintf(body, sizeof body, "{\"status\":%u,\"error\":\"%s\"}", status, msg);
+    int n = snprintf(out, sizeof out,
+                     "HTTP/1.1 %u %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+                     "connection: close\r\ncache-control: no-cache\r\n\r\n%s",
+                     status, reason, bn, body);
+    if (n > 0 && (size_t)n < sizeof out)
+        (void)!send(lws_get_socket_fd(wsi), out, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static int body_writeable(struct lws *wsi, pss *p)
 {
     unsigned char buf[LWS_PRE + WRITE_CHUNK];
@@ -439,15 +499,11 @@ static json_t *team_json(const bs_ref *rows, int teamid, int score)
 }
 
 /* The /v1/games entry of a game no longer followed (retired after its final under a
- * prefix), from its newest document: parsed once per document. */
-static json_t *summary_of_doc(hgame *h)
+ * prefix), from its newest document. */
+static json_t *summary_of_doc(const hgame *h)
 {
-    if (h->summary && h->summary_of == h->latest)
-        return h->summary;
-    json_decref(h->summary);
-    h->summary = NULL;
     json_t *doc = json_loadb((const char *)h->latest->buf + LWS_PRE + h->latest->json_off, h->latest->json_len, 0,
-                             NULL);
+                             NULL), *e = NULL;
     json_t *team[2] = {NULL, NULL};
     for (int i = 0; doc && i < 2; i++) {
         json_t *t = json_object_get(doc, i ? "away" : "home");
@@ -455,62 +511,142 @@ static json_t *summary_of_doc(hgame *h)
                             json_object_get(t, "name"), "score", json_object_get(t, "score"));
     }
     if (doc && team[0] && team[1])
-        h->summary = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
-                               json_object_get(doc, "state"), "home", team[0], "away", team[1], "period",
-                               json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"),
-                               "event_id", (json_int_t)h->latest->event_id, "updated_at",
-                               json_object_get(doc, "updated_at"));
+        e = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
+                      json_object_get(doc, "state"), "home", team[0], "away", team[1], "period",
+                      json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"), "event_id",
+                      (json_int_t)h->latest->event_id, "updated_at", json_object_get(doc, "updated_at"));
     else {
         json_decref(team[0]);
         json_decref(team[1]);
     }
     json_decref(doc);
-    h->summary_of = h->latest;
-    return h->summary;
+    return e;
 }
 
-static int route_games(http_server *s, struct lws *wsi, pss *p)
+/* The /v1/games entry of a game followed now. */
+static json_t *summary_of_run(const game_run *g, const bs_ref *rows, const hgame *h)
 {
-    app *a = s->a;
-    json_t *list = json_array();
-    uint64_t listing = ++s->listings;
-    for (size_t i = 0; list && i < a->ngames; i++) {
-        game_run *g = a->games[i];
-        const bs_game *st = g->game;
-        bool started = st && st->state != BS_PREGAME;
-        const bs_ref *rows = st ? st->ref : a->ref ? &a->ref->rows : NULL;
-        hgame *h = game_find(s, g->id, false);
-        if (h)
-            h->listed = listing;
-        char clk[8] = "";
-        if (st)
-            bs_format_clock(st->clock, clk);
-        json_t *e = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state",
-                              gr_state_name(g->state), "home",
-                              team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
-                              team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
-                              started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
-                              started ? json_string(clk) : json_null(), "event_id",
-                              started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
-                              h && h->latest && h->latest->updated_at[0] ? json_string(h->latest->updated_at)
-                                                                         : json_null());
-        if (!e || json_array_append_new(list, e)) {
-            json_decref(list);
-            list = NULL;
+    const bs_game *st = g->game;
+    bool started = st && st->state != BS_PREGAME;
+    char clk[8] = "";
+    if (st)
+        bs_format_clock(st->clock, clk);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state", gr_state_name(g->state),
+                     "home", team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
+                     team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
+                     started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
+                     started ? json_string(clk) : json_null(), "event_id",
+                     started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
+                     h->latest && h->latest->updated_at[0] ? json_string(h->latest->updated_at) : json_null());
+}
+
+/* Brings h's entry up to date with what it shows now (key), rendering it only when
+ * that changed: a list of 5,000 games costs a hash of each, not 5,000 renderings.
+ * g is the game followed, NULL for one no longer followed. False when out of memory. */
+static bool entry_update(http_server *s, hgame *h, const game_run *g)
+{
+    const bs_game *st = g ? g->game : NULL;
+    const bs_ref *rows = st ? st->ref : s->a->ref ? &s->a->ref->rows : NULL;
+    uint64_t k = key_add(key_str(KEY_START, h->id), &(uint64_t){h->latest ? h->latest->seq : 0}, sizeof(uint64_t));
+    if (g) { /* everything summary_of_run shows */
+        long long v[8] = {g->state, st != NULL, st ? st->state : 0, st ? st->teamid[0] : g->home,
+                          st ? st->teamid[1] : g->away, st ? st->score[0] : 0, st ? st->score[1] : 0,
+                          st ? st->clock : 0};
+        k = key_add(k, v, sizeof v);
+        k = key_add(k, &(long long){st ? st->last_id : 0}, sizeof(long long));
+        for (int i = 0; i < 2; i++) {
+            const bs_team *t = rows ? bs_ref_team(rows, (int)v[3 + i]) : NULL;
+            k = key_str(k, t ? t->name : NULL);
         }
     }
-    /* then the games seen before and not followed now (final, retired): their last state */
-    for (size_t b = 0; list && b < NBUCKETS; b++)
-        for (hgame *h = s->buckets[b]; list && h; h = h->next) {
-            if (h->listed == listing || !h->latest)
-                continue;
-            json_t *e = summary_of_doc(h);
-            if (!e || json_array_append(list, e)) {
-                json_decref(list);
-                list = NULL;
-            }
+    if (h->entry && h->entry_key == k)
+        return true;
+    json_t *e = g ? summary_of_run(g, rows, h) : summary_of_doc(h);
+    char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    json_decref(e);
+    if (!text)
+        return false;
+    free(h->entry);
+    h->entry = text;
+    h->entry_len = strlen(text);
+    h->entry_key = k;
+    s->a->metrics.http_list_renders++;
+    return true;
+}
+
+/* The games GET /v1/games lists, in its order: those followed (a->games), then those
+ * seen before and not followed now (retired after their final: their last state). From
+ * it = {0}; *run is the game followed, NULL for one that is not; NULL at the end. */
+typedef struct list_it {
+    size_t i, b;
+    hgame *h;
+} list_it;
+
+static hgame *list_next(http_server *s, list_it *it, uint64_t listing, const game_run **run)
+{
+    app *a = s->a;
+    while (it->i < a->ngames) {
+        *run = a->games[it->i++];
+        hgame *h = game_find(s, (*run)->id, true); /* NULL when out of memory: not listed */
+        if (h) {
+            h->listed = listing;
+            return h;
         }
-    return reply_json(s, wsi, p, 200, list ? json_pack("{s:o}", "games", list) : NULL);
+    }
+    *run = NULL;
+    for (;;) {
+        hgame *h = it->h ? it->h->next : NULL;
+        while (!h && it->b < NBUCKETS)
+            h = s->buckets[it->b++];
+        if (!(it->h = h) || (h->listed != listing && h->latest))
+            return h;
+    }
+}
+
+/* GET /v1/games. The body is made again only when an entry changed, and shared by the
+ * replies; its ETag is the hash of the entries' keys. */
+static int route_games(http_server *s, struct lws *wsi, pss *p)
+{
+    uint64_t listing = ++s->listings, key = KEY_START;
+    list_it it = {0};
+    const game_run *g;
+    hgame *h;
+    while ((h = list_next(s, &it, listing, &g))) {
+        if (!entry_update(s, h, g))
+            return reply_error(s, wsi, p, 500, "out of memory");
+        key = key_add(key, &h->entry_key, sizeof h->entry_key);
+    }
+    if (!s->list || s->list_key != key) {
+        bs_buf body = {0};
+        bs_buf_add(&body, "{\"games\":[", 10);
+        it = (list_it){0};
+        for (bool first = true; (h = list_next(s, &it, listing, &g)); first = false) {
+            if (!first)
+                bs_buf_add(&body, ",", 1);
+            bs_buf_add(&body, h->entry, h->entry_len);
+        }
+        bs_buf_add(&body, "]}", 2);
+        size_t len = 0;
+        char *text = bs_buf_take(&body, &len);
+        http_doc *d = text ? malloc(sizeof *d + LWS_PRE + len) : NULL;
+        if (!d) {
+            free(text);
+            return reply_error(s, wsi, p, 500, "out of memory");
+        }
+        *d = (http_doc){.refs = 1, .json_len = len, .frame_len = len};
+        memcpy(d->buf + LWS_PRE, text, len);
+        free(text);
+        doc_release(s->list);
+        s->list = d;
+        s->list_key = key;
+    }
+    char etag[32], inm[64];
+    snprintf(etag, sizeof etag, "\"g-%016" PRIx64 "\"", key);
+    if (lws_hdr_copy(wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
+        (!strcmp(inm, etag) || !strcmp(inm, "*")))
+        return reply(s, wsi, p, 304, NULL, NULL, 0, NULL, NULL, etag);
+    p->doc = doc_hold(s->list);
+    return reply(s, wsi, p, 200, "application/json", s->list->buf + LWS_PRE, s->list->json_len, NULL, NULL, etag);
 }
 
 static int route_game(http_server *s, struct lws *wsi, pss *p, const char *id)
@@ -572,6 +708,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     h->clients = c;
     hc->sse = c;
     p->kind = P_SSE;
+    hc->counted = false;
     s->a->metrics.http_connections--; /* an SSE stream counts against --http-max-sse, not --http-max-conns */
     s->a->metrics.sse_clients++;
     /* the newest document at once: for a new client and for one that reconnects with
@@ -607,14 +744,8 @@ static int route_ready(http_server *s, struct lws *wsi, pss *p)
 
 static int route_post_start(http_server *s, struct lws *wsi, pss *p)
 {
-    char cl[32];
+    char cl[32], msg[256] = "";
     size_t max = s->body_bytes;
-    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
-        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
-        limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
-        p->close_after = true; /* the body is not read: the connection cannot be reused */
-        return reply_error(s, wsi, p, 413, "request body too large");
-    }
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
     if (n > 0) {
         p->auth = malloc((size_t)n + 1);
@@ -623,7 +754,21 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
             return reply_error(s, wsi, p, 500, "out of memory");
         }
     }
+    /* the token before the body: a stranger's body is never read */
+    int st = pl_notify_authorize(s->a, p->auth, msg, sizeof msg);
+    if (st != 200) {
+        pss_release(p);
+        p->close_after = true;
+        return reply_json(s, wsi, p, (unsigned)st, json_pack("{s:i, s:s}", "status", st, "message", msg));
+    }
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
+        limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
+        p->close_after = true; /* the body is not read: the connection cannot be reused */
+        return reply_error(s, wsi, p, 413, "request body too large");
+    }
     p->kind = P_POST;
+    p->body_by = uv_now(&s->a->loop) + (uint64_t)s->a->cfg->http_body_timeout_s * 1000;
     return 0; /* the body comes through LWS_CALLBACK_HTTP_BODY */
 }
 
@@ -631,6 +776,16 @@ static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, si
 {
     if (p->kind != P_POST)
         return 0; /* the body of a request already answered (405, 413): ignored */
+    /* lws times each read of a body; this bounds the whole body (one byte every few
+     * seconds would otherwise hold the connection for ever) */
+    if (uv_now(&s->a->loop) > p->body_by) {
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_TIMEOUT);
+        limit_hit(s, L_BODYTIME, "cut a body on /minio/events still coming after %d s (--http-body-timeout-s)",
+                  s->a->cfg->http_body_timeout_s);
+        pss_release(p);
+        p->close_after = true;
+        return reply_error(s, wsi, p, 408, "request body too slow");
+    }
     if (p->post_len + len > s->body_bytes) {
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "cut a body on /minio/events past %zu bytes (--http-max-body-kib)", s->body_bytes);
@@ -643,7 +798,8 @@ static int post_body(http_server *s, struct lws *wsi, pss *p, const char *in, si
         p->close_after = true;
         return reply_error(s, wsi, p, 500, "out of memory");
     }
-    memcpy(p->post + p->post_len, in, len);
+    if (len) /* a zero Content-Length gives in == NULL */
+        memcpy(p->post + p->post_len, in, len);
     p->post_len += len;
     p->post[p->post_len] = '\0';
     return 0;
@@ -654,7 +810,7 @@ static int post_done(http_server *s, struct lws *wsi, pss *p)
     if (p->kind != P_POST)
         return 0;
     char msg[256] = "";
-    int st = pl_notify_minio(s->a, p->auth, p->post ? p->post : "", p->post_len, msg, sizeof msg);
+    int st = pl_notify_minio(s->a, p->post ? p->post : "", p->post_len, msg, sizeof msg);
     pss_release(p);
     if (st < 100 || st > 599)
         st = 500;
@@ -665,9 +821,38 @@ typedef enum method { M_GET, M_HEAD, M_POST, M_OTHER } method;
 
 static int not_allowed(http_server *s, struct lws *wsi, pss *p, method m, const char *allow)
 {
-    p->close_after = m != M_GET && m != M_HEAD; /* a body may follow: not read, so not reusable */
+    p->close_after = p->close_after || (m != M_GET && m != M_HEAD); /* a body may follow: not read */
     static const char body[] = "{\"status\":405,\"error\":\"method not allowed\"}";
     return reply(s, wsi, p, 405, "application/json", body, sizeof body - 1, "allow:", allow, NULL);
+}
+
+/* The request's length, as RFC 9112 section 6 wants it unambiguous: one Content-Length
+ * of decimal digits (lws joins repeated headers with ',', which the digits rule refuses),
+ * and no Transfer-Encoding (lws reads no chunked body; with a length, or on a request
+ * without a body, it would let the bytes after the headers be read as another request).
+ * NULL when the length is clear (*has_body says whether a body follows), else why not,
+ * with the status to answer. */
+static const char *framing_error(struct lws *wsi, method m, bool *has_body, unsigned *status)
+{
+    char cl[32];
+    int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    *status = 400;
+    *has_body = m == M_POST;
+    if (n > 0) {
+        if (n > 18 || lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) != n ||
+            strspn(cl, "0123456789") != (size_t)n)
+            return "Content-Length must be one decimal number";
+        *has_body = strtoull(cl, NULL, 10) > 0 || m == M_POST;
+    }
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0) {
+        if (n > 0)
+            return "Transfer-Encoding and Content-Length together";
+        if (m != M_POST)
+            return "Transfer-Encoding on a request that has no body";
+        *status = 411;
+        return "send the body with a Content-Length (chunked request bodies are not read)";
+    }
+    return NULL;
 }
 
 static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
@@ -679,6 +864,17 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
                : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0 ? M_HEAD
                : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? M_POST
                                                                    : M_OTHER;
+    bool has_body;
+    unsigned bad;
+    const char *why = framing_error(wsi, m, &has_body, &bad);
+    /* a body not read by a route is not read at all: the connection closes after the answer */
+    p->close_after = has_body || m == M_OTHER;
+    if (why) {
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_FRAMING);
+        limit_hit(s, L_FRAMING, "refused a request: %s", why);
+        p->close_after = true;
+        return reply_error(s, wsi, p, bad, why);
+    }
     if (!strcmp(uri, "/minio/events"))
         return m == M_POST ? route_post_start(s, wsi, p) : not_allowed(s, wsi, p, m, "POST");
 
@@ -736,32 +932,33 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     http_server *s = lws_context_user(lws_get_context(wsi));
     pss *p = user;
     switch (reason) {
-    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION: /* accepted, nothing read yet: nonzero closes it */
-        if (s->a->metrics.http_connections >= (uint64_t)s->a->cfg->http_max_conns) {
-            pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_CONNECTIONS);
-            limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)",
-                      s->a->metrics.http_connections, s->a->cfg->http_max_conns);
-            return 1;
-        }
-        return 0;
-    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: { /* once per connection */
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED: { /* once per connection, at its adoption */
         hconn *hc = calloc(1, sizeof *hc);
         if (!hc)
             return -1;
+        hc->counted = true;
         lws_set_opaque_user_data(wsi, hc);
         s->a->metrics.http_connections++;
         return 0;
     }
-    case LWS_CALLBACK_CLOSED_HTTP: { /* once per connection */
+    case LWS_CALLBACK_CLOSED_HTTP: { /* an HTTP connection closes */
         hconn *hc = lws_get_opaque_user_data(wsi);
         if (p && p->kind != P_SSE)
             pss_release(p);
+        if (hc && hc->sse) {
+            sse_free(s, hc->sse);
+            hc->sse = NULL;
+        }
+        return 0;
+    }
+    case LWS_CALLBACK_WSI_DESTROY: { /* once per connection, whatever its role became */
+        hconn *hc = lws_get_opaque_user_data(wsi);
         if (!hc)
             return 0;
         lws_set_opaque_user_data(wsi, NULL);
         if (hc->sse)
             sse_free(s, hc->sse);
-        else
+        if (hc->counted)
             s->a->metrics.http_connections--;
         if (!hc->requested && !s->stopped) {
             pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_INCOMPLETE);
@@ -772,6 +969,21 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         free(hc);
         return 0;
     }
+    /* Neither WebSocket nor HTTP/2 is served, and CONNECT tunnels nothing: each is
+     * answered and its connection closed, so it cannot keep a connection slot. */
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        hconn *hc = lws_get_opaque_user_data(wsi);
+        if (hc)
+            hc->requested = true; /* a whole request, refused: not an incomplete one */
+        if (lws_hdr_total_length(wsi, WSI_TOKEN_UPGRADE) > 0 && in &&
+            (!strcasecmp(in, "websocket") || !strcasecmp(in, "h2c")))
+            refuse_raw(s, wsi, PL_HTTP_LIMIT_UPGRADE, 400, "Bad Request",
+                       "no protocol upgrade is offered (no WebSocket, no HTTP/2): use HTTP/1.1");
+        return -1; /* anything else was answered 403 by lws already */
+    }
+    case LWS_CALLBACK_RAW_ADOPT: /* CONNECT: lws hands the connection over as a raw socket */
+        refuse_raw(s, wsi, PL_HTTP_LIMIT_UPGRADE, 405, "Method Not Allowed", "CONNECT is not served");
+        return -1;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL: /* end of a transaction: the session is freed after this */
         if (p && p->kind != P_SSE)
             pss_release(p);
@@ -814,46 +1026,67 @@ static void lws_log(int level, const char *line)
 
 /* ---------------------------------------------------------------- life */
 
-/* Splits ADDR:PORT ("127.0.0.1:8080", "[::1]:8080", ":8080" or "*:8080" for every
- * address) into host (empty for every address) and port. */
-static int parse_listen(const char *spec, char *host, size_t hostlen, int *port)
+/* Splits ADDR:PORT ("127.0.0.1:8080", "[::1]:8080", ":8080" or "*:8080" for every IPv4
+ * address) into the socket address to bind. 0, or -1 with why. */
+static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t *sl, char *why, size_t whylen)
 {
     const char *colon = strrchr(spec, ':');
-    if (!colon || colon[1] == '\0')
-        return -1;
     char *end;
-    long v = strtol(colon + 1, &end, 10);
-    if (*end || v < 1 || v > 65535)
+    long v = colon ? strtol(colon + 1, &end, 10) : 0;
+    if (!colon || colon[1] == '\0' || *end || v < 1 || v > 65535) {
+        snprintf(why, whylen, "no port 1-65535 after the last ':'");
         return -1;
-    *port = (int)v;
+    }
+    char host[64];
     const char *h = spec;
     size_t n = (size_t)(colon - spec);
-    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+    bool bracketed = n >= 2 && h[0] == '[' && h[n - 1] == ']';
+    if (bracketed) {
         h++;
         n -= 2;
     }
-    if (n == 1 && *h == '*')
-        n = 0;
-    if (n >= hostlen)
+    if (n >= sizeof host) {
+        snprintf(why, whylen, "the address is too long");
         return -1;
+    }
     memcpy(host, h, n);
     host[n] = '\0';
-    return 0;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (!bracketed && (n == 0 || !strcmp(host, "*") || inet_pton(AF_INET, host, &v4->sin_addr) == 1)) {
+        if (n == 0 || !strcmp(host, "*"))
+            v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)v);
+        *sl = sizeof *v4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1 && (bracketed || strchr(host, ':'))) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)v);
+        *sl = sizeof *v6;
+        return 0;
+    }
+    snprintf(why, whylen, "'%s' is not an IP address (IPv6 in brackets: [::1]:8080)", host);
+    return -1;
 }
 
 int http_check_config(const pl_config *c, char *err, size_t errlen)
 {
-    char host[256];
-    int port;
-    if (strcmp(c->http_listen, "off") && parse_listen(c->http_listen, host, sizeof host, &port)) {
-        snprintf(err, errlen, "--http must be ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:8080, *:8080) or off, not '%s'",
-                 c->http_listen);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char why[128];
+    if (strcmp(c->http_listen, "off") && parse_listen(c->http_listen, &ss, &sl, why, sizeof why)) {
+        snprintf(err, errlen, "--http must be ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:8080, *:8080) or off, not '%s': %s",
+                 c->http_listen, why);
         return -1;
     }
     if (c->http_max_conns < 1 || c->http_max_sse < 1 || c->http_header_timeout_s < 1 || c->http_max_body_kib < 1 ||
-        c->sse_backlog_kib < 1 || c->http_max_conns > 100000 || c->http_max_sse > 100000) {
+        c->http_body_timeout_s < 1 || c->sse_backlog_kib < 1 || c->http_max_conns > 100000 ||
+        c->http_max_sse > 100000) {
         snprintf(err, errlen, "--http-max-conns and --http-max-sse must be 1 to 100000, and --http-header-timeout-s, "
-                              "--http-max-body-kib and --sse-backlog-kib at least 1");
+                              "--http-body-timeout-s, --http-max-body-kib and --sse-backlog-kib at least 1");
         return -1;
     }
     if (c->http_max_header_bytes < 1024 || c->http_max_header_bytes > 65535) {
@@ -863,40 +1096,113 @@ int http_check_config(const pl_config *c, char *err, size_t errlen)
     return 0;
 }
 
-/* A clear reason before lws tries: bind the address ourselves (as lws will, with
- * SO_REUSEADDR) and say why it fails. */
-static int probe_listen(const char *host, int port, char *why, size_t whylen)
+/* The address as bound, for the log: "127.0.0.1:8080", "[::1]:8080". */
+static void show_addr(const struct sockaddr_storage *ss, char *out, size_t outlen)
 {
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    socklen_t sl;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (!*host || inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)port);
-        if (!*host)
-            v4->sin_addr.s_addr = htonl(INADDR_ANY);
-        sl = sizeof *v4;
-    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)port);
-        sl = sizeof *v6;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof ip);
+        snprintf(out, outlen, "[%s]:%u", ip, ntohs(v6->sin6_port));
     } else {
-        snprintf(why, whylen, "'%.64s' is not an IP address", host);
-        return -1;
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof ip);
+        snprintf(out, outlen, "%s:%u", ip, ntohs(v4->sin_port));
     }
-    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+}
+
+/* The listening socket, bound to exactly that address (an IPv6 one to IPv6 only) and
+ * listening: the one step that can fail because another process has the port, so
+ * nothing says "serving" before it succeeded. The fd, or -1 with why. */
+static int listen_open(const struct sockaddr_storage *ss, socklen_t sl, char *why, size_t whylen)
+{
+    int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     if (fd < 0) {
         snprintf(why, whylen, "%s", strerror(errno));
         return -1;
     }
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    int rc = bind(fd, (struct sockaddr *)&ss, sl);
-    if (rc)
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one); /* a restart while old sockets are in TIME_WAIT */
+    if (ss->ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (bind(fd, (const struct sockaddr *)ss, sl) || listen(fd, SOMAXCONN)) {
         snprintf(why, whylen, "%s", strerror(errno));
-    close(fd);
-    return rc;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* ---------------------------------------------------------------- accepting */
+
+/* Descriptors HTTP never takes: a quarter of the soft RLIMIT_NOFILE, 16 to 256, so that
+ * connections held open cannot starve the sinks, the reference reader and the source. An
+ * accepted descriptor numbered at or above the ceiling is closed at once (the kernel
+ * hands out the lowest free number: one that high means the table is nearly full). */
+static long fd_ceiling(long *limit)
+{
+    struct rlimit rl;
+    *limit = 0;
+    if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)LONG_MAX)
+        return LONG_MAX;
+    long lim = (long)rl.rlim_cur, spare = lim / 4;
+    *limit = lim;
+    spare = spare < FD_SPARE_MIN ? FD_SPARE_MIN : spare > FD_SPARE_MAX ? FD_SPARE_MAX : spare;
+    return lim - spare;
+}
+
+static void on_listen(uv_poll_t *h, int status, int events);
+
+static void accept_resume(uv_timer_t *t)
+{
+    http_server *s = t->data;
+    if (!s->stopped)
+        uv_poll_start(&s->lpoll, UV_READABLE, on_listen);
+}
+
+/* No descriptor to accept with: stop watching the listener for a while, rather than
+ * being woken again at once by the connection still waiting (a busy loop). */
+static void accept_pause(http_server *s, int err)
+{
+    pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_DESCRIPTORS);
+    limit_hit(s, L_FDS, "cannot accept a connection: %s; accepting again in %d ms (ulimit -n)", strerror(err),
+              ACCEPT_PAUSE_MS);
+    uv_poll_stop(&s->lpoll);
+    uv_timer_start(&s->lpause, accept_resume, ACCEPT_PAUSE_MS, 0);
+}
+
+static void on_listen(uv_poll_t *h, int status, int events)
+{
+    (void)events;
+    http_server *s = h->data;
+    if (status < 0 || s->stopped)
+        return;
+    long limit, ceiling = fd_ceiling(&limit);
+    app *a = s->a;
+    for (int i = 0; i < ACCEPT_BATCH; i++) {
+        int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                accept_pause(s, errno); /* EMFILE, ENFILE, ENOBUFS, ENOMEM */
+            return;
+        }
+        if (fd >= ceiling) {
+            close(fd);
+            pl_metrics_http_limit(a, PL_HTTP_LIMIT_DESCRIPTORS);
+            limit_hit(s, L_FDS, "refused a connection: descriptor %d is among the last %ld of %ld (ulimit -n), "
+                      "kept for the sinks and the sources", fd, limit - ceiling, limit);
+            continue;
+        }
+        if (a->metrics.http_connections >= (uint64_t)a->cfg->http_max_conns) {
+            close(fd);
+            pl_metrics_http_limit(a, PL_HTTP_LIMIT_CONNECTIONS);
+            limit_hit(s, L_CONNS, "refused a connection: %" PRIu64 " open (--http-max-conns %d)",
+                      a->metrics.http_connections, a->cfg->http_max_conns);
+            continue;
+        }
+        lws_adopt_socket_vhost(s->vh, fd); /* closes fd when it fails */
+    }
 }
 
 int http_start(app *a)
@@ -904,31 +1210,33 @@ int http_start(app *a)
     const pl_config *c = a->cfg;
     if (!strcmp(c->http_listen, "off"))
         return 0;
-    char host[256], why[128];
-    int port = 0;
-    if (parse_listen(c->http_listen, host, sizeof host, &port))
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    char why[128];
+    if (parse_listen(c->http_listen, &ss, &sl, why, sizeof why))
         return -1; /* checked by http_check_config */
-    if (probe_listen(host, port, why, sizeof why)) {
-        log_msg(LOG_ERROR, "cannot listen for HTTP on %s: %s (see --http; 'off' disables the server)",
-                c->http_listen, why);
-        return -1;
-    }
     http_server *s = calloc(1, sizeof *s);
     if (!s) {
         log_msg(LOG_ERROR, "out of memory starting the HTTP server");
         return -1;
     }
+    s->lfd = listen_open(&ss, sl, why, sizeof why);
+    if (s->lfd < 0) {
+        log_msg(LOG_ERROR, "cannot listen for HTTP on %s: %s (see --http; 'off' disables the server)",
+                c->http_listen, why);
+        free(s);
+        return -1;
+    }
     s->a = a;
     s->backlog_bytes = (size_t)c->sse_backlog_kib << 10;
     s->body_bytes = (size_t)c->http_max_body_kib << 10;
-    snprintf(s->listen, sizeof s->listen, "%s", c->http_listen);
+    show_addr(&ss, s->listen, sizeof s->listen);
     lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
     void *loops[1] = {&a->loop};
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
-    info.port = port;
-    info.iface = *host ? host : NULL;
+    info.port = CONTEXT_PORT_NO_LISTEN_SERVER; /* lws serves the connections we accept (on_listen) */
     info.protocols = protocols;
     info.options = LWS_SERVER_OPTION_LIBUV; /* lws dlopen()s its libuv event library (libwebsockets-evlib_uv.so) */
     info.foreign_loops = loops;
@@ -944,18 +1252,28 @@ int http_start(app *a)
     info.max_http_header_pool = (unsigned short)(pool > 65535 ? 65535 : pool);
     s->ctx = lws_create_context(&info);
     if (!s->ctx) {
-        log_msg(LOG_ERROR, "cannot listen for HTTP on %s (libwebsockets could not start; see the lines above)",
+        log_msg(LOG_ERROR, "cannot serve HTTP on %s (libwebsockets could not start; see the lines above)",
                 c->http_listen);
+        close(s->lfd);
         free(s);
         return -1;
     }
+    uv_poll_init_socket(&a->loop, &s->lpoll, s->lfd);
+    s->lpoll.data = s;
+    uv_timer_init(&a->loop, &s->lpause);
+    s->lpause.data = s;
     uv_timer_init(&a->loop, &s->heartbeat);
     s->heartbeat.data = s;
+    a->http = s; /* from here http_stop and http_free take it down */
+    s->vh = lws_get_vhost_by_name(s->ctx, "default");
+    if (!s->vh) {
+        log_msg(LOG_ERROR, "cannot serve HTTP on %s (libwebsockets made no vhost)", c->http_listen);
+        return -1;
+    }
+    uv_poll_start(&s->lpoll, UV_READABLE, on_listen);
     uv_timer_start(&s->heartbeat, heartbeat_tick, HEARTBEAT_MS, HEARTBEAT_MS);
-    a->http = s;
     a->hooks.publish = http_publish;
-    log_msg(LOG_INFO, "HTTP API on http://%s%s%s:%d/ (healthz, readyz, v1/games, metrics, openapi.json)",
-            strchr(host, ':') ? "[" : "", *host ? host : "0.0.0.0", strchr(host, ':') ? "]" : "", port);
+    log_msg(LOG_INFO, "HTTP API on http://%s/ (healthz, readyz, v1/games, metrics, openapi.json)", s->listen);
     return 0;
 }
 
@@ -966,6 +1284,9 @@ void http_stop(app *a)
         return;
     s->stopped = true;
     uv_close((uv_handle_t *)&s->heartbeat, NULL);
+    uv_close((uv_handle_t *)&s->lpause, NULL);
+    uv_close((uv_handle_t *)&s->lpoll, NULL); /* stops polling: the socket can be closed now */
+    close(s->lfd);
     /* with a foreign loop this closes every connection and the listener, and finishes
      * once lws's handles are closed: later, in the loop (see http_free) */
     if (s->ctx)
@@ -987,9 +1308,10 @@ void http_free(app *a)
             while (g->clients)
                 sse_free(s, g->clients);
             doc_release(g->latest);
-            json_decref(g->summary);
+            free(g->entry);
             free(g);
         }
+    doc_release(s->list);
     a->http = NULL;
     free(s);
 }

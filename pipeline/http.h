@@ -11,8 +11,12 @@
  *   GET  /metrics, POST /minio/events, GET /    see serve.h
  *
  * Limits (each an option): connections (SSE streams apart), SSE streams, header bytes,
- * header timeout, body size, and the unsent bytes of one SSE client. Hitting one is
- * counted here and logged at most every 10 s per limit.
+ * header timeout, body size, body timeout, and the unsent bytes of one SSE client; and
+ * the last quarter of the descriptors (16 to 256), which connections never take. Hitting
+ * one is counted here and logged at most every 10 s per limit. Ambiguous request lengths,
+ * upgrades (WebSocket, h2c) and CONNECT are answered with an error and closed.
+ *
+ * The listening socket is ours (bound to exactly --http); lws serves what we accept.
  *
  * Life: http_start after the connectors open; http_stop from close_all (inside the
  * loop: closes every connection and the listener); after uv_run returns, http_free

@@ -50,7 +50,9 @@ void lane_ok(lane *l)
     if (l->failures > 0 && !l->said_waiting)
         log_game(LOG_INFO, l->game, "%s %s: recovered after %d failed tries", l->what, l->uri, l->failures);
     l->failures = 0;
+    l->once_failures = 0;
     l->said_waiting = false;
+    l->pol->oks++;
 }
 
 bool lane_failed(lane *l, const cn_error *err)
@@ -61,7 +63,11 @@ bool lane_failed(lane *l, const cn_error *err)
         return false;
     }
     l->failures++;
-    if (l->pol->once && l->failures >= l->pol->once_attempts) {
+    if (err->shortage && l->pol->oks != l->oks_at_failure)
+        l->once_failures = 0; /* others got through since: the shortage passes */
+    l->oks_at_failure = l->pol->oks;
+    l->once_failures++;
+    if (l->pol->once && l->once_failures >= l->pol->once_attempts) {
         log_game(LOG_ERROR, l->game, "%s %s: %s (gave up after %d tries with --once)", l->what, l->uri, err->msg,
                  l->failures);
         return false;

@@ -11,6 +11,7 @@
 #define PL_LANE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <uv.h>
 
@@ -22,6 +23,7 @@ typedef struct lane_policy {
     bool once;              /* --once: give up after once_attempts */
     int once_attempts;
     unsigned rng;           /* jitter */
+    uint64_t oks;           /* calls that succeeded, on every lane: the process makes progress */
 } lane_policy;
 
 typedef struct lane {
@@ -31,6 +33,8 @@ typedef struct lane {
     bool busy;
     bool gave_up;           /* failed for good: nothing more is sent to it */
     int failures;
+    int once_failures;      /* the failures --once-attempts counts (see lane_failed) */
+    uint64_t oks_at_failure; /* pol->oks at the last failure */
     bool said_waiting;
     uv_timer_t retry;
     lane_policy *pol;
@@ -44,7 +48,10 @@ void lane_init(lane *l, uv_loop_t *loop, lane_policy *pol, const char *what, con
 bool lane_free(const lane *l);
 /* A call succeeded. */
 void lane_ok(lane *l);
-/* A call failed: logs it and schedules a retry (returns true), or says to give up. */
+/* A call failed: logs it and schedules a retry (returns true), or says to give up.
+ * With --once a descriptor or space shortage (err->shortage) counts towards
+ * --once-attempts only while no call of any lane succeeds: it passes as the process's
+ * other calls close their files, so a busy batch run must not give up a sink for it. */
 bool lane_failed(lane *l, const cn_error *err);
 /* Schedules the kick after ms (e.g. a rate limit); replaces a pending one. */
 void lane_kick_after(lane *l, uint64_t ms);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
+#include "process.h"
 #include "server_options.h"
 
 typedef struct main_config {
@@ -25,6 +26,7 @@ typedef struct main_config {
     opt_server srv;
     const char *mongo_wc, *mongo_db, *mongo_coll;
     int max_object_mib;
+    bool core_dumps;
 } main_config;
 
 #define OFF(f) offsetof(main_config, f)
@@ -54,16 +56,18 @@ static const opt_def options[] = {
     {"stall-after", "STALL_AFTER", OPT_INT, "600", "seconds without a change in an in-progress game's stream before it is shown as stalled (0: never)", OFF(pl.stall_after_s)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
-    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM, how long pending writes may still go out", OFF(pl.grace_ms)},
-    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it", OFF(pl.http_listen)},
+    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM/SIGHUP, how long pending writes may still go out", OFF(pl.grace_ms)},
+    {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it; with --once off unless given", OFF(pl.http_listen)},
     {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
     {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
     {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s)},
+    {"http-body-timeout-s", "HTTP_BODY_TIMEOUT_S", OPT_INT, "10", "a request's body must arrive within this many seconds of its headers; a slower one gets 408 and the connection closes", OFF(pl.http_body_timeout_s)},
     {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
     {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
     {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
     OPT_SERVER_ROWS(main_config, srv),
+    OPT_CORE_DUMPS_ROW(main_config, core_dumps),
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
     {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
     {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
@@ -77,9 +81,17 @@ static const char usage[] =
     "Tails a live lacrosse game stream, upserts a box-score document after each event,\n"
     "and writes teams2/players2 once when the game is final.\n"
     "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
+    "SIGINT, SIGTERM and SIGHUP stop polling, write what is pending for --grace-ms, and exit;\n"
+    "a second one stops after the write in progress. Under nohup SIGHUP stays ignored.\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
     "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN, the\n"
-    "Bearer token POST /minio/events requires when set.\n";
+    "Bearer token POST /minio/events requires when set. When neither NAME nor NAME_FILE\n"
+    "is set, the systemd credential sidearm_NAME (lower case, '-' for '_', in\n"
+    "$CREDENTIALS_DIRECTORY) is read if it is there. A NAME_FILE that cannot be read\n"
+    "or is empty, both NAME and NAME_FILE set, or a password inside a URI option is a\n"
+    "configuration error (exit 2). Once read, the secret variables leave the environment;\n"
+    "core dumps are off unless --core-dumps.\n"
+    "The descriptor limit (RLIMIT_NOFILE) is raised to its hard limit at start.\n";
 
 /* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
 static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
@@ -95,8 +107,17 @@ static void connector_log(int level, const char *domain, const char *msg, void *
     log_msg(level == CN_LOG_WARN ? LOG_WARN : level == CN_LOG_INFO ? LOG_INFO : LOG_DEBUG, "%s: %s", domain, msg);
 }
 
+/* Every secret the program reads, fallbacks included: they leave the environment once read. */
+static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "MONGO_PASSWORD", "NOTIFY_TOKEN", "PASSWORD"};
+
 int main(int argc, char **argv)
 {
+    /* first of all: with fd 1 or 2 closed, libuv's epoll descriptor or a socket would
+     * become "stderr", get log lines, and its close assert (exit 134) */
+    if (proc_std_fds())
+        return PL_EXIT_RUNTIME;
+    unsigned long long nofile_was, nofile_now;
+    int nofile_rc = proc_raise_nofile(&nofile_was, &nofile_now);
     main_config mc = {0};
     char err[512], cnhelp[1024];
     int rc = opt_parse(options, NOPTIONS, &mc, argc, argv, err, sizeof err);
@@ -136,6 +157,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
         return PL_EXIT_USAGE;
     }
+    /* a batch run serves HTTP only when asked: two at once on one host must not collide */
+    if (c->once && opt_is_default(options, NOPTIONS, &mc, "http"))
+        c->http_listen = "off";
     if (http_check_config(c, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
@@ -145,11 +169,40 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: --game: %s\n", gerr);
         return PL_EXIT_USAGE;
     }
+    if (opt_uri_no_password("source", c->source, err, sizeof err) ||
+        opt_uri_no_password("reference", c->reference, err, sizeof err) ||
+        opt_uri_no_password("boxscores", c->boxscores, err, sizeof err) ||
+        opt_uri_no_password("results", c->results, err, sizeof err)) {
+        fprintf(stderr, "pipeline: %s\n", err);
+        return PL_EXIT_USAGE;
+    }
+    /* before any secret is read: no core file, no same-user reader of this memory */
+    int protect_rc = proc_protect_secrets(mc.core_dumps);
+    char *s3_secret = NULL, *mssql_pw = NULL, *mongo_pw = NULL, *notify_token = NULL;
+    if (opt_secret_or("S3_SECRET_KEY", "PASSWORD", &s3_secret, err, sizeof err) ||
+        opt_secret_or("MSSQL_PASSWORD", "PASSWORD", &mssql_pw, err, sizeof err) ||
+        opt_secret_or("MONGO_PASSWORD", "PASSWORD", &mongo_pw, err, sizeof err) ||
+        opt_secret("NOTIFY_TOKEN", &notify_token, err, sizeof err)) { /* never logged, never an option */
+        fprintf(stderr, "pipeline: %s\n", err);
+        rc = PL_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof secret_vars / sizeof *secret_vars; i++)
+        opt_secret_forget(secret_vars[i]);
+    if (rc == PL_EXIT_USAGE)
+        goto out;
     /* a closed stderr (`pipeline ... 2>&1 | head -1`) must not end the run: writes to it
      * fail with EPIPE and logging goes on without it */
     signal(SIGPIPE, SIG_IGN);
     log_setup("pipeline", json, c->verbose);
     opt_server_warn(&mc.srv);
+    if (protect_rc)
+        log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
+    if (nofile_rc)
+        log_msg(LOG_WARN, "could not raise the descriptor limit (RLIMIT_NOFILE) above %llu", nofile_was);
+    else if (nofile_now > nofile_was)
+        log_msg(LOG_INFO, "descriptor limit (RLIMIT_NOFILE) raised from %llu to its hard limit, %llu", nofile_was, nofile_now);
+    else
+        log_msg(LOG_DEBUG, "descriptor limit (RLIMIT_NOFILE): %llu, its hard limit", nofile_now);
 
     char dir[PATH_MAX], src[PATH_MAX + 32], ref[PATH_MAX + 32], box[PATH_MAX + 32], res[PATH_MAX + 32];
     if (!realpath(mc.data_dir, dir))
@@ -163,10 +216,6 @@ int main(int argc, char **argv)
     if (!c->results)
         c->results = embedded("sqlite", dir, "sidearm.db", res, sizeof res);
 
-    char *s3_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD");
-    char *mssql_pw = opt_secret_or("MSSQL_PASSWORD", "PASSWORD");
-    char *mongo_pw = opt_secret_or("MONGO_PASSWORD", "PASSWORD");
-    char *notify_token = opt_secret("NOTIFY_TOKEN"); /* never logged, never an option */
     c->notify_token = notify_token && *notify_token ? notify_token : NULL;
     c->conn = (cn_settings){
         .max_object_bytes = (uint64_t)mc.max_object_mib << 20,
@@ -193,9 +242,10 @@ int main(int argc, char **argv)
         rc = pl_run(c);
         cn_global_cleanup();
     }
-    free(s3_secret);
-    free(mssql_pw);
-    free(mongo_pw);
-    free(notify_token);
+out:
+    opt_secret_free(s3_secret);
+    opt_secret_free(mssql_pw);
+    opt_secret_free(mongo_pw);
+    opt_secret_free(notify_token);
     return rc;
 }

@@ -316,16 +316,26 @@ char *pl_metrics_render(const app *a, size_t *len)
     for (size_t f = 0; f < sizeof per_sink / sizeof *per_sink; f++)
         labelled(&e, &per_sink[f], "counter", "sink", sink_names, PL_NSINKS, m->sink, sizeof *m->sink, NULL);
 
+    cn_exhaustion ex = cn_exhaustion_counts();
+    static const char *const resources[] = {"descriptors", "disk_space"};
+    labelled(&e, &(family){"sidearm_local_shortages_total", "Connector calls that ran out of file descriptors "
+                           "(EMFILE, ENFILE) or disk space (ENOSPC, EDQUOT); each is retried with backoff.", 0},
+             "counter", "resource", resources, 2, (uint64_t[]){ex.descriptors, ex.space}, sizeof(uint64_t), NULL);
+
     static const char *const classes[] = {"other", "1xx", "2xx", "3xx", "4xx", "5xx"};
     labelled(&e, &(family){"sidearm_http_responses_total", "HTTP responses sent, by status class.", 0}, "counter",
              "code", classes, 6, m->http_responses, sizeof *m->http_responses, NULL);
     static const char *const limits[] = {"incomplete_request", "body_size", "connections", "sse_clients",
-                                         "slow_client"};
+                                         "slow_client", "body_timeout", "descriptors", "framing", "upgrade"};
     labelled(&e, &(family){"sidearm_http_limit_hits_total", "Requests or clients cut off by a limit of the HTTP "
-                           "server (slow_client: an SSE client too slow to read, dropped).", 0},
+                           "server (slow_client: an SSE client too slow to read, dropped; descriptors: no descriptor to spare at "
+                           "accept; framing: an ambiguous length; upgrade: WebSocket, h2c or CONNECT).", 0},
              "counter", "limit", limits, PL_HTTP_LIMITS, m->http_limits, sizeof *m->http_limits, NULL);
     labelled(&e, &(family){"sidearm_http_connections", "HTTP connections open now.", 0}, "gauge", NULL, NULL, 1,
              &m->http_connections, 0, NULL);
+    labelled(&e, &(family){"sidearm_http_list_renders_total", "Entries of GET /v1/games rendered: each game's "
+                           "is kept until the game changes.", 0}, "counter", NULL, NULL, 1, &m->http_list_renders, 0,
+             NULL);
     labelled(&e, &(family){"sidearm_sse_clients", "Server-Sent Events clients connected now.", 0}, "gauge", NULL,
              NULL, 1, &m->sse_clients, 0, NULL);
 
@@ -372,7 +382,9 @@ typedef struct file_write {
 
 static void file_outcome(app *a, cn_status st, const cn_error *err)
 {
-    if (st && !a->metrics.file_said) {
+    if (st && a->closed) { /* the last word: there is no next time */
+        log_msg(LOG_WARN, "--metrics-file: %s; the metrics at exit are not in it", err->msg);
+    } else if (st && !a->metrics.file_said) {
         a->metrics.file_said = true;
         log_msg(LOG_WARN, "--metrics-file: %s; will try again", err->msg);
     } else if (!st && a->metrics.file_said) {

@@ -41,6 +41,10 @@ typedef enum pl_http_limit {
     PL_HTTP_LIMIT_CONNECTIONS,      /* too many connections: refused */
     PL_HTTP_LIMIT_SSE_CLIENTS,      /* too many SSE clients: refused */
     PL_HTTP_LIMIT_SLOW_CLIENT,      /* an SSE client too slow to read: dropped */
+    PL_HTTP_LIMIT_BODY_TIMEOUT,     /* a request body slower than --http-body-timeout-s: 408, closed */
+    PL_HTTP_LIMIT_DESCRIPTORS,      /* accept found no descriptor, or only one of those kept for the sinks */
+    PL_HTTP_LIMIT_FRAMING,          /* an ambiguous request length (Content-Length, Transfer-Encoding): 400 */
+    PL_HTTP_LIMIT_UPGRADE,          /* an upgrade (WebSocket, h2c) or CONNECT: refused, closed */
     PL_HTTP_LIMITS
 } pl_http_limit;
 
@@ -83,6 +87,7 @@ typedef struct pl_metrics {
     uint64_t http_responses[6];     /* by status class: [1] 1xx .. [5] 5xx ([0]: anything else) */
     uint64_t http_limits[PL_HTTP_LIMITS];
     uint64_t http_connections, sse_clients; /* gauges the HTTP server keeps current */
+    uint64_t http_list_renders;     /* /v1/games entries rendered (each is kept until its game changes) */
     pl_hist freshness;              /* change detected -> the sink acknowledged the document */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */

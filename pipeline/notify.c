@@ -99,19 +99,24 @@ static bool first_time(app *a, const char *why)
     return bs_once_first(&a->push.said, why, strlen(why));
 }
 
-int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char *msg, size_t msglen)
+int pl_notify_authorize(app *a, const char *auth, char *msg, size_t msglen)
 {
     push_state *p = &a->push;
     p->received++;
-    if (!authorized(a, auth)) {
-        p->unauthorized++;
-        pl_metrics_notify(a, PL_NOTIFY_UNAUTHORIZED);
-        if (p->unauthorized == 1)
-            log_msg(LOG_WARN, "MinIO notification refused: %s Authorization: Bearer token (logged once)",
-                    auth ? "wrong" : "no");
-        snprintf(msg, msglen, "%s", auth ? "wrong token" : "missing token");
-        return 401;
-    }
+    if (authorized(a, auth))
+        return 200;
+    p->unauthorized++;
+    pl_metrics_notify(a, PL_NOTIFY_UNAUTHORIZED);
+    if (p->unauthorized == 1)
+        log_msg(LOG_WARN, "MinIO notification refused: %s Authorization: Bearer token (logged once)",
+                auth ? "wrong" : "no");
+    snprintf(msg, msglen, "%s", auth ? "wrong token" : "missing token");
+    return 401;
+}
+
+int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msglen)
+{
+    push_state *p = &a->push;
     me_event ev;
     char why[160];
     if (me_parse(body ? body : "", body ? len : 0, &ev, why, sizeof why)) {

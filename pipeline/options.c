@@ -3,10 +3,13 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int set_value(const opt_def *d, void *cfg, const char *text, const char *from, char *err, size_t errlen)
 {
@@ -107,6 +110,13 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
     return 0;
 }
 
+bool opt_is_default(const opt_def *defs, size_t n, const void *cfg, const char *name)
+{
+    const opt_def *d = find(defs, n, name, strlen(name));
+    /* set_value stores the text it got: the table's own text only for the default */
+    return d && d->type == OPT_STR && d->def && *(const char *const *)((const char *)cfg + d->offset) == d->def;
+}
+
 void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t n)
 {
     fprintf(out, "%s\nOptions (each also read from the environment variable shown):\n", usage);
@@ -119,30 +129,149 @@ void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t n)
     }
 }
 
-char *opt_secret(const char *name)
+/* Reads the secret file path into *out: -1 with a message naming var and path when it
+ * cannot be read, is empty or is longer than the buffer. */
+static int read_secret_file(const char *var, const char *path, char **out, char *err, size_t errlen)
 {
-    const char *v = getenv(name);
-    if (v)
-        return strdup(v);
-    char fname[128];
-    snprintf(fname, sizeof fname, "%s_FILE", name);
-    const char *path = getenv(fname);
-    if (!path)
-        return NULL;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char buf[1024];
-    size_t len = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-        buf[--len] = '\0';
-    return strdup(buf);
+    char buf[1025];
+    size_t len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: cannot read %s: %s", var, path, strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf + len, sizeof buf - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "%s: cannot read %s: %s", var, path, strerror(errno));
+            break;
+        }
+        len += (size_t)n;
+        if (n == 0 || len == sizeof buf)
+            break;
+    }
+    close(fd);
+    int rc = -1;
+    while (len > 0 && len < sizeof buf && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    if (*err)
+        ; /* the read failed */
+    else if (len == sizeof buf)
+        snprintf(err, errlen, "%s: %s is longer than %zu bytes: not a secret", var, path, sizeof buf - 1);
+    else if (len == 0)
+        snprintf(err, errlen, "%s: %s is empty", var, path);
+    else if (memchr(buf, '\0', len))
+        snprintf(err, errlen, "%s: %s holds a NUL byte: not a secret", var, path);
+    else if (!(*out = strndup(buf, len)))
+        snprintf(err, errlen, "%s: out of memory", var);
+    else
+        rc = 0;
+    explicit_bzero(buf, sizeof buf);
+    return rc;
 }
 
-char *opt_secret_or(const char *name, const char *fallback)
+int opt_secret(const char *name, char **out, char *err, size_t errlen)
 {
-    char *s = opt_secret(name);
-    return s ? s : opt_secret(fallback);
+    char fname[128], cred[160], *c;
+    *out = NULL;
+    *err = '\0';
+    snprintf(fname, sizeof fname, "%s_FILE", name);
+    const char *v = getenv(name), *path = getenv(fname), *dir = getenv("CREDENTIALS_DIRECTORY");
+    if (v && path) {
+        snprintf(err, errlen, "both %s and %s are set: set one", name, fname);
+        return -1;
+    }
+    if (v) {
+        if (!(*out = strdup(v))) {
+            snprintf(err, errlen, "%s: out of memory", name);
+            return -1;
+        }
+        return 0;
+    }
+    if (path)
+        return read_secret_file(fname, path, out, err, errlen);
+    if (!dir || !*dir)
+        return 0;
+    /* a systemd credential: the unit's LoadCredential= directory decides what is given,
+     * so one that is not there is simply not set */
+    int n = snprintf(cred, sizeof cred, "%s/%s", dir, OPT_CREDENTIAL_PREFIX);
+    for (const char *p = name; *p && (size_t)n + 1 < sizeof cred; p++)
+        cred[n++] = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+    cred[n] = '\0';
+    if (access(cred, F_OK) != 0)
+        return 0;
+    c = strrchr(cred, '/');
+    char var[192];
+    snprintf(var, sizeof var, "%s (systemd credential %s)", name, c + 1);
+    return read_secret_file(var, cred, out, err, errlen);
+}
+
+int opt_secret_or(const char *name, const char *fallback, char **out, char *err, size_t errlen)
+{
+    if (opt_secret(name, out, err, errlen))
+        return -1;
+    return *out ? 0 : opt_secret(fallback, out, err, errlen);
+}
+
+/* The bounds of the environment the kernel gave the process (fields 50 and 51 of
+ * /proc/self/stat): what /proc/PID/environ shows. false when unknown. */
+static bool initial_environment(uintptr_t *start, uintptr_t *end)
+{
+    char buf[2048];
+    int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (!p)
+        return false;
+    unsigned long long v[2] = {0, 0};
+    int field = 2;
+    for (char *save = NULL, *tok = strtok_r(p + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+        if (++field == 50 || field == 51)
+            v[field - 50] = strtoull(tok, NULL, 10);
+    *start = (uintptr_t)v[0];
+    *end = (uintptr_t)v[1];
+    return *start && *end > *start;
+}
+
+static void forget_var(const char *name)
+{
+    extern char **environ;
+    char *found[8];
+    size_t nfound = 0, len = strlen(name);
+    for (char **e = environ; e && *e && nfound < 8; e++)
+        if (!strncmp(*e, name, len) && (*e)[len] == '=')
+            found[nfound++] = *e;
+    if (!nfound)
+        return;
+    unsetenv(name);
+    uintptr_t start, end;
+    if (!initial_environment(&start, &end))
+        return;
+    for (size_t i = 0; i < nfound; i++) /* strings setenv made are not ours to change */
+        if ((uintptr_t)found[i] >= start && (uintptr_t)found[i] < end)
+            explicit_bzero(found[i], strlen(found[i]));
+}
+
+void opt_secret_forget(const char *name)
+{
+    char fname[128];
+    snprintf(fname, sizeof fname, "%s_FILE", name);
+    forget_var(name);
+    forget_var(fname);
+}
+
+void opt_secret_free(char *s)
+{
+    if (s) {
+        explicit_bzero(s, strlen(s));
+        free(s);
+    }
 }

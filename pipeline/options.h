@@ -28,12 +28,29 @@ typedef struct opt_def {
  * printed, or 2 with a message in err for a usage error. String values point into
  * argv, the environment or the table: they live as long as the process. */
 int opt_parse(const opt_def *defs, size_t ndefs, void *cfg, int argc, char **argv, char *err, size_t errlen);
+/* After opt_parse: true when the string option name kept its default (neither its
+ * variable nor argv gave it), so a program can choose another default in a mode (an
+ * explicit value equal to the default is still "given"). */
+bool opt_is_default(const opt_def *defs, size_t ndefs, const void *cfg, const char *name);
 /* Prints usage and one line per option with its variable and default. */
 void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t ndefs);
-/* Reads a secret from env NAME, or from the file named by NAME_FILE (trailing newline
- * dropped). Returns a malloc'd string, or NULL when neither is set. */
-char *opt_secret(const char *name);
-/* opt_secret(name), else opt_secret(fallback). */
-char *opt_secret_or(const char *name, const char *fallback);
+/* Reads the secret NAME: from the variable NAME, or from the file named by NAME_FILE
+ * (trailing newlines dropped), or, when neither is set and systemd handed the process
+ * credentials ($CREDENTIALS_DIRECTORY), from the credential OPT_CREDENTIAL_PREFIX plus
+ * the name in lower case with '-' for '_' (sidearm_mssql-password) when it is there.
+ * Returns 0 with *out a malloc'd string (free with opt_secret_free), or NULL when none
+ * is set; -1 with a message in err when both NAME and NAME_FILE are set, or the file
+ * cannot be read, is empty or too long: a typo must not silently start without the
+ * secret. The message names the variable and the file, never the content. */
+#define OPT_CREDENTIAL_PREFIX "sidearm_"
+int opt_secret(const char *name, char **out, char *err, size_t errlen);
+/* opt_secret(name), else, when that is not set, opt_secret(fallback). */
+int opt_secret_or(const char *name, const char *fallback, char **out, char *err, size_t errlen);
+/* Removes NAME and NAME_FILE from the environment and wipes their text where the
+ * process's initial environment held it (/proc/PID/environ shows that memory), so no
+ * child process or reader of /proc gets the secret. Call once every secret is read. */
+void opt_secret_forget(const char *name);
+/* Zeroes a secret's bytes and frees it; NULL is fine. */
+void opt_secret_free(char *s);
 
 #endif

@@ -9,13 +9,14 @@
  * sink are shared: their lanes serve the games round-robin, one call at a time.
  *
  * Sinks are independent: one that fails for good is given up on its own and the
- * other still drains; the exit status says what was left unwritten. On SIGINT or
- * SIGTERM polling and folding stop, and what is folded still goes out for
+ * other still drains; the exit status says what was left unwritten. On SIGINT,
+ * SIGTERM or SIGHUP (a closed terminal or ssh session) polling and folding stop, and what is folded still goes out for
  * --grace-ms; a second signal stops after the write in progress, and a read that
  * never returns is abandoned (reads can be redone).
  */
 #include "pipeline.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,26 +175,35 @@ static bool teams_known(app *a)
     return true;
 }
 
+static void ref_later_due(uv_timer_t *t)
+{
+    app_ref_kick(t->data);
+}
+
 /* Reads the reference: first, when a run begins (its bytes wait), and, at most every
  * --reload-min-ms, when a game met an unknown jersey or team (right away once that
- * game is final: its tables wait for it). */
+ * game is final: its tables wait for it; and with --once, which does not wait: such a
+ * game asks once, game_run.c). The rate limit waits on its own timer, not the lane's:
+ * a run that begins meanwhile reads at once, and that read serves the waiting game too. */
 static void hook_ref_kick(app *a)
 {
     if (a->stopping || !lane_free(&a->l_ref))
         return;
     bool now = !a->ref;
     for (size_t i = 0; i < a->ngames && !now; i++)
-        now = a->games[i]->reloading || (a->games[i]->reload_wanted && a->games[i]->state == GR_FINAL);
+        now = a->games[i]->reloading ||
+              (a->games[i]->reload_wanted && (a->games[i]->state == GR_FINAL || a->cfg->once));
     if (!now) {
         if (!a->ref_wanted && teams_known(a))
             return;
         uint64_t t = uv_now(&a->loop), next = a->last_load_ms + (uint64_t)a->cfg->reload_min_ms;
         if (t < next) {
-            lane_kick_after(&a->l_ref, next - t);
+            if (!uv_is_active((uv_handle_t *)&a->ref_later))
+                uv_timer_start(&a->ref_later, ref_later_due, next - t, 0);
             return;
         }
     }
-    lane_stop(&a->l_ref);
+    uv_timer_stop(&a->ref_later);
     job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD, load_done);
     if (j)
         job_submit(j);
@@ -328,8 +338,10 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->poll, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
     uv_close((uv_handle_t *)&a->sigterm, NULL);
+    uv_close((uv_handle_t *)&a->sighup, NULL);
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->retire, NULL);
+    uv_close((uv_handle_t *)&a->ref_later, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref);
@@ -373,10 +385,11 @@ static void report_unwritten(app *a)
 {
     for (size_t i = 0; i < a->ngames; i++) {
         game_run *g = a->games[i];
-        if (gr_sink_pending(g)) {
+        /* counted whether the sink is still tried or was given up */
+        if (g->q.len > 0 || g->stale || (a->sink_gave_up && g->game && g->game->state != BS_PREGAME)) {
             log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "%zu box-score writes%s were not made to %s; run "
                      "again with the same options to write them (upserts by _id are idempotent)", g->q.len,
-                     g->stale ? " and the newest box score" : "", a->l_sinks[0].uri);
+                     g->stale || a->sink_gave_up ? " and the newest box score" : "", a->l_sinks[0].uri);
             a->exit_code = PL_EXIT_RUNTIME;
         }
         if (g->result_due && !g->result_done) {
@@ -391,6 +404,7 @@ static void stop_all(app *a)
 {
     uv_timer_stop(&a->poll);
     uv_timer_stop(&a->retire);
+    uv_timer_stop(&a->ref_later);
     lane_stop(&a->l_ref);
     lane_stop(&a->l_list);
     for (size_t i = 0; i < a->ngames; i++)
@@ -502,7 +516,7 @@ static void hook_check_done(app *a)
 static void on_signal(uv_signal_t *s, int signum)
 {
     app *a = s->data;
-    const char *name = signum == SIGINT ? "SIGINT" : "SIGTERM";
+    const char *name = signum == SIGINT ? "SIGINT" : signum == SIGHUP ? "SIGHUP" : "SIGTERM";
     if (a->stopping) {
         log_msg(LOG_WARN, "%s received again: stopping after the write in progress", name);
         shutdown_with(a, PL_EXIT_OK);
@@ -579,14 +593,17 @@ int pl_run(pl_config *cfg)
     a->prefix_mode = n > 0 && cfg->source[n - 1] == '/';
     cfg->conn.per_game_keys = a->prefix_mode;
     a->pol = (lane_policy){BACKOFF_BASE_MS, cfg->backoff_max_ms, cfg->once, cfg->once_attempts,
-                           (unsigned)time(NULL) ^ (unsigned)uv_os_getpid()};
+                           (unsigned)time(NULL) ^ (unsigned)uv_os_getpid(), 0};
     uv_loop_init(&a->loop);
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
     uv_timer_init(&a->loop, &a->retire);
+    uv_timer_init(&a->loop, &a->ref_later);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
-    a->poll.data = a->grace.data = a->retire.data = a->sigint.data = a->sigterm.data = a;
+    uv_signal_init(&a->loop, &a->sighup);
+    a->poll.data = a->grace.data = a->retire.data = a->ref_later.data = a->sigint.data = a->sigterm.data =
+        a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
     a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
@@ -606,6 +623,9 @@ int pl_run(pl_config *cfg)
     } else {
         uv_signal_start(&a->sigint, on_signal, SIGINT);
         uv_signal_start(&a->sigterm, on_signal, SIGTERM);
+        struct sigaction hup;
+        if (sigaction(SIGHUP, NULL, &hup) || hup.sa_handler != SIG_IGN) /* under nohup it stays ignored */
+            uv_signal_start(&a->sighup, on_signal, SIGHUP);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
         push_start(a);

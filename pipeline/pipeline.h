@@ -43,6 +43,7 @@ typedef struct pl_config {
     int http_max_conns;     /* connections at once, SSE streams apart */
     int http_max_sse;       /* SSE streams at once */
     int http_header_timeout_s; /* a request's headers must be in within this */
+    int http_body_timeout_s;   /* and its body within this of its headers */
     int http_max_header_bytes; /* the largest request header block */
     int http_max_body_kib;  /* the largest request body */
     int sse_backlog_kib;    /* unsent bytes an SSE client may have before it is dropped */

@@ -3,7 +3,7 @@
  * is owned by its own module, so the server stays a thin layer over the loop:
  *
  *   GET /metrics         pl_metrics_render   (metrics.c: Prometheus text exposition)
- *   POST /minio/events   pl_notify_minio     (notify.c: MinIO bucket notifications)
+ *   POST /minio/events   pl_notify_authorize, pl_notify_minio (notify.c: MinIO bucket notifications)
  *   GET /                pl_page_html        (web/index.html, embedded at build time)
  *
  * Everything here runs on the loop thread and never waits on the network.
@@ -20,11 +20,14 @@
  * memory. */
 char *pl_metrics_render(const app *a, size_t *len);
 
-/* Handles one MinIO webhook delivery: auth is the request's Authorization header (NULL
- * when absent), body its JSON. Returns the HTTP status to answer (200 used or ignored,
- * 400 malformed, 401 wrong or missing token) and a short reason in msg. Streams named by
- * the event are read at once. */
-int pl_notify_minio(app *a, const char *auth, const char *body, size_t len, char *msg, size_t msglen);
+/* Checks the token of one MinIO webhook delivery, before its body is read: auth is the
+ * request's Authorization header (NULL when absent). Counts the delivery; returns 200, or
+ * 401 (wrong or missing token, counted and logged once) with a short reason in msg. */
+int pl_notify_authorize(app *a, const char *auth, char *msg, size_t msglen);
+/* Handles the body (JSON) of a delivery pl_notify_authorize let in. Returns the HTTP status
+ * to answer (200 used or ignored, 400 malformed) and a short reason in msg. Streams named
+ * by the event are read at once. */
+int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msglen);
 
 /* The live box-score page, embedded in the binary. */
 extern const char pl_page_html[];

@@ -28,6 +28,25 @@ void opt_server_warn(const opt_server *o)
                 "can read and change the stream. Test setups only", o->s3_endpoint);
 }
 
+int opt_uri_no_password(const char *option, const char *uri, char *err, size_t errlen)
+{
+    cn_uri u;
+    cn_error cerr;
+    if (!uri || cn_uri_parse(uri, &u, &cerr) || !u.password[0])
+        return 0;
+    char shown[512];
+    cn_uri_redact(uri, shown, sizeof shown);
+    const char *var = !strcmp(u.scheme, "mongodb") ? "MONGO_PASSWORD" : !strcmp(u.scheme, "mssql") ? "MSSQL_PASSWORD"
+                      : !strcmp(u.scheme, "s3")    ? "S3_SECRET_KEY" : NULL;
+    if (var)
+        snprintf(err, errlen, "--%s %s: a password in a URI shows in ps and /proc; drop it from the URI and set %s "
+                 "(or %s_FILE, a file holding it) instead", option, shown, var, var);
+    else
+        snprintf(err, errlen, "--%s %s: a password in a URI shows in ps and /proc, and %s:// takes none; drop it",
+                 option, shown, u.scheme);
+    return -1;
+}
+
 void opt_server_apply(const opt_server *o, const char *secret, cn_settings *cs)
 {
     cs->s3_endpoint = o->s3_endpoint;

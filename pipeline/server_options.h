@@ -40,6 +40,11 @@ typedef struct opt_server {
  * about --s3-insecure. */
 int opt_server_check(const opt_server *o, char *err, size_t errlen);
 void opt_server_warn(const opt_server *o);
+/* Refuses a URI option that holds a password (scheme://user:password@host...): a URI
+ * shows in ps, /proc/PID/cmdline and the environment, so its password would too. -1 with
+ * a message naming the option and the variable to use instead (never the password). A
+ * URI that does not parse is the backend's to refuse. */
+int opt_uri_no_password(const char *option, const char *uri, char *err, size_t errlen);
 /* Fills the S3 and timeout fields of cs; secret is S3_SECRET_KEY (NULL: none). */
 void opt_server_apply(const opt_server *o, const char *secret, cn_settings *cs);
 

@@ -11,6 +11,10 @@ export MONGOC_DISABLE_SHM=1
 # the pipeline's HTTP server is off unless a test asks for it (--http 127.0.0.1:PORT on a
 # port from free_ports): tests run in parallel and cannot all listen on the default 8080
 export HTTP_LISTEN=off
+# the programs are dumpable, so a test run by a user without CAP_SYS_PTRACE can read their
+# /proc/PID/fd (http_client.py listening); tests/pipeline/test_secrets.sh unsets it to see the
+# default (no core dumps, not dumpable)
+export CORE_DUMPS=1
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
@@ -48,6 +52,41 @@ wait_for() {
 }
 
 seed_sqlite() { sqlite3 "$1" < "$SRC/sql/sqlite/seed.sql"; }
+
+# sample_game NAME: a data dir $WORK/NAME (D) with the seed reference and the sample game.
+sample_game() {
+  D=$WORK/$1; mkdir -p "$D"
+  seed_sqlite "$D/sidearm.db"
+  cp "$SRC/sql/data/game.txt" "$D/gamestream.txt"
+}
+
+# sample_final NAME: D holds the 77 documents of the sample game, the last one final at 11-9,
+# and teams2/players2.
+sample_final() {
+  local n
+  n=$(find "$D/boxscores" -maxdepth 1 -name '*.json' | wc -l)
+  [ "$n" = 77 ] || fail "$1: $n documents, not the sample game's 77"
+  "$PYTHON" - "$D/boxscores/76.json" <<'PY' || fail "$1: the last document is not the final 11-9"
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc["state"] == "final", doc["state"]
+assert (doc["home"]["score"], doc["away"]["score"]) == (11, 9), (doc["home"]["score"], doc["away"]["score"])
+PY
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM teams2")" = 4 ] || fail "$1: teams2 not written"
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM players2")" = 24 ] || fail "$1: players2 not written"
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT wins FROM teams2 WHERE id = 101")" = 8 ] || fail "$1: teams2 lacks the win"
+}
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# stops_on SIGNAL PID NAME: one SIGNAL ends PID (a child of this shell) within 20 s, exit 0.
+stops_on() {
+  local rc=0
+  kill "-$1" "$2"
+  wait_for 20 gone "$2" || fail "$3: one $1 did not stop the pipeline within 20 s"
+  wait "$2" || rc=$?
+  [ $rc = 0 ] || fail "$3: the pipeline exited $rc after $1, not 0"
+}
 
 oracle() { "$PYTHON" "$SRC/tests/tools/oracle.py" check "$@"; }
 

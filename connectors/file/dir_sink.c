@@ -90,7 +90,8 @@ static cn_status ds_ready(dir_sink *s, const char *dir, cn_error *err)
     if (cn_mkdirs(dir, err))
         return err->status;
     DIR *d = json_object_get(s->swept, dir) ? NULL : opendir(dir);
-    json_object_set_new(s->swept, dir, json_true());
+    if (d) /* not swept when out of descriptors: the next write tries again */
+        json_object_set_new(s->swept, dir, json_true());
     for (struct dirent *e; d && (e = readdir(d));) {
         char path[1400];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
@@ -122,7 +123,7 @@ static int open_in_dir(const char *path, int flags, cn_error *err)
     if (fd < 0 && e == ELOOP)
         cn_fail(err, CN_FATAL, "%s is a symbolic link: the sink does not follow links, remove it", path);
     else if (fd < 0)
-        cn_fail(err, CN_FATAL, "opening %s: %s", path, strerror(e));
+        cn_fail_errno(err, e, CN_FATAL, "opening %s: %s", path, strerror(e));
     errno = e; /* the caller may tell ENOENT apart */
     return fd;
 }
@@ -138,7 +139,7 @@ static cn_status load_rejects(dir_sink *s, const char *path, cn_error *err)
     FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
     if (!f) {
         if (fd >= 0) {
-            cn_fail(err, CN_FATAL, "reading %s: %s", path, strerror(errno));
+            cn_fail_errno(err, errno, CN_FATAL, "reading %s: %s", path, strerror(errno));
             close(fd);
         }
         return err->status;
@@ -160,9 +161,10 @@ static cn_status load_rejects(dir_sink *s, const char *path, cn_error *err)
         json_decref(rec);
     }
     if (!rc && ferror(f))
-        rc = cn_fail(err, CN_FATAL, "reading %s: %s", path, strerror(errno));
+        rc = cn_fail_errno(err, errno, CN_FATAL, "reading %s: %s", path, strerror(errno));
     if (!rc && n > 0 && ftruncate(fd, whole) < 0)
-        rc = cn_fail(err, CN_FATAL, "cutting the torn last line of %s: %s", path, strerror(errno));
+        rc = cn_fail_errno(err, errno, CN_FATAL, "cutting the torn last line of %s: %s", path,
+                     strerror(errno));
     free(line);
     fclose(f);
     if (!rc && json_object_set_new(s->loaded, path, json_true()))
@@ -184,7 +186,7 @@ static cn_status append_line(const char *path, const char *text, size_t len, cn_
     }
     cn_status rc = cn_write_all(fd, text, len, path, err);
     if (rc == CN_OK && fsync(fd) < 0)
-        rc = cn_fail(err, CN_FATAL, "flushing %s: %s", path, strerror(errno));
+        rc = cn_fail_errno(err, errno, CN_FATAL, "flushing %s: %s", path, strerror(errno));
     if (rc)
         (void)!ftruncate(fd, st.st_size); /* if this fails too, the next load cuts the torn line */
     close(fd);
@@ -241,7 +243,8 @@ static cn_status game_documents(const char *dir, const char *game, const char *s
 {
     DIR *d = opendir(dir);
     if (!d)
-        return errno == ENOENT ? CN_OK : cn_fail(err, CN_FATAL, "listing %s: %s", dir, strerror(errno));
+        return errno == ENOENT ? CN_OK : cn_fail_errno(err, errno, CN_FATAL, "listing %s: %s", dir,
+                                                 strerror(errno));
     cn_status rc = CN_OK;
     struct dirent *e;
     while (!rc && (e = readdir(d))) {
@@ -251,6 +254,10 @@ static cn_status game_documents(const char *dir, const char *game, const char *s
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         cn_error ignored;
         int fd = open_in_dir(path, O_RDONLY, &ignored);
+        if (fd < 0 && ignored.status == CN_TRANSIENT) { /* out of descriptors: it may be one to remove */
+            rc = (*err = ignored).status;
+            break;
+        }
         json_t *doc = fd < 0 ? NULL : json_loadfd(fd, 0, NULL);
         if (fd >= 0)
             close(fd);
@@ -282,7 +289,7 @@ static cn_status ds_forget(void *impl, const char *game, const char *source, con
     json_t *doc;
     json_object_foreach(docs, path, doc) {
         if (!rc && is_forgotten(doc, run, keep_upto) && unlink(path) < 0 && errno != ENOENT)
-            rc = cn_fail(err, CN_FATAL, "removing %s: %s", path, strerror(errno));
+            rc = cn_fail_errno(err, errno, CN_FATAL, "removing %s: %s", path, strerror(errno));
     }
     json_decref(docs);
     return rc;

@@ -48,8 +48,9 @@ static int64_t mtime_ms(const struct stat *st)
 /* The status for an errno from opening or reading path. */
 static cn_status dir_error(cn_error *err, int e, const char *what, const char *path)
 {
-    cn_status st = e == EACCES || e == EPERM ? CN_AUTH : e == ENOTDIR ? CN_CONFIG : CN_TRANSIENT;
-    return cn_fail(err, st, "%s %s: %s", what, path, strerror(e));
+    if (e == ENOTDIR)
+        return cn_fail(err, CN_CONFIG, "%s %s: %s", what, path, strerror(e));
+    return cn_fail_errno(err, e, CN_TRANSIENT, "%s %s: %s", what, path, strerror(e));
 }
 
 /* Lists the regular files of the directory open at fd (named path, keys prefixed by
@@ -92,6 +93,10 @@ static cn_status list_dir(int fd, const char *path, const char *sub, bool descen
             /* one game's folder that cannot be read (permissions, I/O) is skipped: it must
              * not hide every other game; without its game.json it is not followed */
             int cfd = openat(dirfd(d), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cfd < 0 && (errno == EMFILE || errno == ENFILE)) { /* not the folder's fault: the whole listing again */
+                rc = dir_error(err, errno, "opening", child);
+                break;
+            }
             if (cfd < 0)
                 continue;
             strcat(key, "/");
@@ -124,33 +129,6 @@ static cn_status fl_list(void *impl, cn_listing *out, cn_error *err)
     }
     cn_listing_sort(out);
     return CN_OK;
-}
-
-/* Opens key under the prefix one component at a time, following no symbolic link on
- * the way (O_NOFOLLOW alone checks only the last one). */
-static int open_key(const char *dir, const char *key)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char part[1024];
-    for (const char *p = key; fd >= 0;) {
-        size_t n = strcspn(p, "/");
-        snprintf(part, sizeof part, "%.*s", (int)n, p);
-        bool last = p[n] == '\0';
-        int flags = last ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
-                         : O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-        int next = n ? openat(fd, part, flags) : (errno = ENOENT, -1);
-        struct stat st;
-        if (next < 0 && errno == ENOTDIR && fstatat(fd, part, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-            errno = ELOOP; /* a folder reached through a link, not a missing one */
-        int e = errno;
-        close(fd);
-        errno = e;
-        fd = next;
-        if (last)
-            break;
-        p += n + 1;
-    }
-    return fd;
 }
 
 /* Reads fd to its end into a malloc'd, NUL-terminated buffer, refusing more than max
@@ -204,14 +182,13 @@ static cn_status fl_read(void *impl, const char *key, size_t max, char **data, s
         return err->status;
     char path[2048];
     snprintf(path, sizeof path, "%s%s", l->dir, key);
-    int fd = open_key(l->dir, key);
+    int fd = cn_open_beneath(l->dir, key);
     if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
         return cn_fail(err, CN_NOT_FOUND, "%s does not exist (yet)", path);
     if (fd < 0 && errno == ELOOP)
         return cn_fail(err, CN_INPUT, "%s is reached through a symbolic link: refused", path);
     if (fd < 0)
-        return cn_fail(err, errno == EACCES || errno == EPERM ? CN_AUTH : CN_TRANSIENT, "opening %s: %s", path,
-                       strerror(errno));
+        return cn_fail_errno(err, errno, CN_TRANSIENT, "opening %s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;

@@ -4,7 +4,12 @@
  * Works for a file that is rewritten (replaced by rename, as gamestream-sim does)
  * and for one appended in place: each poll opens the path afresh, so a renamed-over
  * file is seen at once. Only a regular file is read: a FIFO or a device could block
- * the reading thread forever. Restart detection is cursor.c's.
+ * the reading thread forever, so while the path is one (or a directory) the source
+ * waits for a regular file there, as for a missing one. Under a prefix (the game's
+ * folder is DIR/<game>/) no symbolic link is followed, neither the stream nor its
+ * folder: a link planted there must not make the pipeline read /etc/passwd. A
+ * --source naming one stream is the operator's own path: a link there is followed.
+ * Restart detection is cursor.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +25,7 @@
 
 typedef struct file_source {
     char path[1024];
+    char *base, *key;   /* under a prefix: the folder above the game's, and "<game>/gamestream.txt" */
     uint64_t max_bytes;
     cn_cursor cur;
     char *scratch;
@@ -35,6 +41,19 @@ static cn_status fs_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
         return cn_fail(err, CN_FATAL, "out of memory");
     snprintf(s->path, sizeof s->path, "%s", u->path);
     s->max_bytes = cfg->max_object_bytes;
+    char *slash = strrchr(s->path, '/'), *game = slash;
+    while (cfg->per_game_keys && game > s->path && *--game != '/')
+        ;
+    if (cfg->per_game_keys && game > s->path) {
+        s->base = strndup(s->path, (size_t)(game - s->path));
+        s->key = strdup(game + 1);
+        if (!s->base || !s->key) {
+            free(s->base);
+            free(s->key);
+            free(s);
+            return cn_fail(err, CN_FATAL, "out of memory");
+        }
+    }
     *impl = s;
     return CN_OK;
 }
@@ -55,7 +74,7 @@ static cn_status read_range(file_source *s, int fd, uint64_t from, uint64_t size
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return cn_fail(err, CN_TRANSIENT, "reading %s: %s", s->path, strerror(errno));
+            return cn_fail_errno(err, errno, CN_TRANSIENT, "reading %s: %s", s->path, strerror(errno));
         if (r == 0)
             break; /* truncated while reading: take what is there */
         n += (size_t)r;
@@ -70,12 +89,14 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
     uint64_t transferred = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
         /* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it */
-        int fd = open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        int fd = s->key ? cn_open_beneath(s->base, s->key) : open(s->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT)
             return cn_fail(err, CN_NOT_FOUND, "%s does not exist yet (waiting for the game to start)", s->path);
+        if (fd < 0 && errno == ELOOP)
+            return cn_fail(err, CN_NOT_FOUND, "%s is a symbolic link, or its folder is: refused, links under a prefix "
+                           "are not followed; waiting for a regular file there", s->path);
         if (fd < 0)
-            return cn_fail(err, errno == EACCES ? CN_AUTH : CN_TRANSIENT, "opening %s: %s", s->path,
-                           strerror(errno));
+            return cn_fail_errno(err, errno, CN_TRANSIENT, "opening %s: %s", s->path, strerror(errno));
         struct stat st;
         if (fstat(fd, &st) < 0) {
             close(fd);
@@ -83,8 +104,8 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
         }
         if (!S_ISREG(st.st_mode)) {
             close(fd);
-            return cn_fail(err, CN_CONFIG, "%s is %s, not a regular file: a read could block forever, so it is refused",
-                           s->path, cn_file_kind(st.st_mode));
+            return cn_fail(err, CN_NOT_FOUND, "%s is %s, not a regular file: it is not read (a read could block "
+                           "forever); waiting for a regular file there", s->path, cn_file_kind(st.st_mode));
         }
         uint64_t size = (uint64_t)st.st_size;
         if (size > s->max_bytes) {
@@ -113,6 +134,8 @@ static cn_status fs_poll(void *impl, cn_chunk *out, cn_error *err)
 static void fs_close(void *impl)
 {
     file_source *s = impl;
+    free(s->base);
+    free(s->key);
     free(s->scratch);
     free(s);
 }

@@ -81,18 +81,40 @@ static cn_status open_fail(sqlite_conn *c, cn_error *err)
         e = sqlite3_system_errno(c->db);
     const char *why = e ? strerror(e) : c->db ? sqlite3_errmsg(c->db) : "cannot open";
     bool perm = e == EACCES || e == EPERM;
-    return cn_fail(err, perm ? CN_AUTH : CN_FATAL, "cannot open %s for %s: %s%s%s%s", c->path,
+    return cn_fail_errno(err, e, CN_FATAL, "cannot open %s for %s: %s%s%s%s", c->path,
                    c->writing ? "writing" : "reading", why, perm ? " (check the " : "", perm ? what : "",
                    perm ? "'s permissions)" : "");
 }
 
+/* The one place SQLite's result codes become retry classes. Another process holding a
+ * lock (BUSY, LOCKED), an I/O error (IOERR: a read racing another process's open or
+ * checkpoint, a file system hiccup), a full disk (FULL) and a descriptor or space
+ * shortage below SQLite (its errno) pass: they are retried, on a fresh connection. */
 static cn_status sq_fail(sqlite_conn *c, cn_error *err, const char *what)
 {
     int code = c->db ? sqlite3_errcode(c->db) : SQLITE_CANTOPEN;
     if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_AUTH)
         return open_fail(c, err);
-    cn_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED ? CN_TRANSIENT : CN_FATAL;
-    return cn_fail(err, st, "sqlite %s: %s: %s", c->path, what, c->db ? sqlite3_errmsg(c->db) : "cannot open");
+    int e = c->db ? sqlite3_system_errno(c->db) : 0;
+    cn_status st = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR || code == SQLITE_FULL ||
+                   code == SQLITE_PROTOCOL
+                       ? CN_TRANSIENT
+                       : CN_FATAL;
+    bool io = e && (code == SQLITE_IOERR || code == SQLITE_FULL); /* the errno below SQLite tells more */
+    return cn_fail_errno(err, io ? e : 0, st, "sqlite %s: %s: %s%s%s%s", c->path, what,
+                         c->db ? sqlite3_errmsg(c->db) : "cannot open", io ? " (" : "", io ? strerror(e) : "",
+                         io ? ")" : "");
+}
+
+/* After a failure worth retrying the connection is closed: the retry opens it afresh
+ * (a handle that met an I/O error or a descriptor shortage is not trusted again). */
+static cn_status drop_if_transient(sqlite_conn *c, cn_status st)
+{
+    if (st == CN_TRANSIENT && c->db) {
+        sqlite3_close(c->db);
+        c->db = NULL;
+    }
+    return st;
 }
 
 static cn_status connect(sqlite_conn *c, int flags, cn_error *err)
@@ -168,7 +190,7 @@ static cn_status sq_load(void *impl, bs_ref *out, cn_error *err)
     sqlite_conn *c = impl;
     if (connect(c, SQLITE_OPEN_READONLY, err))
         return err->status;
-    return load_reference(c, out, err);
+    return drop_if_transient(c, load_reference(c, out, err));
 }
 
 static cn_status exec(sqlite_conn *c, const char *sql, cn_error *err)
@@ -264,8 +286,8 @@ static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, con
 {
     sqlite_conn *c = impl;
     if (begin_write(c, err))
-        return err->status;
-    return end_write(c, replace_tables(c, rows, teams, players, err), err);
+        return drop_if_transient(c, err->status);
+    return drop_if_transient(c, end_write(c, replace_tables(c, rows, teams, players, err), err));
 }
 
 /* ---------------------------------------------------------------- one game's result */
@@ -410,8 +432,8 @@ static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r
         if (cn_check_result(&r[i], why))
             return cn_fail(err, CN_INPUT, "sqlite %s: result of game '%.64s' refused: %s", c->path, r[i].game, why);
     if (begin_write(c, err))
-        return err->status;
-    return end_write(c, store_games(c, ref, r, n, sources, refused, err), err);
+        return drop_if_transient(c, err->status);
+    return drop_if_transient(c, end_write(c, store_games(c, ref, r, n, sources, refused, err), err));
 }
 
 const cn_reference_ops cn_sqlite_reference_ops = {

@@ -211,6 +211,9 @@ static void an_object_over_the_cap_is_refused_with_the_cap(void **state)
 
 /* A FIFO would block the reading thread until a writer appears (and then read
  * forever): it is refused at once, naming the path. The alarm fails a poll that hangs. */
+/* Issue 17 item 18: a FIFO or directory where the stream should be is not read, and
+ * the source waits (CN_NOT_FOUND, retried) instead of refusing the game for good: once
+ * a regular file is there again, the next poll reads it. */
 static void a_fifo_or_directory_is_refused_without_blocking(void **state)
 {
     (void)state;
@@ -220,16 +223,73 @@ static void a_fifo_or_directory_is_refused_without_blocking(void **state)
     cn_source s = open_source("fifo.txt", path, sizeof path);
     assert_int_equal(mkfifo(path, 0644), 0);
     alarm(10);
-    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_CONFIG);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_NOT_FOUND);
     alarm(0);
     assert_non_null(strstr(err.msg, path));
     assert_non_null(strstr(err.msg, "FIFO"));
+    assert_non_null(strstr(err.msg, "waiting"));
+    assert_int_equal(unlink(path), 0);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("0 59:00 101 7 1\n", f);
+    fclose(f);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_OK);
+    assert_int_equal(c.len, 16);
     cn_source_close(&s);
 
     s = open_source("adir", path, sizeof path);
     assert_int_equal(mkdir(path, 0755), 0);
-    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_CONFIG);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_NOT_FOUND);
     assert_non_null(strstr(err.msg, "not a regular file"));
+    assert_int_equal(rmdir(path), 0);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("0 59:00 101 7 1\n", f);
+    fclose(f);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_OK);
+    assert_int_equal(c.len, 16);
+    cn_source_close(&s);
+}
+
+/* Issue 17 item 10: under a prefix the stream is opened without following a symbolic
+ * link, at the stream or at its game folder: a link to /etc/passwd is never read. */
+static void a_stream_link_under_a_prefix_is_not_followed(void **state)
+{
+    (void)state;
+    char base[300], game[340], stream[400], uri[420], secret[340], linkdir[340];
+    snprintf(base, sizeof base, "%s/prefix", dir);
+    snprintf(game, sizeof game, "%s/G1", base);
+    snprintf(stream, sizeof stream, "%s/gamestream.txt", game);
+    snprintf(secret, sizeof secret, "%s/secret.txt", dir);
+    assert_int_equal(mkdir(base, 0755), 0);
+    assert_int_equal(mkdir(game, 0755), 0);
+    FILE *f = fopen(secret, "w");
+    assert_non_null(f);
+    fputs("root:x:0:0:root:/root:/bin/bash\n", f);
+    fclose(f);
+    assert_int_equal(symlink(secret, stream), 0);
+    cn_settings pc = cfg;
+    pc.per_game_keys = true;
+    cn_source s;
+    cn_chunk c;
+    cn_error err;
+    snprintf(uri, sizeof uri, "file://%s", stream);
+    assert_int_equal(cn_source_open(&s, uri, &pc, &err), CN_OK);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    cn_source_close(&s);
+    /* a game folder that is a link to a folder holding a stream: refused too */
+    snprintf(linkdir, sizeof linkdir, "%s/G2", base);
+    assert_int_equal(symlink(dir, linkdir), 0);
+    snprintf(uri, sizeof uri, "file://%s/secret.txt", linkdir);
+    assert_int_equal(cn_source_open(&s, uri, &pc, &err), CN_OK);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "symbolic link"));
+    cn_source_close(&s);
+    /* one stream named by --source: the operator's own path, a link there is followed */
+    snprintf(uri, sizeof uri, "file://%s", stream);
+    assert_int_equal(cn_source_open(&s, uri, &cfg, &err), CN_OK);
+    assert_int_equal(s.ops->poll(s.impl, &c, &err), CN_OK);
     cn_source_close(&s);
 }
 
@@ -803,6 +863,7 @@ int main(void)
         cmocka_unit_test(same_length_new_beginning_is_a_restart),
         cmocka_unit_test(an_object_over_the_cap_is_refused_with_the_cap),
         cmocka_unit_test(a_fifo_or_directory_is_refused_without_blocking),
+        cmocka_unit_test(a_stream_link_under_a_prefix_is_not_followed),
         cmocka_unit_test(dir_sink_upserts_by_id_and_appends_rejects),
         cmocka_unit_test(rejects_are_recorded_once_per_id),
         cmocka_unit_test(a_torn_last_reject_line_is_cut_before_appending),

@@ -16,6 +16,20 @@
                                         and a half-sent request open; touches READY, then
                                         prints "eof" once the server has closed all three
   listening PID                         exit 0 when PID has a listening TCP socket
+  listen-addrs PID                      prints the local address of each listening TCP
+                                        socket of PID (from /proc/net/tcp and tcp6)
+  hostile PORT                          requests with an ambiguous length, upgrades and
+                                        CONNECT: each must get its one error status and
+                                        its connection closed (nothing smuggled after it)
+  slow-body PORT GAP LEN AUTH           POST /minio/events with a LEN-byte body sent one
+                                        byte every GAP seconds: prints the status, once
+                                        the server answers
+  hold-idle PORT N READY STOP           opens N connections that send nothing; touches
+                                        READY, and once STOP exists prints how many the
+                                        server kept open, and closes them
+  post-headers PORT AUTH                POST /minio/events headers (Authorization: AUTH)
+                                        announcing a body that is never sent: prints the
+                                        status, or "no answer"
 Assertions on outcomes only: every timeout here is a generous safety net.
 """
 import json
@@ -220,7 +234,8 @@ def hold(port, game, ready):
     print("eof")
 
 
-def listening(pid):
+def listen_addrs(pid):
+    """The local addresses ("127.0.0.1:8080", "[::1]:8080") of PID's listening TCP sockets."""
     inodes = set()
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -229,12 +244,132 @@ def listening(pid):
             continue
         if link.startswith("socket:["):
             inodes.add(link[8:-1])
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    addrs = []
+    for table, family in (("/proc/net/tcp", socket.AF_INET), ("/proc/net/tcp6", socket.AF_INET6)):
         for line in open(table).readlines()[1:]:
             f = line.split()
-            if f[3] == "0A" and f[9] in inodes:
-                sys.exit(0)
-    sys.exit(1)
+            if f[3] != "0A" or f[9] not in inodes:
+                continue
+            hexip, hexport = f[1].split(":")
+            raw = bytes.fromhex(hexip)
+            # the kernel prints each 32-bit word in host (little-endian) order
+            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            ip = socket.inet_ntop(family, raw)
+            addrs.append(f"[{ip}]:{int(hexport, 16)}" if family == socket.AF_INET6 else f"{ip}:{int(hexport, 16)}")
+    return addrs
+
+
+def listening(pid):
+    sys.exit(0 if listen_addrs(pid) else 1)
+
+
+# name, request bytes, the status it must get; each connection must then be closed by the
+# server with nothing more sent (a second answer would be a request smuggled in the body)
+HOSTILE = [
+    ("two Content-Length headers", b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n"
+     b"abGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("Content-Length: 2, 30", b"POST /minio/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2, 30\r\n\r\n{}", 400),
+    ("Content-Length: +2", b"POST /minio/events HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n\r\n{}", 400),
+    ("GET with Transfer-Encoding: chunked", b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"0\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("Transfer-Encoding with Content-Length", b"POST /minio/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+     b"Content-Length: 5\r\n\r\n0\r\n\r\n", 400),
+    ("POST with Transfer-Encoding: chunked", b"POST /minio/events HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+     b"2\r\n{}\r\n0\r\n\r\n", 411),
+    ("Upgrade: websocket", b"GET /v1/games HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
+    ("Upgrade: h2c", b"GET /v1/games/game-1/events HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+     b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n", 400),
+    ("CONNECT", b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405),
+]
+
+
+def exchange(port, data, timeout=20):
+    """Sends data, reads until the server closes: (everything received, closed by the server)."""
+    s = connect(port)
+    s.settimeout(timeout)
+    s.sendall(data)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return got, True
+            got += chunk
+    except ConnectionResetError:
+        return got, True
+    except socket.timeout:
+        return got, False
+    finally:
+        s.close()
+
+
+def hostile(port):
+    bad = []
+    for name, data, want in HOSTILE:
+        got, closed = exchange(port, data)
+        status = int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.1 ") else None
+        answers = got.count(b"HTTP/1.1 ")
+        if status != want or not closed or answers != 1:
+            bad.append(f"{name}: status {status} (want {want}), closed {closed}, {answers} answers: {got[:300]!r}")
+        else:
+            print(f"{name}: {status}, closed")
+    print("\n".join(bad), file=sys.stderr)
+    sys.exit(1 if bad else 0)
+
+
+def slow_body(port, gap, n, auth):
+    s = connect(port)
+    s.settimeout(120)
+    s.sendall(b"POST /minio/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Authorization: %s\r\nContent-Length: %d\r\n\r\n" % (auth.encode(), n))
+    for _ in range(n):
+        try:
+            s.send(b" ")
+        except OSError:
+            break
+        s.settimeout(gap)
+        try:
+            got = s.recv(4096)
+            break
+        except socket.timeout:
+            continue
+        except OSError:
+            got = b""
+            break
+    else:
+        s.settimeout(30)
+        got = s.recv(4096)
+    print(int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.1 ") else "closed")
+
+
+def hold_idle(port, n, ready, stop):
+    held = []
+    for _ in range(n):
+        try:
+            held.append(connect(port))
+        except OSError:
+            pass  # a full accept queue: not held
+    open(ready, "w").close()
+    while not os.path.exists(stop):
+        time.sleep(0.2)
+    kept = 0
+    for c in held:
+        c.setblocking(False)
+        try:
+            kept += c.recv(1) != b""  # b"": the server closed it
+        except BlockingIOError:
+            kept += 1  # still open, nothing to read
+        except OSError:
+            pass
+        c.close()
+    print(kept)
+
+
+def post_headers(port, auth):
+    got, _ = exchange(port, b"POST /minio/events HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth.encode() +
+                      b"\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n", timeout=3)
+    print(int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.1 ") else "no answer")
 
 
 if __name__ == "__main__":
@@ -253,5 +388,15 @@ if __name__ == "__main__":
         hold(int(args[0]), args[1], args[2])
     elif cmd == "listening":
         listening(args[0])
+    elif cmd == "listen-addrs":
+        print("\n".join(listen_addrs(args[0])))
+    elif cmd == "hostile":
+        hostile(int(args[0]))
+    elif cmd == "slow-body":
+        slow_body(int(args[0]), float(args[1]), int(args[2]), args[3])
+    elif cmd == "hold-idle":
+        hold_idle(int(args[0]), int(args[1]), args[2], args[3])
+    elif cmd == "post-headers":
+        post_headers(int(args[0]), args[1])
     else:
         sys.exit(f"unknown command {cmd}")

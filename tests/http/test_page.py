@@ -146,7 +146,8 @@ def main():
 
         # ?game= names the game: a fresh load opens it directly
         driver.get(api.url + "?game=" + game)
-        wait_until(driver, "the named game", lambda d: shown(d)["game"] == game and shown(d)["state"] == "final")
+        # wait for the whole page to show it (the header can say final before the tables are drawn)
+        wait_until(driver, "the named game", lambda d: shown(d)["game"] == game and not mismatches(shown(d), docs[-1]))
         check(not mismatches(shown(driver), docs[-1]), "?game= opens the named game with its latest document")
     finally:
         driver.quit()

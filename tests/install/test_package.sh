@@ -63,15 +63,20 @@ grep -q -- --poll-ms "$WORK/pipeline.man" || fail "pipeline.1 does not mention -
 unit=$ROOT/usr/lib/systemd/system/pipeline.service
 for line in ExecStart=/usr/bin/pipeline DynamicUser=yes User=sidearm ProtectSystem=strict NoNewPrivileges=yes \
             ProtectHome=yes PrivateTmp=yes StateDirectory=sidearm EnvironmentFile=/etc/default/sidearm-pipeline \
-            LoadCredential=sidearm:/etc/sidearm/credentials Environment=MSSQL_PASSWORD_FILE=%d/sidearm_mssql-password; do
+            LoadCredential=sidearm:/etc/sidearm/credentials; do
   grep -qxF "$line" "$unit" || fail "pipeline.service lacks $line"
 done
-# every *_FILE variable the unit sets is one the pipeline reads (a secret of --help)
-mapfile -t vars < <(sed -n 's/^Environment=\([A-Z_]*\)_FILE=.*/\1/p' "$unit")
-[ ${#vars[@]} -ge 4 ] || fail "pipeline.service sets no secret *_FILE variables"
-for v in "${vars[@]}"; do
-  grep -q "$v" "$WORK/help.txt" || fail "pipeline.service sets ${v}_FILE but pipeline --help names no $v"
+# the credentials are read as sidearm_NAME by the pipeline itself: a *_FILE variable pointing
+# at one would make a credential left out (a missing file) a fatal error (issue 17, 5)
+grep -q '^Environment=[A-Z_]*_FILE=' "$unit" && fail "pipeline.service points a *_FILE variable at a credential"
+# every credential file the unit names is a secret the pipeline reads (NAME of --help)
+mapfile -t creds < <(sed -n 's/^#   //p' "$unit" | tr ' ' '\n' | sed '/^$/d')
+[ ${#creds[@]} -ge 4 ] || fail "pipeline.service names no credential files"
+for c in "${creds[@]}"; do
+  v=$(tr 'a-z-' 'A-Z_' <<<"$c")
+  grep -qw "$v" "$WORK/help.txt" || fail "pipeline.service names the credential $c but pipeline --help names no $v"
 done
+grep -q "sidearm_NAME" "$WORK/help.txt" || fail "pipeline --help does not say it reads the systemd credentials"
 # every variable of the default environment file is one of --help's
 mapfile -t vars < <(sed -n 's/^#\{0,1\}\([A-Z][A-Z0-9_]*\)=.*/\1/p' "$ROOT/etc/default/sidearm-pipeline")
 [ ${#vars[@]} -ge 4 ] || fail "/etc/default/sidearm-pipeline names no variables"

@@ -28,7 +28,8 @@ expect_usage $rc3 "$WORK/e3.log" "ftp://"
 # a password in a URI is never printed
 mkdir -p "$WORK/d"; seed_sqlite "$WORK/d/sidearm.db"
 printf '0 59:00 101 2 1\n' > "$WORK/d/gamestream.txt"
-"$BIN/pipeline" --once --data-dir "$WORK/d" --boxscores "file://user:hunter2@localhost$WORK/d/box" 2>"$WORK/s.log" || true
+rc=0; "$BIN/pipeline" --once --data-dir "$WORK/d" --boxscores "file://user:hunter2@localhost$WORK/d/box" 2>"$WORK/s.log" || rc=$?
+[ $rc = 2 ] || fail "a password inside a URI option: exit $rc, not 2"
 grep -q hunter2 "$WORK/s.log" && fail "a password from a URI reached the log"
 "$BIN/pipeline" --once --data-dir "$WORK/d" --log-format json 2>"$WORK/j.log"
 "$PYTHON" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/j.log" || fail "--log-format json is not JSON lines"

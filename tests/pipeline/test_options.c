@@ -1,5 +1,6 @@
 /* The option table: defaults, then the environment, then argv; flags and their
- * negation; usage errors that say what to fix; secrets from VAR or VAR_FILE. */
+ * negation; usage errors that say what to fix; secrets from VAR, VAR_FILE or a systemd
+ * credential, and a VAR_FILE that cannot be used is an error, never a missing secret. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +61,27 @@ static void defaults_then_environment_then_argv(void **state)
     unsetenv("T_FLAG");
 }
 
+/* A program can tell a default from a value given, even one equal to the default. */
+static void a_default_is_told_from_a_value_given(void **state)
+{
+    (void)state;
+    cfg c;
+    char err[256];
+    char val[] = "dflt"; /* not the literal: the compiler may merge it with the table's */
+    char *none[] = {"p"}, *given[] = {"p", "--name", val};
+    unsetenv("T_NAME");
+    assert_int_equal(parse(&c, 1, none, err), 0);
+    assert_true(opt_is_default(defs, 4, &c, "name"));
+    assert_false(opt_is_default(defs, 4, &c, "n")); /* not a string option */
+    assert_false(opt_is_default(defs, 4, &c, "nosuch"));
+    assert_int_equal(parse(&c, 3, given, err), 0);
+    assert_false(opt_is_default(defs, 4, &c, "name"));
+    setenv("T_NAME", "dflt", 1);
+    assert_int_equal(parse(&c, 1, none, err), 0);
+    assert_false(opt_is_default(defs, 4, &c, "name"));
+    unsetenv("T_NAME");
+}
+
 static void usage_errors_say_what_to_fix(void **state)
 {
     (void)state;
@@ -83,35 +105,154 @@ static void usage_errors_say_what_to_fix(void **state)
     assert_int_equal(parse(&c, 2, help, err), 1);
 }
 
+/* A file holding text (a NULL text: a path that does not exist). Returns the path. */
+static char *secret_file(char *path, const char *text)
+{
+    strcpy(path, "/tmp/opt-secret-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    if (text)
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    if (!text)
+        unlink(path);
+    return path;
+}
+
 static void secrets_come_from_the_variable_or_its_file(void **state)
 {
     (void)state;
-    char path[] = "/tmp/opt-secret-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "s3cr3t\n", 7), 7);
-    close(fd);
+    char path[32], err[256], *s = NULL;
     unsetenv("T_SECRET");
-    setenv("T_SECRET_FILE", path, 1);
-    char *s = opt_secret("T_SECRET");
+    unsetenv("CREDENTIALS_DIRECTORY");
+    setenv("T_SECRET_FILE", secret_file(path, "s3cr3t\n"), 1);
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), 0);
     assert_string_equal(s, "s3cr3t");
-    free(s);
+    opt_secret_free(s);
+    unlink(path);
+    unsetenv("T_SECRET_FILE");
     setenv("T_SECRET", "direct", 1);
-    s = opt_secret("T_SECRET");
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), 0);
     assert_string_equal(s, "direct");
-    free(s);
+    opt_secret_free(s);
+    unsetenv("T_SECRET");
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), 0);
+    assert_null(s);
+    /* the fallback only when the first is not set at all */
+    setenv("T_FALLBACK", "fb", 1);
+    assert_int_equal(opt_secret_or("T_SECRET", "T_FALLBACK", &s, err, sizeof err), 0);
+    assert_string_equal(s, "fb");
+    opt_secret_free(s);
+    unsetenv("T_FALLBACK");
+}
+
+/* A typo in a *_FILE must not start the program without its secret (issue 17, 5). */
+static void a_secret_file_that_cannot_be_used_is_an_error(void **state)
+{
+    (void)state;
+    char path[32], err[256], *s = (char *)"untouched";
+    unsetenv("T_SECRET");
+    unsetenv("CREDENTIALS_DIRECTORY");
+    const char *bad[] = {NULL, "", "\n", "\r\n\n"};
+    const char *why[] = {"No such file", "is empty", "is empty", "is empty"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        setenv("T_SECRET_FILE", secret_file(path, bad[i]), 1);
+        assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), -1);
+        assert_null(s);
+        assert_non_null(strstr(err, "T_SECRET_FILE"));
+        assert_non_null(strstr(err, path));
+        if (!strstr(err, why[i]))
+            fail_msg("'%s' does not say '%s'", err, why[i]);
+        unlink(path);
+    }
+    setenv("T_SECRET_FILE", "/tmp", 1); /* a directory */
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "T_SECRET_FILE: cannot read /tmp"));
+    /* no fallback past a broken file */
+    setenv("T_FALLBACK", "fb", 1);
+    assert_int_equal(opt_secret_or("T_SECRET", "T_FALLBACK", &s, err, sizeof err), -1);
+    assert_null(s);
+    unsetenv("T_FALLBACK");
+    /* too long for a secret: refused, not cut */
+    char big[2000];
+    memset(big, 'k', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    setenv("T_SECRET_FILE", secret_file(path, big), 1);
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "longer than"));
+    assert_null(strstr(err, "kkkk"));
+    unlink(path);
+    /* both set: which one was meant? */
+    setenv("T_SECRET_FILE", secret_file(path, "from-file\n"), 1);
+    setenv("T_SECRET", "from-var", 1);
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), -1);
+    assert_null(s);
+    assert_non_null(strstr(err, "both T_SECRET and T_SECRET_FILE are set"));
+    assert_null(strstr(err, "from-"));
+    unlink(path);
     unsetenv("T_SECRET");
     unsetenv("T_SECRET_FILE");
-    assert_null(opt_secret("T_SECRET"));
+}
+
+/* systemd's LoadCredential=sidearm:DIR: sidearm_<name> in $CREDENTIALS_DIRECTORY, used when
+ * neither NAME nor NAME_FILE is set; one that is not there is not set. */
+static void secrets_come_from_systemd_credentials(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/opt-cred-XXXXXX", path[64], err[256], *s = NULL;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/" OPT_CREDENTIAL_PREFIX "t-secret", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("cr3d\n", f);
+    fclose(f);
+    unsetenv("T_SECRET");
+    unsetenv("T_SECRET_FILE");
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), 0);
+    assert_string_equal(s, "cr3d");
+    opt_secret_free(s);
+    assert_int_equal(opt_secret("T_OTHER", &s, err, sizeof err), 0);
+    assert_null(s);
+    setenv("T_SECRET", "direct", 1); /* the variable wins */
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), 0);
+    assert_string_equal(s, "direct");
+    opt_secret_free(s);
+    unsetenv("T_SECRET");
+    f = fopen(path, "w"); /* an empty credential is an error too */
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(opt_secret("T_SECRET", &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "is empty"));
+    assert_non_null(strstr(err, OPT_CREDENTIAL_PREFIX "t-secret"));
     unlink(path);
+    rmdir(dir);
+    unsetenv("CREDENTIALS_DIRECTORY");
+}
+
+static void a_forgotten_secret_leaves_the_environment(void **state)
+{
+    (void)state;
+    setenv("T_SECRET", "x", 1);
+    setenv("T_SECRET_FILE", "/x", 1);
+    setenv("T_SECRETS", "kept", 1);
+    opt_secret_forget("T_SECRET");
+    assert_null(getenv("T_SECRET"));
+    assert_null(getenv("T_SECRET_FILE"));
+    assert_string_equal(getenv("T_SECRETS"), "kept");
+    unsetenv("T_SECRETS");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_then_environment_then_argv),
+        cmocka_unit_test(a_default_is_told_from_a_value_given),
         cmocka_unit_test(usage_errors_say_what_to_fix),
         cmocka_unit_test(secrets_come_from_the_variable_or_its_file),
+        cmocka_unit_test(a_secret_file_that_cannot_be_used_is_an_error),
+        cmocka_unit_test(secrets_come_from_systemd_credentials),
+        cmocka_unit_test(a_forgotten_secret_leaves_the_environment),
     };
     return cmocka_run_group_tests_name("pipeline/options", tests, NULL, NULL);
 }

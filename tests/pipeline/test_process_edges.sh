@@ -7,32 +7,6 @@
 #     ends it, and its bytes are not read again on every poll.
 . "$SRC/tests/lib.sh"
 
-# sample_game NAME: a data dir $WORK/NAME (D) with the seed reference and the sample game.
-sample_game() {
-  D=$WORK/$1; mkdir -p "$D"
-  seed_sqlite "$D/sidearm.db"
-  cp "$SRC/sql/data/game.txt" "$D/gamestream.txt"
-}
-
-# sample_final NAME: D holds the 77 documents of the sample game, the last one final at 11-9,
-# and teams2/players2.
-sample_final() {
-  local n
-  n=$(find "$D/boxscores" -maxdepth 1 -name '*.json' | wc -l)
-  [ "$n" = 77 ] || fail "$1: $n documents, not the sample game's 77"
-  "$PYTHON" - "$D/boxscores/76.json" <<'PY' || fail "$1: the last document is not the final 11-9"
-import json, sys
-doc = json.load(open(sys.argv[1], encoding="utf-8"))
-assert doc["state"] == "final", doc["state"]
-assert (doc["home"]["score"], doc["away"]["score"]) == (11, 9), (doc["home"]["score"], doc["away"]["score"])
-PY
-  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM teams2")" = 4 ] || fail "$1: teams2 not written"
-  [ "$(sqlite3 "$D/sidearm.db" "SELECT count(*) FROM players2")" = 24 ] || fail "$1: players2 not written"
-  [ "$(sqlite3 "$D/sidearm.db" "SELECT wins FROM teams2 WHERE id = 101")" = 8 ] || fail "$1: teams2 lacks the win"
-}
-
-gone() { ! kill -0 "$1" 2>/dev/null; }
-
 # ---- a) stderr closed after the first line
 sample_game stderr
 set +e
@@ -61,10 +35,7 @@ seed_sqlite "$D/sidearm.db"
 "$BIN/pipeline" --data-dir "$D" --poll-ms 20 2>"$WORK/waiting.log" &
 pipe=$!; PIDS+=("$pipe")
 wait_for 30 grep -q "does not exist yet" "$WORK/waiting.log" || fail "waiting: the pipeline does not wait for its stream"
-kill -TERM "$pipe"
-wait_for 20 gone "$pipe" || fail "waiting: one SIGTERM did not stop a pipeline waiting for its stream within 20 s"
-rc=0; wait "$pipe" || rc=$?
-[ $rc = 0 ] || fail "waiting: the pipeline exited $rc after SIGTERM, not 0"
+stops_on TERM "$pipe" "waiting for its stream"
 pass "a pipeline waiting for its stream stops on one SIGTERM with exit 0"
 
 # ---- c) an unterminated last line

@@ -5,6 +5,9 @@
 #  b) a player added mid-game is rostered once his jersey shows up, with every shot he
 #     made, those folded before the reload too, and his goals reach players2;
 #  c) teams2 starts from the wins/losses in `teams` when the game starts.
+#  d) --once never waits out --reload-min-ms for an unrostered jersey (issue 17, item 11);
+#  e) under a prefix, one game's rate-limited reload never delays another game's start
+#     (issue 17, item 13).
 . "$SRC/tests/lib.sh"
 
 # put_stream DIR FILE: the producer's atomic rewrite of DIR/gamestream.txt with FILE.
@@ -110,3 +113,53 @@ midgame midgame-whistle-apart yes
 pass "a player added mid-game is rostered when his jersey shows up, with all his shots, in players2 too"
 midgame midgame-one-rewrite no
 pass "the same when his shots and the final whistle come in one rewrite"
+
+# d) --once does not wait out --reload-min-ms for a jersey not on the roster (issue 17, item
+# 11): a cut of a game (not final) where #77 shoots twice, with a 10-minute rate limit. It
+# ends by itself with status 0, every document written, and has read the reference at most
+# once more than the first read and the run's start.
+D=$WORK/once; mkdir -p "$D"
+seed_sqlite "$D/sidearm.db"
+printf '0 59:00 101 2 1\n1 58:00 101 77 0\n2 57:00 205 5 1\n3 56:00 101 77 1\n' > "$D/gamestream.txt"
+"$BIN/pipeline" --data-dir "$D" --once --reload-min-ms 600000 --metrics-file "$WORK/once.prom" 2>"$WORK/once.log" &
+PIPE=$!; PIDS+=("$PIPE")
+finish once
+for e in 0 1 2 3; do test -s "$D/boxscores/$e.json" || fail "once: document $e was not written"; done
+"$PYTHON" - "$D/boxscores/3.json" <<'PY' || fail "once: the cut's last document is wrong"
+import json, sys
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+assert doc["state"] == "in_progress" and doc["events"]["unrostered_shots"] == 2, doc["events"]
+PY
+loads=$(awk '$1 == "sidearm_reference_loads_total" {print $2}' "$WORK/once.prom")
+[ "$loads" = 2 ] || [ "$loads" = 3 ] || fail "once: the reference was read '$loads' times, not 2 or 3"
+pass "--once reads the reference again at most once for an unrostered jersey, and does not wait --reload-min-ms"
+
+# e) one game's trouble does not delay another game's start (issue 17, item 13): under a
+# prefix with a 10-minute rate limit, game "early" shows #77 (not on the roster) and game
+# "nobody" plays teams the reference does not know, so a rate-limited reload is pending
+# for 10 minutes; game "late" appears after both, and its run reads the reference and
+# writes its documents at once, while that reload is still pending.
+G=$WORK/prefix; D=$WORK/prefix-var; mkdir -p "$G/early" "$G/nobody" "$D"
+seed_sqlite "$D/sidearm.db"
+"$BIN/pipeline" --source "file://$G/" --data-dir "$D" --poll-ms 100 --reload-min-ms 600000 \
+  --metrics-file "$WORK/prefix.prom" 2>"$WORK/prefix.log" &
+PIPE=$!; PIDS+=("$PIPE")
+echo '{"home": 101, "away": 205}' > "$G/early/game.json"
+printf '0 59:00 101 77 1\n1 58:00 205 5 0\n' > "$WORK/early.txt"; put_stream "$G/early" "$WORK/early.txt"
+echo '{"home": 9001, "away": 9002}' > "$G/nobody/game.json"
+printf '0 59:00 9001 4 1\n' > "$WORK/nobody.txt"; put_stream "$G/nobody" "$WORK/nobody.txt"
+wait_for 30 test -s "$D/boxscores/early/1.json" || fail "prefix: early's documents were not written"
+wait_for 60 test -s "$D/boxscores/nobody/0.json" ||
+  fail "prefix: nobody's document waited for another game's rate-limited reload"
+grep -q "early: event 0: team 101 has no jersey 77" "$WORK/prefix.log" || fail "prefix: #77 was not unrostered"
+mkdir -p "$G/late"; echo '{"home": 101, "away": 205}' > "$G/late/game.json"
+printf '0 59:00 205 5 1\n1 58:00 101 2 0\n2 00:00 0 0 0\n' > "$WORK/late.txt"; put_stream "$G/late" "$WORK/late.txt"
+wait_for 60 test -s "$D/boxscores/late/2.json" ||
+  fail "prefix: late's documents waited for another game's rate-limited reload"
+kill -TERM "$PIPE"; rc=0; wait "$PIPE" || rc=$?
+[ $rc = 0 ] || fail "prefix: the pipeline exited $rc after SIGTERM"
+# the pending reload never fired: the reads were the first and the runs' starts (two runs
+# that begin together may share one)
+loads=$(awk '$1 == "sidearm_reference_loads_total" {print $2}' "$WORK/prefix.prom")
+[ "$loads" = 3 ] || [ "$loads" = 4 ] || fail "prefix: the reference was read '$loads' times, not 3 or 4"
+pass "a game's start does not wait for another game's rate-limited reload"
