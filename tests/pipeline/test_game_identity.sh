@@ -26,7 +26,8 @@ rows() { sqlite3 "$V/sidearm.db" "SELECT * FROM game_teams WHERE game = '$1' ORD
 cp -r "$V/boxscores/game-001" "$WORK/day1-docs"
 rows game-001 > "$WORK/day1-rows"
 sqlite3 "$V/sidearm.db" "SELECT * FROM teams2 ORDER BY id" > "$WORK/day1-teams2"
-[ "$(ls "$WORK/day1-docs" | grep -c '^[0-9]*\.json$')" = 77 ] || fail "day 1 wrote $(ls "$WORK/day1-docs" | wc -l) documents"
+n=$(find "$WORK/day1-docs" -maxdepth 1 -name '[0-9]*.json' | wc -l)
+[ "$n" = 77 ] || fail "day 1 wrote $n documents, not 77"
 grep -q "\"source\":\"file://$D1/game-001/gamestream.txt\"" "$WORK/day1-docs/76.json" ||
   fail "a document does not carry its source: $(head -c 300 "$WORK/day1-docs/76.json")"
 [ "$(sqlite3 "$V/sidearm.db" "SELECT source FROM game_sources WHERE game = 'game-001'")" = \
