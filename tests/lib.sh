@@ -19,6 +19,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/sidearm-test.XXXXXX")
 PIDS=()
 S3_STOP=()
 S3_STOP_TLS=()
+MOUNTS=()   # mounts a test made in its own mount namespace, unmounted before $WORK goes
 
 cleanup() {
   local rc=$?
@@ -26,6 +27,7 @@ cleanup() {
   for d in "${S3_STOP[@]}"; do bash "$SRC/tests/servers/s3_swift_server.sh" stop "$d" >/dev/null 2>&1 || true; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || true; done
   if [ $rc -ne 0 ] && [ -d "$WORK" ]; then
     echo "--- logs in $WORK (kept because the test failed) ---" >&2
     for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f" >&2; tail -n 30 "$f" >&2; }; done
