@@ -736,6 +736,14 @@ void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error 
 
 void gr_stop(game_run *g)
 {
+    if (g->folding && g->fold_is_run_start && g->claim_pending && g->run_known) {
+        /* stopped in the middle of a run's first fold: the source check (a forget) still
+         * goes first, or no write could go out in the grace period; it removes only other
+         * runs' documents, since this run's later ones were not folded again */
+        sq_forget f = {false, "", LONG_MAX};
+        snprintf(f.run, sizeof f.run, "%s", g->run_id);
+        queue_forget(g, f);
+    }
     uv_idle_stop(&g->fold_idle);
     g->folding = false;
     lane_stop(&g->l_src);
