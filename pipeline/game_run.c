@@ -377,9 +377,9 @@ static void hash_run(game_run *g, const char *data, size_t len)
 
 /* A run's first bytes are folded: forget what another run (or this one beyond its
  * last event, e.g. the same game replayed from the start) left in the sink. */
-static void forget_other_runs(game_run *g)
+static void forget_other_runs(game_run *g, long keep_upto)
 {
-    sq_forget f = {false, "", g->game->state == BS_PREGAME ? LONG_MIN : g->game->last_id};
+    sq_forget f = {false, "", keep_upto};
     snprintf(f.run, sizeof f.run, "%s", g->run_id);
     queue_forget(g, f);
 }
@@ -390,7 +390,7 @@ static void fold_done(game_run *g)
     uv_idle_stop(&g->fold_idle);
     if (g->fold_is_run_start) {
         g->fold_is_run_start = false;
-        forget_other_runs(g);
+        forget_other_runs(g, g->game->state == BS_PREGAME ? LONG_MIN : g->game->last_id);
     }
     if (g->changed)
         gr_poll(g);
@@ -740,9 +740,7 @@ void gr_stop(game_run *g)
         /* stopped in the middle of a run's first fold: the source check (a forget) still
          * goes first, or no write could go out in the grace period; it removes only other
          * runs' documents, since this run's later ones were not folded again */
-        sq_forget f = {false, "", LONG_MAX};
-        snprintf(f.run, sizeof f.run, "%s", g->run_id);
-        queue_forget(g, f);
+        forget_other_runs(g, LONG_MAX);
     }
     uv_idle_stop(&g->fold_idle);
     g->folding = false;
