@@ -12,7 +12,7 @@ sqlite3 var/sidearm.db < sql/sqlite/seed.sql
 # pipeline then follows on after the final, so the page stays up for KEEP seconds (or Ctrl-C).
 listen=${HTTP_LISTEN:-127.0.0.1:8080}
 http=()
-if build/bin/pipeline --help 2>&1 | grep -q -- '--http'; then
+if build/bin/pipeline --help 2>&1 | grep -- '--http' >/dev/null; then
   http=(--http "$listen" --follow)
   echo "Live page: http://$listen/  (open it now: it follows the game as it is played)"
 else

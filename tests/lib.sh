@@ -2,6 +2,8 @@
 # lib.sh — shared helpers for the script tests. Source it; BIN and SRC come from ctest.
 # Every test gets its own scratch directory, removed (with any process it started)
 # on exit, so no test leaves anything behind.
+# Under pipefail, `cmd | grep -q` fails when grep quits before cmd has written all (SIGPIPE):
+# match a long output (curl /metrics, --help) with `grep ... >/dev/null` instead.
 set -euo pipefail
 : "${BIN:?BIN is set by ctest}" "${SRC:?SRC is set by ctest}"
 PYTHON=${PYTHON:-/usr/bin/python3}

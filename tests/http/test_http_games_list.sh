@@ -13,7 +13,7 @@ URL=http://127.0.0.1:$P
   --boxscores "file://$WORK/box" --poll-ms 50 --http "127.0.0.1:$P" 2>"$WORK/pipeline.log" &
 pipe=$!; PIDS+=("$pipe")
 retired() { # N: the pipeline retired N games (final and written)
-  curl -sf "$URL/metrics" | grep -qx "sidearm_games_retired_total $1"
+  curl -sf "$URL/metrics" | grep -x "sidearm_games_retired_total $1" >/dev/null
 }
 wait_for 120 retired 30 || fail "the 30 games were not all retired: $(curl -s "$URL/metrics" | grep retired)"
 renders() { curl -sf "$URL/metrics" | sed -n 's/^sidearm_http_list_renders_total //p'; }

@@ -57,7 +57,7 @@ fi
   HTTP_LISTEN=127.0.0.1:$port "$BIN/pipeline" --data-dir "$D" --once 2>"$WORK/once-env.log" || fail "once-env: exit $?"
   grep -q "HTTP API on http://127.0.0.1:$port/" "$WORK/once-env.log" || fail "--once with HTTP_LISTEN does not serve HTTP"
   # the long-running default is still 127.0.0.1:8080
-  "$BIN/pipeline" --help | grep -A1 -- '--http VALUE' | grep -q "default: 127.0.0.1:8080" || fail "--help: --http's default is not 127.0.0.1:8080"
+  "$BIN/pipeline" --help | grep -A1 -- '--http VALUE' | grep "default: 127.0.0.1:8080" >/dev/null || fail "--help: --http's default is not 127.0.0.1:8080"
 ) || exit 1
 pass "--once serves HTTP only when --http or HTTP_LISTEN is given"
 

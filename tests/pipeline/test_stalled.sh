@@ -18,7 +18,7 @@ wait_for 30 newest_is 9 stalled || fail "document 9 never said stalled: $(cat "$
 grep -q "game-1: state in_progress -> stalled" "$WORK/pipeline.log" || fail "the stall is not logged as a state change"
 grep -q "has not changed for [0-9]* s (--stall-after 1): stalled" "$WORK/pipeline.log" || fail "the stall's reason is not logged"
 api_is stalled || fail "/v1/games does not say stalled"
-curl -sf "$URL/metrics" | grep -qx 'sidearm_games{state="stalled"} 1' || fail "/metrics does not count the stalled game"
+curl -sf "$URL/metrics" | grep -x 'sidearm_games{state="stalled"} 1' >/dev/null || fail "/metrics does not count the stalled game"
 pass "a quiet stream: stalled in the document, the log, the API and the metrics"
 
 # the stream moves: in progress again, at once, and every later document says so
