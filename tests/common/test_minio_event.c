@@ -192,5 +192,5 @@ int main(void)
         cmocka_unit_test(not_json_is_refused),
         cmocka_unit_test(encode_round_trips),
     };
-    return cmocka_run_group_tests_name("pipeline/minio_event", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("common/minio_event", tests, NULL, NULL);
 }

@@ -254,5 +254,5 @@ int main(void)
         cmocka_unit_test(secrets_come_from_systemd_credentials),
         cmocka_unit_test(a_forgotten_secret_leaves_the_environment),
     };
-    return cmocka_run_group_tests_name("pipeline/options", tests, NULL, NULL);
+    return cmocka_run_group_tests_name("common/options", tests, NULL, NULL);
 }
