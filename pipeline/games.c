@@ -290,9 +290,15 @@ static void games_manifest_read(app *a, const char *key, cn_status st, const cha
     known_game *k = find_known(a, id, false);
     bs_manifest m;
     char why[BS_ERRLEN];
-    if (st != CN_OK) {
+    bool unusable = st != CN_OK || bs_manifest_parse(data, len, &m, why);
+    if (unusable && a->cfg->once) {
+        /* a one-shot run ends before the file can change: the game is not dropped in silence */
+        log_game(LOG_ERROR, id, "%s %s: %s; --once: this game is NOT followed; fix it and run again", MANIFEST_NAME,
+                 st != CN_OK ? "could not be read" : "is invalid", st != CN_OK ? err->msg : why);
+        a->exit_code = PL_EXIT_RUNTIME;
+    } else if (st != CN_OK) {
         log_game(LOG_WARN, id, "%s could not be read: %s; waiting for it to change", MANIFEST_NAME, err->msg);
-    } else if (bs_manifest_parse(data, len, &m, why)) {
+    } else if (unusable) {
         log_game(LOG_WARN, id, "%s is invalid: %s; waiting for it to change", MANIFEST_NAME, why);
     } else {
         char uri[2048];

@@ -47,3 +47,26 @@ PY
 grep -q "scheduled: --once: .* is not there yet: the game is scheduled, not waited for" "$WORK/pipeline.log" ||
   fail "scheduled: the log does not say the game was not waited for"
 pass "--once under a prefix ($mode) writes what the source holds and exits 0, a scheduled game said, not waited for"
+
+# a game.json that is invalid cannot change before a one-shot run ends: the game is not
+# dropped in silence; the run says so and exits 1, and the other game is still written
+if [ "$mode" = s3 ]; then
+  SOURCE=s3://gamestreams/day-2/
+  put() { swift_put "$1" "gamestreams/day-2/$2"; }
+else
+  G=$WORK/games2; mkdir -p "$G"
+  SOURCE=file://$G/
+fi
+echo '{"home": 101}' > "$WORK/bad.json"
+put "$WORK/game.json" good/game.json
+put "$WORK/played.txt" good/gamestream.txt
+put "$WORK/bad.json" bad/game.json
+put "$WORK/played.txt" bad/gamestream.txt
+rc=0
+"$BIN/pipeline" --source "$SOURCE" --data-dir "$V" --once --poll-ms 100 2>"$WORK/bad.log" || rc=$?
+[ $rc = 1 ] || fail "--once with an invalid game.json exited $rc, not 1: $(tail -n 3 "$WORK/bad.log")"
+for e in 0 1 2 3; do test -s "$V/boxscores/good/$e.json" || fail "good: document $e was not written"; done
+[ ! -e "$V/boxscores/bad" ] || fail "bad: something was written for a game with an invalid game.json"
+grep -q "bad: game.json is invalid: .*--once: this game is NOT followed" "$WORK/bad.log" ||
+  fail "the invalid game.json is not reported as an error: $(grep bad: "$WORK/bad.log")"
+pass "--once under a prefix ($mode): an invalid game.json is an error (exit 1), the other game is written"
