@@ -12,4 +12,5 @@ bash scripts/build.sh
 
 BUILD_DIR=build-asan bash scripts/build.sh -DSANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp # leaks inside libraries only, each explained there
 (cd build-asan && ctest --output-on-failure -j "$jobs")

@@ -16,6 +16,7 @@
  * step clears it first (reset_last), so what one call saw never colours the next.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ typedef struct mssql_conn {
 static _Thread_local struct {
     char msg[400];
     int msgno;      /* server message number, or db-lib error number */
+    int oserr;      /* the errno db-lib saw with it (EMFILE: this process is out of descriptors) */
     bool server;
 } last;
 
@@ -47,6 +49,7 @@ static void reset_last(void)
 {
     last.msg[0] = '\0';
     last.msgno = 0;
+    last.oserr = 0;
     last.server = false;
 }
 
@@ -54,12 +57,14 @@ static int on_error(DBPROCESS *dbproc, int severity, int dberr, int oserr, char 
 {
     (void)dbproc;
     (void)severity;
-    (void)oserr;
     /* a server message (login failed, no such table) says more than what db-lib adds */
     if (!last.server) {
         snprintf(last.msg, sizeof last.msg, "%s%s%s", dberrstr ? dberrstr : "db-lib error", oserrstr ? ": " : "",
                  oserrstr ? oserrstr : "");
         last.msgno = dberr;
+        /* db-lib reports a wake-up pipe or socketpair it could not make as SYBEMEM with no oserr:
+         * the errno of that call is still this thread's */
+        last.oserr = oserr ? oserr : (errno == EMFILE || errno == ENFILE) ? errno : 0;
     }
     return INT_CANCEL;
 }
@@ -97,6 +102,9 @@ void cn_mssql_global_cleanup(void)
 static cn_status fail_last(mssql_conn *c, cn_error *err, const char *what)
 {
     cn_status st = CN_FATAL;
+    if (last.oserr == EMFILE || last.oserr == ENFILE)
+        return cn_fail_errno(err, last.oserr, CN_TRANSIENT, "SQL Server %s: %s: this process is out of file "
+                             "descriptors (%s); retrying", c->shown, what, last.msg);
     switch (last.msgno) {
     case 18456: /* login failed */
         return cn_fail(err, CN_AUTH, "SQL Server %s refused login for user '%s' (%s): check the user in the URI and "

@@ -7,6 +7,7 @@
  */
 #include "s3_backend.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -221,7 +222,10 @@ static cn_status perform(s3_client *c, req *r, const char *method, const char *u
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? body : "");
     }
     CURLcode rc = curl_easy_perform(h);
+    int saw = errno; /* a socket() that failed leaves it here; libcurl keeps only connect()'s */
+    long oserr = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, http);
+    curl_easy_getinfo(h, CURLINFO_OS_ERRNO, &oserr);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     r->h = NULL;
@@ -236,6 +240,11 @@ static cn_status perform(s3_client *c, req *r, const char *method, const char *u
     if (rc == CURLE_OPERATION_TIMEDOUT)
         return cn_fail(err, CN_TRANSIENT, "S3 %s s3://%s/%s at %s timed out after %d ms", what, c->bucket, key,
                        c->endpoint, c->timeout_ms);
+    int shortage = oserr == EMFILE || oserr == ENFILE ? (int)oserr
+                   : rc == CURLE_COULDNT_CONNECT && (saw == EMFILE || saw == ENFILE) ? saw : 0;
+    if (shortage)
+        return cn_fail_errno(err, shortage, CN_TRANSIENT, "S3 %s s3://%s/%s at %s: this process is out of file "
+                             "descriptors (%s); retrying", what, c->bucket, key, c->endpoint, detail);
     if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_ISSUER_ERROR ||
         rc == CURLE_SSL_CRL_BADFILE)
         return cn_fail(err, CN_CONFIG,
