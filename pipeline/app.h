@@ -76,6 +76,8 @@ typedef struct app_hooks {
     void (*publish)(struct app *a, const char *game, const char *text, size_t len, long event_id);
     /* a game under the prefix became known (NULL: no file-system push) */
     void (*game_known)(struct app *a, known_game *k);
+    /* more families for /metrics (NULL: none; the Kafka intake's) */
+    void (*expose)(const struct app *a, pl_expo *e);
 } app_hooks;
 
 typedef struct app {
@@ -125,6 +127,7 @@ typedef struct app {
     bool read_wait_over;    /* at the end: a read in flight had its second to come back */
     int exit_code;
     http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
+    struct pl_kafka *kafka; /* the Kafka intake (push/kafka.c), or NULL without --kafka-* */
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
     pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;

@@ -125,7 +125,7 @@ static void push(game_run *g, size_t pos, sq_item it)
  * it is rendered when room comes back. */
 static void queue_current(game_run *g)
 {
-    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused)
+    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused || g->paused)
         return;
     /* documents only grow: when the last one would not fit, this one will not either */
     if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {
@@ -642,7 +642,7 @@ void gr_push(game_run *g)
 void gr_poll(game_run *g)
 {
     app *a = g->app;
-    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused)
+    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused || g->paused)
         return;
     if (a->cfg->once && g->polled)
         return;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "game_run.h"
+#include "kafka.h"
 #include "log.h"
 
 #define STREAM_NAME "gamestream.txt"
@@ -263,7 +264,8 @@ static void games_listed(app *a, const cn_listing *l)
                         "rename one of them", id, a->l_list.uri, twin->id);
             continue;
         }
-        game_seen(a, id, stream, manifest);
+        if (kafka_owns(a, id)) /* Kafka: only the games of the partitions assigned here */
+            game_seen(a, id, stream, manifest);
     }
     lister_free(a); /* the next listing waits for the next tick, or a push */
 }
@@ -309,6 +311,10 @@ static void games_manifest_read(app *a, const char *key, cn_status st, const cha
                 lister_free(a);
                 return;
             }
+        if (!kafka_owns(a, id)) { /* its partition went elsewhere while game.json was read */
+            lister_free(a);
+            return;
+        }
         game_run *g = gr_new(a, id, uri, m.home, m.away, true, &gst);
         if (g && add_run(a, g)) {
             log_game(LOG_INFO, id, "found: %d (home) vs %d (away)%s%s%s%s", m.home, m.away, m.venue[0] ? " at " : "",
@@ -333,8 +339,10 @@ static void list_done(job *j)
     m->listings++;
     m->listing_errors += j->st != CN_OK;
     m->requests += j->listing.requests ? j->listing.requests : 1;
-    if (j->st == CN_OK)
+    if (j->st == CN_OK) {
         games_listed(a, &j->listing);
+        kafka_listed(a);
+    }
     else if (!a->stopping && !lane_failed(j->l, &j->err))
         app_drain_then_stop(a, PL_EXIT_RUNTIME);
     job_free(j);
@@ -386,6 +394,36 @@ void games_retire(app *a)
         a->ngames--;
         gr_free(g);
     }
+}
+
+size_t games_drop_unowned(app *a, bool force)
+{
+    size_t left = 0;
+    for (size_t i = 0; i < a->ngames;) {
+        game_run *g = a->games[i];
+        if (kafka_owns(a, g->id)) {
+            i++;
+            continue;
+        }
+        bool busy = g->l_src.busy || g->folding || g->reloading || g->q.head_busy || g->result_busy;
+        if (busy || (!force && (gr_sink_pending(g) || gr_results_pending(g)))) {
+            left++;
+            i++;
+            continue;
+        }
+        known_game *k = find_known(a, g->id, false);
+        if (k) { /* forgotten but its watch: if its partition comes back, the listing takes it up as new */
+            struct fs_watch *w = k->watch;
+            *k = (known_game){.manifest_size = UINT64_MAX, .watch = w};
+            snprintf(k->id, sizeof k->id, "%s", g->id);
+        }
+        log_game(LOG_INFO, g->id, "its partition is assigned elsewhere now: dropped here%s", gr_sink_pending(g) ||
+                 gr_results_pending(g) ? " with writes pending (its new owner makes them)" : "");
+        memmove(a->games + i, a->games + i + 1, (a->ngames - i - 1) * sizeof *a->games);
+        a->ngames--;
+        gr_free(g);
+    }
+    return left;
 }
 
 /* Proves the loop is alive to a container healthcheck: the file's mtime moves on

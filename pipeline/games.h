@@ -28,6 +28,10 @@ known_game *games_known(app *a, const char *id, bool add);
 void games_list_now(app *a);
 /* With --once: the prefix was listed and every manifest found was read. */
 bool games_once_listed(const app *a);
+/* Kafka: drops the games whose partition is not assigned here, once no call of theirs is in
+ * flight and (unless force) nothing of theirs waits to be written. Returns how many such
+ * games are left. */
+size_t games_drop_unowned(app *a, bool force);
 /* Retires the games that are final and written. */
 void games_retire(app *a);
 /* Touches --health-file: proof that the loop turns. */

@@ -33,6 +33,7 @@
 #include <arpa/inet.h>
 
 #include "game_run.h"
+#include "kafka.h"
 #include "log.h"
 #include "metrics.h"
 #include "serve.h"
@@ -731,6 +732,10 @@ static int route_ready(http_server *s, struct lws *wsi, pss *p)
         json_array_append_new(waiting, json_string("boxscores sink"));
     if (a->l_res.gave_up || a->l_res.failures > 0)
         json_array_append_new(waiting, json_string("results sink"));
+    char kafka[512];
+    kafka_waiting(a, kafka, sizeof kafka);
+    if (kafka[0])
+        json_array_append_new(waiting, json_string(kafka));
     bool ready = waiting && json_array_size(waiting) == 0;
     /* games refused (their id is another source's game) do not make the process unready,
      * but it says so */

@@ -65,6 +65,14 @@ static const opt_def options[] = {
     {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
     {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
     {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
+    {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "HOST:PORT[,...] of the Kafka cluster MinIO notifies: this instance joins --kafka-group and follows the games of the partitions assigned to it (prefix source only)", OFF(pl.kafka_brokers)},
+    {"kafka-topic", "KAFKA_TOPIC", OPT_STR, NULL, "the topic of MinIO's Kafka notification target", OFF(pl.kafka_topic)},
+    {"kafka-group", "KAFKA_GROUP", OPT_STR, NULL, "the consumer group every pipeline of one game day joins", OFF(pl.kafka_group)},
+    {"kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", OPT_STR, "plaintext", "plaintext, ssl, sasl_plaintext or sasl_ssl", OFF(pl.kafka_security)},
+    {"kafka-ca-file", "KAFKA_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the brokers' certificates (ssl, sasl_ssl)", OFF(pl.kafka_ca_file)},
+    {"kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", OPT_STR, NULL, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the password: KAFKA_SASL_PASSWORD)", OFF(pl.kafka_sasl_mechanism)},
+    {"kafka-sasl-username", "KAFKA_SASL_USERNAME", OPT_STR, NULL, "the SASL user", OFF(pl.kafka_sasl_username)},
+    {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", OPT_INT, "10000", "how long the group waits for a silent member before its partitions move to the others, in milliseconds", OFF(pl.kafka_session_timeout_ms)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
     OPT_SERVER_ROWS(main_config, srv),
     OPT_CORE_DUMPS_ROW(main_config, core_dumps),
@@ -84,8 +92,8 @@ static const char usage[] =
     "SIGINT, SIGTERM and SIGHUP stop polling, write what is pending for --grace-ms, and exit;\n"
     "a second one stops after the write in progress. Under nohup SIGHUP stays ignored.\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
-    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN, the\n"
-    "Bearer token POST /minio/events requires when set. When neither NAME nor NAME_FILE\n"
+    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; KAFKA_SASL_PASSWORD;\n"
+    "NOTIFY_TOKEN, the Bearer token POST /minio/events requires when set. When neither NAME nor NAME_FILE\n"
     "is set, the systemd credential sidearm_NAME (lower case, '-' for '_', in\n"
     "$CREDENTIALS_DIRECTORY) is read if it is there. A NAME_FILE that cannot be read\n"
     "or is empty, both NAME and NAME_FILE set, or a password inside a URI option is a\n"
@@ -108,7 +116,8 @@ static void connector_log(int level, const char *domain, const char *msg, void *
 }
 
 /* Every secret the program reads, fallbacks included: they leave the environment once read. */
-static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "MONGO_PASSWORD", "NOTIFY_TOKEN", "PASSWORD"};
+static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "MONGO_PASSWORD", "NOTIFY_TOKEN",
+                                          "KAFKA_SASL_PASSWORD", "PASSWORD"};
 
 int main(int argc, char **argv)
 {
@@ -164,6 +173,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
+    if (c->kafka_brokers || c->kafka_topic || c->kafka_group) {
+        size_t sl = c->source ? strlen(c->source) : 0;
+        const char *why = !c->kafka_brokers || !*c->kafka_brokers ? "--kafka-brokers is missing"
+                          : !c->kafka_topic || !*c->kafka_topic   ? "--kafka-topic is missing"
+                          : !c->kafka_group || !*c->kafka_group   ? "--kafka-group is missing"
+                          : sl == 0 || c->source[sl - 1] != '/'   ? "--source must be a prefix (ending in '/')"
+                          : c->once                               ? "--once does not join a group"
+                          : c->kafka_session_timeout_ms < 1000    ? "--kafka-session-timeout-ms must be at least 1000"
+                                                                  : NULL;
+        if (why) {
+            fprintf(stderr, "pipeline: Kafka intake: %s (--kafka-brokers, --kafka-topic and --kafka-group go "
+                    "together, with --source s3://bucket/prefix/ or file:///dir/)\n", why);
+            return PL_EXIT_USAGE;
+        }
+    }
     char gerr[BS_ERRLEN];
     if (!bs_game_id_valid(c->game, gerr)) {
         fprintf(stderr, "pipeline: --game: %s\n", gerr);
@@ -178,11 +202,12 @@ int main(int argc, char **argv)
     }
     /* before any secret is read: no core file, no same-user reader of this memory */
     int protect_rc = proc_protect_secrets(mc.core_dumps);
-    char *s3_secret = NULL, *mssql_pw = NULL, *mongo_pw = NULL, *notify_token = NULL;
+    char *s3_secret = NULL, *mssql_pw = NULL, *mongo_pw = NULL, *notify_token = NULL, *kafka_pw = NULL;
     if (opt_secret_or("S3_SECRET_KEY", "PASSWORD", &s3_secret, err, sizeof err) ||
         opt_secret_or("MSSQL_PASSWORD", "PASSWORD", &mssql_pw, err, sizeof err) ||
         opt_secret_or("MONGO_PASSWORD", "PASSWORD", &mongo_pw, err, sizeof err) ||
-        opt_secret("NOTIFY_TOKEN", &notify_token, err, sizeof err)) { /* never logged, never an option */
+        opt_secret("NOTIFY_TOKEN", &notify_token, err, sizeof err) || /* never logged, never an option */
+        opt_secret("KAFKA_SASL_PASSWORD", &kafka_pw, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
         rc = PL_EXIT_USAGE;
     }
@@ -217,6 +242,7 @@ int main(int argc, char **argv)
         c->results = embedded("sqlite", dir, "sidearm.db", res, sizeof res);
 
     c->notify_token = notify_token && *notify_token ? notify_token : NULL;
+    c->kafka_sasl_password = kafka_pw;
     c->conn = (cn_settings){
         .max_object_bytes = (uint64_t)mc.max_object_mib << 20,
         .mssql_password = mssql_pw ? mssql_pw : "",
@@ -247,5 +273,6 @@ out:
     opt_secret_free(mssql_pw);
     opt_secret_free(mongo_pw);
     opt_secret_free(notify_token);
+    opt_secret_free(kafka_pw);
     return rc;
 }

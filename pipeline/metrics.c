@@ -359,6 +359,9 @@ char *pl_metrics_render(const app *a, size_t *len)
     labelled(&e, &(family){"sidearm_games", "Games followed now, by state.", 0}, "gauge", "state", state_names, GR_NSTATES,
              states, sizeof *states, NULL);
 
+    if (a->hooks.expose) /* the Kafka intake's families */
+        a->hooks.expose(a, &e);
+
     pl_expo_family(&e, "sidearm_freshness_seconds", "histogram",
                    "From the read that found a change in a stream to the sink's acknowledgement of the box score "
                    "showing it.");

@@ -43,7 +43,7 @@ typedef struct fs_watch {
 /* The game followed under the prefix (or the single one) named by a decoded key relative
  * to what is followed: polls it now, or lists the prefix now. Returns whether the key
  * names something followed. */
-static bool push_key(app *a, const char *rel)
+bool push_key(app *a, const char *rel)
 {
     if (!a->prefix_mode) {
         if (strcmp(rel, a->push.key) || a->ngames == 0)
@@ -66,6 +66,36 @@ static bool push_key(app *a, const char *rel)
     else
         games_list_now(a);
     return true;
+}
+
+size_t push_records(app *a, const me_event *ev, char *game, size_t gamelen)
+{
+    push_state *p = &a->push;
+    size_t used = 0, plen = strlen(p->key);
+    if (game && gamelen)
+        game[0] = '\0';
+    for (size_t i = 0; i < ev->n; i++) {
+        const me_record *r = &ev->records[i];
+        if (!r->created || strcmp(r->bucket, p->bucket) || a->stopping)
+            continue;
+        const char *rel = r->key;
+        if (a->prefix_mode) {
+            if (strncmp(rel, p->key, plen))
+                continue;
+            rel += plen;
+        }
+        if (!push_key(a, rel))
+            continue;
+        used++;
+        const char *slash = strchr(rel, '/');
+        if (game && gamelen && !game[0] && a->prefix_mode && slash && (size_t)(slash - rel) < gamelen) {
+            memcpy(game, rel, (size_t)(slash - rel));
+            game[slash - rel] = '\0';
+        }
+    }
+    if (used)
+        p->last_used_ms = uv_now(&a->loop);
+    return used;
 }
 
 /* ---------------------------------------------------------------- MinIO notifications */
@@ -127,24 +157,10 @@ int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msgl
         snprintf(msg, msglen, "malformed: %s", why);
         return 400;
     }
-    size_t used = 0, plen = strlen(p->key);
-    for (size_t i = 0; i < ev.n; i++) {
-        const me_record *r = &ev.records[i];
-        if (!r->created || strcmp(r->bucket, p->bucket) || a->stopping)
-            continue;
-        const char *rel = r->key;
-        if (a->prefix_mode) {
-            if (strncmp(rel, p->key, plen))
-                continue;
-            rel += plen;
-        }
-        if (push_key(a, rel))
-            used++;
-    }
+    size_t used = push_records(a, &ev, NULL, 0);
     if (used) {
         p->used++;
         pl_metrics_notify(a, PL_NOTIFY_USED);
-        p->last_used_ms = uv_now(&a->loop);
         log_msg(LOG_DEBUG, "MinIO notification: %zu of %zu records name a followed stream", used, ev.n);
     } else {
         p->ignored++;

@@ -24,6 +24,7 @@
 
 #include "app.h"
 #include "game_run.h"
+#include "kafka.h"
 #include "games.h"
 #include "http.h"
 #include "log.h"
@@ -350,6 +351,7 @@ static void close_all(app *a)
     lane_close(&a->l_res);
     lane_close(&a->l_list);
     push_close(a);
+    kafka_close(a); /* stores what is done while the games are still there */
     for (size_t i = 0; i < a->ngames; i++)
         gr_free(a->games[i]);
     a->ngames = 0;
@@ -629,7 +631,12 @@ int pl_run(pl_config *cfg)
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
         push_start(a);
-        app_ref_kick(a);
+        if (kafka_wanted(cfg) && (rc = kafka_start(a)) != PL_EXIT_OK) {
+            a->stopping = true;
+            close_all(a);
+        } else {
+            app_ref_kick(a);
+        }
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
     rc = a->exit_code > rc ? a->exit_code : rc;
@@ -643,6 +650,7 @@ int pl_run(pl_config *cfg)
         log_msg(LOG_WARN, "the event loop still had handles open at exit");
     games_free(a);
     push_free(a);
+    kafka_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);
     for (int i = 0; i < a->nsinks; i++)

@@ -47,6 +47,11 @@ typedef struct pl_config {
     int http_max_header_bytes; /* the largest request header block */
     int http_max_body_kib;  /* the largest request body */
     int sse_backlog_kib;    /* unsent bytes an SSE client may have before it is dropped */
+    /* Kafka intake (push/kafka.h): brokers, topic and group; TLS/SASL as librdkafka names them */
+    const char *kafka_brokers, *kafka_topic, *kafka_group;
+    const char *kafka_security, *kafka_ca_file, *kafka_sasl_mechanism, *kafka_sasl_username;
+    const char *kafka_sasl_password; /* from KAFKA_SASL_PASSWORD(_FILE) only */
+    int kafka_session_timeout_ms;
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 

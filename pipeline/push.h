@@ -17,9 +17,20 @@
 #define PL_PUSH_H
 
 #include "app.h"
+#include "minio_event.h"
 
 #define PUSH_FLOWING_MS 60000   /* notifications count as flowing for a minute after the last */
 
+/* The step every intake shares: rel, a decoded key relative to what is followed (the
+ * single stream's name, or "<game>/gamestream.txt" / "<game>/game.json" under the prefix),
+ * makes that game poll now or the prefix be listed now. Returns whether it names
+ * something followed. */
+bool push_key(app *a, const char *rel);
+/* push_key for every s3:ObjectCreated:* record of ev in the followed bucket and prefix;
+ * returns how many named something followed (and notes the time: notifications flow).
+ * game (gamelen bytes), when given, gets the first such record's game id under a prefix,
+ * "" when none. */
+size_t push_records(app *a, const me_event *ev, char *game, size_t gamelen);
 /* Works out what the source follows and, for file://, starts watching it. After the
  * connectors are open; the loop is not running yet. */
 void push_start(app *a);
