@@ -48,6 +48,12 @@ static const opt_def options[] = {
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
     {"game-prefix", "SIM_GAME_PREFIX", OPT_STR, "game-", "with --games, game ids are this plus the game's number, zero-padded to the width of N, at least 3 digits (game-001)", OFF(game_prefix)},
     {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
+    {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "after each write, also send the event as MinIO's Kafka target does (key \"<bucket>/<key>\", FNV-1a partitioning) to these brokers, HOST:PORT[,...]", OFF(kafka.brokers)},
+    {"kafka-topic", "KAFKA_TOPIC", OPT_STR, NULL, "the topic for --kafka-brokers", OFF(kafka.topic)},
+    {"kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", OPT_STR, "plaintext", "plaintext, ssl, sasl_plaintext or sasl_ssl", OFF(kafka.security)},
+    {"kafka-ca-file", "KAFKA_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the brokers' certificates", OFF(kafka.ca_file)},
+    {"kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", OPT_STR, NULL, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the password: KAFKA_SASL_PASSWORD)", OFF(kafka.sasl_mechanism)},
+    {"kafka-sasl-username", "KAFKA_SASL_USERNAME", OPT_STR, NULL, "the SASL user", OFF(kafka.sasl_username)},
     {"notify", "SIM_NOTIFY_URL", OPT_STR, NULL, "after each write, POST the MinIO webhook event for it here (http://host:port/minio/events), with Authorization: Bearer $NOTIFY_TOKEN when set; file:// targets: bucket \"\" and the key relative to the target root", OFF(notify)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
@@ -63,7 +69,8 @@ static const char usage[] =
     "With --games, plays N games at once, each in PREFIX<game-id>/ (game.json first, then\n"
     "gamestream.txt); game i starts --stagger seconds after game i-1 and uses seed SEED+i.\n"
     "With --notify URL, each write is followed by the MinIO webhook event for it (secret:\n"
-    "NOTIFY_TOKEN, sent as a Bearer token).\n"
+    "NOTIFY_TOKEN, sent as a Bearer token); with --kafka-brokers and --kafka-topic, by the\n"
+    "message MinIO's Kafka target sends (secret: KAFKA_SASL_PASSWORD).\n"
     "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY and\n"
     "MSSQL_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN. A NAME_FILE that cannot\n"
     "be read or is empty, both NAME and NAME_FILE set, or a password inside a URI option is\n"
@@ -114,7 +121,8 @@ static void connector_log(int level, const char *domain, const char *msg, void *
 }
 
 /* Every secret the program reads, fallbacks included: they leave the environment once read. */
-static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "NOTIFY_TOKEN", "PASSWORD"};
+static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "NOTIFY_TOKEN", "KAFKA_SASL_PASSWORD",
+                                          "PASSWORD"};
 
 int main(int argc, char **argv)
 {
@@ -173,10 +181,11 @@ int main(int argc, char **argv)
     }
     if (proc_protect_secrets(c.core_dumps))
         log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
-    char *secret = NULL, *mssql_pw = NULL, *token = NULL;
+    char *secret = NULL, *mssql_pw = NULL, *token = NULL, *kafka_pw = NULL;
     bool bad_secret = opt_secret_or("S3_SECRET_KEY", "PASSWORD", &secret, err, sizeof err) ||
                       opt_secret_or("MSSQL_PASSWORD", "PASSWORD", &mssql_pw, err, sizeof err) ||
-                      opt_secret("NOTIFY_TOKEN", &token, err, sizeof err);
+                      opt_secret("NOTIFY_TOKEN", &token, err, sizeof err) ||
+                      opt_secret("KAFKA_SASL_PASSWORD", &kafka_pw, err, sizeof err);
     for (size_t i = 0; i < sizeof secret_vars / sizeof *secret_vars; i++)
         opt_secret_forget(secret_vars[i]);
     if (bad_secret) {
@@ -184,8 +193,10 @@ int main(int argc, char **argv)
         opt_secret_free(secret);
         opt_secret_free(mssql_pw);
         opt_secret_free(token);
+        opt_secret_free(kafka_pw);
         return 2;
     }
+    c.kafka.sasl_password = kafka_pw;
     cn_settings cs = {.max_object_bytes = UINT64_MAX, .mssql_password = mssql_pw ? mssql_pw : ""};
     opt_server_apply(&c.srv, secret, &cs);
     cn_error cerr;
@@ -201,18 +212,16 @@ int main(int argc, char **argv)
         log_msg(LOG_ERROR, "%s", cerr.msg);
         goto out;
     }
-    if (c.notify) {
-        /* file:// keys are relative to the prefix (--games) or to the stream's folder */
-        char root[PATH_MAX + 16] = "";
-        if (!strncmp(c.target, "file://", 7)) {
-            snprintf(root, sizeof root, "%s", c.target + 7);
-            char *d = c.games == 0 ? dirname(root) : root;
-            memmove(root, d, strlen(d) + 1);
-        }
-        int bad = sim_notify_init(c.notify, token, root, c.srv.timeout_ms);
-        if (bad)
-            goto out;
+    /* file:// keys are relative to the prefix (--games) or to the stream's folder */
+    char root[PATH_MAX + 16] = "";
+    if (!strncmp(c.target, "file://", 7)) {
+        snprintf(root, sizeof root, "%s", c.target + 7);
+        char *d = c.games == 0 ? dirname(root) : root;
+        memmove(root, d, strlen(d) + 1);
     }
+    if (sim_notify_init(c.notify, token, root, c.srv.timeout_ms) ||
+        sim_notify_kafka_init(&c.kafka, root, c.srv.timeout_ms))
+        goto out;
     if (c.games > 0) {
         rc = sim_play_games(&c, &cs);
         goto out;
@@ -253,5 +262,6 @@ out:
     opt_secret_free(secret);
     opt_secret_free(mssql_pw);
     opt_secret_free(token);
+    opt_secret_free(kafka_pw);
     return rc;
 }

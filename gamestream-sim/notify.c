@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
 
 #include "log.h"
 #include "minio_event.h"
@@ -21,7 +22,98 @@ static struct {
     char *url;
     char root[1024];
     long failures;
+    rd_kafka_t *rk;         /* --kafka-brokers: MinIO's Kafka target, reproduced */
+    char topic[256];
+    long produced, lost;
+    bool said_lost;
 } N;
+
+/* A message that could not be delivered: an event is only a hint (logged once, counted). */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (!m->err)
+        return;
+    N.lost++;
+    if (!N.said_lost)
+        log_msg(LOG_WARN, "--kafka-brokers: an event for topic %s was not delivered: %s; going on (logged once)",
+                N.topic, rd_kafka_err2str(m->err));
+    N.said_lost = true;
+}
+
+static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    static int said;
+    if (!said++)
+        log_msg(LOG_WARN, "--kafka-brokers: %s (%s); the streams are still written (logged once)", reason,
+                rd_kafka_err2name((rd_kafka_resp_err_t)err));
+}
+
+int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout_ms)
+{
+    if (!k->brokers || !*k->brokers)
+        return 0;
+    if (!k->topic || !*k->topic) {
+        log_msg(LOG_ERROR, "--kafka-brokers needs --kafka-topic");
+        return -1;
+    }
+    if (!N.root[0]) {
+        snprintf(N.root, sizeof N.root, "%s", file_root ? file_root : "");
+        size_t n = strlen(N.root);
+        while (n > 1 && N.root[n - 1] == '/')
+            N.root[--n] = '\0';
+    }
+    snprintf(N.topic, sizeof N.topic, "%s", k->topic);
+    char err[512] = "", tmo[16];
+    snprintf(tmo, sizeof tmo, "%d", timeout_ms > 0 ? timeout_ms : 10000);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    const char *const kv[][2] = {
+        {"bootstrap.servers", k->brokers}, {"partitioner", "fnv1a"}, /* what MinIO's sarama client does */
+        {"acks", "1"}, {"linger.ms", "2"}, {"message.timeout.ms", tmo},
+        {"security.protocol", k->security}, {"ssl.ca.location", k->ca_file},
+        {"sasl.mechanisms", k->sasl_mechanism}, {"sasl.username", k->sasl_username},
+        {"sasl.password", k->sasl_password},
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+        if (kv[i][1] && *kv[i][1] && rd_kafka_conf_set(conf, kv[i][0], kv[i][1], err, sizeof err)) {
+            log_msg(LOG_ERROR, "--kafka-brokers: %s", err);
+            rd_kafka_conf_destroy(conf);
+            return -1;
+        }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_error_cb(conf, on_kafka_error);
+    if (!(N.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err))) {
+        log_msg(LOG_ERROR, "--kafka-brokers: cannot create the producer: %s", err);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    return 0;
+}
+
+/* The message MinIO's Kafka target sends: key "<bucket>/<key>", the event as the value. */
+static void produce(const char *bucket, const char *key, const char *body)
+{
+    char mkey[ME_MAX_BUCKET + ME_MAX_KEY + 2];
+    int n = snprintf(mkey, sizeof mkey, "%s/%s", bucket, key);
+    if (n < 0 || (size_t)n >= sizeof mkey)
+        return;
+    rd_kafka_resp_err_t e = rd_kafka_producev(N.rk, RD_KAFKA_V_TOPIC(N.topic), RD_KAFKA_V_KEY(mkey, (size_t)n),
+                                              RD_KAFKA_V_VALUE((void *)body, strlen(body)),
+                                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+    if (e) {
+        N.lost++;
+        if (!N.said_lost)
+            log_msg(LOG_WARN, "--kafka-brokers: the event for %s was not queued: %s; going on (logged once)", mkey,
+                    rd_kafka_err2str(e));
+        N.said_lost = true;
+    } else {
+        N.produced++;
+    }
+    rd_kafka_poll(N.rk, 0); /* delivery reports */
+}
 
 /* The receiver's answer body is not ours to print. */
 static size_t discard(char *p, size_t size, size_t n, void *ctx)
@@ -104,7 +196,7 @@ char *sim_notify_body(const char *bucket, const char *key, size_t size, const ch
 
 void sim_notify_write(const sim_target *t, const char *data, size_t len)
 {
-    if (!N.curl)
+    if (!N.curl && !N.rk)
         return;
     const char *bucket, *key;
     sim_target_object(t, &bucket, &key);
@@ -127,6 +219,12 @@ void sim_notify_write(const sim_target *t, const char *data, size_t len)
         log_msg(LOG_WARN, "--notify: cannot make the event for %s (out of memory or key too long)", key);
         return;
     }
+    if (N.rk)
+        produce(bucket, key, body);
+    if (!N.curl) {
+        free(body);
+        return;
+    }
     curl_easy_setopt(N.curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(N.curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     CURLcode rc = curl_easy_perform(N.curl);
@@ -145,8 +243,18 @@ void sim_notify_write(const sim_target *t, const char *data, size_t len)
 
 void sim_notify_cleanup(void)
 {
-    if (!N.curl)
+    if (N.rk) { /* what is queued goes out, for as long as one message may take */
+        if (rd_kafka_flush(N.rk, 10000))
+            log_msg(LOG_WARN, "--kafka-brokers: %d events were still queued at exit", rd_kafka_outq_len(N.rk));
+        if (N.lost)
+            log_msg(LOG_WARN, "--kafka-brokers: %ld of %ld events were not delivered", N.lost, N.produced + N.lost);
+        rd_kafka_destroy(N.rk);
+        N.rk = NULL;
+    }
+    if (!N.curl) {
+        memset(&N, 0, sizeof N);
         return;
+    }
     if (N.failures)
         log_msg(LOG_WARN, "--notify: %ld notifications could not be delivered", N.failures);
     curl_slist_free_all(N.headers);

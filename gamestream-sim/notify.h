@@ -25,8 +25,21 @@
 /* Sets up the notifier: url NULL turns it off. file_root is the folder file:// keys are
  * relative to. Returns 0, or -1 (logged). */
 int sim_notify_init(const char *url, const char *token, const char *file_root, int timeout_ms);
-/* Posts the event for a write of len bytes to t (no-op when off). */
+/* --kafka-brokers: the Kafka side of MinIO's notifications. */
+typedef struct sim_kafka {
+    const char *brokers, *topic;
+    const char *security, *ca_file, *sasl_mechanism, *sasl_username;
+    const char *sasl_password; /* KAFKA_SASL_PASSWORD(_FILE) only */
+} sim_kafka;
+/* Sets up a producer that sends, after each write, the message MinIO's Kafka target would:
+ * key "<bucket>/<object key>" (file://: bucket "" and the key relative to file_root), the
+ * event as the value, partitioned with FNV-1a as MinIO's client does. brokers NULL turns
+ * it off. A message that cannot be delivered is logged once and the sim goes on. Returns
+ * 0, or -1 (logged). */
+int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout_ms);
+/* Posts (and produces) the event for a write of len bytes to t (no-op when off). */
 void sim_notify_write(const sim_target *t, const char *data, size_t len);
+/* Delivers what is queued (Kafka: up to 10 s), then closes. */
 void sim_notify_cleanup(void);
 
 /* The event body for an object written (exposed for tests): a malloc'd JSON text, NULL

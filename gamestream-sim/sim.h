@@ -12,6 +12,7 @@
 #include "boxscore.h"
 #include "connector.h"
 #include "server_options.h"
+#include "notify.h"
 #include "target.h"
 
 #define SIM_MAX_GAMES 10000   /* player ids of game i are i*100000 + a single game's (games.c) */
@@ -26,6 +27,7 @@ typedef struct sim_config {
     const char *game_prefix, *events_dir;
     const char *log_format;
     const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */
+    sim_kafka kafka;            /* --kafka-brokers: the same event as MinIO's Kafka target sends it */
     opt_server srv;             /* S3 and the request timeout (server_options.h) */
     bool core_dumps;            /* --core-dumps (process.h) */
 } sim_config;
