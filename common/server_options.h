@@ -19,6 +19,17 @@ typedef struct opt_server {
     int timeout_ms;
 } opt_server;
 
+/* The Kafka TLS and SASL options both programs take (the password: KAFKA_SASL_PASSWORD,
+ * from the environment only), into four const char * fields of type. */
+#define OPT_KAFKA_TLS_ROWS(type, security, ca_file, mechanism, username)                                             \
+    {"kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", OPT_STR, "plaintext",                                      \
+     "plaintext, ssl, sasl_plaintext or sasl_ssl", offsetof(type, security)},                                        \
+    {"kafka-ca-file", "KAFKA_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the brokers' certificates",      \
+     offsetof(type, ca_file)},                                                                                         \
+    {"kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", OPT_STR, NULL,                                                    \
+     "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the password: KAFKA_SASL_PASSWORD)", offsetof(type, mechanism)},          \
+    {"kafka-sasl-username", "KAFKA_SASL_USERNAME", OPT_STR, NULL, "the SASL user", offsetof(type, username)}
+
 #define OPT_SERVER_ROWS(type, m)                                                                                        \
     {"s3-endpoint", "S3_ENDPOINT", OPT_STR, "localhost:9000", "S3/MinIO host:port (path-style addressing)",            \
      offsetof(type, m.s3_endpoint)},                                                                                  \

@@ -50,10 +50,7 @@ static const opt_def options[] = {
     {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
     {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "after each write, also send the event as MinIO's Kafka target does (key \"<bucket>/<key>\", FNV-1a partitioning) to these brokers, HOST:PORT[,...]", OFF(kafka.brokers)},
     {"kafka-topic", "KAFKA_TOPIC", OPT_STR, NULL, "the topic for --kafka-brokers", OFF(kafka.topic)},
-    {"kafka-security-protocol", "KAFKA_SECURITY_PROTOCOL", OPT_STR, "plaintext", "plaintext, ssl, sasl_plaintext or sasl_ssl", OFF(kafka.security)},
-    {"kafka-ca-file", "KAFKA_CA_FILE", OPT_STR, NULL, "PEM file of the CA that signed the brokers' certificates", OFF(kafka.ca_file)},
-    {"kafka-sasl-mechanism", "KAFKA_SASL_MECHANISM", OPT_STR, NULL, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (the password: KAFKA_SASL_PASSWORD)", OFF(kafka.sasl_mechanism)},
-    {"kafka-sasl-username", "KAFKA_SASL_USERNAME", OPT_STR, NULL, "the SASL user", OFF(kafka.sasl_username)},
+    OPT_KAFKA_TLS_ROWS(sim_config, kafka.security, kafka.ca_file, kafka.sasl_mechanism, kafka.sasl_username),
     {"notify", "SIM_NOTIFY_URL", OPT_STR, NULL, "after each write, POST the MinIO webhook event for it here (http://host:port/minio/events), with Authorization: Bearer $NOTIFY_TOKEN when set; file:// targets: bucket \"\" and the key relative to the target root", OFF(notify)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
