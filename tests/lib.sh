@@ -179,6 +179,30 @@ start_mongo() {
 # stop_server PID: SIGTERM and wait (the MongoDB stand-in saves its data then).
 stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
+# start_kafka [BROKERS] [TOPIC] [PARTITIONS]: librdkafka's mock cluster as a process
+# (tests/servers/kafka_mock.c; 3 brokers, topic gamestreams-events of 12 partitions by
+# default): KAFKA_BROKERS (its bootstrap list, exported), KAFKA_TOPIC, KAFKA_PID.
+# kafka_ctl CMD sends it a control command (down ID|all, up ID|all, errors APIKEY N CODE,
+# coordinator GROUP ID) and waits for its answer.
+start_kafka() {
+  KAFKA_CTL=$WORK/kafka.ctl
+  [ -p "$KAFKA_CTL" ] || mkfifo "$KAFKA_CTL"
+  KAFKA_TOPIC=${2:-gamestreams-events}
+  "$BIN/kafka_mock" "${1:-3}" "$KAFKA_TOPIC" "${3:-12}" "$KAFKA_CTL" >"$WORK/kafka.boot" 2>>"$WORK/kafka.log" &
+  KAFKA_PID=$!; PIDS+=("$KAFKA_PID")
+  wait_for 20 test -s "$WORK/kafka.boot" || fail "the Kafka mock cluster did not start (log: $WORK/kafka.log)"
+  KAFKA_BROKERS=$(head -n 1 "$WORK/kafka.boot")
+  export KAFKA_BROKERS KAFKA_TOPIC
+}
+kafka_answered() { [ "$(log_count "kafka_mock: $2: " "$WORK/kafka.log")" -gt "$1" ]; }
+kafka_ctl() {
+  local before
+  before=$(log_count "kafka_mock: $*: " "$WORK/kafka.log")
+  echo "$*" >"$KAFKA_CTL"
+  wait_for 10 kafka_answered "$before" "$*" || fail "kafka_mock did not answer '$*'"
+  grep -q "kafka_mock: $*: ok" "$WORK/kafka.log" || fail "kafka_mock refused '$*'"
+}
+
 # mongo_docs COLLECTION [--indexes]: the documents (or indexes) of sidearm.COLLECTION,
 # one JSON per line, by _id.
 mongo_docs() {

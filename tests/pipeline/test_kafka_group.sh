@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Past one machine (issue 14), over a file:// prefix: two pipelines in one Kafka consumer
+# group (librdkafka's mock cluster, a 12-partition topic) follow 8 random games that
+# gamestream-sim plays and announces as MinIO's Kafka target would. Each game is followed
+# by exactly the instance owning its partition (MinIO's mapping, recomputed here by an
+# independent model of sarama's hash partitioner). One instance is killed with SIGKILL in
+# the middle of the day: the survivor takes its partitions over and its games; the
+# takeover time (kill -> the survivor's first read of each moved game) is printed. Then
+# every game's documents match the independent model at every event, and teams2/players2
+# are the reference plus every final once.
+. "$SRC/tests/lib.sh"
+start_kafka 3 gamestreams-events 12
+D=$WORK/var; G=$WORK/games
+mkdir -p "$D" "$G"
+seed_sqlite "$D/sidearm.db"
+N=8
+
+# member NAME: a pipeline of group "day"; NAME_PID and NAME_PORT
+member() {
+  local port
+  read -r port < <(free_ports 1)
+  "$BIN/pipeline" --source "file://$G/" --reference "sqlite://$D/sidearm.db" --boxscores "file://$D/boxscores" \
+    --results "sqlite://$D/sidearm.db" --kafka-brokers "$KAFKA_BROKERS" --kafka-topic "$KAFKA_TOPIC" \
+    --kafka-group day --kafka-session-timeout-ms 6000 --poll-ms 500 --http "127.0.0.1:$port" \
+    2>"$WORK/$1.log" &
+  PIDS+=("$!")
+  printf -v "${1}_PID" %s "$!"
+  printf -v "${1}_PORT" %s "$port"
+}
+a_PID='' a_PORT='' b_PID='' # set by member() through printf -v
+member a
+member b
+two_members() { grep -q "rebalanced: partitions [0-9,]* of 12 assigned here" "$WORK/a.log" &&
+  [ "$(grep "rebalanced:" "$WORK/a.log" | tail -n 1 | grep -o 'partitions [0-9,]*' | tr ',' '\n' | wc -l)" -lt 12 ] &&
+  grep -q "rebalanced: partitions" "$WORK/b.log"; }
+wait_for 60 two_members || fail "the two members did not share the topic: $(grep -h rebalanced "$WORK"/[ab].log)"
+curl -sf "http://127.0.0.1:$a_PORT/readyz" | grep -q '"ready":true' || fail "a is not ready once assigned"
+
+"$BIN/gamestream-sim" --games $N --random 900 --delay 0.008 --stagger 0.6 --target "file://$G/" \
+  --reset-reference "sqlite://$D/sidearm.db" --kafka-brokers "$KAFKA_BROKERS" --kafka-topic "$KAFKA_TOPIC" \
+  2>"$WORK/sim.log" &
+sim=$!; PIDS+=("$sim")
+
+# ownership before the kill: each game found by the owner of its partition, and only there
+wait_for 60 grep -q "game-$(printf %03d $N): Wrote" "$WORK/sim.log" || fail "the last game did not start"
+sleep 2
+owners() { # the partitions each member was assigned last, and each game's finder
+  "$PYTHON" - "$WORK" "$N" <<'PY'
+import re, sys
+work, n = sys.argv[1], int(sys.argv[2])
+def part(key):
+    h = 0x811C9DC5
+    for c in key.encode():
+        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
+    s = h - (1 << 32) if h & 0x80000000 else h
+    return abs(s) % 12
+mine = {}
+for m in "ab":
+    log = open(f"{work}/{m}.log", encoding="utf-8").read()
+    last = re.findall(r"rebalanced: partitions ([0-9,]+) of 12", log)[-1]
+    mine[m] = {int(p) for p in last.split(",")}
+    mine[m + "found"] = set(re.findall(r"(game-\d+): found:", log))
+bad = []
+for i in range(1, n + 1):
+    g = f"game-{i:03d}"
+    owner = [m for m in "ab" if part(f"/{g}/gamestream.txt") in mine[m]]
+    finders = [m for m in "ab" if g in mine[m + "found"]]
+    if owner != finders:
+        bad.append(f"{g}: partition {part(f'/{g}/gamestream.txt')} owned by {owner}, followed by {finders}")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+owners || fail "a game is not followed by exactly the owner of its partition"
+pass "two members share the 12 partitions; each game is followed by the owner of its partition only"
+
+# b dies in the middle of the day
+mapfile -t moved < <(grep -o "game-[0-9]*: found:" "$WORK/b.log" | cut -d: -f1 | sort -u)
+[ ${#moved[@]} -gt 0 ] || fail "b follows no game: nothing would move"
+kill -KILL "$b_PID"
+killed_at=$(date +%s.%N)
+taken() { for g in "${moved[@]}"; do grep -q "$g: found:" "$WORK/a.log" || return 1; done; }
+wait_for 60 taken || fail "a did not take over b's games (${moved[*]}): $(grep rebalanced "$WORK/a.log" | tail -n 2)"
+"$PYTHON" - "$WORK/a.log" "$killed_at" "${moved[@]}" <<'PY'
+import datetime, sys
+log, killed = open(sys.argv[1], encoding="utf-8").read().splitlines(), float(sys.argv[2])
+for g in sys.argv[3:]:
+    line = next(l for l in log if f"{g}: found:" in l)
+    t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    print(f"takeover of {g}: {t.timestamp() - killed:.1f} s after the kill (session timeout 6 s)")
+PY
+pass "a took over b's games after b's SIGKILL"
+
+wait "$sim" || fail "gamestream-sim failed"
+all_retired() { [ "$(log_count "final and written: retired" "$WORK/a.log")" -ge ${#moved[@]} ] &&
+  [ "$(cat "$WORK"/[ab].log | grep -c "final and written: retired")" -ge $N ]; }
+wait_for 90 all_retired || fail "not every game was retired"
+kill -TERM "$a_PID"; rc=0; wait "$a_PID" || rc=$?
+[ $rc = 0 ] || fail "a exited $rc after SIGTERM"
+grep -q "kafka: leaving group\|did not end within" "$WORK/a.log" && fail "a did not leave the group cleanly"
+
+specs=()
+for i in $(seq 1 $N); do
+  g=$(printf 'game-%03d' "$i")
+  oracle_game "$G/$g" "$D/sidearm.db" "$D/boxscores/$g" || fail "$g: a document is not the box score after its event"
+  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+    "$G/$g/game.json")
+  specs+=(--game "$G/$g/gamestream.txt:$home:$away")
+done
+"$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$D/sidearm.db" "${specs[@]}" --sqlite "$D/sidearm.db" ||
+  fail "teams2/players2 are not the reference plus every final once"
+pass "after the kill: every document of the $N games is the model's, and the season tables count each final once"
