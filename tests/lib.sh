@@ -592,3 +592,88 @@ play_followed() {
   oracle --events "$SRC/sql/data/game.txt" --reference "$SRC/sql/data/reference.json" \
     --docs-dir "$dir/boxscores" --sqlite "$dir/sidearm.db" || fail "box scores or tables differ from the model"
 }
+
+# ---------------------------------------------------------------- a game day over the servers
+
+# day_fetch PATH GAME...: each game's game.json and gamestream.txt as S3 holds them under
+# PATH (bucket/prefix, no trailing /), read with Swift's own API into $WORK/s3/<game>/.
+day_fetch() {
+  local path=$1 g; shift
+  for g in "$@"; do
+    mkdir -p "$WORK/s3/$g"
+    swift_get "$path/$g/game.json" "$WORK/s3/$g/game.json"
+    swift_get "$path/$g/gamestream.txt" "$WORK/s3/$g/gamestream.txt"
+  done
+}
+
+# day_all_final GAME...: sidearm.games holds each game's final document (its stream's last
+# event), after day_fetch.
+day_all_final() {
+  mongo_docs games > "$WORK/games.jsonl" || return 1
+  "$PYTHON" - "$WORK/games.jsonl" "$WORK/s3" "$@" <<'PY'
+import json, sys
+got = {d["_id"]: d for d in map(json.loads, open(sys.argv[1]))}
+for g in sys.argv[3:]:
+  last = int(open(f"{sys.argv[2]}/{g}/gamestream.txt").read().splitlines()[-1].split()[0])
+  d = got.get(g)
+  if not d or d["state"] != "final" or d["event_id"] != last:
+      sys.exit(1)
+PY
+}
+
+# day_check GAME...: after day_fetch, each game's documents in sidearm.boxscores (read back
+# with a filter on its id) are the model's at every event and of one run; nothing else is
+# there; sidearm.games is each game's final document; teams2/players2 over tsql are the
+# reference plus the sum of all the games, and game_teams has 2 rows per game.
+day_check() {
+  local N=$# g home away specs=() total=0
+  tds_reference_json "$WORK/ref.json"
+  for g in "$@"; do
+    read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+      "$WORK/s3/$g/game.json")
+    mongo_docs boxscores "{\"game\": \"$g\"}" > "$WORK/$g.jsonl"
+    total=$((total + $(wc -l < "$WORK/$g.jsonl")))
+    # <event_id>.json with _id set back to the event id (the oracle's --docs-dir); the
+    # compound key, the game and a single run are checked on the way
+    "$PYTHON" - "$WORK/$g.jsonl" "$WORK/docs/$g" "$g" <<'PY' || fail "$g: documents are not keyed by (game, event_id)"
+import json, os, sys
+src, out, game = sys.argv[1:4]
+os.makedirs(out)
+runs = set()
+for line in open(src, encoding="utf-8"):
+    d = json.loads(line)
+    assert d["_id"] == {"game": game, "event_id": d["event_id"]}, d["_id"]
+    assert d["game"] == game, d["game"]
+    runs.add(d["run"])
+    d["_id"] = d["event_id"]
+    json.dump(d, open(f"{out}/{d['event_id']}.json", "w", encoding="utf-8"))
+assert len(runs) == 1, runs
+PY
+    oracle --events "$WORK/s3/$g/gamestream.txt" --reference "$WORK/ref.json" --home "$home" --away "$away" \
+      --docs-dir "$WORK/docs/$g" >/dev/null || fail "$g: a document in MongoDB is not the box score after its event"
+    specs+=(--game "$WORK/s3/$g/gamestream.txt:$home:$away")
+  done
+  [ "$(mongo_docs boxscores | wc -l)" = "$total" ] || fail "sidearm.boxscores holds documents of no game of the $N"
+
+  # sidearm.games: one document per game, _id = the game id, equal to its final document
+  "$PYTHON" - "$WORK/games.jsonl" "$WORK/docs" "$@" <<'PY' || fail "sidearm.games is not each game's final document"
+import json, os, sys
+got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert sorted(d["_id"] for d in got) == sorted(sys.argv[3:]), [d["_id"] for d in got]
+for d in got:
+    last = max(int(f[:-5]) for f in os.listdir(f"{sys.argv[2]}/{d['_id']}"))
+    final = json.load(open(f"{sys.argv[2]}/{d['_id']}/{last}.json", encoding="utf-8"))
+    for x in (d, final):
+        x.pop("_id"); x.pop("updated_at", None)
+    if d != final:
+        sys.exit(f"{d['game']}: differs in {sorted(k for k in set(d) | set(final) if d.get(k) != final.get(k))}")
+PY
+
+  # the season tables over tsql: the reference plus the sum of all the games, and each game's rows
+  tds_rows teams2 "$WORK/teams2.json"
+  tds_rows players2 "$WORK/players2.json"
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$WORK/ref.json" "${specs[@]}" \
+    --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "teams2/players2 are not the season of the $N games"
+  [ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * N)) $N)" ] \
+    || fail "game_teams is not 2 rows for each of the $N games: $(tds_query "SELECT game, teamid FROM game_teams")"
+}

@@ -38,26 +38,10 @@ fi
 start_mongo "$MONGO_PORT"
 wait "$sim" || fail "gamestream-sim --games $N failed"
 
-# the streams and manifests as S3 holds them, read with Swift's API
-for g in "${games[@]}"; do
-  mkdir -p "$WORK/s3/$g"
-  swift_get "gamestreams/day-1/$g/game.json" "$WORK/s3/$g/game.json"
-  swift_get "gamestreams/day-1/$g/gamestream.txt" "$WORK/s3/$g/gamestream.txt"
-done
+day_fetch gamestreams/day-1 "${games[@]}"
 
 # every game's final document in sidearm.games, then every game retired (results written)
-all_final() {
-  mongo_docs games > "$WORK/games.jsonl" || return 1
-  "$PYTHON" - "$WORK/games.jsonl" "$WORK/s3" "${games[@]}" <<'PY'
-import json, sys
-got = {d["_id"]: d for d in map(json.loads, open(sys.argv[1]))}
-for g in sys.argv[3:]:
-    last = int(open(f"{sys.argv[2]}/{g}/gamestream.txt").read().splitlines()[-1].split()[0])
-    d = got.get(g)
-    if not d or d["state"] != "final" or d["event_id"] != last:
-        sys.exit(1)
-PY
-}
+all_final() { day_all_final "${games[@]}"; }
 # (by the clock: one look over the wire takes longer than wait_for's 0.1 s step)
 deadline=$((SECONDS + 60))
 until all_final; do
@@ -73,57 +57,7 @@ kill -TERM "$pipe"; rc=0; wait "$pipe" || rc=$?
 [ $rc = 0 ] || fail "pipeline exited $rc after SIGTERM"
 grep -q "recovered after" "$WORK/pipeline.log" || fail "the MongoDB recovery was not logged"
 
-# each game's documents, read back with a filter on its id, against the model at every event
-tds_reference_json "$WORK/ref.json"
-specs=(); total=0
-for g in "${games[@]}"; do
-  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-    "$WORK/s3/$g/game.json")
-  mongo_docs boxscores "{\"game\": \"$g\"}" > "$WORK/$g.jsonl"
-  total=$((total + $(wc -l < "$WORK/$g.jsonl")))
-  # <event_id>.json with _id set back to the event id (the oracle's --docs-dir); the
-  # compound key, the game and a single run are checked on the way
-  "$PYTHON" - "$WORK/$g.jsonl" "$WORK/docs/$g" "$g" <<'PY' || fail "$g: documents are not keyed by (game, event_id)"
-import json, os, sys
-src, out, game = sys.argv[1:4]
-os.makedirs(out)
-runs = set()
-for line in open(src, encoding="utf-8"):
-    d = json.loads(line)
-    assert d["_id"] == {"game": game, "event_id": d["event_id"]}, d["_id"]
-    assert d["game"] == game, d["game"]
-    runs.add(d["run"])
-    d["_id"] = d["event_id"]
-    json.dump(d, open(f"{out}/{d['event_id']}.json", "w", encoding="utf-8"))
-assert len(runs) == 1, runs
-PY
-  oracle --events "$WORK/s3/$g/gamestream.txt" --reference "$WORK/ref.json" --home "$home" --away "$away" \
-    --docs-dir "$WORK/docs/$g" >/dev/null || fail "$g: a document in MongoDB is not the box score after its event"
-  specs+=(--game "$WORK/s3/$g/gamestream.txt:$home:$away")
-done
-[ "$(mongo_docs boxscores | wc -l)" = "$total" ] || fail "sidearm.boxscores holds documents of no game of the 5"
-
-# sidearm.games: one document per game, _id = the game id, equal to its final document
-"$PYTHON" - "$WORK/games.jsonl" "$WORK/docs" "${games[@]}" <<'PY' || fail "sidearm.games is not each game's final document"
-import json, os, sys
-got = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-assert sorted(d["_id"] for d in got) == sorted(sys.argv[3:]), [d["_id"] for d in got]
-for d in got:
-    last = max(int(f[:-5]) for f in os.listdir(f"{sys.argv[2]}/{d['_id']}"))
-    final = json.load(open(f"{sys.argv[2]}/{d['_id']}/{last}.json", encoding="utf-8"))
-    for x in (d, final):
-        x.pop("_id"); x.pop("updated_at", None)
-    if d != final:
-        sys.exit(f"{d['game']}: differs in {sorted(k for k in set(d) | set(final) if d.get(k) != final.get(k))}")
-PY
-
-# the season tables over tsql: the reference plus the sum of all 5 games, and each game's rows
-tds_rows teams2 "$WORK/teams2.json"
-tds_rows players2 "$WORK/players2.json"
-"$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$WORK/ref.json" "${specs[@]}" \
-  --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "teams2/players2 are not the season of the 5 games"
-[ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * N)) $N)" ] \
-  || fail "game_teams is not 2 rows for each of the $N games: $(tds_query "SELECT game, teamid FROM game_teams")"
+day_check "${games[@]}"
 
 # S3 economy: a game's stream is read only when the listing shows it changed (not once per
 # tick), from the consumed offset with a 64-byte overlap; the done: line also gives the bytes
