@@ -339,12 +339,11 @@ static void list_done(job *j)
     m->listings++;
     m->listing_errors += j->st != CN_OK;
     m->requests += j->listing.requests ? j->listing.requests : 1;
-    if (j->st == CN_OK) {
+    if (j->st == CN_OK)
         games_listed(a, &j->listing);
-        kafka_listed(a);
-    }
     else if (!a->stopping && !lane_failed(j->l, &j->err))
         app_drain_then_stop(a, PL_EXIT_RUNTIME);
+    kafka_listed(a); /* a failed one too (the bucket is not there yet: no game) */
     job_free(j);
     app_check_done(a);
 }
