@@ -125,7 +125,7 @@ static void push(game_run *g, size_t pos, sq_item it)
  * it is rendered when room comes back. */
 static void queue_current(game_run *g)
 {
-    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused || g->paused)
+    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused)
         return;
     /* documents only grow: when the last one would not fit, this one will not either */
     if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {

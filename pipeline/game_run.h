@@ -37,8 +37,8 @@ struct game_run {
     bool claim_pending;     /* no forget has yet found the box-score sink free of another source's game of this
                              * id: only a forget may start, and its result waits (unless that sink is given up) */
     bool refused;           /* the id is another source's game: nothing more is written (logged once) */
-    bool paused;            /* Kafka: its partition is not assigned here now: no read starts, no document is
-                             * queued (the writes in flight end); resumed or dropped at the next assignment */
+    bool paused;            /* Kafka: its partition is not assigned here now: no read starts (what was read is
+                             * still folded and written); resumed or dropped at the next assignment */
     uv_idle_t fold_idle;
     int handles_open;       /* closed handles still to be called back before freeing */
 

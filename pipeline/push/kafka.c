@@ -14,8 +14,10 @@
  * partition at each rebalance, so a revoked game is paused, not dropped: if the next
  * assignment gives its partition back it resumes where it was, without a rebuild;
  * otherwise it is dropped once its in-flight writes end, or at --grace-ms at most (the
- * new owner rebuilds it from its object, as after a crash). A paused game starts no read
- * and queues no document: an instance that lost a game writes no more of it.
+ * new owner rebuilds it from its object, as after a crash). A paused game starts no read;
+ * what it had read is still folded and written (dropping a rendered state would lose the
+ * newest document if its partition came back), so after a revocation an instance writes
+ * no more than what it had read before it.
  *
  * Invariants of the offsets (at least once, counted once): each message of an assigned
  * partition is kept, in order, until its work is done: the game it names (if this
@@ -30,9 +32,14 @@
  * of its partitions from the objects anyway.
  *
  * Brokers down: the games owned keep being followed by polling. librdkafka calls an
- * assignment it cannot renew "lost"; when every broker is unreachable nobody else can
- * have taken the games over, so they are kept; otherwise a lost assignment is a
- * revocation.
+ * assignment it could not renew in time "lost" (every broker down, or only the group's
+ * coordinator, or this process too slow): its games stay followed, by polling, until
+ * the next assignment says which are still this instance's. While the group cannot
+ * meet, nobody else can take them over; if it did meet without this instance, the
+ * documents written meanwhile are the same bytes the new owner writes (writes are
+ * idempotent upserts, the tables are keyed by game), so a lost assignment costs
+ * duplicate writes at worst, never a wrong or missing one. A revocation (a rebalance the
+ * instance takes part in) pauses its games at once.
  */
 #include "kafka.h"
 
@@ -102,6 +109,7 @@ typedef struct pl_kafka {
     char assigned_text[256];
     size_t kept, lost;    /* games kept and lost at the last rebalance */
     bool revoked;         /* between a revocation and the next assignment: paused games wait for it */
+    bool assignment_lost; /* kept, its games followed by polling, until the next assignment */
     bool brokers_down;
     bool said_down;
     bool closing, closed, close_done;
@@ -182,7 +190,8 @@ static void drop_games(pl_kafka *k, bool force)
 static void drop_due(uv_timer_t *t)
 {
     pl_kafka *k = t->data;
-    if (games_drop_unowned(k->a, true)) /* a call still in flight: dropped once it ends */
+    /* only an assignment says a game is another's: in a revocation's gap it waits for one */
+    if (!k->revoked && games_drop_unowned(k->a, true)) /* a call still in flight: dropped once it ends */
         uv_timer_start(&k->drop, drop_due, KAFKA_TICK_MS, 0);
 }
 
@@ -372,6 +381,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         k->rebalances++;
         k->ever_assigned = true;
         k->revoked = false;
+        k->assignment_lost = false;
         k->brokers_down = false;
         k->nassigned = 0;
         for (int i = 0; i < l->cnt; i++) {
@@ -387,6 +397,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
             k->nassigned++;
         }
         list_text(l, k->assigned_text, sizeof k->assigned_text);
+        log_msg(LOG_DEBUG, "kafka: partitions %s assigned", k->assigned_text);
         size_t before = a->ngames;
         k->lost = settle_games(k);
         k->kept = before - k->lost;
@@ -413,10 +424,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         return;
     char text[256];
     list_text(l, text, sizeof text);
-    if (lost && k->brokers_down) {
-        /* nobody can have taken them over: keep following them by polling */
-        log_msg(LOG_WARN, "kafka: the assignment of partitions %s is lost (no broker answers): its %zu games stay "
-                "followed by polling until the group answers", text, a->ngames);
+    if (lost) {
+        k->assignment_lost = true;
+        /* the group could not be reached in time: keep following them by polling (see the top) */
+        log_msg(LOG_WARN, "kafka: the assignment of partitions %s is lost (%s): its %zu games stay followed by "
+                "polling until the group assigns partitions again", text,
+                k->brokers_down ? "no broker answers" : "the group coordinator did not answer in time", a->ngames);
         for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++)
             forget_pending(&k->parts[i]);
         return;
@@ -427,9 +440,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     }
     k->nassigned = 0;
     k->revoked = true;
+    uv_timer_stop(&k->drop); /* the next assignment starts it again */
     settle_games(k);
-    log_msg(lost ? LOG_WARN : LOG_DEBUG, "kafka: partitions %s %s: their games are paused until the next assignment",
-            text, lost ? "lost (this instance left the group)" : "revoked");
+    log_msg(LOG_INFO, "kafka: partitions %s revoked: their games are paused until the next assignment", text);
 }
 
 static void on_message(pl_kafka *k, rd_kafka_message_t *m)
@@ -711,6 +724,9 @@ void kafka_waiting(const app *a, char *out, size_t outlen)
     if (k->brokers_down)
         snprintf(out, outlen, "kafka: no broker of %s answers (the games owned are followed by polling)",
                  a->cfg->kafka_brokers);
+    else if (k->assignment_lost)
+        snprintf(out, outlen, "kafka: group %s at %s does not answer: its %d partitions are kept, their games "
+                 "followed by polling", a->cfg->kafka_group, a->cfg->kafka_brokers, k->nassigned);
     else if (!k->nassigned)
         snprintf(out, outlen, "kafka: a partition assignment of topic %s from group %s at %s", a->cfg->kafka_topic,
                  a->cfg->kafka_group, a->cfg->kafka_brokers);
