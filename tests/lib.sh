@@ -677,3 +677,18 @@ PY
   [ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * N)) $N)" ] \
     || fail "game_teams is not 2 rows for each of the $N games: $(tds_query "SELECT game, teamid FROM game_teams")"
 }
+
+# sqlite_day_check GAMES_DIR DB DOCS_DIR GAME...: each game (GAMES_DIR/<game>/game.json and
+# gamestream.txt) has documents DOCS_DIR/<game>/ that are the model's at every event, and
+# teams2/players2 in DB (its teams/players the reference) count every final once.
+sqlite_day_check() {
+  local dir=$1 db=$2 docs=$3 g home away specs=(); shift 3
+  for g in "$@"; do
+    oracle_game "$dir/$g" "$db" "$docs/$g" || fail "$g: a document is not the box score after its event"
+    read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
+      "$dir/$g/game.json")
+    specs+=(--game "$dir/$g/gamestream.txt:$home:$away")
+  done
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$db" "${specs[@]}" --sqlite "$db" ||
+    fail "teams2/players2 are not the reference plus every final once"
+}
