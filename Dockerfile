@@ -22,7 +22,7 @@ ENV MONGOC_DISABLE_SHM=1
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libjansson4 libuv1 libwebsockets17 libwebsockets-evlib-uv \
       libcap2 libsqlite3-0 libs3-2 \
-      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 libcurl4 libxml2 ca-certificates \
+      libmongoc-1.0-0 libbson-1.0-0 libsybdb5 libcurl4 libxml2 librdkafka1 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /var/lib/sidearm --create-home sidearm
 

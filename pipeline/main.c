@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "kafka.h"
 #include "log.h"
 #include "options.h"
 #include "pipeline.h"
@@ -170,7 +171,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
-    if (c->kafka_brokers || c->kafka_topic || c->kafka_group) {
+    if (kafka_wanted(c)) {
         size_t sl = c->source ? strlen(c->source) : 0;
         const char *why = !c->kafka_brokers || !*c->kafka_brokers ? "--kafka-brokers is missing"
                           : !c->kafka_topic || !*c->kafka_topic   ? "--kafka-topic is missing"

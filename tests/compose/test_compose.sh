@@ -7,19 +7,37 @@
 # queries name only tables and fields the pipeline really writes.
 . "$SRC/tests/lib.sh"
 cd "$SRC"
-mapfile -t compose_files < <(git ls-files 'docker-compose*.yaml' 'docker-compose*.yml' 2>/dev/null || ls docker-compose*.y*ml)
-[ ${#compose_files[@]} -gt 0 ] || fail "no compose file"
-for f in "${compose_files[@]}"; do
-  docker-compose -f "$f" config -q || fail "docker-compose rejects $f"
+# docker-compose.yaml is the base; every other docker-compose.*.yaml is an overlay on it
+# (docker-compose.instances.yaml: three pipelines in one Kafka group), checked together
+mapfile -t overlays < <(git ls-files 'docker-compose.*.yaml' 'docker-compose.*.yml' 2>/dev/null || ls docker-compose.*.y*ml)
+stacks=("docker-compose.yaml")
+for f in "${overlays[@]}"; do stacks+=("docker-compose.yaml $f"); done
+compose() { local f args=(); for f in $1; do args+=(-f "$f"); done; shift; docker-compose "${args[@]}" "$@"; }
+for st in "${stacks[@]}"; do
+  compose "$st" config -q || fail "docker-compose rejects $st"
 done
+[ ${#overlays[@]} -gt 0 ] || fail "no overlay (docker-compose.instances.yaml)"
 docker-compose -f docker-compose.yaml config > "$WORK/config.yaml"
+compose "docker-compose.yaml docker-compose.instances.yaml" config > "$WORK/instances.yaml"
+"$PYTHON" - "$WORK/instances.yaml" <<'PY' || fail "the instances overlay is not three pipelines of one Kafka group"
+import sys, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))["services"]
+members = [n for n in cfg if n.startswith("pipeline-")]
+assert len(members) == 3, members
+envs = [cfg[m]["environment"] for m in members]
+assert len({e["KAFKA_GROUP"] for e in envs}) == 1 and all(e["KAFKA_BROKERS"] == "kafka:9092" for e in envs), envs
+assert all(e["PIPELINE_SOURCE"].endswith("/") for e in envs), "a member does not follow a prefix"
+assert cfg["pipeline"].get("profiles") == ["single"], "the single pipeline still starts with the group"
+assert cfg["minio"]["environment"]["MINIO_NOTIFY_KAFKA_BROKERS_PRIMARY"] == "kafka:9092"
+assert cfg["gamestream"]["environment"]["SIM_TARGET"] == envs[0]["PIPELINE_SOURCE"]
+PY
 
 # `docker compose up -d --build` from a checkout needs no registry: the project's services
 # build from a context that exists, with a Dockerfile and a target (FROM ... AS name) it has,
 # and their image names default to local ones
-for f in "${compose_files[@]}"; do
-  docker-compose -f "$f" config > "$WORK/config-build.yaml"
-  "$PYTHON" - "$WORK/config-build.yaml" "$f" <<'PY' || fail "$f: a project service cannot be built from this checkout"
+for st in "${stacks[@]}"; do
+  compose "$st" config > "$WORK/config-build.yaml"
+  "$PYTHON" - "$WORK/config-build.yaml" "$st" <<'PY' || fail "$st: a project service cannot be built from this checkout"
 import os, re, sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
 ok = True
