@@ -43,10 +43,10 @@ typedef struct known_game {
     bool said;          /* its manifest problem was logged */
     bool said_manifest_ignored; /* a game.json edit while it is followed was logged */
     struct game_run *run; /* followed now, or NULL */
-    struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (notify.c) */
+    struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (push/fswatch.c) */
 } known_game;
 
-/* Push (notify.c): MinIO notifications and, for a file:// source, file-system events
+/* Push (push/): MinIO notifications and, for a file:// source, file-system events
  * trigger reads at once; the poll timer remains the fallback. */
 typedef struct push_state {
     bool file;              /* file:// source: uv_fs_event on its folder(s) */
@@ -64,7 +64,7 @@ typedef struct push_state {
 typedef struct job job;
 
 /* How the parts below the process call up into it (app.c's app_* functions call these;
- * pipeline.c fills them, http.c and notify.c add publish and game_known). */
+ * pipeline.c fills them, http.c, push/fswatch.c and push/kafka.c add publish, game_known and expose). */
 typedef struct app_hooks {
     void (*sink_kick)(struct app *a);
     void (*results_kick)(struct app *a);

@@ -22,7 +22,7 @@ typedef struct pl_config {
     int home, away;
     const char *game;
     int poll_ms;
-    int safety_poll_ms;     /* the poll interval while MinIO notifications flow (notify.c) */
+    int safety_poll_ms;     /* the poll interval while MinIO notifications flow (push/) */
     const char *notify_token; /* required as "Authorization: Bearer <token>" by POST /minio/events; NULL: none */
     bool once, follow;
     const char *log_format;

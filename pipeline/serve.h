@@ -3,7 +3,7 @@
  * is owned by its own module, so the server stays a thin layer over the loop:
  *
  *   GET /metrics         pl_metrics_render   (metrics.c: Prometheus text exposition)
- *   POST /minio/events   pl_notify_authorize, pl_notify_minio (notify.c: MinIO bucket notifications)
+ *   POST /minio/events   pl_notify_authorize, pl_notify_minio (push/webhook.c: MinIO bucket notifications)
  *   GET /                pl_page_html        (web/index.html, embedded at build time)
  *
  * Everything here runs on the loop thread and never waits on the network.

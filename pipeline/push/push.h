@@ -1,10 +1,11 @@
 /*
- * push.h — reads triggered by pushes rather than by the poll timer (notify.c):
+ * push.h — reads triggered by pushes rather than by the poll timer, the push room:
  *
- *   POST /minio/events ──► pl_notify_minio (serve.h) ──┐
- *   file:// source: uv_fs_event on the stream's folder ─┴─► the game named is polled now
- *                  (or, under a prefix, on the prefix and every game folder)   (an unknown
- *                                                                       game: a listing now)
+ *   POST /minio/events ──► webhook.c (serve.h) ──────────┐
+ *   file:// source: uv_fs_event on the stream's folder ──┼─► push.c: the game named is polled now
+ *     (or, under a prefix, on the prefix and every game   │   (an unknown game: a listing now)
+ *     folder): fswatch.c                                  │
+ *   Kafka: MinIO's topic, one consumer group: kafka.c ───┘   (only the games of its partitions)
  *
  * A push only says "read now": what is read is still decided by the object (the source
  * reads from its consumed offset and sees rewrites), so a push that comes late, twice,
