@@ -3,7 +3,8 @@
 # each for a fixed time, one job, starting from fuzz/corpus/ (new inputs go to the build
 # directory, not into the tree). Prints the exec count of each; exits non-zero on a crash
 # (the input is kept in $BUILD_DIR/artifacts/).
-#   fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s each for fuzz_fold and fuzz_render
+#   fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s each for fuzz_fold, fuzz_render
+#                                         and fuzz_kafka_key
 #   BUILD_DIR=build-fuzz (default)        CC=clang (default)
 # Reproduce a crash: $BUILD_DIR/fuzz_fold $BUILD_DIR/artifacts/crash-...
 set -euo pipefail
@@ -11,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_fold fuzz_render)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_fold fuzz_render fuzz_kafka_key)
 build=${BUILD_DIR:-$here/../build-fuzz}
 
 cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER="${CC:-clang}" >/dev/null

@@ -52,6 +52,15 @@ static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *op
                 rd_kafka_err2name((rd_kafka_resp_err_t)err));
 }
 
+/* librdkafka's own lines (a refused connection every retry) stay at debug: the error
+ * callback above says the first trouble once, with the broker named. */
+static void on_kafka_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    (void)level;
+    log_msg(LOG_DEBUG, "--kafka-brokers %s: %s", fac, buf);
+}
+
 int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout_ms)
 {
     if (!k->brokers || !*k->brokers)
@@ -85,6 +94,7 @@ int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout
         }
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_error_cb(conf, on_kafka_error);
+    rd_kafka_conf_set_log_cb(conf, on_kafka_log);
     if (!(N.rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err))) {
         log_msg(LOG_ERROR, "--kafka-brokers: cannot create the producer: %s", err);
         rd_kafka_conf_destroy(conf);
@@ -93,14 +103,12 @@ int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout
     return 0;
 }
 
-/* The message MinIO's Kafka target sends: key "<bucket>/<key>", the event as the value. */
-static void produce(const char *bucket, const char *key, const char *body)
+/* The message MinIO's Kafka target sends: key "<bucket>/<key>", the event (body) as the
+ * value with that key as its "Key". */
+static void produce(const char *mkey, const char *body)
 {
-    char mkey[ME_MAX_BUCKET + ME_MAX_KEY + 2];
-    int n = snprintf(mkey, sizeof mkey, "%s/%s", bucket, key);
-    if (n < 0 || (size_t)n >= sizeof mkey)
-        return;
-    rd_kafka_resp_err_t e = rd_kafka_producev(N.rk, RD_KAFKA_V_TOPIC(N.topic), RD_KAFKA_V_KEY(mkey, (size_t)n),
+    size_t n = strlen(mkey);
+    rd_kafka_resp_err_t e = rd_kafka_producev(N.rk, RD_KAFKA_V_TOPIC(N.topic), RD_KAFKA_V_KEY(mkey, n),
                                               RD_KAFKA_V_VALUE((void *)body, strlen(body)),
                                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
     if (e) {
@@ -167,13 +175,15 @@ static void etag_of(const char *data, size_t len, char out[33])
 }
 
 char *sim_notify_body(const char *bucket, const char *key, size_t size, const char *etag, const char *event_time,
-                      const char *sequencer)
+                      const char *sequencer, const char *log_key)
 {
     char enc[3 * ME_MAX_KEY + 1], arn[512], full[ME_MAX_KEY + 300];
     if (me_url_encode(key, enc, sizeof enc) < 0)
         return NULL;
     snprintf(arn, sizeof arn, "arn:aws:s3:::%s", bucket);
-    if (*bucket)
+    if (log_key)
+        snprintf(full, sizeof full, "%s", log_key);
+    else if (*bucket)
         snprintf(full, sizeof full, "%s/%s", bucket, key);
     else
         snprintf(full, sizeof full, "%s", key);
@@ -214,15 +224,22 @@ void sim_notify_write(const sim_target *t, const char *data, size_t len)
     snprintf(when, sizeof when, "%.24s.%03dZ", ymd, (int)(ts.tv_nsec / 1000000) % 1000);
     snprintf(seq, sizeof seq, "%016" PRIX64, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec);
     etag_of(data, len, etag);
-    char *body = sim_notify_body(bucket, key, len, etag, when, seq);
+    if (N.rk) {
+        char mkey[ME_MAX_BUCKET + ME_MAX_KEY + 2];
+        int n = snprintf(mkey, sizeof mkey, "%s/%s", bucket, key);
+        char *value = n > 0 && (size_t)n < sizeof mkey ? sim_notify_body(bucket, key, len, etag, when, seq, mkey)
+                                                       : NULL;
+        if (value)
+            produce(mkey, value);
+        else
+            log_msg(LOG_WARN, "--kafka-brokers: cannot make the event for %s (out of memory or key too long)", key);
+        free(value);
+    }
+    if (!N.curl)
+        return;
+    char *body = sim_notify_body(bucket, key, len, etag, when, seq, NULL);
     if (!body) {
         log_msg(LOG_WARN, "--notify: cannot make the event for %s (out of memory or key too long)", key);
-        return;
-    }
-    if (N.rk)
-        produce(bucket, key, body);
-    if (!N.curl) {
-        free(body);
         return;
     }
     curl_easy_setopt(N.curl, CURLOPT_POSTFIELDS, body);

@@ -33,7 +33,7 @@ typedef struct sim_kafka {
 } sim_kafka;
 /* Sets up a producer that sends, after each write, the message MinIO's Kafka target would:
  * key "<bucket>/<object key>" (file://: bucket "" and the key relative to file_root), the
- * event as the value, partitioned with FNV-1a as MinIO's client does. brokers NULL turns
+ * event as the value (its "Key" the message key), partitioned with FNV-1a as MinIO's client does. brokers NULL turns
  * it off. A message that cannot be delivered is logged once and the sim goes on. Returns
  * 0, or -1 (logged). */
 int sim_notify_kafka_init(const sim_kafka *k, const char *file_root, int timeout_ms);
@@ -43,8 +43,10 @@ void sim_notify_write(const sim_target *t, const char *data, size_t len);
 void sim_notify_cleanup(void);
 
 /* The event body for an object written (exposed for tests): a malloc'd JSON text, NULL
- * when out of memory. */
+ * when out of memory. log_key is its top-level "Key"; NULL: "bucket/key", or the key alone
+ * when the bucket is "" (the webhook's file:// form). The Kafka value passes its message
+ * key, as MinIO's Kafka target does ("<bucket>/<key>" always, so "/game-001/..."). */
 char *sim_notify_body(const char *bucket, const char *key, size_t size, const char *etag, const char *event_time,
-                      const char *sequencer);
+                      const char *sequencer, const char *log_key);
 
 #endif

@@ -183,7 +183,8 @@ stop_server() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 # (tests/servers/kafka_mock.c; 3 brokers, topic gamestreams-events of 12 partitions by
 # default): KAFKA_BROKERS (its bootstrap list, exported), KAFKA_TOPIC, KAFKA_PID.
 # kafka_ctl CMD sends it a control command (down ID|all, up ID|all, errors APIKEY N CODE,
-# coordinator GROUP ID) and waits for its answer.
+# coordinator GROUP ID, rtt ID|all MS, leader TOPIC PARTITION ID) and waits for its answer;
+# a refused command fails the test. TOPIC may be a comma-separated list.
 start_kafka() {
   KAFKA_CTL=$WORK/kafka.ctl
   [ -p "$KAFKA_CTL" ] || mkfifo "$KAFKA_CTL"
@@ -200,7 +201,7 @@ kafka_ctl() {
   before=$(log_count "kafka_mock: $*: " "$WORK/kafka.log")
   echo "$*" >"$KAFKA_CTL"
   wait_for 10 kafka_answered "$before" "$*" || fail "kafka_mock did not answer '$*'"
-  grep -q "kafka_mock: $*: ok" "$WORK/kafka.log" || fail "kafka_mock refused '$*'"
+  grep -F -- "kafka_mock: $*: " "$WORK/kafka.log" | tail -n 1 | grep -q ': ok$' || fail "kafka_mock refused '$*'"
 }
 
 # mongo_docs COLLECTION [--indexes]: the documents (or indexes) of sidearm.COLLECTION,
