@@ -32,14 +32,15 @@
  * of its partitions from the objects anyway.
  *
  * Brokers down: the games owned keep being followed by polling. librdkafka calls an
- * assignment it could not renew in time "lost" (every broker down, or only the group's
- * coordinator, or this process too slow): its games stay followed, by polling, until
- * the next assignment says which are still this instance's. While the group cannot
- * meet, nobody else can take them over; if it did meet without this instance, the
- * documents written meanwhile are the same bytes the new owner writes (writes are
- * idempotent upserts, the tables are keyed by game), so a lost assignment costs
- * duplicate writes at worst, never a wrong or missing one. A revocation (a rebalance the
- * instance takes part in) pauses its games at once.
+ * assignment it could not renew in time "lost". When that is broker trouble (every broker
+ * down, or the group's coordinator unreachable: librdkafka's statistics say its group
+ * state is not "up", or a connection to the coordinator failed since), the group cannot
+ * meet, nobody else can take the games over, and they stay followed by polling until the
+ * next assignment says which are still this instance's. When the brokers answered all
+ * along (this process was stopped or too slow, and the group went on without it), the
+ * membership is lost for real: its games are paused at once, like a revocation, so it
+ * writes no more of them. Either way nothing can be wrong: writes are idempotent upserts
+ * and the tables are keyed by game.
  */
 #include "kafka.h"
 
@@ -110,6 +111,7 @@ typedef struct pl_kafka {
     size_t kept, lost;    /* games kept and lost at the last rebalance */
     bool revoked;         /* between a revocation and the next assignment: paused games wait for it */
     bool assignment_lost; /* kept, its games followed by polling, until the next assignment */
+    bool coord_down;      /* the group coordinator is not reachable (an error, or the statistics) */
     bool brokers_down;
     bool said_down;
     bool closing, closed, close_done;
@@ -314,6 +316,8 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     k->errors[kind]++;
     if (kind == KE_BROKERS_DOWN)
         k->brokers_down = true;
+    if (reason && strstr(reason, "GroupCoordinator"))
+        k->coord_down = true;
     char key[64];
     snprintf(key, sizeof key, "%d", err);
     bool first = bs_once_first(&k->said, key, strlen(key));
@@ -348,6 +352,9 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         k->parts[p].committed = json_is_integer(c) ? json_integer_value(c) : -1;
         k->parts[p].lag = json_is_integer(l) ? json_integer_value(l) : -1;
     }
+    const char *cgrp = json_string_value(json_object_get(json_object_get(root, "cgrp"), "state"));
+    if (cgrp)
+        k->coord_down = strcmp(cgrp, "up") != 0;
     json_t *brokers = json_object_get(root, "brokers");
     json_object_foreach(brokers, name, v) {
         const char *state = json_string_value(json_object_get(v, "state"));
@@ -424,12 +431,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         return;
     char text[256];
     list_text(l, text, sizeof text);
-    if (lost) {
+    if (lost && (k->brokers_down || k->coord_down)) {
         k->assignment_lost = true;
         /* the group could not be reached in time: keep following them by polling (see the top) */
         log_msg(LOG_WARN, "kafka: the assignment of partitions %s is lost (%s): its %zu games stay followed by "
                 "polling until the group assigns partitions again", text,
-                k->brokers_down ? "no broker answers" : "the group coordinator did not answer in time", a->ngames);
+                k->brokers_down ? "no broker answers" : "the group coordinator does not answer", a->ngames);
         for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++)
             forget_pending(&k->parts[i]);
         return;
@@ -442,7 +449,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
     k->revoked = true;
     uv_timer_stop(&k->drop); /* the next assignment starts it again */
     settle_games(k);
-    log_msg(LOG_INFO, "kafka: partitions %s revoked: their games are paused until the next assignment", text);
+    log_msg(lost ? LOG_WARN : LOG_INFO, "kafka: partitions %s %s: their games are paused until the next assignment",
+            text, lost ? "lost while the brokers answer (the group went on without this instance)" : "revoked");
 }
 
 static void on_message(pl_kafka *k, rd_kafka_message_t *m)

@@ -74,17 +74,41 @@ PY
 owners || fail "a game is not followed by exactly the owner of its partition"
 pass "two members share the 12 partitions; each game is followed by the owner of its partition only"
 
+# b stops answering for longer than the session (SIGSTOP): the group goes on without it, and
+# when it runs again its assignment is lost while the brokers answer: it pauses its games
+kill -STOP "$b_PID"
+sleep 9
+kill -CONT "$b_PID"
+wait_for 30 grep -q "lost while the brokers answer" "$WORK/b.log" ||
+  fail "b did not see its membership lost: $(grep "kafka: " "$WORK/b.log" | tail -n 3)"
+rejoined() { [ "$(grep -c "kafka: group day rebalanced" "$WORK/b.log")" -ge 2 ]; }
+wait_for 60 rejoined || fail "b did not rejoin the group"
+pass "b stopped past its session: the group went on, b paused its games and rejoined"
+
 # b dies in the middle of the day
-mapfile -t moved < <(grep -o "game-[0-9]*: found:" "$WORK/b.log" | cut -d: -f1 | sort -u)
+# the games b follows now: found, and not dropped or retired since
+followed() {
+  "$PYTHON" - "$1" <<'PY'
+import re, sys
+now = set()
+for l in open(sys.argv[1], encoding="utf-8"):
+    m = re.search(r" (game-\d+): (found:|its partition is assigned elsewhere|final and written)", l)
+    if m:
+        (now.add if m.group(2) == "found:" else now.discard)(m.group(1))
+print("\n".join(sorted(now)))
+PY
+}
+mapfile -t moved < <(followed "$WORK/b.log")
+a_lines=$(wc -l < "$WORK/a.log")
 [ ${#moved[@]} -gt 0 ] || fail "b follows no game: nothing would move"
 kill -KILL "$b_PID"
 killed_at=$(date +%s.%N)
-taken() { for g in "${moved[@]}"; do grep -q "$g: found:" "$WORK/a.log" || return 1; done; }
+taken() { for g in "${moved[@]}"; do tail -n +$((a_lines + 1)) "$WORK/a.log" | grep -q "$g: found:" || return 1; done; }
 wait_for 60 taken || fail "a did not take over b's games (${moved[*]}): $(grep rebalanced "$WORK/a.log" | tail -n 2)"
-"$PYTHON" - "$WORK/a.log" "$killed_at" "${moved[@]}" <<'PY'
+"$PYTHON" - "$WORK/a.log" "$killed_at" "$a_lines" "${moved[@]}" <<'PY'
 import datetime, sys
-log, killed = open(sys.argv[1], encoding="utf-8").read().splitlines(), float(sys.argv[2])
-for g in sys.argv[3:]:
+log, killed = open(sys.argv[1], encoding="utf-8").read().splitlines()[int(sys.argv[3]):], float(sys.argv[2])
+for g in sys.argv[4:]:
     line = next(l for l in log if f"{g}: found:" in l)
     t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
     print(f"takeover of {g}: {t.timestamp() - killed:.1f} s after the kill (session timeout 6 s)")
