@@ -35,6 +35,7 @@ cn_status cn_key_check(const char *key, const char *where, cn_error *err);
 
 extern const cn_source_ops cn_file_source_ops;
 extern const cn_lister_ops cn_file_lister_ops;
+extern const cn_target_ops cn_file_target_ops;
 extern const cn_reference_ops cn_sqlite_reference_ops;
 extern const cn_results_ops cn_sqlite_results_ops;
 extern const cn_boxscore_ops cn_dir_boxscore_ops;
@@ -42,6 +43,7 @@ extern const cn_boxscore_ops cn_dir_boxscore_ops;
 #ifdef CN_WITH_SERVERS
 extern const cn_source_ops cn_s3_source_ops;
 extern const cn_lister_ops cn_s3_lister_ops;
+extern const cn_target_ops cn_s3_target_ops;
 extern const cn_reference_ops cn_mssql_reference_ops;
 extern const cn_results_ops cn_mssql_results_ops;
 extern const cn_boxscore_ops cn_mongo_boxscore_ops;

@@ -6,6 +6,7 @@
  *   reference reader  sqlite:// mssql://  the `teams` and `players` rows
  *   box-score sink    file://  mongodb:// upserting box-score documents and rejected lines
  *   results sink      sqlite:// mssql://  writing `teams2` and `players2` at the end
+ *   stream target     file://  s3://      replacing a stream object whole (gamestream-sim)
  *
  * Every operation is a plain blocking call that makes at most one attempt, with its
  * own timeouts, and reports a cn_status plus a message naming the server and the
@@ -224,12 +225,36 @@ typedef struct cn_lister_ops {
     void (*close)(void *impl);
 } cn_lister_ops;
 
+/* Stream target: one stream object that a producer replaces whole on every write, as
+ * the live producer does (gamestream-sim): file:///abs/gamestream.txt (a temporary file
+ * renamed over the old one, so a reader sees the old object or the new one, never a torn
+ * one) or s3://bucket/key (one whole-object PUT). */
+typedef struct cn_target_ops {
+    const char *scheme;
+    const char *description;
+    /* prepare makes a container every object of the scheme shares (a bucket): preparing
+     * one target is enough for all of them. Otherwise each target prepares its own. */
+    bool shared_prepare;
+    /* Parses and checks the URI; no I/O yet. */
+    cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
+    /* Creates the object's directory or bucket when missing. */
+    cn_status (*prepare)(void *impl, cn_error *err);
+    /* Replaces the object with data. */
+    cn_status (*write)(void *impl, const char *data, size_t len, cn_error *err);
+    /* Names the object for logs: "gamestream.txt to bucket gamestreams", "gamestream.txt to /dir". */
+    const char *(*describe)(const void *impl);
+    /* The object written: s3:// its bucket and key; file:// "" and its absolute path. */
+    void (*object)(const void *impl, const char **bucket, const char **key);
+    void (*close)(void *impl);
+} cn_target_ops;
+
 /* A connector of any role: its operations and the backend's state. */
 typedef struct cn_source { const cn_source_ops *ops; void *impl; } cn_source;
 typedef struct cn_reference { const cn_reference_ops *ops; void *impl; } cn_reference;
 typedef struct cn_boxscore { const cn_boxscore_ops *ops; void *impl; } cn_boxscore;
 typedef struct cn_results { const cn_results_ops *ops; void *impl; } cn_results;
 typedef struct cn_lister { const cn_lister_ops *ops; void *impl; } cn_lister;
+typedef struct cn_target { const cn_target_ops *ops; void *impl; } cn_target;
 
 /* The registry: pick the backend for the URI's scheme and open it. No network I/O
  * happens here; the first poll, load, put or write connects. */
@@ -238,11 +263,13 @@ cn_status cn_reference_open(cn_reference *c, const char *uri, const cn_settings 
 cn_status cn_boxscore_open(cn_boxscore *c, const char *uri, const cn_settings *cfg, cn_error *err);
 cn_status cn_results_open(cn_results *c, const char *uri, const cn_settings *cfg, cn_error *err);
 cn_status cn_lister_open(cn_lister *c, const char *uri, const cn_settings *cfg, cn_error *err);
+cn_status cn_target_open(cn_target *c, const char *uri, const cn_settings *cfg, cn_error *err);
 void cn_source_close(cn_source *c);
 void cn_lister_close(cn_lister *c);
 void cn_reference_close(cn_reference *c);
 void cn_boxscore_close(cn_boxscore *c);
 void cn_results_close(cn_results *c);
+void cn_target_close(cn_target *c);
 /* Lists the schemes of every role, one line each, for --help. */
 void cn_describe(char *out, size_t outlen);
 

@@ -34,6 +34,11 @@ static const cn_lister_ops *const listers[] = {&cn_file_lister_ops,
                                                &cn_s3_lister_ops,
 #endif
                                                NULL};
+static const cn_target_ops *const targets[] = {&cn_file_target_ops,
+#ifdef CN_WITH_SERVERS
+                                               &cn_s3_target_ops,
+#endif
+                                               NULL};
 
 /* Replaces every copy of secret in msg by "***" (a last guard: no message about a
  * URI shows its password, whatever a backend put in it). */
@@ -80,6 +85,7 @@ DEFINE_ROLE(reference, references, "reference reader")
 DEFINE_ROLE(boxscore, boxscores, "box-score sink")
 DEFINE_ROLE(results, results, "results sink")
 DEFINE_ROLE(lister, listers, "lister")
+DEFINE_ROLE(target, targets, "stream target")
 
 #define DESCRIBE(table, label)                                                                                \
     for (size_t i = 0; table[i] && n < outlen; i++)                                                          \

@@ -1,5 +1,5 @@
 /* Embedded backends: file:// source (rewrite, append, restarts, partial lines read once),
- * directory sink, SQLite reference and results (a game's result and the season tables:
+ * directory sink, file:// stream target, SQLite reference and results (a game's result and the season tables:
  * any order, once per game, replaced on a re-run, all or nothing), and the URI helpers. */
 #include <limits.h>
 #include <setjmp.h>
@@ -572,6 +572,63 @@ static void replace_file_does_not_write_through_a_planted_temp_link(void **state
     assert_false(exists(tmp));
 }
 
+/* The file:// stream target (gamestream-sim's) makes the object's directory, then
+ * replaces the file whole on every write: a reader holding the old file keeps reading
+ * the old bytes (a rename, never a write in place), and the file source reads each new
+ * byte once. It names itself and its object for logs and notifications. */
+static void file_target_replaces_the_stream_whole(void **state)
+{
+    (void)state;
+    char path[400], uri[500];
+    cn_error err;
+    cn_target t = {0};
+    snprintf(path, sizeof path, "%s/target/G1/gamestream.txt", dir);
+    snprintf(uri, sizeof uri, "file://%s", path);
+    assert_int_equal(cn_target_open(&t, uri, &cfg, &err), CN_OK);
+    assert_false(t.ops->shared_prepare);
+    assert_false(exists(path));
+    assert_int_equal(t.ops->write(t.impl, "x", 1, &err), CN_FATAL); /* no directory yet */
+    assert_non_null(strstr(err.msg, "target/G1"));
+    assert_int_equal(t.ops->prepare(t.impl, &err), CN_OK);
+    assert_int_equal(t.ops->prepare(t.impl, &err), CN_OK); /* already there */
+    assert_int_equal(t.ops->write(t.impl, "a\n", 2, &err), CN_OK);
+    FILE *old = fopen(path, "r");
+    assert_non_null(old);
+    cn_source s;
+    assert_int_equal(cn_source_open(&s, uri, &cfg, &err), CN_OK);
+    cn_chunk c = poll_ok(&s);
+    assert_int_equal(c.len, 2);
+    assert_memory_equal(c.data, "a\n", 2);
+    assert_int_equal(t.ops->write(t.impl, "a\nb\n", 4, &err), CN_OK);
+    c = poll_ok(&s);
+    assert_false(c.restart);
+    assert_int_equal(c.offset, 2);
+    assert_int_equal(c.len, 2);
+    assert_memory_equal(c.data, "b\n", 2);
+    cn_source_close(&s);
+    char buf[16] = {0};
+    assert_int_equal(fread(buf, 1, sizeof buf - 1, old), 2);
+    assert_string_equal(buf, "a\n");
+    fclose(old);
+    char *text = slurp(path);
+    assert_string_equal(text, "a\nb\n");
+    free(text);
+    char want[500];
+    snprintf(want, sizeof want, "gamestream.txt to %s/target/G1", dir);
+    assert_string_equal(t.ops->describe(t.impl), want);
+    const char *bucket = NULL, *key = NULL;
+    t.ops->object(t.impl, &bucket, &key);
+    assert_string_equal(bucket, "");
+    assert_string_equal(key, path);
+    cn_target_close(&t);
+    assert_null(t.impl);
+    assert_int_equal(cn_target_open(&t, "file://relative/gamestream.txt", &cfg, &err), CN_CONFIG);
+    snprintf(uri, sizeof uri, "file://%s/target/", dir);
+    assert_int_equal(cn_target_open(&t, uri, &cfg, &err), CN_CONFIG);
+    assert_int_equal(cn_target_open(&t, "ftp://x/y", &cfg, &err), CN_CONFIG);
+    assert_non_null(strstr(err.msg, "stream target"));
+}
+
 static void sqlite_reference_and_results_round_trip(void **state)
 {
     (void)state;
@@ -871,6 +928,7 @@ int main(void)
         cmocka_unit_test(stale_temporary_files_are_removed),
         cmocka_unit_test(sink_files_do_not_follow_symlinks),
         cmocka_unit_test(replace_file_does_not_write_through_a_planted_temp_link),
+        cmocka_unit_test(file_target_replaces_the_stream_whole),
         cmocka_unit_test(sqlite_reference_and_results_round_trip),
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
         cmocka_unit_test(sqlite_games_in_either_order_give_the_same_season),
