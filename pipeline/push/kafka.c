@@ -737,8 +737,11 @@ void kafka_expose(const app *a, pl_expo *e)
     pl_expo_sample(e, "sidearm_kafka_partitions_assigned", NULL, k->nassigned);
     pl_expo_family(e, "sidearm_kafka_partitions", "gauge", "Partitions of the topic (0 until its metadata is read).");
     pl_expo_sample(e, "sidearm_kafka_partitions", NULL, k->npart);
+    size_t owned = 0; /* not the paused games of a revocation's gap, nor those being dropped */
+    for (size_t i = 0; i < a->ngames; i++)
+        owned += kafka_owns(a, a->games[i]->id);
     pl_expo_family(e, "sidearm_kafka_games_owned", "gauge", "Games followed because their partition is assigned here.");
-    pl_expo_sample(e, "sidearm_kafka_games_owned", NULL, (double)a->ngames);
+    pl_expo_sample(e, "sidearm_kafka_games_owned", NULL, (double)owned);
     pl_expo_family(e, "sidearm_kafka_rebalances_total", "counter", "Partition assignments received from the group.");
     pl_expo_sample(e, "sidearm_kafka_rebalances_total", NULL, (double)k->rebalances);
     pl_expo_family(e, "sidearm_kafka_messages_total", "counter", "Messages consumed from the topic.");
