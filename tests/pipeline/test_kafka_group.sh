@@ -17,6 +17,16 @@ D=$WORK/var; G=$WORK/games
 mkdir -p "$D" "$G"
 seed_sqlite "$D/sidearm.db"
 N=8
+# MinIO's partition of a key over 12 partitions, modelled apart from the C code: sarama's
+# hash partitioner (FNV-1a 32, as int32, modulo, negated when negative)
+cat >"$WORK/kpart.py" <<'PY'
+def part(key):
+    h = 0x811C9DC5
+    for c in key.encode():
+        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
+    s = h - (1 << 32) if h & 0x80000000 else h
+    return abs(s) % 12
+PY
 
 # member NAME: a pipeline of group "day"; NAME_PID and NAME_PORT
 member() {
@@ -51,12 +61,8 @@ owners() { # the partitions each member was assigned last, and each game's finde
   "$PYTHON" - "$WORK" "$N" <<'PY'
 import re, sys
 work, n = sys.argv[1], int(sys.argv[2])
-def part(key):
-    h = 0x811C9DC5
-    for c in key.encode():
-        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
-    s = h - (1 << 32) if h & 0x80000000 else h
-    return abs(s) % 12
+sys.path.insert(0, work)
+from kpart import part
 mine = {}
 for m in "ab":
     log = open(f"{work}/{m}.log", encoding="utf-8").read()
@@ -135,12 +141,8 @@ listed_by_owner() {
   "$PYTHON" - "$WORK" <<'PY'
 import json, re, sys
 work = sys.argv[1]
-def part(key):
-    h = 0x811C9DC5
-    for c in key.encode():
-        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
-    s = h - (1 << 32) if h & 0x80000000 else h
-    return abs(s) % 12
+sys.path.insert(0, work)
+from kpart import part
 bad = []
 for m in "ac":
     mine = {int(p) for p in re.findall(r"rebalanced: partitions ([0-9,]+) of 12",
