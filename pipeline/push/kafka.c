@@ -305,8 +305,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     char key[64];
     snprintf(key, sizeof key, "%d", err);
     bool first = bs_once_first(&k->said, key, strlen(key));
-    log_msg(first ? LOG_WARN : LOG_DEBUG, "kafka: %s (%s)%s%s", reason, rd_kafka_err2name((rd_kafka_resp_err_t)err),
-            kind == KE_BROKERS_DOWN ? "; the games owned are followed by polling meanwhile" : "",
+    char down[300] = "";
+    if (kind == KE_BROKERS_DOWN)
+        snprintf(down, sizeof down, "; no broker of %s answers: the games owned are followed by polling meanwhile",
+                 k->a->cfg->kafka_brokers);
+    log_msg(first ? LOG_WARN : LOG_DEBUG, "kafka: %s (%s)%s%s", reason, rd_kafka_err2name((rd_kafka_resp_err_t)err), down,
             first ? " (logged once; retried with backoff)" : "");
 }
 
