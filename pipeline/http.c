@@ -576,8 +576,10 @@ static bool entry_update(http_server *s, hgame *h, const game_run *g)
 }
 
 /* The games GET /v1/games lists, in its order: those followed (a->games), then those
- * seen before and not followed now (retired after their final: their last state). From
- * it = {0}; *run is the game followed, NULL for one that is not; NULL at the end. */
+ * seen before and not followed now (retired after their final: their last state). With
+ * Kafka, only the games this instance owns now: a game whose partition moved (or is
+ * between a revocation and the next assignment) is another's to show. From it = {0};
+ * *run is the game followed, NULL for one that is not; NULL at the end. */
 typedef struct list_it {
     size_t i, b;
     hgame *h;
@@ -588,6 +590,8 @@ static hgame *list_next(http_server *s, list_it *it, uint64_t listing, const gam
     app *a = s->a;
     while (it->i < a->ngames) {
         *run = a->games[it->i++];
+        if (!kafka_owns(a, (*run)->id))
+            continue;
         hgame *h = game_find(s, (*run)->id, true); /* NULL when out of memory: not listed */
         if (h) {
             h->listed = listing;
@@ -599,7 +603,7 @@ static hgame *list_next(http_server *s, list_it *it, uint64_t listing, const gam
         hgame *h = it->h ? it->h->next : NULL;
         while (!h && it->b < NBUCKETS)
             h = s->buckets[it->b++];
-        if (!(it->h = h) || (h->listed != listing && h->latest))
+        if (!(it->h = h) || (h->listed != listing && h->latest && kafka_owns(a, h->id)))
             return h;
     }
 }

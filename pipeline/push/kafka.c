@@ -27,7 +27,8 @@
  * ended. Only the offset after the last done message of an unbroken run from the head
  * is stored (rd_kafka_offsets_store); auto-commit sends what is stored, and so does the
  * close. A partition whose kept messages pass KAFKA_PENDING_MAX is paused, and resumed
- * below half of it, so the bookkeeping stays bounded. A crash loses nothing: a stored
+ * below half of it, so the bookkeeping stays bounded (kafka_offsets.c, pure and unit-tested,
+ * holds this run and the bound). A crash loses nothing: a stored
  * offset's work was written, and a new owner lists the prefix and rebuilds every game
  * of its partitions from the objects anyway.
  *
@@ -58,6 +59,7 @@
 #include "game_run.h"
 #include "games.h"
 #include "kafka_key.h"
+#include "kafka_offsets.h"
 #include "log.h"
 #include "minio_event.h"
 #include "push.h"
@@ -68,18 +70,9 @@
 #define KAFKA_LABELLED_MAX 256    /* partitions with their own series in /metrics */
 #define KAFKA_META_RETRY_MS 2000
 
-typedef struct pending_msg {
-    int64_t offset;
-    char game[BS_MAX_GAME_ID + 1]; /* "" : names nothing followed */
-    long want_polls;      /* the game's successful reads that make it done */
-    uint64_t listing;     /* listings ended when it came */
-} pending_msg;
-
 typedef struct kpart {
-    bool assigned, paused;
-    pending_msg *v;       /* kept messages: v[head..len) */
-    size_t head, len, cap;
-    int64_t stored;       /* the offset stored last (the next to read), -1 none */
+    bool assigned;
+    ko_part off;          /* the messages kept until their work is done (kafka_offsets.h) */
     int64_t committed, lag; /* from librdkafka's statistics, -1 unknown */
 } kpart;
 
@@ -199,13 +192,9 @@ static void drop_due(uv_timer_t *t)
 
 /* ---------------------------------------------------------------- offsets */
 
-static void forget_pending(kpart *p)
+static bool msg_done(void *ctx, const ko_msg *m)
 {
-    p->head = p->len = 0;
-}
-
-static bool msg_done(pl_kafka *k, const pending_msg *m)
-{
+    pl_kafka *k = ctx;
     app *a = k->a;
     if (!m->game[0])
         return true;
@@ -219,41 +208,36 @@ static bool msg_done(pl_kafka *k, const pending_msg *m)
            (g->state != GR_FINAL || !gr_results_pending(g));
 }
 
+/* Pauses or resumes fetching partition i as its bookkeeping says. */
+static void flow(pl_kafka *k, int32_t i)
+{
+    ko_flow_t f = ko_flow(&k->parts[i].off, KAFKA_PENDING_MAX);
+    if (f == KO_FLOW_SAME)
+        return;
+    rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(one, k->a->cfg->kafka_topic, i);
+    if (f == KO_FLOW_PAUSE)
+        rd_kafka_pause_partitions(k->rk, one);
+    else
+        rd_kafka_resume_partitions(k->rk, one);
+    rd_kafka_topic_partition_list_destroy(one);
+}
+
 /* Stores, per partition, the offset after the last done message of the run from the head. */
 static void store_done(pl_kafka *k)
 {
     rd_kafka_topic_partition_list_t *l = NULL;
     for (int32_t i = 0; i < KAFKA_MAX_PARTITIONS; i++) {
         kpart *p = &k->parts[i];
-        if (!p->assigned || p->head == p->len)
+        if (!p->assigned || !ko_pending(&p->off))
             continue;
-        int64_t last = -1;
-        while (p->head < p->len && msg_done(k, &p->v[p->head]))
-            last = p->v[p->head++].offset;
-        if (p->head == p->len)
-            forget_pending(p);
-        else if (p->head > p->cap / 2) {
-            memmove(p->v, p->v + p->head, (p->len - p->head) * sizeof *p->v);
-            p->len -= p->head;
-            p->head = 0;
-        }
-        if (last >= 0) {
+        int64_t next = ko_advance(&p->off, msg_done, k);
+        if (next >= 0) {
             if (!l)
                 l = rd_kafka_topic_partition_list_new(8);
-            rd_kafka_topic_partition_list_add(l, k->a->cfg->kafka_topic, i)->offset = last + 1;
-            p->stored = last + 1;
+            rd_kafka_topic_partition_list_add(l, k->a->cfg->kafka_topic, i)->offset = next;
         }
-        bool over = p->len - p->head >= KAFKA_PENDING_MAX, under = p->len - p->head < KAFKA_PENDING_MAX / 2;
-        if ((over && !p->paused) || (under && p->paused)) {
-            rd_kafka_topic_partition_list_t *one = rd_kafka_topic_partition_list_new(1);
-            rd_kafka_topic_partition_list_add(one, k->a->cfg->kafka_topic, i);
-            if (over)
-                rd_kafka_pause_partitions(k->rk, one);
-            else
-                rd_kafka_resume_partitions(k->rk, one);
-            rd_kafka_topic_partition_list_destroy(one);
-            p->paused = over;
-        }
+        flow(k, i);
     }
     if (l) {
         rd_kafka_resp_err_t e = rd_kafka_offsets_store(k->rk, l);
@@ -268,18 +252,18 @@ static void keep(pl_kafka *k, int32_t part, int64_t offset, const char *game)
     app *a = k->a;
     if (part < 0 || part >= KAFKA_MAX_PARTITIONS || !k->parts[part].assigned)
         return;
-    kpart *p = &k->parts[part];
-    if (p->len == p->cap && !bs_grow(&p->v, &p->cap, p->len, sizeof *p->v))
-        return; /* out of memory: not kept, so its offset is stored with a later one's */
-    pending_msg *m = &p->v[p->len++];
     /* a listing in flight may have begun before the message: the one after it counts */
-    *m = (pending_msg){.offset = offset, .listing = k->listings + (a->l_list.busy ? 1 : 0)};
+    ko_msg m = {.offset = offset, .listing = k->listings + (a->l_list.busy ? 1 : 0)};
     known_game *kg = game[0] ? games_known(a, game, false) : NULL;
     game_run *g = kg ? kg->run : NULL;
-    snprintf(m->game, sizeof m->game, "%s", game);
+    snprintf(m.game, sizeof m.game, "%s", game);
     /* after the push: a read in flight with the game still marked changed began before the
      * message (its read again follows); one in flight and not marked is the push's own */
-    m->want_polls = g ? g->polls + (g->l_src.busy && g->changed ? 2 : 1) : 1;
+    m.want_polls = g ? g->polls + (g->l_src.busy && g->changed ? 2 : 1) : 1;
+    if (!ko_keep(&k->parts[part].off, &m) && bs_once_first(&k->said, "keep", 4))
+        log_msg(LOG_WARN, "kafka: out of memory keeping a message of %s partition %" PRId32 ": no offset of it is "
+                "stored until its next assignment (its messages are read again then; logged once)",
+                a->cfg->kafka_topic, part);
 }
 
 /* ---------------------------------------------------------------- the queue */
@@ -321,8 +305,11 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     char key[64];
     snprintf(key, sizeof key, "%d", err);
     bool first = bs_once_first(&k->said, key, strlen(key));
-    log_msg(first ? LOG_WARN : LOG_DEBUG, "kafka: %s (%s)%s%s", reason, rd_kafka_err2name((rd_kafka_resp_err_t)err),
-            kind == KE_BROKERS_DOWN ? "; the games owned are followed by polling meanwhile" : "",
+    char down[300] = "";
+    if (kind == KE_BROKERS_DOWN)
+        snprintf(down, sizeof down, "; no broker of %s answers: the games owned are followed by polling meanwhile",
+                 k->a->cfg->kafka_brokers);
+    log_msg(first ? LOG_WARN : LOG_DEBUG, "kafka: %s (%s)%s%s", reason, rd_kafka_err2name((rd_kafka_resp_err_t)err), down,
             first ? " (logged once; retried with backoff)" : "");
 }
 
@@ -399,8 +386,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 continue;
             }
             k->parts[p].assigned = true;
-            k->parts[p].stored = k->parts[p].committed = k->parts[p].lag = -1;
-            forget_pending(&k->parts[p]);
+            k->parts[p].committed = k->parts[p].lag = -1;
+            ko_forget(&k->parts[p].off);
             k->nassigned++;
         }
         list_text(l, k->assigned_text, sizeof k->assigned_text);
@@ -438,12 +425,12 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
                 "polling until the group assigns partitions again", text,
                 k->brokers_down ? "no broker answers" : "the group coordinator does not answer", a->ngames);
         for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++)
-            forget_pending(&k->parts[i]);
+            ko_forget(&k->parts[i].off);
         return;
     }
     for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++) {
         k->parts[i].assigned = false;
-        forget_pending(&k->parts[i]);
+        ko_forget(&k->parts[i].off);
     }
     k->nassigned = 0;
     k->revoked = true;
@@ -630,8 +617,10 @@ int kafka_start(app *a)
         return PL_EXIT_RUNTIME;
     k->a = a;
     k->pipefd[0] = k->pipefd[1] = -1;
-    for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++)
-        k->parts[i].stored = k->parts[i].committed = k->parts[i].lag = -1;
+    for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++) {
+        ko_init(&k->parts[i].off);
+        k->parts[i].committed = k->parts[i].lag = -1;
+    }
     char err[512] = "", session[16], heartbeat[16], client[96], host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(client, sizeof client, "sidearm-pipeline-%s-%d", host, (int)getpid());
@@ -751,8 +740,11 @@ void kafka_expose(const app *a, pl_expo *e)
     pl_expo_sample(e, "sidearm_kafka_partitions_assigned", NULL, k->nassigned);
     pl_expo_family(e, "sidearm_kafka_partitions", "gauge", "Partitions of the topic (0 until its metadata is read).");
     pl_expo_sample(e, "sidearm_kafka_partitions", NULL, k->npart);
+    size_t owned = 0; /* not the paused games of a revocation's gap, nor those being dropped */
+    for (size_t i = 0; i < a->ngames; i++)
+        owned += kafka_owns(a, a->games[i]->id);
     pl_expo_family(e, "sidearm_kafka_games_owned", "gauge", "Games followed because their partition is assigned here.");
-    pl_expo_sample(e, "sidearm_kafka_games_owned", NULL, (double)a->ngames);
+    pl_expo_sample(e, "sidearm_kafka_games_owned", NULL, (double)owned);
     pl_expo_family(e, "sidearm_kafka_rebalances_total", "counter", "Partition assignments received from the group.");
     pl_expo_sample(e, "sidearm_kafka_rebalances_total", NULL, (double)k->rebalances);
     pl_expo_family(e, "sidearm_kafka_messages_total", "counter", "Messages consumed from the topic.");
@@ -776,7 +768,7 @@ void kafka_expose(const app *a, pl_expo *e)
         char part[16];
         snprintf(part, sizeof part, "%d", i);
         pl_expo_sample(e, "sidearm_kafka_offset", (const char *const[]){"partition", part, "kind", "stored", NULL},
-                       (double)p->stored);
+                       (double)p->off.stored);
         pl_expo_sample(e, "sidearm_kafka_offset", (const char *const[]){"partition", part, "kind", "committed", NULL},
                        (double)p->committed);
         pl_expo_sample(e, "sidearm_kafka_lag", (const char *const[]){"partition", part, NULL}, (double)p->lag);
@@ -817,7 +809,7 @@ void kafka_free(app *a)
     if (k->pipefd[1] >= 0)
         close(k->pipefd[1]);
     for (int i = 0; i < KAFKA_MAX_PARTITIONS; i++)
-        free(k->parts[i].v);
+        ko_free(&k->parts[i].off);
     bs_once_free(&k->said);
     free(k);
     a->kafka = NULL;

@@ -61,6 +61,8 @@ n=$(docs); wait_for 30 more_docs $((n + 10)) || fail "documents stopped with eve
 while [ $((SECONDS - down_at)) -lt 10 ]; do sleep 1; done # past the 6 s session timeout
 n=$(docs); wait_for 30 more_docs $((n + 5)) || fail "documents stopped once the session timed out"
 grep -q "kafka: .*all_brokers_down\|_ALL_BROKERS_DOWN" "$WORK/pipeline.log" || fail "the outage was not logged"
+[ "$(log_count "no broker of $KAFKA_BROKERS answers: the games owned are followed by polling" "$WORK/pipeline.log")" = 1 ] ||
+  fail "the outage is not logged once naming the brokers: $(grep -m3 'ALL_BROKERS_DOWN' "$WORK/pipeline.log")"
 kafka_ctl "up all"
 wait_for 60 grep -q "kafka: brokers $KAFKA_BROKERS answer again" "$WORK/pipeline.log" || fail "the recovery was not logged"
 wait_for 60 ready || fail "not ready after the brokers returned: $(curl -s "$URL/readyz")"

@@ -7,13 +7,26 @@
 # the middle of the day: the survivor takes its partitions over and its games; the
 # takeover time (kill -> the survivor's first read of each moved game) is printed. Then
 # every game's documents match the independent model at every event, and teams2/players2
-# are the reference plus every final once.
+# are the reference plus every final once. Then a third instance joins (scale up): /v1/games
+# of each lists only the games of its own partitions, a's /metrics passes promtool and names
+# its partitions, and the season stays counted once.
 . "$SRC/tests/lib.sh"
+command -v promtool >/dev/null || fail "promtool is missing (Debian package prometheus: scripts/install-deps.sh --with-tests)"
 start_kafka 3 gamestreams-events 12
 D=$WORK/var; G=$WORK/games
 mkdir -p "$D" "$G"
 seed_sqlite "$D/sidearm.db"
 N=8
+# MinIO's partition of a key over 12 partitions, modelled apart from the C code: sarama's
+# hash partitioner (FNV-1a 32, as int32, modulo, negated when negative)
+cat >"$WORK/kpart.py" <<'PY'
+def part(key):
+    h = 0x811C9DC5
+    for c in key.encode():
+        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
+    s = h - (1 << 32) if h & 0x80000000 else h
+    return abs(s) % 12
+PY
 
 # member NAME: a pipeline of group "day"; NAME_PID and NAME_PORT
 member() {
@@ -48,12 +61,8 @@ owners() { # the partitions each member was assigned last, and each game's finde
   "$PYTHON" - "$WORK" "$N" <<'PY'
 import re, sys
 work, n = sys.argv[1], int(sys.argv[2])
-def part(key):
-    h = 0x811C9DC5
-    for c in key.encode():
-        h = ((h ^ c) * 0x01000193) & 0xFFFFFFFF
-    s = h - (1 << 32) if h & 0x80000000 else h
-    return abs(s) % 12
+sys.path.insert(0, work)
+from kpart import part
 mine = {}
 for m in "ab":
     log = open(f"{work}/{m}.log", encoding="utf-8").read()
@@ -119,6 +128,50 @@ wait "$sim" || fail "gamestream-sim failed"
 all_retired() { [ "$(log_count "final and written: retired" "$WORK/a.log")" -ge ${#moved[@]} ] &&
   [ "$(cat "$WORK"/[ab].log | grep -c "final and written: retired")" -ge $N ]; }
 wait_for 90 all_retired || fail "not every game was retired"
+# scale up: c joins; a gives up half its partitions, and /v1/games of each lists only the
+# games of its own partitions (a game that moved is not shown by its former owner)
+c_PID='' c_PORT=''
+member c
+a_halved() { [ "$(grep "rebalanced:" "$WORK/a.log" | tail -n 1 | grep -o 'partitions [0-9,]*' | tr ',' '\n' |
+  wc -l)" -lt 12 ] && grep -q "rebalanced: partitions" "$WORK/c.log"; }
+wait_for 60 a_halved || fail "c did not join: $(grep -h rebalanced "$WORK"/[ac].log | tail -n 3)"
+sleep 1
+listed_by_owner() {
+  curl -sf "http://127.0.0.1:$a_PORT/v1/games" >"$WORK/a.games" && curl -sf "http://127.0.0.1:$c_PORT/v1/games" >"$WORK/c.games" &&
+  "$PYTHON" - "$WORK" <<'PY'
+import json, re, sys
+work = sys.argv[1]
+sys.path.insert(0, work)
+from kpart import part
+bad = []
+for m in "ac":
+    mine = {int(p) for p in re.findall(r"rebalanced: partitions ([0-9,]+) of 12",
+                                       open(f"{work}/{m}.log", encoding="utf-8").read())[-1].split(",")}
+    body = json.load(open(f"{work}/{m}.games", encoding="utf-8"))
+    games = body["games"] if isinstance(body, dict) else body
+    for g in games:
+        if part(f"/{g['game']}/gamestream.txt") not in mine:
+            bad.append(f"{m} lists {g['game']} of partition {part(f'/' + g['game'] + '/gamestream.txt')}, not its own")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+}
+wait_for 20 listed_by_owner || fail "/v1/games lists a game whose partition is another member's"
+pass "scale up: c joins, and /v1/games of a and c list only the games of their own partitions"
+# /metrics with Kafka: promtool accepts it, and it says what the log and the listing say
+curl -sf "http://127.0.0.1:$a_PORT/metrics" >"$WORK/a.metrics" || fail "no /metrics from a"
+promtool check metrics <"$WORK/a.metrics" >"$WORK/promtool.log" 2>&1 || { cat "$WORK/promtool.log" >&2
+  fail "promtool check metrics: a's /metrics with Kafka"; }
+nparts=$(grep "rebalanced:" "$WORK/a.log" | tail -n 1 | grep -o 'partitions [0-9,]*' | tr ',' '\n' | wc -l)
+grep -qx "sidearm_kafka_partitions_assigned $nparts" "$WORK/a.metrics" ||
+  fail "sidearm_kafka_partitions_assigned is not the $nparts partitions a's log names: $(grep kafka_partitions "$WORK/a.metrics")"
+[ "$(grep -c '^sidearm_kafka_offset{partition="[0-9]*",kind="stored"}' "$WORK/a.metrics")" = "$nparts" ] ||
+  fail "a's stored offsets are not one series per assigned partition"
+grep -q '^sidearm_kafka_rebalances_total [2-9]' "$WORK/a.metrics" || fail "a counts fewer than 2 rebalances"
+pass "a's /metrics passes promtool: $nparts partitions assigned, one offset series each, the rebalances counted"
+kill -TERM "$c_PID"; rc=0; wait "$c_PID" || rc=$?
+[ $rc = 0 ] || fail "c exited $rc after SIGTERM"
+
 kill -TERM "$a_PID"; rc=0; wait "$a_PID" || rc=$?
 [ $rc = 0 ] || fail "a exited $rc after SIGTERM"
 grep -q "kafka: leaving group\|did not end within" "$WORK/a.log" && fail "a did not leave the group cleanly"
