@@ -223,7 +223,9 @@ class Session(socketserver.BaseRequestHandler):
     def setup(self):
         Session.spid_counter += 1
         self.spid = Session.spid_counter
-        self.db = sqlite3.connect(DBPATH, isolation_level=None, check_same_thread=False)
+        # writers wait for each other as SQL Server's locks make them wait (TABLOCKX), not
+        # "database is locked": a busy timeout, and transactions that take the write lock at BEGIN
+        self.db = sqlite3.connect(DBPATH, isolation_level=None, check_same_thread=False, timeout=30)
         self.trancount = 0
         self.database = "master"
         self.fmtonly = False
@@ -378,7 +380,7 @@ class Session(socketserver.BaseRequestHandler):
                 return tok_envchange(1, name, "master") + tok_msg(0xAB, 5701, 0, "Changed database context to '%s'." % name) + self.done(DONE_MORE), False
             if words[0] == "BEGIN" and len(words) > 1 and words[1] in ("TRAN", "TRANSACTION"):
                 if self.trancount == 0:
-                    self.db.execute("BEGIN")
+                    self.db.execute("BEGIN IMMEDIATE")
                 self.trancount += 1
                 return tok_env_bin(8, struct.pack("<Q", self.spid)) + self.done(DONE_MORE), False
             if words[0] in ("COMMIT", "ROLLBACK"):
