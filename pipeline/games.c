@@ -15,8 +15,6 @@
 #include "kafka.h"
 #include "log.h"
 
-#define STREAM_NAME "gamestream.txt"
-#define MANIFEST_NAME "game.json"
 
 static void list_done(job *j);
 static void manifest_done(job *j);

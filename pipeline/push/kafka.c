@@ -96,7 +96,6 @@ typedef struct pl_kafka {
     int32_t npart;        /* the topic's partition count, 0 until known */
     kpart parts[KAFKA_MAX_PARTITIONS];
     int nassigned;
-    bool ever_assigned;
     uint64_t listings;    /* listings ended */
     uint64_t listing_at_assign;
     bool log_pending;     /* the rebalance line waits for the listing that takes up its games */
@@ -136,7 +135,7 @@ static bool set(rd_kafka_conf_t *conf, const char *name, const char *value, char
 static int32_t partition_of(const app *a, const pl_kafka *k, const char *game)
 {
     char key[ME_MAX_BUCKET + ME_MAX_KEY + 2];
-    int n = snprintf(key, sizeof key, "%s/%s%s/gamestream.txt", a->push.bucket, a->push.key, game);
+    int n = snprintf(key, sizeof key, "%s/%s%s/" STREAM_NAME, a->push.bucket, a->push.key, game);
     if (n < 0 || (size_t)n >= sizeof key || k->npart < 1)
         return -1;
     return kk_partition(key, (size_t)n, k->npart);
@@ -373,7 +372,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
         if (k->closing)
             return;
         k->rebalances++;
-        k->ever_assigned = true;
         k->revoked = false;
         k->assignment_lost = false;
         k->brokers_down = false;

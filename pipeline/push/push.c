@@ -22,8 +22,6 @@
 #include "log.h"
 #include "push.h"
 
-#define STREAM_NAME "gamestream.txt"
-#define MANIFEST_NAME "game.json"
 
 
 /* The game followed under the prefix (or the single one) named by a decoded key relative
