@@ -703,3 +703,20 @@ for g in sorted(os.listdir(sys.argv[1])):
     print(f"{sys.argv[1]}/{g}/gamestream.txt:{m['home']}:{m['away']}")
 PY
 }
+
+# minio_event FILE KEY: the webhook body MinIO sends for a PUT of gamestreams/KEY (KEY URL-encoded)
+minio_event() {
+  cat >"$1" <<JSON
+{"EventName":"s3:ObjectCreated:Put","Key":"gamestreams/x","Records":[{"eventVersion":"2.0",
+"eventSource":"minio:s3","awsRegion":"","eventTime":"2026-11-28T19:04:05.123Z","eventName":"s3:ObjectCreated:Put",
+"userIdentity":{"principalId":"minio"},"requestParameters":{},"responseElements":{},
+"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":"gamestreams","arn":"arn:aws:s3:::gamestreams"},
+"object":{"key":"$2","size":16,"eTag":"9b2cf535f27731c974343645a3985328","sequencer":"187C2E1E0B6F1D2A"}}}]}
+JSON
+}
+
+# listings PORT: sidearm_source_listings_total of the pipeline serving /metrics on PORT
+listings() {
+  curl -sf "http://127.0.0.1:$1/metrics" >"$WORK/metrics" || return 1
+  awk '/^sidearm_source_listings_total\{/ { n += $2 } END { print n + 0 }' "$WORK/metrics"
+}

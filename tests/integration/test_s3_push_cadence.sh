@@ -21,23 +21,13 @@ retired() { [ "$(log_count 'final and written: retired' "$WORK/pipeline.log")" -
 wait_for 90 retired 4 || fail "the 4 games were not all written: $(tail -n 3 "$WORK/pipeline.log")"
 
 # one notification of the prefix: game-001's game.json written again (as MinIO would say)
-cat >"$WORK/event.json" <<JSON
-{"EventName":"s3:ObjectCreated:Put","Key":"gamestreams/quiet/game-001/game.json","Records":[{"eventVersion":"2.0",
-"eventSource":"minio:s3","awsRegion":"","eventTime":"2026-12-03T19:04:05.123Z","eventName":"s3:ObjectCreated:Put",
-"userIdentity":{"principalId":"minio"},"requestParameters":{},"responseElements":{},
-"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":"gamestreams","arn":"arn:aws:s3:::gamestreams"},
-"object":{"key":"quiet%2Fgame-001%2Fgame.json","size":26,"eTag":"9b2cf535f27731c974343645a3985328","sequencer":"187C2E1E0B6F1D2A"}}}]}
-JSON
+minio_event "$WORK/event.json" "quiet%2Fgame-001%2Fgame.json"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $NOTIFY_TOKEN" \
   -H 'Content-Type: application/json' --data-binary "@$WORK/event.json" "http://127.0.0.1:$PORT/minio/events")
 [ "$code" = 200 ] || fail "the notification was answered $code"
-listings() {
-  curl -sf "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics" || return 1
-  awk '/^sidearm_source_listings_total\{/ { n += $2 } END { print n + 0 }' "$WORK/metrics"
-}
 echo "# a quiet minute and more (no notification), then 3 s counted"
 sleep 63
-l0=$(listings) || fail "no /metrics"; sleep 3; l1=$(listings)
+l0=$(listings "$PORT") || fail "no /metrics"; sleep 3; l1=$(listings "$PORT")
 [ $((l1 - l0)) -le 1 ] || fail "a quiet prefix whose notifications once flowed was listed $((l1 - l0)) times in 3 s \
 at --poll-ms 100: every tick again after a quiet minute, not every --safety-poll-ms"
 pass "a quiet minute after a notification: $((l1 - l0)) listings in 3 s at --poll-ms 100 (--safety-poll-ms 60000)"
