@@ -47,6 +47,7 @@ extern const cn_target_ops cn_s3_target_ops;
 extern const cn_reference_ops cn_mssql_reference_ops;
 extern const cn_results_ops cn_mssql_results_ops;
 extern const cn_boxscore_ops cn_mongo_boxscore_ops;
+extern const cn_boxscore_ops cn_s3_boxscore_ops;
 
 cn_status cn_s3_global_init(cn_error *err);
 void cn_s3_global_cleanup(void);

@@ -75,6 +75,7 @@ typedef struct cn_settings {
     const char *mongo_collection;   /* used when the URI path names none */
     int timeout_ms;                 /* per request */
     bool per_game_keys;             /* games under a prefix: sinks key documents by (game, event_id) */
+    const char *cache_control;      /* the s3:// box-score sink's Cache-Control (NULL: public, max-age=5) */
     const atomic_int *cancel;       /* when set and non-zero, reads give up early (shutdown) */
 } cn_settings;
 
@@ -150,6 +151,9 @@ typedef struct cn_doc {
 typedef struct cn_boxscore_ops {
     const char *scheme;
     const char *description;
+    /* The sink holds only each game's newest document (a put replaces the game's one
+     * object): a document still waiting when a newer one comes is not sent. */
+    bool newest_only;
     cn_status (*open)(void **impl, const cn_uri *uri, const cn_settings *cfg, cn_error *err);
     /* Upserts the document by its key (_id; (game, event_id) under a prefix); the same
      * call twice leaves one document. */

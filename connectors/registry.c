@@ -21,7 +21,7 @@ static const cn_reference_ops *const references[] = {&cn_sqlite_reference_ops,
                                                      NULL};
 static const cn_boxscore_ops *const boxscores[] = {&cn_dir_boxscore_ops,
 #ifdef CN_WITH_SERVERS
-                                                   &cn_mongo_boxscore_ops,
+                                                   &cn_mongo_boxscore_ops, &cn_s3_boxscore_ops,
 #endif
                                                    NULL};
 static const cn_results_ops *const results[] = {&cn_sqlite_results_ops,

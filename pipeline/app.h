@@ -102,6 +102,7 @@ typedef struct app {
     lane l_sinks[PL_SINK_LANES_MAX];
     int nsinks;
     bool sink_gave_up;      /* the box-score sink failed for good */
+    bool sink_newest_only;  /* the box-score sink keeps only each game's newest document (cn_boxscore_ops) */
 
     bool prefix_mode;       /* --source ends in '/': every game under it */
     cn_lister lister;

@@ -104,13 +104,17 @@ static uint64_t seen_stamp(const game_run *g)
 static void push(game_run *g, size_t pos, sq_item it)
 {
     /* a document rendered again for the same event (the roster was read again) replaces
-     * the one still waiting: two of them could otherwise be written in either order */
+     * the one still waiting: two of them could otherwise be written in either order; a
+     * sink that keeps only the newest document gets none of the older ones waiting (a
+     * document queued is always the current state) */
+    bool newest_only = g->app->sink_newest_only;
     for (size_t i = g->q.len; it.kind == SQ_PUT && i-- > sq_front(&g->q);)
-        if (sq_at(&g->q, i)->kind == SQ_PUT && sq_at(&g->q, i)->id == it.id) {
+        if (sq_at(&g->q, i)->kind == SQ_PUT && (newest_only || sq_at(&g->q, i)->id == it.id)) {
             uint64_t seen = sq_at(&g->q, i)->detected_ns; /* the replacement shows that change too */
             if (seen && seen < it.detected_ns)
                 it.detected_ns = seen;
             g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
+            g->coalesced += sq_at(&g->q, i)->id != it.id;
             sq_remove(&g->q, i);
             if (i < pos)
                 pos--;

@@ -25,7 +25,7 @@ typedef struct main_config {
     pl_config pl;
     const char *data_dir;
     opt_server srv;
-    const char *mongo_wc, *mongo_db, *mongo_coll;
+    const char *mongo_wc, *mongo_db, *mongo_coll, *cache_control;
     int max_object_mib;
     bool core_dumps;
 } main_config;
@@ -34,7 +34,7 @@ typedef struct main_config {
 static const opt_def options[] = {
     {"source", "PIPELINE_SOURCE", OPT_STR, NULL, "stream to tail: file:///abs/gamestream.txt or s3://bucket/key", OFF(pl.source)},
     {"reference", "PIPELINE_REFERENCE", OPT_STR, NULL, "teams/players: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.reference)},
-    {"boxscores", "PIPELINE_BOXSCORES", OPT_STR, NULL, "box-score sink: file:///abs/dir or mongodb://user@host:port/sidearm.boxscores", OFF(pl.boxscores)},
+    {"boxscores", "PIPELINE_BOXSCORES", OPT_STR, NULL, "box-score sink: file:///abs/dir, mongodb://user@host:port/sidearm.boxscores or s3://bucket/prefix/ (<prefix><game>/latest.json)", OFF(pl.boxscores)},
     {"results", "PIPELINE_RESULTS", OPT_STR, NULL, "teams2/players2: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.results)},
     {"data-dir", "PIPELINE_DATA_DIR", OPT_STR, "var", "where the embedded defaults live when a URI above is not given", OFF(data_dir)},
     {"home", "HOME_TEAM", OPT_INT, "101", "team id of the home team", OFF(pl.home)},
@@ -77,6 +77,7 @@ static const opt_def options[] = {
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
     {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
     {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
+    {"boxscores-cache-control", "BOXSCORES_CACHE_CONTROL", OPT_STR, "public, max-age=5", "Cache-Control of each <prefix><game>/latest.json the s3:// box-score sink writes (what a CDN and browsers may cache)", OFF(cache_control)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
@@ -248,6 +249,7 @@ int main(int argc, char **argv)
         .mongo_write_concern = mc.mongo_wc,
         .mongo_database = mc.mongo_db,
         .mongo_collection = mc.mongo_coll,
+        .cache_control = mc.cache_control,
     };
     opt_server_apply(&mc.srv, s3_secret, &c->conn);
     /* libuv's worker threads run every server call: room for the sink's connections,

@@ -585,6 +585,7 @@ static int open_connectors(app *a)
                   (a->prefix_mode && cn_lister_open(&a->lister, c->source, &c->conn, &err));
     for (int i = 0; i < a->nsinks && !failed; i++)
         failed = cn_boxscore_open(&a->sinks[i], c->boxscores, &c->conn, &err) != CN_OK;
+    a->sink_newest_only = !failed && a->sinks[0].ops->newest_only;
     if (failed) {
         log_msg(LOG_ERROR, "%s", err.msg);
         return err.status == CN_CONFIG ? PL_EXIT_USAGE : PL_EXIT_RUNTIME;

@@ -23,7 +23,8 @@ struct s3_client {
 cn_status s3_curl_get(s3_client *c, const char *key, uint64_t start, uint64_t max, const char *cap_hint, char **buf,
                       size_t *len, size_t *cap, bool *shorter, cn_error *err);
 cn_status s3_curl_list(s3_client *c, int page_size, cn_listing *out, cn_error *err);
-cn_status s3_curl_put(s3_client *c, const char *data, size_t len, cn_error *err);
+cn_status s3_curl_put(s3_client *c, const char *key, const char *data, size_t len, const s3_put_meta *meta,
+                      cn_error *err);
 cn_status s3_curl_create_bucket(s3_client *c, cn_error *err);
 
 #endif

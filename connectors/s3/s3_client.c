@@ -28,6 +28,7 @@ typedef struct s3_call {
     /* PUT */
     const char *data;
     size_t left;
+    const s3_put_meta *meta; /* NULL: text/plain */
     /* LIST: one page of at most page_size keys after `after` */
     cn_listing *listing;
     const char *after;
@@ -278,7 +279,9 @@ static cn_status run(s3_client *c, s3_op op, s3_call *call, const char *key, uin
     }
     case OP_PUT: {
         S3PutObjectHandler h = {rh, on_put_data};
-        S3PutProperties props = {"text/plain", NULL, NULL, NULL, NULL, -1, S3CannedAclPrivate, 0, NULL};
+        const s3_put_meta *m = call->meta;
+        S3PutProperties props = {m && m->content_type ? m->content_type : "text/plain", NULL,
+                                 m ? m->cache_control : NULL, NULL, NULL, -1, S3CannedAclPrivate, 0, NULL};
         S3_put_object(&c->ctx, key, call->left, &props, ctx, &h, call);
         break;
     }
@@ -331,6 +334,14 @@ cn_status s3_client_get(s3_client *c, uint64_t start, uint64_t max, char **buf, 
     return get(c, c->key, start, max, " (--max-object-mib)", buf, len, cap, shorter, err);
 }
 
+/* The client's key (a prefix) followed by key, into full. */
+static cn_status full_key(const s3_client *c, const char *key, char *full, size_t n, cn_error *err)
+{
+    if ((size_t)snprintf(full, n, "%s%s", c->key, key) >= n)
+        return cn_fail(err, CN_INPUT, "key '%.64s...' under s3://%s/%s is too long", key, c->bucket, c->key);
+    return CN_OK;
+}
+
 cn_status s3_client_get_key(s3_client *c, const char *key, uint64_t max, char **data, size_t *len, cn_error *err)
 {
     char full[2048];
@@ -338,8 +349,8 @@ cn_status s3_client_get_key(s3_client *c, const char *key, uint64_t max, char **
     bool shorter;
     *data = NULL;
     *len = 0;
-    if ((size_t)snprintf(full, sizeof full, "%s%s", c->key, key) >= sizeof full)
-        return cn_fail(err, CN_INPUT, "key '%.64s...' under s3://%s/%s is too long", key, c->bucket, c->key);
+    if (full_key(c, key, full, sizeof full, err))
+        return err->status;
     cn_status st = get(c, full, 0, max, "", data, len, &cap, &shorter, err);
     if (!st && !*data && !(*data = malloc(1)))
         st = cn_fail(err, CN_FATAL, "out of memory reading s3://%s/%s", c->bucket, full);
@@ -376,12 +387,22 @@ cn_status s3_client_list(s3_client *c, int page_size, cn_listing *out, cn_error 
 
 cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err)
 {
+    return s3_client_put_key(c, "", data, len, NULL, err);
+}
+
+cn_status s3_client_put_key(s3_client *c, const char *key, const char *data, size_t len, const s3_put_meta *meta,
+                            cn_error *err)
+{
+    char full[2048];
+    if (full_key(c, key, full, sizeof full, err))
+        return err->status;
     if (c->v4)
-        return s3_curl_put(c, data, len, err);
+        return s3_curl_put(c, full, data, len, meta, err);
     s3_call call = {0};
     call.data = data;
     call.left = len;
-    return run(c, OP_PUT, &call, c->key, 0, "PUT", err);
+    call.meta = meta;
+    return run(c, OP_PUT, &call, full, 0, "PUT", err);
 }
 
 cn_status s3_client_create_bucket(s3_client *c, cn_error *err)

@@ -37,8 +37,16 @@ cn_status s3_client_get_key(s3_client *c, const char *key, uint64_t max, char **
  * page_size keys (<= 0: 1000), each with the timeout of one request, counted in
  * out->requests. On failure out may hold the pages read so far. */
 cn_status s3_client_list(s3_client *c, int page_size, cn_listing *out, cn_error *err);
-/* Replaces the object with data. */
+/* Replaces the object with data (text/plain). */
 cn_status s3_client_put(s3_client *c, const char *data, size_t len, cn_error *err);
+/* What a PUT says of its body: its Content-Type (NULL: text/plain) and Cache-Control
+ * (NULL: none). */
+typedef struct s3_put_meta {
+    const char *content_type, *cache_control;
+} s3_put_meta;
+/* Replaces the object at the client's key (a prefix) followed by key with data. */
+cn_status s3_client_put_key(s3_client *c, const char *key, const char *data, size_t len, const s3_put_meta *meta,
+                            cn_error *err);
 /* Creates the bucket; one that exists already is fine. */
 cn_status s3_client_create_bucket(s3_client *c, cn_error *err);
 

@@ -165,10 +165,11 @@ static void error_code(const req *r, char *code, size_t codelen, char *msg, size
     xmlFreeDoc(d);
 }
 
-/* One request: method on url (query already in it), optional body, headers. Returns
- * the HTTP status in *http (0 when none came) or a cn_status for what failed before. */
+/* One request: method on url (query already in it), optional body, headers (hdrs: NULL
+ * or NULL-terminated lines, e.g. Range or a body's Content-Type). Returns the HTTP
+ * status in *http (0 when none came) or a cn_status for what failed before. */
 static cn_status perform(s3_client *c, req *r, const char *method, const char *url, const char *body, size_t blen,
-                         const char *range, bool cancellable, const char *what, const char *key, long *http,
+                         const char *const *hdrs, bool cancellable, const char *what, const char *key, long *http,
                          cn_error *err)
 {
     *http = 0;
@@ -179,14 +180,14 @@ static cn_status perform(s3_client *c, req *r, const char *method, const char *u
     r->cancel = cancellable ? c->cancel : NULL;
     char sigv4[96], errbuf[CURL_ERROR_SIZE] = "";
     snprintf(sigv4, sizeof sigv4, "aws:amz:%s:s3", c->region);
-    struct curl_slist *hdr = NULL, *h2;
+    struct curl_slist *hdr = NULL;
     /* S3 wants the payload hash as a header; libcurl signs the value it finds there */
     hdr = curl_slist_append(hdr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
-    if (hdr && range && (h2 = curl_slist_append(hdr, range)))
-        hdr = h2;
-    if (hdr && body && (h2 = curl_slist_append(hdr, "Content-Type: text/plain")))
-        hdr = h2;
-    if (!hdr) {
+    bool failed = !hdr;
+    for (size_t i = 0; hdrs && hdrs[i] && !failed; i++) /* a list that failed to grow is still hdr's */
+        failed = !curl_slist_append(hdr, hdrs[i]);
+    if (failed) {
+        curl_slist_free_all(hdr);
         curl_easy_cleanup(h);
         return cn_fail(err, CN_FATAL, "out of memory");
     }
@@ -300,7 +301,8 @@ cn_status s3_curl_get(s3_client *c, const char *key, uint64_t start, uint64_t ma
     snprintf(range, sizeof range, "Range: bytes=%llu-", (unsigned long long)start);
     req r = {.buf = buf, .len = len, .cap = cap, .room = max > start ? max - start : 0};
     long http;
-    cn_status st = perform(c, &r, "GET", url, NULL, 0, start ? range : NULL, true, "GET", key, &http, err);
+    const char *const hdrs[] = {range, NULL};
+    cn_status st = perform(c, &r, "GET", url, NULL, 0, start ? hdrs : NULL, true, "GET", key, &http, err);
     if (!st && http == 200 && start) {
         /* the server ignored the range and sent it all: keep what is past start */
         if (*len < start) {
@@ -415,16 +417,23 @@ cn_status s3_curl_list(s3_client *c, int page_size, cn_listing *out, cn_error *e
     }
 }
 
-cn_status s3_curl_put(s3_client *c, const char *data, size_t len, cn_error *err)
+/* The Content-Type line a body is sent with when none is given. */
+static const char *const plain_text[] = {"Content-Type: text/plain", NULL};
+
+cn_status s3_curl_put(s3_client *c, const char *key, const char *data, size_t len, const s3_put_meta *meta,
+                      cn_error *err)
 {
-    char url[4096];
-    if (!object_url(c, c->key, url, sizeof url))
-        return cn_fail(err, CN_INPUT, "key '%.64s...' in s3://%s is too long", c->key, c->bucket);
+    char url[4096], type[160], cache[300];
+    if (!object_url(c, key, url, sizeof url))
+        return cn_fail(err, CN_INPUT, "key '%.64s...' in s3://%s is too long", key, c->bucket);
+    snprintf(type, sizeof type, "Content-Type: %s", meta && meta->content_type ? meta->content_type : "text/plain");
+    snprintf(cache, sizeof cache, "Cache-Control: %s", meta && meta->cache_control ? meta->cache_control : "");
+    const char *const hdrs[] = {type, meta && meta->cache_control ? cache : NULL, NULL};
     req r = {0};
     long http;
-    cn_status st = perform(c, &r, "PUT", url, data, len, NULL, false, "PUT", c->key, &http, err);
+    cn_status st = perform(c, &r, "PUT", url, data, len, hdrs, false, "PUT", key, &http, err);
     if (!st)
-        st = answer(c, &r, http, 0, "", "PUT", c->key, err);
+        st = answer(c, &r, http, 0, "", "PUT", key, err);
     free(r.body);
     return st;
 }
@@ -435,7 +444,7 @@ cn_status s3_curl_create_bucket(s3_client *c, cn_error *err)
     snprintf(url, sizeof url, "%s://%s/%s", c->https ? "https" : "http", c->endpoint, c->bucket);
     req r = {0};
     long http;
-    cn_status st = perform(c, &r, "PUT", url, "", 0, NULL, false, "create bucket", c->key, &http, err);
+    cn_status st = perform(c, &r, "PUT", url, "", 0, plain_text, false, "create bucket", c->key, &http, err);
     if (!st && http == 409) {
         error_code(&r, code, sizeof code, msg, sizeof msg);
         if (!strcmp(code, "BucketAlreadyOwnedByYou") || !strcmp(code, "BucketAlreadyExists")) {
