@@ -701,14 +701,35 @@ sqlite_day_check() {
     fail "teams2/players2 are not the reference plus every final once"
 }
 
-# season_specs GAMES_DIR GAME...: SPECS, the oracle's --game EVENTS:HOME:AWAY of each game
-# (GAMES_DIR/<game>/game.json and gamestream.txt).
+# season_specs GAMES_DIR [GAME...]: SPECS, the oracle's --game EVENTS:HOME:AWAY of each game
+# (GAMES_DIR/<game>/game.json and gamestream.txt); without GAME, of every folder of GAMES_DIR.
+# One python for all of them (a benchmark has 10,000 games).
 season_specs() {
-  local dir=$1 g home away; shift
+  local dir=$1 spec; shift
   SPECS=()
-  for g in "$@"; do
-    read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-      "$dir/$g/game.json")
-    SPECS+=(--game "$dir/$g/gamestream.txt:$home:$away")
-  done
+  while read -r spec; do SPECS+=(--game "$spec"); done < <("$PYTHON" - "$dir" "$@" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for g in sys.argv[2:] or sorted(os.listdir(d)):
+    m = json.load(open(os.path.join(d, g, "game.json")))
+    print(f"{d}/{g}/gamestream.txt:{m['home']}:{m['away']}")
+PY
+)
+}
+
+# minio_event FILE KEY: the webhook body MinIO sends for a PUT of gamestreams/KEY (KEY URL-encoded)
+minio_event() {
+  cat >"$1" <<JSON
+{"EventName":"s3:ObjectCreated:Put","Key":"gamestreams/x","Records":[{"eventVersion":"2.0",
+"eventSource":"minio:s3","awsRegion":"","eventTime":"2026-11-28T19:04:05.123Z","eventName":"s3:ObjectCreated:Put",
+"userIdentity":{"principalId":"minio"},"requestParameters":{},"responseElements":{},
+"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":"gamestreams","arn":"arn:aws:s3:::gamestreams"},
+"object":{"key":"$2","size":16,"eTag":"9b2cf535f27731c974343645a3985328","sequencer":"187C2E1E0B6F1D2A"}}}]}
+JSON
+}
+
+# listings PORT: sidearm_source_listings_total of the pipeline serving /metrics on PORT
+listings() {
+  curl -sf "http://127.0.0.1:$1/metrics" >"$WORK/metrics" || return 1
+  awk '/^sidearm_source_listings_total\{/ { n += $2 } END { print n + 0 }' "$WORK/metrics"
 }
