@@ -8,6 +8,10 @@
 #
 #   bench/kafka.sh              (GAMES=1000 DELAY=0.05 STAGGER=0.05: about 6 minutes)
 #   GAMES=30 DELAY=0.01 bench/kafka.sh     a smoke run (about 1 minute)
+#   SOURCE=s3 GAMES=300 STAGGER=0.3 DELAY=0.1 bench/kafka.sh   the day under s3://gamestreams/day/
+#                               on a local Swift (tests/servers/s3_swift_server.sh); each instance
+#                               talks to it through its own counting proxy (bench/count_proxy.py),
+#                               so S3 requests per game are counted per instance
 #
 # Environment: GAMES (1000), DELAY (0.05 real s per game s: an hour in 3 min), STAGGER (0.05 s
 # between game starts), POLL_MS (1000; the safety poll, SAFETY_POLL_MS, 5000), SESSION_MS
@@ -24,14 +28,15 @@
 # - events lost: lines of the final streams with no document (must be 0); season tables
 #   checked against tests/tools/oracle.py.
 # - CPU (utime+stime) and peak RSS (VmHWM) per instance; reads (polls) per game from each
-#   instance's "done:" lines. A file:// read is a stat and a read, not a request: run the
-#   same day over S3 with bench/games.sh to count requests per game for one process.
+#   instance's "done:" lines. A file:// read is a stat and a read, not a request: SOURCE=s3
+#   counts the S3 requests (listings, stream GETs, game.json GETs, other) each instance made,
+#   per game of the day, before and after the kill.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
 BIN=$PWD/${BUILD_DIR:-build}/bin
 export SRC BIN
-GAMES=${GAMES:-1000} DELAY=${DELAY:-0.05} STAGGER=${STAGGER:-0.05} POLL_MS=${POLL_MS:-1000}
+SOURCE=${SOURCE:-file} GAMES=${GAMES:-1000} DELAY=${DELAY:-0.05} STAGGER=${STAGGER:-0.05} POLL_MS=${POLL_MS:-1000}
 SAFETY_POLL_MS=${SAFETY_POLL_MS:-5000} SESSION_MS=${SESSION_MS:-6000} SEED=${SEED:-1}
 day_s=$(awk -v n="$GAMES" -v s="$STAGGER" -v d="$DELAY" 'BEGIN { printf "%d", (n - 1) * s + 3600 * d }')
 KILL_AFTER=${KILL_AFTER:-$((day_s * 6 / 10))}
@@ -41,6 +46,7 @@ KILL_AFTER=${KILL_AFTER:-$((day_s * 6 / 10))}
 . "$SRC/tests/lib.sh"
 bench_cleanup() {
   local rc=$?
+  for d in "${S3_STOP[@]}"; do bash "$SRC/tests/servers/s3_swift_server.sh" stop "$d" >/dev/null 2>&1 || true; done
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "scratch directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
@@ -58,8 +64,20 @@ sqlite3 "$D/sidearm.db" < "$SRC/sql/sqlite/seed.sql"
 "$BIN/gamestream-sim" --games "$GAMES" --random "$SEED" --delay 0 --stagger 0 --target "file://$WORK/expect/" \
   --reset-reference "sqlite://$D/sidearm.db" 2>"$WORK/reset.log"
 declare -A PID
+SOURCE_URI=file://$G/ ENDPOINT=()
+if [ "$SOURCE" = s3 ]; then
+  start_s3; server_env
+  SOURCE_URI=s3://gamestreams/day/
+fi
 for m in a b c; do
-  "$BIN/pipeline" --source "file://$G/" --reference "sqlite://$D/sidearm.db" --boxscores "file://$D/boxscores" \
+  if [ "$SOURCE" = s3 ]; then # this instance's counting proxy to Swift
+    port=$(free_ports 1)
+    "$PYTHON" "$SRC/bench/count_proxy.py" "$port" "$S3_PORT" "$WORK/requests-$m.txt" >"$WORK/proxy-$m.log" 2>&1 &
+    PIDS+=("$!")
+    wait_for 20 port_open "$port" || fail "the counting proxy of $m did not start"
+    ENDPOINT=(--s3-endpoint "127.0.0.1:$port")
+  fi
+  "$BIN/pipeline" --source "$SOURCE_URI" "${ENDPOINT[@]}" --reference "sqlite://$D/sidearm.db" --boxscores "file://$D/boxscores" \
     --results "sqlite://$D/sidearm.db" --kafka-brokers "$KAFKA_BROKERS" --kafka-topic "$KAFKA_TOPIC" \
     --kafka-group bench --kafka-session-timeout-ms "$SESSION_MS" --poll-ms "$POLL_MS" --safety-poll-ms "$SAFETY_POLL_MS" \
     --http off 2>"$WORK/$m.log" &
@@ -69,7 +87,7 @@ assigned() { for m in a b c; do grep -q "kafka: group bench rebalanced" "$WORK/$
 wait_for 120 assigned || fail "the three members were not assigned partitions"
 sleep 2
 
-"$BIN/gamestream-sim" --games "$GAMES" --random "$SEED" --delay "$DELAY" --stagger "$STAGGER" --target "file://$G/" \
+"$BIN/gamestream-sim" --games "$GAMES" --random "$SEED" --delay "$DELAY" --stagger "$STAGGER" --target "$SOURCE_URI" \
   --kafka-brokers "$KAFKA_BROKERS" --kafka-topic "$KAFKA_TOPIC" 2>"$WORK/sim.log" &
 sim=$!; PIDS+=("$sim")
 t0=$(date +%s.%N)
@@ -87,7 +105,7 @@ declare -A CPU HWM
 for m in a b; do CPU[$m]=$(cpu_ticks "${PID[$m]}"); HWM[$m]=$(hwm_kib "${PID[$m]}"); done
 for m in a b; do kill -TERM "${PID[$m]}"; wait "${PID[$m]}" || true; done
 
-echo "== $GAMES games, 3 instances in one group (12 partitions), --delay $DELAY, --stagger $STAGGER," \
+echo "== $GAMES games over $SOURCE_URI, 3 instances in one group (12 partitions), --delay $DELAY, --stagger $STAGGER," \
   "--poll-ms $POLL_MS, --safety-poll-ms $SAFETY_POLL_MS, session timeout $SESSION_MS ms; $victim SIGKILLed" \
   "$(awk -v a="$killed_at" -v b="$t0" 'BEGIN { printf "%.0f", a - b }') s into the day"
 awk -v t0="$t0" -v t1="$t1" -v k="$killed_at" -v tck="$TCK" -v ca="${CPU[a]}" -v cb="${CPU[b]}" -v cc="$c_cpu" \
@@ -97,6 +115,32 @@ awk -v t0="$t0" -v t1="$t1" -v k="$killed_at" -v tck="$TCK" -v ca="${CPU[a]}" -v
     printf "b: CPU %.1f s (%.1f%% of one core), peak RSS %.1f MiB\n", cb / tck, 100 * cb / tck / w, hb / 1024
     printf "c (until killed): CPU %.1f s (%.1f%% of one core), peak RSS %.1f MiB\n", cc / tck, 100 * cc / tck / (k - t0), hc / 1024
   }'
+if [ "$SOURCE" = s3 ]; then
+  "$PYTHON" - "$WORK" "$GAMES" "$killed_at" <<'PY'
+import sys
+work, n, killed = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+def kind(method, path):
+    key = path.split("?")[0]
+    if method == "GET" and ("list-type" in path or "prefix=" in path):
+        return "listings"
+    if key.endswith("/gamestream.txt"):
+        return "stream " + method + "s"
+    if key.endswith("/game.json"):
+        return "game.json " + method + "s"
+    return "other"
+total = {"before": 0, "after": 0}
+for m in "abc":
+    reqs = [l.split() for l in open(f"{work}/requests-{m}.txt")]
+    by = {}
+    for t, method, path in reqs:
+        by[kind(method, path)] = by.get(kind(method, path), 0) + 1
+        total["before" if float(t) < killed else "after"] += 1
+    print(f"S3 requests by {m}{' (until killed)' if m == 'c' else ''}: {len(reqs)} = {len(reqs) / n:.1f} per game of the day; "
+          + ", ".join(f"{v} {k}" for k, v in sorted(by.items())))
+print(f"S3 requests per game, 3 instances together: {(total['before'] + total['after']) / n:.1f} "
+      f"({total['before']} before the kill, {total['after']} after it, {n} games)")
+PY
+fi
 "$PYTHON" - "$WORK" "$GAMES" "$killed_at" <<'PY' || fail "documents are missing"
 import os, re, sys
 from datetime import datetime, timezone
