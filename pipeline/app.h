@@ -55,6 +55,10 @@ typedef struct push_state {
     char dir[1024];         /* file://: the folder watched (the stream's, or the prefix) */
     struct fs_watch *root;  /* the watch on dir, or NULL (retried on each poll tick) */
     bool said_watch;        /* a watch failure was logged */
+    bool watch_failed;      /* a folder that exists could not be watched (the inotify limit, say) */
+    bool fs_local;          /* file:// prefix: its file system raises an event for every writer's change */
+    bool statfs_busy;       /* the question is out (uv_fs_statfs on dir) */
+    uv_fs_t statfs_req;
     uint64_t last_used_ms;  /* loop time of the last notification that named a followed stream, 0 none */
     uint64_t last_poll_ms;  /* loop time of the last poll tick that polled */
     long received, used, ignored, malformed, unauthorized, fs_events;

@@ -29,6 +29,21 @@ static void watch_closed(uv_handle_t *h)
 
 static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int status);
 
+/* "fs.inotify.max_user_watches is N" into said, for the message (read when it is said). */
+static const char *watch_limit(char said[96])
+{
+    char n[32] = "";
+    FILE *f = fopen("/proc/sys/fs/inotify/max_user_watches", "r");
+    if (f) {
+        if (!fgets(n, sizeof n, f))
+            n[0] = '\0';
+        fclose(f);
+    }
+    n[strcspn(n, "\n")] = '\0';
+    snprintf(said, 96, "fs.inotify.max_user_watches is %s", n[0] ? n : "unknown");
+    return said;
+}
+
 fs_watch *fswatch_open(app *a, const char *path, bool root, const char *id)
 {
     fs_watch *w = calloc(1, sizeof *w);
@@ -41,10 +56,16 @@ fs_watch *fswatch_open(app *a, const char *path, bool root, const char *id)
     w->h.data = w;
     int rc = uv_fs_event_start(&w->h, on_fs_event, path, 0);
     if (rc) {
-        if (!a->push.said_watch && rc != UV_ENOENT)
+        char limit[96];
+        if (!a->push.said_watch && rc == UV_ENOSPC)
+            log_msg(LOG_WARN, "cannot watch %s for changes: the inotify watch limit is reached (%s; one watch per "
+                    "game folder, plus the prefix): polling every --poll-ms instead; raise it with `sysctl "
+                    "fs.inotify.max_user_watches=N`", path, watch_limit(limit));
+        else if (!a->push.said_watch && rc != UV_ENOENT)
             log_msg(LOG_WARN, "cannot watch %s for changes (%s): polling every --poll-ms instead", path,
                     uv_strerror(rc));
         a->push.said_watch = a->push.said_watch || rc != UV_ENOENT;
+        a->push.watch_failed = a->push.watch_failed || rc != UV_ENOENT; /* a folder is not watched: poll fast */
         uv_close((uv_handle_t *)&w->h, watch_closed);
         return NULL;
     }

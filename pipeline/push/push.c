@@ -84,6 +84,47 @@ size_t push_records(app *a, const me_event *ev, char *game, size_t gamelen)
 
 /* ---------------------------------------------------------------- life cycle */
 
+/* File systems where a change made by another host (or a VM's host) raises no inotify
+ * event here: on them the watch is a hint only and the listing keeps --poll-ms. */
+static const struct { uint64_t magic; const char *name; } remote_fs[] = {
+    {0x6969, "NFS"}, {0x517B, "SMB"}, {0xFF534D42, "CIFS"}, {0xFE534D42, "SMB2"}, {0x65735546, "FUSE"},
+    {0x01021997, "9p"}, {0x00C36400, "Ceph"}, {0x5346414F, "AFS"}, {0x73757245, "Coda"}, {0x01161970, "GFS2"},
+    {0x7461636F, "OCFS2"}, {0x0BD00BD0, "Lustre"}, {0x786F4256, "vboxsf"},
+};
+
+static void statfs_done(uv_fs_t *req)
+{
+    app *a = req->data;
+    push_state *p = &a->push;
+    p->statfs_busy = false;
+    const char *remote = NULL;
+    if (req->result == 0) {
+        const uv_statfs_t *f = req->ptr;
+        for (size_t i = 0; i < sizeof remote_fs / sizeof *remote_fs && !remote; i++)
+            if (f->f_type == remote_fs[i].magic)
+                remote = remote_fs[i].name;
+    }
+    if (req->result == 0 && !remote)
+        p->fs_local = true;
+    else if (remote)
+        log_msg(LOG_INFO, "%s is on %s, where a change made on another host raises no file-system event: the "
+                "prefix is listed every --poll-ms (%d ms)", p->dir, remote, a->cfg->poll_ms);
+    uv_fs_req_cleanup(req);
+}
+
+/* The prefix folder is watched: asks (off the loop) whether its file system raises an
+ * event for every change, in which case the watch is trusted and the listing slows to
+ * --safety-poll-ms (push_tick). */
+static void watch_root(app *a)
+{
+    push_state *p = &a->push;
+    p->root = fswatch_open(a, p->dir, true, NULL);
+    if (!p->root || !a->prefix_mode || p->fs_local || p->statfs_busy)
+        return;
+    p->statfs_req.data = a;
+    p->statfs_busy = uv_fs_statfs(&a->loop, &p->statfs_req, p->dir, statfs_done) == 0;
+}
+
 static void set_str(char *dst, size_t n, const char *src)
 {
     size_t len = strnlen(src, n - 1);
@@ -114,7 +155,7 @@ void push_start(app *a)
             set_str(p->dir, sizeof p->dir, dirname(copy));
         }
         if (!a->cfg->once)
-            p->root = fswatch_open(a, p->dir, true, NULL);
+            watch_root(a);
     } else {
         set_str(p->bucket, sizeof p->bucket, u.host);
         set_str(p->key, sizeof p->key, u.path[0] == '/' ? u.path + 1 : u.path);
@@ -125,14 +166,21 @@ bool push_tick(app *a)
 {
     push_state *p = &a->push;
     if (p->file && !p->root && !a->cfg->once && !a->stopping) {
-        p->root = fswatch_open(a, p->dir, true, NULL);
+        watch_root(a);
         if (p->root && a->prefix_mode)
             games_list_now(a); /* what was written before the watch */
     }
     uint64_t now = uv_now(&a->loop);
     int slow = a->cfg->safety_poll_ms;
-    if (!a->cfg->once && p->last_used_ms && now - p->last_used_ms < PUSH_FLOWING_MS && slow > a->cfg->poll_ms &&
-        p->last_poll_ms && now - p->last_poll_ms + 1 < (uint64_t)slow)
+    /* a prefix: once a notification named one of its games they are known to arrive, and a
+     * quiet minute (scheduled games, a break) is no sign they stopped, while a listing of
+     * every game each tick is the cost that grows with the day; one stream: a minute */
+    bool flowing = p->last_used_ms && (a->prefix_mode || now - p->last_used_ms < PUSH_FLOWING_MS);
+    /* file:// prefix: the prefix and every game folder are watched on a local file system,
+     * so a change raises an event; the listing is the safety net, not the trigger */
+    bool watched = p->file && a->prefix_mode && p->root && p->fs_local && !p->watch_failed;
+    if (!a->cfg->once && (flowing || watched) && slow > a->cfg->poll_ms && p->last_poll_ms &&
+        now - p->last_poll_ms + 1 < (uint64_t)slow)
         return false;
     p->last_poll_ms = now;
     return true;

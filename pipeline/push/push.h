@@ -10,9 +10,11 @@
  * A push only says "read now": what is read is still decided by the object (the source
  * reads from its consumed offset and sees rewrites), so a push that comes late, twice,
  * out of order or never changes nothing but the latency. While MinIO notifications
- * naming a followed stream keep coming (one in the last minute), the poll timer's work
- * runs every --safety-poll-ms instead of every --poll-ms; the file-system push does not
- * slow polling (a file:// poll is one stat).
+ * naming a followed stream keep coming (one in the last minute; under a prefix, once one
+ * named one of its games), and always for a
+ * file:// prefix whose folders are all watched on a local file system, the poll timer's
+ * work (the listing above all: one stat per file of every game) runs every
+ * --safety-poll-ms instead of every --poll-ms.
  */
 #ifndef PL_PUSH_H
 #define PL_PUSH_H
@@ -36,8 +38,9 @@ size_t push_records(app *a, const me_event *ev, char *game, size_t gamelen);
  * connectors are open; the loop is not running yet. */
 void push_start(app *a);
 /* Once per poll tick: retries a watch that could not start (a folder not made yet).
- * Returns whether this tick should poll (false while notifications flow and the last
- * polling tick is less than --safety-poll-ms ago). */
+ * Returns whether this tick should poll (false while notifications flow, or every folder
+ * of a file:// prefix is watched, and the last polling tick is less than
+ * --safety-poll-ms ago). */
 bool push_tick(app *a);
 /* file:// under a prefix: watches the game's folder (no-op when watched or not file://). */
 void push_watch_game(app *a, known_game *k);
