@@ -100,6 +100,10 @@ typedef struct bs_ref {
     size_t nteams, capteams;
     bs_player *players;
     size_t nplayers, capplayers;
+    /* bs_ref_digest of these rows, kept by an owner that will not change them again (the
+     * pipeline's snapshots: computed once per load); 0 when not known. Adding a row
+     * forgets it. */
+    uint64_t digest;
 } bs_ref;
 
 /* Appends a copy of the row; strings are duplicated. Returns 0, or -1 when out of memory. */
@@ -116,6 +120,9 @@ const bs_team *bs_ref_team(const bs_ref *r, int id);
 /* Reads {"teams":[{id,name,conference,wins,losses}], "players":[{id,name,number,shots,goals,teamid}]}
  * into an empty ref. Returns 0, or -1 with the reason in err. */
 int bs_ref_from_json(const json_t *root, bs_ref *out, char err[BS_ERRLEN]);
+/* A fingerprint of every row, every column, in order (FNV-1a 64), never 0: the results
+ * sinks store it beside teams2/players2 to see that the reference changed. */
+uint64_t bs_ref_digest(const bs_ref *r);
 /* True when both hold the same rows in the same order. */
 bool bs_ref_equal(const bs_ref *a, const bs_ref *b);
 
@@ -329,6 +336,26 @@ void bs_result_free(bs_result *r);
  * matter. out must be empty. Returns 0, or -1 when out of memory. */
 int bs_season(const bs_ref *ref, const bs_team_result *teams, size_t nteams, const bs_player_result *players,
               size_t nplayers, bs_ref *out);
+
+/* What one game changes in teams2 (wins, losses) or players2 (shots, goals): row id,
+ * and the change of each of the two columns. */
+typedef struct bs_count_delta {
+    int id;
+    long long d[2];
+} bs_count_delta;
+
+/* The change to the season tables when a game's stored rows old (nold_teams team rows,
+ * nold_players player rows; none when it was never written) become now's: what now adds
+ * minus what old added, by the rules of bs_season. Rows whose change is zero are left
+ * out; teams and players are sorted by id. *teams and *players are malloc'd (free them,
+ * even after a failure). Returns 0, or -1 when out of memory. */
+int bs_season_delta(const bs_team_result *old_teams, size_t nold_teams, const bs_player_result *old_players,
+                    size_t nold_players, const bs_result *now, bs_count_delta **teams, size_t *nteams,
+                    bs_count_delta **players, size_t *nplayers);
+/* A column of teams2/players2 (min(INT_MAX, reference + every row), as bs_season keeps
+ * it) after a change d of its rows' sum: 0 with the new value in *out, or -1 when v is
+ * INT_MAX and d < 0, where the sum under the cap is not known (add the rows up again). */
+int bs_season_adjust(int v, long long d, int *out);
 
 /* ---------------------------------------------------------------- random games */
 

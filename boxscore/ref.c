@@ -28,6 +28,7 @@ int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference,
         return -1;
     }
     r->teams[r->nteams++] = t;
+    r->digest = 0;
     return 0;
 }
 
@@ -43,6 +44,7 @@ int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, i
         return -1;
     }
     r->players[r->nplayers++] = p;
+    r->digest = 0;
     return 0;
 }
 
@@ -64,6 +66,7 @@ void bs_ref_sort(bs_ref *r)
         qsort(r->teams, r->nteams, sizeof *r->teams, cmp_team);
     if (r->nplayers)
         qsort(r->players, r->nplayers, sizeof *r->players, cmp_player);
+    r->digest = 0;
 }
 
 void bs_ref_free(bs_ref *r)
@@ -87,6 +90,43 @@ const bs_team *bs_ref_team(const bs_ref *r, int id)
         if (r->teams[i].id == id)
             return &r->teams[i];
     return NULL;
+}
+
+static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211u;
+    return h;
+}
+
+static uint64_t fnv_int(uint64_t h, long long v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((unsigned long long)v >> (8 * i));
+    return fnv_bytes(h, b, sizeof b);
+}
+
+/* A text and its terminating NUL: "ab","c" and "a","bc" differ. */
+static uint64_t fnv_text(uint64_t h, const char *s)
+{
+    return fnv_bytes(h, s, strlen(s) + 1);
+}
+
+uint64_t bs_ref_digest(const bs_ref *r)
+{
+    uint64_t h = fnv_int(fnv_int(14695981039346656037u, (long long)r->nteams), (long long)r->nplayers);
+    for (size_t i = 0; i < r->nteams; i++) {
+        const bs_team *t = &r->teams[i];
+        h = fnv_int(fnv_int(fnv_text(fnv_text(fnv_int(h, t->id), t->name), t->conference), t->wins), t->losses);
+    }
+    for (size_t i = 0; i < r->nplayers; i++) {
+        const bs_player *p = &r->players[i];
+        h = fnv_int(fnv_int(fnv_int(fnv_text(fnv_text(fnv_int(h, p->id), p->name), p->number), p->shots), p->goals),
+                    p->teamid);
+    }
+    return h ? h : 1;
 }
 
 bool bs_ref_equal(const bs_ref *a, const bs_ref *b)

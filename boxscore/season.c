@@ -2,10 +2,12 @@
  * season.c — one game's own result, and the season tables as the reference rows plus
  * the sum of every game's result.
  *
- * teams2/players2 are never updated in place: they are always rebuilt from the
- * reference rows (teams, players) and the stored rows of every final game, so a game
- * written twice, or a restarted game that replaced its own rows, is counted once, and
- * games may finish in any order. bs_standings (one game) is this same sum over one
+ * teams2/players2 are the reference rows (teams, players) plus the stored rows of every
+ * final game, so a game written twice, or a restarted game that replaced its own rows,
+ * is counted once, and games may finish in any order. bs_season makes them whole;
+ * bs_season_delta and bs_season_adjust update them by what one game's new rows add
+ * minus what its old rows added, which gives the same tables at the cost of that game's
+ * rows (the results sinks, issue 15). bs_standings (one game) is this same sum over one
  * game's result, so the arithmetic below exists once.
  *
  * Invariants:
@@ -161,5 +163,77 @@ int bs_season(const bs_ref *ref, const bs_team_result *teams, size_t nteams, con
         p->shots = add_count(p->shots, players[i].shots);
         p->goals = add_count(p->goals, players[i].goals);
     }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- one game's change */
+
+static int cmp_delta(const void *a, const void *b)
+{
+    int x = ((const bs_count_delta *)a)->id, y = ((const bs_count_delta *)b)->id;
+    return (x > y) - (x < y);
+}
+
+/* Sorts the n entries of v by id, sums those of one id, and drops the zero ones: the
+ * number left. */
+static size_t merge_deltas(bs_count_delta *v, size_t n)
+{
+    size_t out = 0;
+    if (n)
+        qsort(v, n, sizeof *v, cmp_delta);
+    for (size_t i = 0; i < n; i++) {
+        if (out && v[out - 1].id == v[i].id) {
+            v[out - 1].d[0] += v[i].d[0];
+            v[out - 1].d[1] += v[i].d[1];
+        } else {
+            v[out++] = v[i];
+        }
+        if (!v[out - 1].d[0] && !v[out - 1].d[1])
+            out--;
+    }
+    return out;
+}
+
+/* What a row adds, as bs_season adds it (negative counts add nothing), times sign. */
+static bs_count_delta team_adds(const bs_team_result *t, int sign)
+{
+    return (bs_count_delta){t->teamid, {sign * (t->result == 'W'), sign * (t->result == 'L')}};
+}
+
+static bs_count_delta player_adds(const bs_player_result *p, int sign)
+{
+    return (bs_count_delta){p->player_id, {sign * (long long)(p->shots > 0 ? p->shots : 0),
+                                           sign * (long long)(p->goals > 0 ? p->goals : 0)}};
+}
+
+int bs_season_delta(const bs_team_result *old_teams, size_t nold_teams, const bs_player_result *old_players,
+                    size_t nold_players, const bs_result *now, bs_count_delta **teams, size_t *nteams,
+                    bs_count_delta **players, size_t *nplayers)
+{
+    size_t nt = nold_teams + 2, np = nold_players + now->nplayers;
+    *nteams = *nplayers = 0;
+    *teams = malloc(nt * sizeof **teams);
+    *players = malloc((np ? np : 1) * sizeof **players);
+    if (!*teams || !*players)
+        return -1;
+    for (size_t i = 0; i < nold_teams; i++)
+        (*teams)[i] = team_adds(&old_teams[i], -1);
+    for (size_t i = 0; i < 2; i++)
+        (*teams)[nold_teams + i] = team_adds(&now->teams[i], 1);
+    for (size_t i = 0; i < nold_players; i++)
+        (*players)[i] = player_adds(&old_players[i], -1);
+    for (size_t i = 0; i < now->nplayers; i++)
+        (*players)[nold_players + i] = player_adds(&now->players[i], 1);
+    *nteams = merge_deltas(*teams, nt);
+    *nplayers = merge_deltas(*players, np);
+    return 0;
+}
+
+int bs_season_adjust(int v, long long d, int *out)
+{
+    if (v == INT_MAX && d < 0)
+        return -1;
+    long long n = (long long)v + d;
+    *out = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : (int)n;
     return 0;
 }

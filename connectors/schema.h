@@ -62,9 +62,28 @@ static inline int cn_check_source(bool found, const char *stored_game, const cha
     return -1;
 }
 
-/* What bs_season needs of every game's rows, in the order cn_game_rows_add_* takes them. */
+/* What bs_season needs of every game's rows, in the order cn_game_rows_add_* takes them;
+ * with CN_OF_GAME and the game's id, one game's rows. */
 #define CN_SEASON_TEAMS_SQL "SELECT teamid, opponent, score, opponent_score, result FROM " CN_GAME_TEAMS
 #define CN_SEASON_PLAYERS_SQL "SELECT player_id, teamid, number, shots, goals FROM " CN_GAME_PLAYERS
+#define CN_OF_GAME " WHERE game = "
+
+/* What teams2/players2 were last added up from in full: one row (id 1), the reference's
+ * stamp (cn_season_stamp). While it matches the reference of a write, and teams2,
+ * players2, game_teams and game_players are all tables, a final updates only its own
+ * teams' and players' rows; otherwise the write adds everything up again and stores the
+ * new stamp. Replacing teams2/players2 by other means (write) drops it. */
+#define CN_SEASON_STATE "season_state"
+#define CN_SEASON_STATE_DEF "(id int NOT NULL PRIMARY KEY, reference varchar(64) NOT NULL)"
+#define CN_STAMP_LEN 64
+
+/* The stamp of a reference: its digest (kept, or computed: O(rows)) and row counts. */
+static inline void cn_season_stamp(const bs_ref *ref, char out[CN_STAMP_LEN])
+{
+    snprintf(out, CN_STAMP_LEN, "%016llx:%zu:%zu",
+             (unsigned long long)(ref->digest ? ref->digest : bs_ref_digest(ref)), ref->nteams, ref->nplayers);
+}
+
 
 /* The rows of game_teams and game_players as read back, for bs_season. */
 typedef struct cn_game_rows {
@@ -132,5 +151,25 @@ static inline void cn_game_rows_free(cn_game_rows *g)
     free(g->players);
     *g = (cn_game_rows){0};
 }
+
+/* One game's change to teams2 and players2 ([0] and [1]), as SQL: the SELECT of the
+ * current values of the rows it touches, then, from the rows read back, their UPDATEs. */
+typedef struct cn_season_step {
+    bs_count_delta *d[2];
+    size_t n[2];
+    bs_buf update;      /* the UPDATEs of the rows read back so far */
+    bool unknown;       /* a row at INT_MAX would go down: add everything up again */
+} cn_season_step;
+
+/* The change when the game's stored rows old (empty: never written) become now's; -1
+ * when out of memory. cn_season_step_free in any case. */
+int cn_season_step_init(cn_season_step *s, const cn_game_rows *old, const bs_result *now);
+/* The SELECT of id and the two columns of table t's rows the change touches into out
+ * (false, and nothing, when it touches none). Portable SQL: ids are integers. */
+bool cn_season_step_select(const cn_season_step *s, int t, bs_buf *out);
+/* One row (id, its two columns) of that SELECT: its UPDATE joins s->update, or
+ * s->unknown is set. */
+void cn_season_step_row(cn_season_step *s, int t, int id, int v0, int v1);
+void cn_season_step_free(cn_season_step *s);
 
 #endif

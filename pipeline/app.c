@@ -37,6 +37,8 @@ static void job_work(uv_work_t *req)
     switch (j->kind) {
     case JOB_LOAD:
         j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
+        if (j->st == CN_OK) /* once per read, here: the results sink stamps every final with it */
+            j->ref.digest = bs_ref_digest(&j->ref);
         break;
     case JOB_POLL:
         j->st = j->src->ops->poll(j->src->impl, &j->chunk, &j->err);

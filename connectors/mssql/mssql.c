@@ -7,8 +7,16 @@
  * calls costs nothing. Results are replaced inside one transaction, statement by
  * statement, each checked: on any failure the transaction is rolled back and the
  * previous tables stay. A game's result (write_game) replaces its rows of game_teams and
- * game_players and rebuilds teams2/players2 from teams/players plus every game's rows,
- * in one transaction the same way. Text goes in as N'..' literals with quotes doubled; the
+ * game_players and changes the rows of its two teams and their players in teams2/players2
+ * by what its new rows add minus what its old rows added (season.c), in one transaction
+ * the same way: a final costs its own rows, whatever the size of the league or the number
+ * of games already written. They are added up in full from the reference and every
+ * game's rows only when the reference's stamp differs from the one stored with them
+ * (CN_SEASON_STATE: a reload changed teams/players), when one of the four tables is
+ * missing or not a table, or when a row at INT_MAX would go down. The SQL is SELECT,
+ * UPDATE .. WHERE id = .., DELETE and INSERT, with OBJECT_ID for the tables' existence
+ * (no MERGE, no UPDATE .. FROM); it runs on the TDS stand-in (tests/servers/) and is
+ * plain T-SQL. Text goes in as N'..' literals with quotes doubled; the
  * client charset is UTF-8, so O'Brien and Zoë arrive exactly.
  *
  * db-lib reports errors through process-wide handlers; they write into a
@@ -449,6 +457,9 @@ static cn_status mq_write(void *impl, const bs_ref *rows, const char *teams, con
     if (begin_write(c, what, &p, err))
         return err->status;
     cn_status st = replace_tables(c, p, rows, teams, players, err);
+    if (!st) /* teams2/players2 are not what the stamp says any more */
+        st = exec_sql(c, p, "IF OBJECT_ID(N'" CN_SEASON_STATE "', N'U') IS NOT NULL DROP TABLE " CN_SEASON_STATE,
+                      "dropping table " CN_SEASON_STATE, err);
     snprintf(what, sizeof what, "committing tables %s and %s", teams, players);
     return end_write(c, p, st, what, err);
 }
@@ -564,15 +575,129 @@ static cn_status claim_game(mssql_conn *c, DBPROCESS *p, const char *game, const
     return st;
 }
 
-/* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
- * the reference plus every game's rows. */
+static int stamp_row(char v[][CELL_MAX], void *out)
+{
+    snprintf(out, CN_STAMP_LEN, "%s", v[0]);
+    return 0;
+}
+
+/* Inside the transaction, first: the stamp teams2/players2 were added up from
+ * (CN_SEASON_STATE) into stamp, "" when there is none or one of the four tables is not
+ * a table. TABLOCKX holds the table to the end of the transaction, so concurrent
+ * writers take turns from here and none changes teams2/players2 without another's game. */
+static cn_status read_stamp(mssql_conn *c, DBPROCESS *p, char stamp[CN_STAMP_LEN], cn_error *err)
+{
+    stamp[0] = '\0';
+    if (exec_sql(c, p, "IF OBJECT_ID(N'" CN_SEASON_STATE "', N'U') IS NULL CREATE TABLE " CN_SEASON_STATE " "
+                    CN_SEASON_STATE_DEF, "creating table " CN_SEASON_STATE, err) ||
+        each_row(c, p, "SELECT reference FROM " CN_SEASON_STATE " WITH (TABLOCKX) WHERE id = 1 AND OBJECT_ID(N'"
+                    "teams2', N'U') IS NOT NULL AND OBJECT_ID(N'players2', N'U') IS NOT NULL AND OBJECT_ID(N'"
+                    CN_GAME_TEAMS "', N'U') IS NOT NULL AND OBJECT_ID(N'" CN_GAME_PLAYERS "', N'U') IS NOT NULL", 1,
+                    "reading table " CN_SEASON_STATE, stamp_row, stamp, err))
+        return err->status;
+    return CN_OK;
+}
+
+typedef struct change_ctx {
+    cn_season_step *step;
+    int table;  /* 0 teams2, 1 players2 */
+} change_ctx;
+
+static int change_row(char v[][CELL_MAX], void *ctx)
+{
+    change_ctx *x = ctx;
+    cn_season_step_row(x->step, x->table, atoi(v[0]), atoi(v[1]), atoi(v[2]));
+    return 0;
+}
+
+/* Inside the transaction: what r's rows add minus what the game's stored rows old add
+ * is applied to the rows of its teams and players in teams2 and players2. *whole is set
+ * instead when that cannot be known (add everything up). */
+static cn_status change_season(mssql_conn *c, DBPROCESS *p, const bs_result *r, cn_game_rows *old, bool *whole,
+                               cn_error *err)
+{
+    cn_season_step step;
+    char what[200];
+    cn_status st = CN_OK;
+    if (cn_season_step_init(&step, old, r))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up game '%s' for %s", r->game, c->shown);
+    for (int t = 0; !st && t < 2 && !step.unknown; t++) {
+        bs_buf q = {0};
+        change_ctx x = {&step, t};
+        snprintf(what, sizeof what, "reading table %s for game '%s'", t ? "players2" : "teams2", r->game);
+        if (cn_season_step_select(&step, t, &q))
+            st = q.oom ? cn_fail(err, CN_FATAL, "out of memory") : each_row(c, p, q.s, 3, what, change_row, &x, err);
+        bs_buf_free(&q);
+    }
+    snprintf(what, sizeof what, "updating tables teams2 and players2 for game '%s'", r->game);
+    if (!st && step.update.oom)
+        st = cn_fail(err, CN_FATAL, "out of memory %s", what);
+    if (!st && step.unknown)
+        *whole = true;
+    else if (!st && step.update.len)
+        st = exec_sql(c, p, step.update.s, what, err);
+    cn_season_step_free(&step);
+    return st;
+}
+
+/* Inside the transaction: the stored rows of game into old. */
+static cn_status read_game(mssql_conn *c, DBPROCESS *p, const char *game, cn_game_rows *old, cn_error *err)
+{
+    static const char *const sql[2] = {CN_SEASON_TEAMS_SQL CN_OF_GAME, CN_SEASON_PLAYERS_SQL CN_OF_GAME};
+    char what[200];
+    cn_status st = CN_OK;
+    for (int i = 0; !st && i < 2; i++) {
+        bs_buf b = {0};
+        bs_buf_puts(&b, sql[i]);
+        sb_literal(&b, game);
+        snprintf(what, sizeof what, "reading game '%s' from table %s", game, game_tables[i]);
+        st = b.oom ? cn_fail(err, CN_FATAL, "out of memory")
+                   : each_row(c, p, b.s, 5, what, i ? game_player_row : game_team_row, old, err);
+        free(b.s);
+    }
+    return st;
+}
+
+/* Inside the transaction: teams2/players2 become the reference plus every game's rows,
+ * and the reference's stamp is stored with them. */
+static cn_status add_up_season(mssql_conn *c, DBPROCESS *p, const bs_ref *ref, const char *stamp, cn_error *err)
+{
+    bs_ref season = {0};
+    cn_game_rows all = {0};
+    cn_status st = each_row(c, p, CN_SEASON_TEAMS_SQL, 5, "reading table " CN_GAME_TEAMS, game_team_row, &all, err);
+    if (!st)
+        st = each_row(c, p, CN_SEASON_PLAYERS_SQL, 5, "reading table " CN_GAME_PLAYERS, game_player_row, &all, err);
+    if (!st && bs_season(ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->shown);
+    if (!st)
+        st = replace_tables(c, p, &season, "teams2", "players2", err);
+    if (!st) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "DELETE FROM " CN_SEASON_STATE "; INSERT INTO " CN_SEASON_STATE
+                 " (id, reference) VALUES (1, N'%s')", stamp); /* hex digits, colons and digits */
+        st = exec_sql(c, p, sql, "storing the stamp in table " CN_SEASON_STATE, err);
+    }
+    bs_ref_free(&season);
+    cn_game_rows_free(&all);
+    return st;
+}
+
+/* Inside the transaction: the n games' rows become theirs, and teams2/players2 the
+ * reference plus every game's rows: by each game's change to its own teams' and players'
+ * rows while the stamp matches the reference, otherwise added up in full. */
 static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, const bs_result *r, size_t n,
                              const char *const *sources, cn_error *refused, cn_error *err)
 {
     static const char *const tables[] = {CN_GAME_TEAMS, CN_GAME_PLAYERS, CN_GAME_SOURCES};
     static const char *const defs[] = {CN_GAME_TEAMS_DEF, CN_GAME_PLAYERS_DEF, CN_GAME_SOURCES_DEF};
-    char what[300];
-    cn_status st = CN_OK;
+    char what[300], stored[CN_STAMP_LEN], stamp[CN_STAMP_LEN];
+    bs_ref loaded = {0};
+    cn_status st = read_stamp(c, p, stored, err);
+    if (!st && !given)
+        st = read_reference(c, p, &loaded, err);
+    const bs_ref *ref = given ? given : &loaded;
+    cn_season_stamp(ref, stamp);
+    bool whole = strcmp(stored, stamp) != 0;
     for (int i = 0; !st && i < (sources ? 3 : 2); i++) {
         bs_buf b = {0};
         bs_buf_printf(&b, "IF OBJECT_ID(N'%s', N'U') IS NULL CREATE TABLE %s %s", tables[i], tables[i], defs[i]);
@@ -581,28 +706,22 @@ static cn_status store_games(mssql_conn *c, DBPROCESS *p, const bs_ref *given, c
         free(b.s);
     }
     for (size_t i = 0; !st && i < n; i++) {
+        cn_game_rows old = {0};
         if (sources)
             st = claim_game(c, p, r[i].game, sources[i], &refused[i], err);
-        if (!st && (!sources || !refused[i].status))
+        if (st || (sources && refused[i].status))
+            continue;
+        if (!whole)
+            st = read_game(c, p, r[i].game, &old, err);
+        if (!st && !whole)
+            st = change_season(c, p, &r[i], &old, &whole, err);
+        if (!st)
             st = store_game(c, p, &r[i], err);
+        cn_game_rows_free(&old);
     }
-    if (st)
-        return st;
-    bs_ref ref = {0}, season = {0};
-    cn_game_rows all = {0};
-    if (!given)
-        st = read_reference(c, p, &ref, err);
-    if (!st)
-        st = each_row(c, p, CN_SEASON_TEAMS_SQL, 5, "reading table " CN_GAME_TEAMS, game_team_row, &all, err);
-    if (!st)
-        st = each_row(c, p, CN_SEASON_PLAYERS_SQL, 5, "reading table " CN_GAME_PLAYERS, game_player_row, &all, err);
-    if (!st && bs_season(given ? given : &ref, all.teams, all.nteams, all.players, all.nplayers, &season))
-        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->shown);
-    if (!st)
-        st = replace_tables(c, p, &season, "teams2", "players2", err);
-    bs_ref_free(&ref);
-    bs_ref_free(&season);
-    cn_game_rows_free(&all);
+    if (!st && whole)
+        st = add_up_season(c, p, ref, stamp, err);
+    bs_ref_free(&loaded);
     return st;
 }
 

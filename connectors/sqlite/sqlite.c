@@ -4,9 +4,16 @@
  *
  * Results replace teams2 and players2 inside one IMMEDIATE transaction, so a
  * reader sees the old tables or the new ones, never a half-written state. A game's
- * result (write_game) replaces its rows of game_teams/game_players and rebuilds
- * teams2/players2 from teams/players and every game's rows in the same transaction;
- * IMMEDIATE makes concurrent writers take turns, so none adds up without another's game.
+ * result (write_game) replaces its rows of game_teams/game_players and, in the same
+ * transaction, changes the rows of its two teams and their players in teams2/players2
+ * by what its new rows add minus what its old rows added (season.c): a final costs its
+ * own rows, whatever the size of the league or the number of games already written.
+ * teams2/players2 stay the reference plus every game's rows; they are added up in full
+ * (as bs_season) only when the reference's stamp (digest and counts, CN_SEASON_STATE)
+ * differs from the one they were last added up from (a reload changed teams/players, or
+ * the tables are from before the stamp), when one of the four tables is missing or not a
+ * table, or when a row at INT_MAX would go down. IMMEDIATE makes concurrent writers take
+ * turns, so none changes the tables without another's game.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -138,13 +145,16 @@ static const char *col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
-/* Calls fn for each row sql gives; fn returns 0, or -1 when out of memory. */
-static cn_status each_row(sqlite_conn *c, const char *sql, const char *what, int (*fn)(sqlite3_stmt *, void *),
-                          void *ctx, cn_error *err)
+/* Calls fn for each row sql gives, its ? bound to arg (NULL: sql has none); fn returns
+ * 0, or -1 when out of memory. */
+static cn_status each_row_of(sqlite_conn *c, const char *sql, const char *arg, const char *what,
+                             int (*fn)(sqlite3_stmt *, void *), void *ctx, cn_error *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
         return sq_fail(c, err, what);
+    if (arg)
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (fn(st, ctx)) {
@@ -156,6 +166,12 @@ static cn_status each_row(sqlite_conn *c, const char *sql, const char *what, int
     if (rc != SQLITE_DONE)
         return sq_fail(c, err, what);
     return CN_OK;
+}
+
+static cn_status each_row(sqlite_conn *c, const char *sql, const char *what, int (*fn)(sqlite3_stmt *, void *),
+                          void *ctx, cn_error *err)
+{
+    return each_row_of(c, sql, NULL, what, fn, ctx, err);
 }
 
 static int team_row(sqlite3_stmt *st, void *ref)
@@ -287,7 +303,10 @@ static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, con
     sqlite_conn *c = impl;
     if (begin_write(c, err))
         return drop_if_transient(c, err->status);
-    return drop_if_transient(c, end_write(c, replace_tables(c, rows, teams, players, err), err));
+    cn_status st = replace_tables(c, rows, teams, players, err);
+    if (!st) /* teams2/players2 are not what the stamp says any more */
+        st = exec(c, "DROP TABLE IF EXISTS " CN_SEASON_STATE, err);
+    return drop_if_transient(c, end_write(c, st, err));
 }
 
 /* ---------------------------------------------------------------- one game's result */
@@ -391,35 +410,131 @@ static cn_status claim_game(sqlite_conn *c, const char *game, const char *source
     return exec2(c, "INSERT OR REPLACE INTO " CN_GAME_SOURCES " (game, source) VALUES (?, ?)", game, source, err);
 }
 
-/* Inside the transaction: the n games' rows become theirs, then teams2/players2 become
- * the reference plus every game's rows. */
+static int stamp_row(sqlite3_stmt *st, void *out)
+{
+    snprintf(out, CN_STAMP_LEN, "%s", col_text(st, 0));
+    return 0;
+}
+
+/* Inside the transaction: the stamp teams2/players2 were added up from (CN_SEASON_STATE)
+ * into stamp, "" when there is none or one of the four tables is not a table. */
+static cn_status read_stamp(sqlite_conn *c, char stamp[CN_STAMP_LEN], cn_error *err)
+{
+    stamp[0] = '\0';
+    if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_SEASON_STATE " " CN_SEASON_STATE_DEF, err) ||
+        each_row(c, "SELECT reference FROM " CN_SEASON_STATE " WHERE id = 1 AND (SELECT count(*) FROM "
+                       "sqlite_master WHERE type = 'table' AND name IN ('teams2', 'players2', '" CN_GAME_TEAMS "', '"
+                       CN_GAME_PLAYERS "')) = 4", "reading " CN_SEASON_STATE, stamp_row, stamp, err))
+        return err->status;
+    return CN_OK;
+}
+
+typedef struct change_ctx {
+    cn_season_step *step;
+    int table;  /* 0 teams2, 1 players2 */
+} change_ctx;
+
+static int change_row(sqlite3_stmt *st, void *ctx)
+{
+    change_ctx *x = ctx;
+    cn_season_step_row(x->step, x->table, sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+                       sqlite3_column_int(st, 2));
+    return 0;
+}
+
+/* Inside the transaction, before r's rows are stored: what they add minus what the
+ * game's stored rows add is applied to the rows of its teams and players in teams2 and
+ * players2. *whole is set instead when that cannot be known (add everything up). */
+static cn_status change_season(sqlite_conn *c, const bs_result *r, cn_game_rows *old, bool *whole, cn_error *err)
+{
+    cn_season_step step;
+    cn_status st = CN_OK;
+    if (cn_season_step_init(&step, old, r))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up game '%s' in %s", r->game, c->path);
+    for (int t = 0; !st && t < 2 && !step.unknown; t++) {
+        bs_buf q = {0};
+        change_ctx x = {&step, t};
+        if (cn_season_step_select(&step, t, &q))
+            st = q.oom ? cn_fail(err, CN_FATAL, "out of memory")
+                       : each_row(c, q.s, t ? "reading players2" : "reading teams2", change_row, &x, err);
+        bs_buf_free(&q);
+    }
+    if (!st && step.update.oom)
+        st = cn_fail(err, CN_FATAL, "out of memory updating game '%s' in %s", r->game, c->path);
+    if (!st && step.unknown)
+        *whole = true;
+    else if (!st && step.update.len)
+        st = exec(c, step.update.s, err);
+    cn_season_step_free(&step);
+    return st;
+}
+
+/* Inside the transaction: the stored rows of game into old. */
+static cn_status read_game(sqlite_conn *c, const char *game, cn_game_rows *old, cn_error *err)
+{
+    if (each_row_of(c, CN_SEASON_TEAMS_SQL CN_OF_GAME "?", game, "reading " CN_GAME_TEAMS, game_team_row, old,
+                    err) ||
+        each_row_of(c, CN_SEASON_PLAYERS_SQL CN_OF_GAME "?", game, "reading " CN_GAME_PLAYERS, game_player_row, old,
+                    err))
+        return err->status;
+    return CN_OK;
+}
+
+/* Inside the transaction: teams2/players2 become the reference plus every game's rows,
+ * and the reference's stamp is stored with them. */
+static cn_status add_up_season(sqlite_conn *c, const bs_ref *ref, const char *stamp, cn_error *err)
+{
+    bs_ref season = {0};
+    cn_game_rows all = {0};
+    cn_status st = CN_OK;
+    if (each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
+        each_row(c, CN_SEASON_PLAYERS_SQL, "reading " CN_GAME_PLAYERS, game_player_row, &all, err))
+        st = err->status;
+    else if (bs_season(ref, all.teams, all.nteams, all.players, all.nplayers, &season))
+        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->path);
+    else if (!(st = replace_tables(c, &season, "teams2", "players2", err)) &&
+             !(st = exec(c, "DELETE FROM " CN_SEASON_STATE, err)))
+        st = exec2(c, "INSERT INTO " CN_SEASON_STATE " (id, reference) VALUES (1, ?)", stamp, NULL, err);
+    bs_ref_free(&season);
+    cn_game_rows_free(&all);
+    return st;
+}
+
+/* Inside the transaction: the n games' rows become theirs, and teams2/players2 the
+ * reference plus every game's rows: by each game's change to its own teams' and players'
+ * rows while the stamp matches the reference, otherwise added up in full. */
 static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_result *r, size_t n,
                              const char *const *sources, cn_error *refused, cn_error *err)
 {
-    bs_ref ref = {0}, season = {0};
-    cn_game_rows all = {0};
+    bs_ref loaded = {0};
+    char stored[CN_STAMP_LEN], stamp[CN_STAMP_LEN];
+    if (read_stamp(c, stored, err) || (!given && load_reference(c, &loaded, err)))
+        return err->status;
+    const bs_ref *ref = given ? given : &loaded;
+    cn_season_stamp(ref, stamp);
+    bool whole = strcmp(stored, stamp) != 0;
+    cn_status st = CN_OK;
     if (exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_TEAMS " " CN_GAME_TEAMS_DEF, err) ||
         exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_PLAYERS " " CN_GAME_PLAYERS_DEF, err) ||
         (sources && exec(c, "CREATE TABLE IF NOT EXISTS " CN_GAME_SOURCES " " CN_GAME_SOURCES_DEF, err)))
-        return err->status;
-    for (size_t i = 0; i < n; i++) {
-        if (sources && claim_game(c, r[i].game, sources[i], &refused[i], err))
-            return err->status;
-        if ((!sources || !refused[i].status) && store_game(c, &r[i], err))
-            return err->status;
-    }
-    cn_status st = CN_OK;
-    if ((!given && load_reference(c, &ref, err)) ||
-        each_row(c, CN_SEASON_TEAMS_SQL, "reading " CN_GAME_TEAMS, game_team_row, &all, err) ||
-        each_row(c, CN_SEASON_PLAYERS_SQL, "reading " CN_GAME_PLAYERS, game_player_row, &all, err))
         st = err->status;
-    else if (bs_season(given ? given : &ref, all.teams, all.nteams, all.players, all.nplayers, &season))
-        st = cn_fail(err, CN_FATAL, "out of memory adding up the season for %s", c->path);
-    else
-        st = replace_tables(c, &season, "teams2", "players2", err);
-    bs_ref_free(&ref);
-    bs_ref_free(&season);
-    cn_game_rows_free(&all);
+    for (size_t i = 0; !st && i < n; i++) {
+        cn_game_rows old = {0};
+        if (sources && claim_game(c, r[i].game, sources[i], &refused[i], err))
+            st = err->status;
+        else if (sources && refused[i].status)
+            continue;
+        else if (!whole && read_game(c, r[i].game, &old, err))
+            st = err->status;
+        else if (!whole && change_season(c, &r[i], &old, &whole, err))
+            st = err->status;
+        else if (store_game(c, &r[i], err))
+            st = err->status;
+        cn_game_rows_free(&old);
+    }
+    if (!st && whole)
+        st = add_up_season(c, ref, stamp, err);
+    bs_ref_free(&loaded);
     return st;
 }
 

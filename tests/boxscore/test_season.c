@@ -402,6 +402,89 @@ static void finals_in_any_order_give_the_same_saturated_season(void **state)
 
 /* ---------------------------------------------------------------- edges */
 
+/* cur (a season) changed by one game's rows going from old to now, as the results sinks
+ * change teams2/players2: false when a row at INT_MAX would go down (add up again). */
+static bool apply_delta(bs_ref *cur, const bs_result *old, const bs_result *now)
+{
+    bs_count_delta *dt, *dp;
+    size_t nt, np;
+    bool ok = true;
+    assert_int_equal(bs_season_delta(old ? old->teams : NULL, old ? 2 : 0, old ? old->players : NULL,
+                                     old ? old->nplayers : 0, now, &dt, &nt, &dp, &np),
+                     0);
+    for (size_t i = 0; i < nt && ok; i++)
+        for (size_t k = 0; k < cur->nteams; k++)
+            if (cur->teams[k].id == dt[i].id)
+                ok = !bs_season_adjust(cur->teams[k].wins, dt[i].d[0], &cur->teams[k].wins) &&
+                     !bs_season_adjust(cur->teams[k].losses, dt[i].d[1], &cur->teams[k].losses);
+    for (size_t i = 0; i < np && ok; i++)
+        for (size_t k = 0; k < cur->nplayers; k++)
+            if (cur->players[k].id == dp[i].id)
+                ok = !bs_season_adjust(cur->players[k].shots, dp[i].d[0], &cur->players[k].shots) &&
+                     !bs_season_adjust(cur->players[k].goals, dp[i].d[1], &cur->players[k].goals);
+    free(dt);
+    free(dp);
+    return ok;
+}
+
+/* Games written in random order and written again with another game's rows (a re-run
+ * with another result): changing the season by each write's delta gives the model's
+ * season of the newest rows of every game after every write, or says that a capped row
+ * would go down (then the season is added up again, as the sinks do). */
+static void check_deltas(uint64_t seed, bool near_max)
+{
+    uint64_t s = seed;
+    bs_ref ref, cur;
+    season_rows rows;
+    league(&s, &ref, near_max);
+    play_season(&s, &ref, &rows);
+    bs_result game[NGAMES];
+    int stored[NGAMES]; /* which game's rows each game id holds; -1: not written */
+    for (int k = 0; k < NGAMES; k++) {
+        game[k] = (bs_result){.nplayers = 2 * ROSTER, .players = rows.players + (size_t)k * 2 * ROSTER};
+        memcpy(game[k].teams, rows.teams + 2 * k, sizeof game[k].teams);
+        stored[k] = -1;
+    }
+    cur = season_of(&ref, NULL, 0, NULL, 0);
+    int rebuilt = 0;
+    for (int step = 0; step < 200; step++) {
+        int id = below(&s, NGAMES), rows_of = below(&s, 3) ? id : below(&s, NGAMES);
+        if (!apply_delta(&cur, stored[id] < 0 ? NULL : &game[stored[id]], &game[rows_of]))
+            rebuilt++;
+        stored[id] = rows_of;
+        bs_team_result t[2 * NGAMES];
+        bs_player_result p[2 * NGAMES * ROSTER];
+        size_t nt = 0, np = 0;
+        for (int k = 0; k < NGAMES; k++)
+            if (stored[k] >= 0) {
+                memcpy(t + nt, game[stored[k]].teams, sizeof game[0].teams);
+                nt += 2;
+                memcpy(p + np, game[stored[k]].players, 2 * ROSTER * sizeof *p);
+                np += 2 * ROSTER;
+            }
+        bs_ref want = model_season(&ref, t, nt, p, np);
+        if (rebuilt) { /* the sinks add up in full */
+            bs_ref_free(&cur);
+            cur = season_of(&ref, t, nt, p, np);
+            rebuilt = 0;
+        }
+        assert_true(bs_ref_equal(&cur, &want));
+        bs_ref_free(&want);
+    }
+    bs_ref_free(&cur);
+    free(rows.players);
+    bs_ref_free(&ref);
+}
+
+static void a_games_delta_changes_the_season_as_adding_up_does(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        check_deltas(seed, false);
+        check_deltas(seed * 7919, true);
+    }
+}
+
 static void a_tie_counts_neither_win_nor_loss(void **state)
 {
     (void)state;
@@ -527,6 +610,7 @@ int main(void)
         cmocka_unit_test(a_result_without_rostered_players_is_empty),
         cmocka_unit_test(finals_in_any_order_give_the_same_season),
         cmocka_unit_test(finals_in_any_order_give_the_same_saturated_season),
+        cmocka_unit_test(a_games_delta_changes_the_season_as_adding_up_does),
         cmocka_unit_test(a_tie_counts_neither_win_nor_loss),
         cmocka_unit_test(counts_saturate_at_int_max),
         cmocka_unit_test(negative_counts_in_rows_add_nothing),

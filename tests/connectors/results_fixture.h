@@ -6,9 +6,12 @@
 #ifndef TEST_RESULTS_FIXTURE_H
 #define TEST_RESULTS_FIXTURE_H
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "boxscore.h"
 #include "connector.h"
@@ -99,7 +102,43 @@ typedef struct results_backend {
     char *(*query)(const char *name, const char *sql);
     /* Where a failure message must point: the database (path or name) called name. */
     void (*where)(const char *name, char *out, size_t len);
+    /* As query, in SQLite's own SQL on the SQLite file behind database name (the file
+     * itself, or the TDS stand-in's): triggers that watch what the sink changes. */
+    char *(*native)(const char *name, const char *sql);
 } results_backend;
+
+/* The rows of every statement in sql run on the SQLite file at path, tab-separated, one
+ * a line (malloc'd); NULL when a statement cannot be prepared (a missing table). */
+static inline char *sqlite_rows(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    char *out = calloc(1, 1);
+    size_t len = 0;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 10000);
+    for (const char *tail = sql; *tail;) {
+        if (sqlite3_prepare_v2(h, tail, -1, &st, &tail) != SQLITE_OK) {
+            sqlite3_close(h);
+            free(out);
+            return NULL;
+        }
+        while (st && sqlite3_step(st) == SQLITE_ROW) {
+            for (int i = 0; i < sqlite3_column_count(st); i++) {
+                const char *v = (const char *)sqlite3_column_text(st, i);
+                size_t n = strlen(v ? v : "NULL");
+                out = realloc(out, len + n + 2);
+                memcpy(out + len, v ? v : "NULL", n);
+                len += n;
+                out[len++] = i + 1 < sqlite3_column_count(st) ? '\t' : '\n';
+                out[len] = '\0';
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return out;
+}
 
 #define SEASON_SQL "SELECT id, name, wins, losses FROM teams2 ORDER BY id; " \
                    "SELECT id, name, number, shots, goals, teamid FROM players2 ORDER BY id"
@@ -336,6 +375,216 @@ static inline void check_one_game_gives_what_standings_give(const results_backen
         bs_ref_free(&standings);
         bs_ref_free(&ref);
     }
+}
+
+/* ---------------------------------------------------------------- at the league's size */
+
+/* A league of nteams teams (ids 1..) of per players each (ids from 1, by team); team
+ * names carry quotes. */
+static inline void big_league(bs_ref *ref, int nteams, int per)
+{
+    *ref = (bs_ref){0};
+    for (int t = 1; t <= nteams; t++) {
+        char name[40];
+        snprintf(name, sizeof name, "Team %d's", t);
+        bs_ref_add_team(ref, t, name, t % 2 ? "East" : "West", t % 7, t % 5);
+        for (int i = 0; i < per; i++) {
+            snprintf(name, sizeof name, "Player %d", (t - 1) * per + i + 1);
+            bs_ref_add_player(ref, (t - 1) * per + i + 1, name, "9", t % 11, t % 3, t);
+        }
+    }
+}
+
+/* Game id between home and away of a big_league of per players a team: every player
+ * shoots (1 + bump + his place) times and scores once; home wins when home_wins. */
+static inline bs_result league_game(const char *id, int home, int away, int per, bool home_wins, int bump)
+{
+    int pl[40][4];
+    size_t n = 0;
+    int lo = home < away ? home : away, hi = home < away ? away : home;
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < per && n < 40; i++, n++) {
+            int team = k ? hi : lo;
+            pl[n][0] = (team - 1) * per + i + 1;
+            pl[n][1] = team;
+            pl[n][2] = 1 + bump + i;
+            pl[n][3] = 1;
+        }
+    return game_result(id, home, away, home_wins ? 3 : 1, home_wins ? 1 : 3, (const int(*)[4])pl, n);
+}
+
+#define TOUCH_SQL                                                                                              \
+    "DROP TABLE IF EXISTS touched; CREATE TABLE touched (what text, id int); "                                \
+    "CREATE TRIGGER touched_t AFTER UPDATE ON teams2 BEGIN INSERT INTO touched VALUES ('teams2', new.id); END; " \
+    "CREATE TRIGGER touched_p AFTER UPDATE ON players2 BEGIN INSERT INTO touched VALUES ('players2', new.id); "  \
+    "END; CREATE TRIGGER touched_ti AFTER INSERT ON teams2 BEGIN INSERT INTO touched VALUES ('teams2 insert', "   \
+    "new.id); END; CREATE TRIGGER touched_pi AFTER INSERT ON players2 BEGIN INSERT INTO touched VALUES "          \
+    "('players2 insert', new.id); END; CREATE TRIGGER touched_td AFTER DELETE ON teams2 BEGIN INSERT INTO "       \
+    "touched VALUES ('teams2 delete', old.id); END; CREATE TRIGGER touched_pd AFTER DELETE ON players2 BEGIN "    \
+    "INSERT INTO touched VALUES ('players2 delete', old.id); END"
+
+/* With a league of 2,000 teams of 10 players and a game already written (which adds
+ * teams2/players2 up in full, once), a final changes only its two teams' rows and their
+ * 20 players' rows: triggers on teams2/players2 see those updates and nothing else (no
+ * table made anew, no other row written), and the rows hold the reference plus both
+ * games. A game written again changes only its own teams' and players' rows too. */
+static inline void check_a_final_changes_only_its_own_rows(const results_backend *b)
+{
+    cn_error err;
+    bs_ref ref;
+    big_league(&ref, 2000, 10);
+    cn_results w = b->fresh("touch");
+    if (w.ops->write(w.impl, &ref, "teams", "players", &err))
+        fail_msg("write the league: %s", err.msg);
+    bs_result g1 = league_game("G1", 1, 2, 10, true, 0), g2 = league_game("G2", 1500, 3, 10, false, 0);
+    bs_result again = league_game("G1", 1, 2, 10, false, 1);
+    write_game_ok(&w, &g1);
+    char *out = b->native("touch", TOUCH_SQL);
+    assert_non_null(out);
+    free(out);
+    write_game_ok(&w, &g2);
+    out = b->native("touch", "SELECT what, count(*), min(id), max(id), sum(id) FROM touched GROUP BY what ORDER BY what");
+    /* players 21..30 of team 3 and 14991..15000 of team 1500 */
+    assert_string_equal(out, "players2\t20\t21\t15000\t150210\nteams2\t2\t3\t1500\t1503\n");
+    free(out);
+    out = b->query("touch", "SELECT id, wins, losses FROM teams2 WHERE id IN (1, 2, 3, 4, 1500) ORDER BY id; "
+                            "SELECT id, shots, goals FROM players2 WHERE id IN (1, 21, 22, 31, 14991) ORDER BY id");
+    assert_string_equal(out, "1\t2\t1\n2\t2\t3\n3\t4\t3\n4\t4\t4\n1500\t2\t1\n" /* 3 won, 1500 lost */
+                             "1\t2\t2\n21\t4\t1\n22\t5\t1\n31\t4\t1\n14991\t5\t1\n");
+    free(out);
+    free(b->native("touch", "DELETE FROM touched"));
+    write_game_ok(&w, &again); /* G1 replayed: 2 won, everyone shot once more */
+    out = b->native("touch", "SELECT what, count(*), min(id), max(id) FROM touched GROUP BY what ORDER BY what");
+    assert_string_equal(out, "players2\t20\t1\t20\nteams2\t2\t1\t2\n");
+    free(out);
+    out = b->query("touch", "SELECT id, wins, losses FROM teams2 WHERE id IN (1, 2) ORDER BY id; "
+                            "SELECT id, shots, goals FROM players2 WHERE id IN (1, 20) ORDER BY id");
+    assert_string_equal(out, "1\t1\t2\n2\t3\t2\n1\t3\t2\n20\t13\t3\n");
+    free(out);
+    free(b->native("touch", "DROP TABLE touched"));
+    cn_results_close(&w);
+    bs_result_free(&g1);
+    bs_result_free(&g2);
+    bs_result_free(&again);
+    bs_ref_free(&ref);
+}
+
+/* teams2/players2 as the test adds them up itself, from the reference and the newest
+ * result of each game (NULL: not written), as the text SEASON_ROWS_SQL reads back. */
+#define SEASON_ROWS_SQL "SELECT id, name, wins, losses FROM teams2 ORDER BY id; " \
+                        "SELECT id, shots, goals, teamid FROM players2 ORDER BY id"
+
+static inline int capped(long long v)
+{
+    return v > INT_MAX ? INT_MAX : (int)v;
+}
+
+static inline char *expected_season(const bs_ref *ref, const bs_result *const *games, size_t ngames)
+{
+    bs_buf b = {0};
+    for (size_t i = 0; i < ref->nteams; i++) {
+        const bs_team *t = &ref->teams[i];
+        long long w = t->wins, l = t->losses;
+        for (size_t g = 0; g < ngames; g++)
+            for (int k = 0; games[g] && k < 2; k++)
+                if (games[g]->teams[k].teamid == t->id) {
+                    w += games[g]->teams[k].result == 'W';
+                    l += games[g]->teams[k].result == 'L';
+                }
+        bs_buf_printf(&b, "%d\t%s\t%d\t%d\n", t->id, t->name, capped(w), capped(l));
+    }
+    for (size_t i = 0; i < ref->nplayers; i++) {
+        const bs_player *p = &ref->players[i];
+        long long sh = p->shots, go = p->goals;
+        for (size_t g = 0; g < ngames; g++)
+            for (size_t k = 0; games[g] && k < games[g]->nplayers; k++)
+                if (games[g]->players[k].player_id == p->id) {
+                    sh += games[g]->players[k].shots > 0 ? games[g]->players[k].shots : 0;
+                    go += games[g]->players[k].goals > 0 ? games[g]->players[k].goals : 0;
+                }
+        bs_buf_printf(&b, "%d\t%d\t%d\t%d\n", p->id, capped(sh), capped(go), p->teamid);
+    }
+    return bs_buf_take(&b, NULL);
+}
+
+static inline uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Finals of random games over a league of 12 teams of 4 (two rows start one short of
+ * INT_MAX), in random order, one or a few per call, games written again with another
+ * result, the reference changed between finals (a reload), given by the caller or read
+ * from the database, and teams2 dropped once: after every call teams2/players2 are the
+ * reference plus the newest result of every game, as the test adds them up itself. */
+static inline void check_random_finals_add_up(const results_backend *b, uint64_t seed, int steps)
+{
+    enum { NGAMES = 8, PER = 4 };
+    cn_error err;
+    bs_ref ref;
+    bs_result games[NGAMES];
+    memset(games, 0, sizeof games);
+    const bs_result *newest[NGAMES] = {0};
+    uint64_t x = seed * 2654435761u + 1;
+    big_league(&ref, 12, PER);
+    ref.teams[0].wins = INT_MAX - 1;
+    ref.players[0].shots = INT_MAX - 2;
+    cn_results w = b->fresh("random");
+    if (w.ops->write(w.impl, &ref, "teams", "players", &err))
+        fail_msg("write the league: %s", err.msg);
+    for (int step = 0; step < steps; step++) {
+        unsigned op = (unsigned)(next_random(&x) % 20);
+        if (op == 0) { /* a reload: a name and a count of the reference change */
+            bs_team *t = &ref.teams[next_random(&x) % ref.nteams];
+            char name[40];
+            snprintf(name, sizeof name, "Renamed %d", step);
+            free(t->name);
+            t->name = malloc(strlen(name) + 1);
+            memcpy(t->name, name, strlen(name) + 1);
+            t->losses += 1;
+            if (w.ops->write(w.impl, &ref, "teams", "players", &err))
+                fail_msg("write the league: %s", err.msg);
+        } else if (op == 1) {
+            free(b->query("random", "DROP TABLE players2; DROP TABLE teams2"));
+        }
+        bs_result batch[3];
+        size_t n = 1 + (size_t)(next_random(&x) % 3), g0 = (size_t)(next_random(&x) % NGAMES);
+        for (size_t i = 0; i < n; i++) {
+            size_t g = (g0 + i) % NGAMES; /* n different games */
+            int home = next_random(&x) % 3 ? 1 : 1 + (int)(next_random(&x) % 12), away;
+            do
+                away = 1 + (int)(next_random(&x) % 12);
+            while (away == home);
+            char id[8];
+            snprintf(id, sizeof id, "R%zu", g);
+            batch[i] = league_game(id, home, away, PER, next_random(&x) % 2, (int)(next_random(&x) % 3) - 1);
+            for (size_t k = 0; k < batch[i].nplayers; k++) /* some rows add nothing */
+                if (next_random(&x) % 4 == 0)
+                    batch[i].players[k].shots = batch[i].players[k].goals = 0;
+            if (next_random(&x) % 3 == 0)
+                batch[i].teams[0].result = batch[i].teams[1].result = 'T';
+            bs_result_free(&games[g]);
+            games[g] = batch[i]; /* the newest of game g; batch keeps shallow copies */
+            newest[g] = &games[g];
+        }
+        unsigned how = (unsigned)(next_random(&x) % 3);
+        bs_ref given = ref; /* shallow: the same rows, with or without their digest kept */
+        given.digest = how == 2 ? bs_ref_digest(&ref) : 0;
+        if (w.ops->write_game(w.impl, how ? &given : NULL, batch, n, NULL, NULL, &err))
+            fail_msg("step %d: write_game: %s: %s", step, cn_status_name(err.status), err.msg);
+        char *want = expected_season(&ref, newest, NGAMES), *got = b->query("random", SEASON_ROWS_SQL);
+        if (strcmp(want, got))
+            fail_msg("seed %llu step %d: teams2/players2 are\n%s\nnot\n%s", (unsigned long long)seed, step, got, want);
+        free(want);
+        free(got);
+    }
+    cn_results_close(&w);
+    for (size_t g = 0; g < NGAMES; g++)
+        bs_result_free(&games[g]);
+    bs_ref_free(&ref);
 }
 
 #endif

@@ -726,36 +726,11 @@ static cn_results sqlite_fresh(const char *name)
 static char *sqlite_query(const char *name, const char *sql)
 {
     char db[300];
-    sqlite3 *h;
-    sqlite3_stmt *st;
-    char *out = calloc(1, 1);
-    size_t len = 0;
     sqlite_path(name, db, sizeof db);
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    for (const char *tail = sql; *tail;) {
-        if (sqlite3_prepare_v2(h, tail, -1, &st, &tail) != SQLITE_OK) {
-            sqlite3_close(h);
-            free(out);
-            return NULL;
-        }
-        while (st && sqlite3_step(st) == SQLITE_ROW) {
-            for (int i = 0; i < sqlite3_column_count(st); i++) {
-                const char *v = (const char *)sqlite3_column_text(st, i);
-                size_t n = strlen(v ? v : "NULL");
-                out = realloc(out, len + n + 2);
-                memcpy(out + len, v ? v : "NULL", n);
-                len += n;
-                out[len++] = i + 1 < sqlite3_column_count(st) ? '\t' : '\n';
-                out[len] = '\0';
-            }
-        }
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return out;
+    return sqlite_rows(db, sql);
 }
 
-static const results_backend sqlite_backend = {sqlite_fresh, sqlite_query, sqlite_path};
+static const results_backend sqlite_backend = {sqlite_fresh, sqlite_query, sqlite_path, sqlite_query};
 
 static void sqlite_games_in_either_order_give_the_same_season(void **state)
 {
@@ -785,6 +760,19 @@ static void sqlite_a_game_of_another_source_is_refused(void **state)
 {
     (void)state;
     check_a_game_of_another_source_is_refused(&sqlite_backend);
+}
+
+static void sqlite_a_final_changes_only_its_own_rows(void **state)
+{
+    (void)state;
+    check_a_final_changes_only_its_own_rows(&sqlite_backend);
+}
+
+static void sqlite_random_finals_add_up(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 20; seed++)
+        check_random_finals_add_up(&sqlite_backend, seed, 40);
 }
 
 static void sqlite_one_game_gives_what_standings_give(void **state)
@@ -937,6 +925,8 @@ int main(void)
         cmocka_unit_test(sqlite_a_failed_game_write_changes_nothing),
         cmocka_unit_test(sqlite_one_game_gives_what_standings_give),
         cmocka_unit_test(sqlite_a_game_of_another_source_is_refused),
+        cmocka_unit_test(sqlite_a_final_changes_only_its_own_rows),
+        cmocka_unit_test(sqlite_random_finals_add_up),
         cmocka_unit_test(dir_sink_keeps_another_sources_game),
         cmocka_unit_test(sqlite_an_unsafe_result_is_refused),
         cmocka_unit_test(sqlite_permission_errors_are_not_waiting),

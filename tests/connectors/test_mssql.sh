@@ -6,5 +6,5 @@ export TDS_READONLY_DATABASES=readonlydb TDS_DENIED_DATABASES=denieddb
 start_tds; server_env
 # a reserved port nothing listens on: connections to it are refused
 TDS_CLOSED_PORT=$(free_ports 1)
-export TDS_PORT TDS_CLOSED_PORT
+export TDS_PORT TDS_CLOSED_PORT TDS_DB
 "$BIN/test_mssql" || fail "mssql backend tests"

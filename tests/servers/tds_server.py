@@ -10,7 +10,8 @@ Owned by this project (started from shared/test-servers). Changes: configurable 
 passwords never printed, databases are tracked (CREATE DATABASE, IF DB_ID(..) IS NULL
 CREATE DATABASE, USE and LOGIN7 of an unknown database fail like SQL Server: 911/4060),
 and an IF it does not understand is an error instead of being passed to SQLite.
-IF OBJECT_ID(..) IS NULL CREATE TABLE becomes CREATE TABLE IF NOT EXISTS, table hints
+IF OBJECT_ID(..) IS NULL CREATE TABLE becomes CREATE TABLE IF NOT EXISTS, OBJECT_ID(..) in
+an expression is looked up in sqlite_master (N'U': tables only), table hints
 (WITH (TABLOCKX)) are dropped, and CREATE VIEW .. AS SELECT stays one statement.
 Knobs for permission tests: writes in the databases named (comma-separated) in
 TDS_READONLY_DATABASES fail with 3906 (read-only), and in TDS_DENIED_DATABASES with
@@ -186,6 +187,7 @@ def split_batch(sql):
             continue
         if (up in STMT_START and depth == 0 and first is not None and prev not in ("UNION", "ALL", "EXCEPT", "INTERSECT", "(")
                 and not (up == "SELECT" and (first == "INSERT" or prev == "AS"))
+                and not (up == "SET" and first == "UPDATE")
                 and not (first == "IF") and prev not in ("TABLE", "INDEX", "VIEW", "EXISTS") and not (first == "BEGIN" and prev == "BEGIN")):
             stmts.append("".join(cur).strip())
             cur, first = [], None
@@ -205,6 +207,10 @@ def split_batch(sql):
 def rewrite(stmt, sess):
     s = re.sub(r"(?i)\bIF\s+OBJECT_ID\s*\(\s*N?'([^']+)'(?:\s*,\s*N?'U')?\s*\)\s+IS\s+NOT\s+NULL\s+DROP\s+TABLE\s+",
                "DROP TABLE IF EXISTS ", stmt)
+    # OBJECT_ID(N'name'[, N'U']) in an expression: the object, or NULL (N'U': a table, not a view)
+    s = re.sub(r"(?i)\bOBJECT_ID\s*\(\s*N?'([^']+)'(\s*,\s*N?'U')?\s*\)",
+               lambda m: "(SELECT 1 FROM sqlite_master WHERE name = '%s' COLLATE NOCASE%s)"
+               % (m.group(1), " AND type = 'table'" if m.group(2) else ""), s)
     out = []
     for m in TOKEN_RE.finditer(s):
         kind, text = m.lastgroup, m.group()
