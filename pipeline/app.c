@@ -35,8 +35,11 @@ static void job_work(uv_work_t *req)
     job *j = req->data;
     app *a = j->a;
     switch (j->kind) {
-    case JOB_LOAD:
+    case JOB_LOAD: /* indexed here, once per snapshot, off the loop: every game over it looks up its rosters */
         j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
+        if (j->st == CN_OK && bs_ref_index(&j->ref))
+            j->st = cn_fail(&j->err, CN_TRANSIENT, "out of memory indexing the reference's %zu teams and %zu players",
+                            j->ref.nteams, j->ref.nplayers);
         break;
     case JOB_POLL:
         j->st = j->src->ops->poll(j->src->impl, &j->chunk, &j->err);
