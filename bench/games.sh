@@ -258,26 +258,51 @@ if lat:
 sys.exit(1 if missing or not_final else 0)
 PY
   # the season tables: the reference plus every game's result, by the independent model
-  local specs=() g home away k=0 step
+  local specs=() spec g home away k=0 step
   step=$(( n / ORACLE_SAMPLE > 0 ? n / ORACLE_SAMPLE : 1 ))
-  for g in "$d"/expect/*/; do
-    g=${g%/}
-    read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-      "$g/game.json")
-    specs+=(--game "$g/gamestream.txt:$home:$away")
+  while read -r spec; do # STREAM:HOME:AWAY of every game, read by one python (10,000 games)
+    specs+=(--game "$spec")
+    g=${spec%/gamestream.txt:*}
+    IFS=: read -r home away <<<"${spec##*/gamestream.txt:}"
     if [ $((k % step)) = 0 ]; then
       "$PYTHON" "$SRC/tests/tools/oracle.py" check --events "$g/gamestream.txt" --reference "$d/v/sidearm.db" \
         --home "$home" --away "$away" --docs-dir "$d/v/boxscores/$(basename "$g")" >/dev/null \
         || fail "$name: $(basename "$g")'s documents differ from the model"
     fi
     k=$((k + 1))
-  done
+  done < <(game_specs "$d/expect")
   "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$d/v/sidearm.db" "${specs[@]}" --sqlite "$d/v/sidearm.db" \
     >/dev/null || fail "$name: teams2/players2 are not the reference plus every game"
   echo "season: teams2/players2 = reference + all $n games (oracle.py season); documents of $(( (n + step - 1) / step )) games checked event by event (oracle.py check)"
   echo "game_teams: $(sqlite3 "$d/v/sidearm.db" 'SELECT count(DISTINCT game) FROM game_teams') games"
   awk '/ done: .* polls read / { for (i = 1; i <= NF; i++) { if ($i == "polls" && $(i+1) == "read") { p += $(i-1); b += $(i+2); n++ } } }
     END { if (n) printf "pipeline reads: %d games, %.1f polls and %.0f bytes read per game (its done: lines)\n", n, p / n, b / n }' "$d/pipeline.log"
+  results_lag "$d/sim.log" "$d/pipeline.log"
+}
+
+# results_lag SIM_LOG PIPELINE_LOG: from each game's last write (its final) to the pipeline's
+# "<game>: wrote teams2 ..." (the results sink's acknowledgement), both ms timestamps
+results_lag() {
+  "$PYTHON" - "$1" "$2" <<'PY'
+import re, sys
+from datetime import datetime, timezone
+stamp = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+last = {}
+for l in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"^(\S+) gamestream-sim info\s+(\S+): Wrote ", l)
+    if m:
+        last[m.group(2)] = stamp(m.group(1))
+lag = []
+for l in open(sys.argv[2], encoding="utf-8"):
+    m = re.match(r"^(\S+) pipeline info\s+(\S+): wrote teams2 ", l)
+    if m and m.group(2) in last:
+        lag.append(stamp(m.group(1)) - last.pop(m.group(2)))
+lag.sort()
+if lag:
+    q = lambda p: lag[min(len(lag) - 1, int(len(lag) * p))]
+    print(f"final -> results written ({len(lag)} games): p50 {q(0.5):.2f} s, p99 {q(0.99):.2f} s, max {lag[-1]:.2f} s; "
+          f"{sum(1 for x in lag if x <= 5) / len(lag) * 100:.1f}% within 5 s")
+PY
 }
 
 # ---------------------------------------------------------------- file://

@@ -693,3 +693,13 @@ sqlite_day_check() {
   "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$db" "${specs[@]}" --sqlite "$db" ||
     fail "teams2/players2 are not the reference plus every final once"
 }
+
+# game_specs DIR (benchmarks): DIR/<game>/gamestream.txt:HOME:AWAY for every game folder of DIR (its game.json)
+game_specs() {
+  "$PYTHON" - "$1" <<'PY'
+import json, os, sys
+for g in sorted(os.listdir(sys.argv[1])):
+    m = json.load(open(os.path.join(sys.argv[1], g, "game.json")))
+    print(f"{sys.argv[1]}/{g}/gamestream.txt:{m['home']}:{m['away']}")
+PY
+}
