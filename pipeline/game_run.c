@@ -819,6 +819,7 @@ static void handle_closed(uv_handle_t *h)
     app_ref_release(g->snap);
     sq_free(&g->q);
     bs_result_free(&g->result);
+    free(g->source);
     free(g);
 }
 
@@ -827,8 +828,10 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 {
     *st = CN_FATAL;
     game_run *g = calloc(1, sizeof *g);
-    if (!g) {
+    size_t srclen = strlen(source_uri) + 1; /* what cn_uri_source writes is never longer */
+    if (!g || !(g->source = malloc(srclen))) {
         log_game(LOG_ERROR, id, "out of memory starting the game");
+        free(g);
         return NULL;
     }
     sq_init(&g->q, (size_t)a->cfg->queue_max, (size_t)a->cfg->queue_max_mib << 20);
@@ -837,13 +840,14 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
     if ((*st = cn_source_open(&g->src, source_uri, &a->cfg->conn, &err))) {
         log_game(LOG_ERROR, id, "%s", err.msg);
         sq_free(&g->q);
+        free(g->source);
         free(g);
         return NULL;
     }
     g->app = a;
     sq_share(&g->q, &a->pending_bytes, (size_t)a->cfg->queue_total_mib << 20);
     snprintf(g->id, sizeof g->id, "%s", id);
-    cn_uri_source(source_uri, g->source, sizeof g->source);
+    cn_uri_source(source_uri, g->source, srclen);
     g->claim_pending = true;
     g->home = home;
     g->away = away;
