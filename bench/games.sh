@@ -258,10 +258,11 @@ if lat:
 sys.exit(1 if missing or not_final else 0)
 PY
   # the season tables: the reference plus every game's result, by the independent model
-  local specs=() spec g home away k=0 step
+  local spec g home away k=0 step
   step=$(( n / ORACLE_SAMPLE > 0 ? n / ORACLE_SAMPLE : 1 ))
-  while read -r spec; do # STREAM:HOME:AWAY of every game, read by one python (10,000 games)
-    specs+=(--game "$spec")
+  season_specs "$d/expect"
+  for spec in "${SPECS[@]}"; do
+    [ "$spec" = --game ] && continue
     g=${spec%/gamestream.txt:*}
     IFS=: read -r home away <<<"${spec##*/gamestream.txt:}"
     if [ $((k % step)) = 0 ]; then
@@ -270,8 +271,8 @@ PY
         || fail "$name: $(basename "$g")'s documents differ from the model"
     fi
     k=$((k + 1))
-  done < <(game_specs "$d/expect")
-  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$d/v/sidearm.db" "${specs[@]}" --sqlite "$d/v/sidearm.db" \
+  done
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$d/v/sidearm.db" "${SPECS[@]}" --sqlite "$d/v/sidearm.db" \
     >/dev/null || fail "$name: teams2/players2 are not the reference plus every game"
   echo "season: teams2/players2 = reference + all $n games (oracle.py season); documents of $(( (n + step - 1) / step )) games checked event by event (oracle.py check)"
   echo "game_teams: $(sqlite3 "$d/v/sidearm.db" 'SELECT count(DISTINCT game) FROM game_teams') games"

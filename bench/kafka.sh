@@ -154,12 +154,7 @@ print(f"events lost: {missing}")
 sys.exit(1 if missing else 0)
 PY
 mapfile -t all < <(cd "$WORK/expect" && ls)
-specs=()
-for g in "${all[@]}"; do
-  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-    "$WORK/expect/$g/game.json")
-  specs+=(--game "$WORK/expect/$g/gamestream.txt:$home:$away")
-done
-"$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$D/sidearm.db" "${specs[@]}" --sqlite "$D/sidearm.db" >/dev/null ||
+season_specs "$WORK/expect" "${all[@]}"
+"$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$D/sidearm.db" "${SPECS[@]}" --sqlite "$D/sidearm.db" >/dev/null ||
   fail "teams2/players2 are not the reference plus every final once"
 echo "season tables: the reference plus every final once"

@@ -75,9 +75,8 @@ for g in sorted(os.listdir(games)):
 print(f"newest documents: {len(os.listdir(games)) - len(bad)} of {len(os.listdir(games))} final" + (f"; BAD: {bad[:10]}" if bad else ""))
 sys.exit(1 if bad else 0)
 PY
-  specs=()
-  while read -r spec; do specs+=(--game "$spec"); done < <(game_specs "$d/games")
-  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$d/v/sidearm.db" "${specs[@]}" --sqlite "$d/v/sidearm.db" \
+  season_specs "$d/games"
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$d/v/sidearm.db" "${SPECS[@]}" --sqlite "$d/v/sidearm.db" \
     >/dev/null || fail "once: teams2/players2 are not the reference plus every game"
   echo "season: teams2/players2 = reference + all $GAMES games (oracle.py season)"
 fi

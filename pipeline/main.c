@@ -41,7 +41,7 @@ static const opt_def options[] = {
     {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away)},
     {"game", "GAME_ID", OPT_STR, "game-1", "game id written into every document", OFF(pl.game)},
     {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms)},
-    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute), and for a file:// prefix whose folders are all watched on a local file system, in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms)},
+    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute; under a prefix, once one named one of its games), and for a file:// prefix whose folders are all watched on a local file system, in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms)},
     {"once", "PIPELINE_ONCE", OPT_FLAG, NULL, "process what the source holds now, write, and exit", OFF(pl.once)},
     {"follow", "PIPELINE_FOLLOW", OPT_FLAG, NULL, "after the final whistle keep watching for a restarted game", OFF(pl.follow)},
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},

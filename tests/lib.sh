@@ -671,35 +671,65 @@ for d in got:
 PY
 
   # the season tables over tsql: the reference plus the sum of all the games, and each game's rows
+  tds_season_check "$WORK/ref.json" "${specs[@]}"
+}
+
+# tds_season_check REF_JSON --game EVENTS:HOME:AWAY...: teams2/players2 over tsql are the
+# reference (tds_reference_json) plus each game's result once, and game_teams holds 2 rows
+# for each game.
+tds_season_check() {
+  local ref=$1 n; shift
+  n=$(($# / 2))
   tds_rows teams2 "$WORK/teams2.json"
   tds_rows players2 "$WORK/players2.json"
-  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$WORK/ref.json" "${specs[@]}" \
-    --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "teams2/players2 are not the season of the $N games"
-  [ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * N)) $N)" ] \
-    || fail "game_teams is not 2 rows for each of the $N games: $(tds_query "SELECT game, teamid FROM game_teams")"
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$ref" "$@" \
+    --teams2 "$WORK/teams2.json" --players2 "$WORK/players2.json" || fail "teams2/players2 are not the season of the $n games"
+  [ "$(tds_query "SELECT count(*), count(DISTINCT game) FROM game_teams")" = "$(printf '%s\t%s' $((2 * n)) $n)" ] \
+    || fail "game_teams is not 2 rows for each of the $n games: $(tds_query "SELECT game, teamid FROM game_teams")"
 }
 
 # sqlite_day_check GAMES_DIR DB DOCS_DIR GAME...: each game (GAMES_DIR/<game>/game.json and
 # gamestream.txt) has documents DOCS_DIR/<game>/ that are the model's at every event, and
 # teams2/players2 in DB (its teams/players the reference) count every final once.
 sqlite_day_check() {
-  local dir=$1 db=$2 docs=$3 g home away specs=(); shift 3
+  local dir=$1 db=$2 docs=$3 g; shift 3
   for g in "$@"; do
     oracle_game "$dir/$g" "$db" "$docs/$g" || fail "$g: a document is not the box score after its event"
-    read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' \
-      "$dir/$g/game.json")
-    specs+=(--game "$dir/$g/gamestream.txt:$home:$away")
   done
-  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$db" "${specs[@]}" --sqlite "$db" ||
+  season_specs "$dir" "$@"
+  "$PYTHON" "$SRC/tests/tools/oracle.py" season --reference "$db" "${SPECS[@]}" --sqlite "$db" ||
     fail "teams2/players2 are not the reference plus every final once"
 }
 
-# game_specs DIR (benchmarks): DIR/<game>/gamestream.txt:HOME:AWAY for every game folder of DIR (its game.json)
-game_specs() {
-  "$PYTHON" - "$1" <<'PY'
+# season_specs GAMES_DIR [GAME...]: SPECS, the oracle's --game EVENTS:HOME:AWAY of each game
+# (GAMES_DIR/<game>/game.json and gamestream.txt); without GAME, of every folder of GAMES_DIR.
+# One python for all of them (a benchmark has 10,000 games).
+season_specs() {
+  local dir=$1 spec; shift
+  SPECS=()
+  while read -r spec; do SPECS+=(--game "$spec"); done < <("$PYTHON" - "$dir" "$@" <<'PY'
 import json, os, sys
-for g in sorted(os.listdir(sys.argv[1])):
-    m = json.load(open(os.path.join(sys.argv[1], g, "game.json")))
-    print(f"{sys.argv[1]}/{g}/gamestream.txt:{m['home']}:{m['away']}")
+d = sys.argv[1]
+for g in sys.argv[2:] or sorted(os.listdir(d)):
+    m = json.load(open(os.path.join(d, g, "game.json")))
+    print(f"{d}/{g}/gamestream.txt:{m['home']}:{m['away']}")
 PY
+)
+}
+
+# minio_event FILE KEY: the webhook body MinIO sends for a PUT of gamestreams/KEY (KEY URL-encoded)
+minio_event() {
+  cat >"$1" <<JSON
+{"EventName":"s3:ObjectCreated:Put","Key":"gamestreams/x","Records":[{"eventVersion":"2.0",
+"eventSource":"minio:s3","awsRegion":"","eventTime":"2026-11-28T19:04:05.123Z","eventName":"s3:ObjectCreated:Put",
+"userIdentity":{"principalId":"minio"},"requestParameters":{},"responseElements":{},
+"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":"gamestreams","arn":"arn:aws:s3:::gamestreams"},
+"object":{"key":"$2","size":16,"eTag":"9b2cf535f27731c974343645a3985328","sequencer":"187C2E1E0B6F1D2A"}}}]}
+JSON
+}
+
+# listings PORT: sidearm_source_listings_total of the pipeline serving /metrics on PORT
+listings() {
+  curl -sf "http://127.0.0.1:$1/metrics" >"$WORK/metrics" || return 1
+  awk '/^sidearm_source_listings_total\{/ { n += $2 } END { print n + 0 }' "$WORK/metrics"
 }

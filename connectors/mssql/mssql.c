@@ -122,10 +122,21 @@ static cn_status fail_last(mssql_conn *c, cn_error *err, const char *what)
     case SYBEFCON:
     case SYBESEOF:
     case SYBEUHST:
-    case 1205:  /* deadlock victim */
-    case 1222:  /* lock timeout */
         st = CN_TRANSIENT;
         break;
+    /* another writer's locks (several pipelines finishing games at once) or a server too
+     * busy for now: the transaction is rolled back and rerun later, as the server's text
+     * says (the transient list of Microsoft.Data.SqlClient's retry logic) */
+    case 1204:  /* cannot obtain a LOCK resource at this time */
+    case 1205:  /* deadlock victim: the transaction was rolled back */
+    case 1222:  /* lock request time out period exceeded */
+    case 3960:  /* snapshot isolation: update conflict, the transaction was rolled back */
+    case 40501: /* the service is currently busy */
+    case 49918: /* not enough resources to process the request */
+    case 49919: /* too many create or update operations in progress */
+    case 49920: /* too many operations in progress */
+        return cn_fail(err, CN_TRANSIENT, "SQL Server %s: %s: %s (a lock conflict or a busy server: the transaction "
+                       "is rolled back and retried)", c->shown, what, last.msg);
     case 229:   /* permission denied on an object */
     case 230:   /* permission denied on a column */
     case 262:   /* CREATE TABLE (or another) permission denied in a database */

@@ -172,7 +172,10 @@ bool push_tick(app *a)
     }
     uint64_t now = uv_now(&a->loop);
     int slow = a->cfg->safety_poll_ms;
-    bool flowing = p->last_used_ms && now - p->last_used_ms < PUSH_FLOWING_MS;
+    /* a prefix: once a notification named one of its games they are known to arrive, and a
+     * quiet minute (scheduled games, a break) is no sign they stopped, while a listing of
+     * every game each tick is the cost that grows with the day; one stream: a minute */
+    bool flowing = p->last_used_ms && (a->prefix_mode || now - p->last_used_ms < PUSH_FLOWING_MS);
     /* file:// prefix: the prefix and every game folder are watched on a local file system,
      * so a change raises an event; the listing is the safety net, not the trigger */
     bool watched = p->file && a->prefix_mode && p->root && p->fs_local && !p->watch_failed;

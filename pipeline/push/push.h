@@ -10,7 +10,8 @@
  * A push only says "read now": what is read is still decided by the object (the source
  * reads from its consumed offset and sees rewrites), so a push that comes late, twice,
  * out of order or never changes nothing but the latency. While MinIO notifications
- * naming a followed stream keep coming (one in the last minute), and always for a
+ * naming a followed stream keep coming (one in the last minute; under a prefix, once one
+ * named one of its games), and always for a
  * file:// prefix whose folders are all watched on a local file system, the poll timer's
  * work (the listing above all: one stat per file of every game) runs every
  * --safety-poll-ms instead of every --poll-ms.

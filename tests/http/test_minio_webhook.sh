@@ -27,17 +27,8 @@ post() {
   curl -s -o "$WORK/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' "$@" \
     --data-binary "@$body" "$URL" || true
 }
-event() { # event FILE KEY: a MinIO event for gamestreams/KEY (KEY already URL-encoded)
-  cat >"$1" <<JSON
-{"EventName":"s3:ObjectCreated:Put","Key":"gamestreams/x","Records":[{"eventVersion":"2.0",
-"eventSource":"minio:s3","awsRegion":"","eventTime":"2026-11-28T19:04:05.123Z","eventName":"s3:ObjectCreated:Put",
-"userIdentity":{"principalId":"minio"},"requestParameters":{},"responseElements":{},
-"s3":{"s3SchemaVersion":"1.0","configurationId":"Config","bucket":{"name":"gamestreams","arn":"arn:aws:s3:::gamestreams"},
-"object":{"key":"$2","size":16,"eTag":"9b2cf535f27731c974343645a3985328","sequencer":"187C2E1E0B6F1D2A"}}}]}
-JSON
-}
-event "$WORK/ours.json" gamestream.txt
-event "$WORK/other.json" "other%2Fgamestream.txt"
+minio_event "$WORK/ours.json" gamestream.txt
+minio_event "$WORK/other.json" "other%2Fgamestream.txt"
 printf '{"Records": [' >"$WORK/malformed.json"
 head -c $((2 << 20)) /dev/zero | tr '\0' ' ' >"$WORK/big.json"
 polls_before=$(log_count "polls read" "$WORK/pipeline.log")

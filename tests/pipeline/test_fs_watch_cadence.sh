@@ -25,13 +25,9 @@ found() { [ "$(log_count ': found: ' "$WORK/pipeline.log")" -ge "$1" ]; }
 wait_for 30 found 40 || fail "the 40 games were not all found: $(tail -n 3 "$WORK/pipeline.log")"
 wait_for 20 test -s "$V/boxscores/q40/0.json" || fail "q40's first document was not written"
 
-listings() {
-  curl -sf "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics" || return 1
-  awk '/^sidearm_source_listings_total\{/ { n += $2 } END { print n + 0 }' "$WORK/metrics"
-}
-wait_for 10 listings >/dev/null || fail "no /metrics"
+wait_for 10 listings "$PORT" || fail "no /metrics"
 sleep 1  # the listing the last push asked for has come back
-l0=$(listings); sleep 3; l1=$(listings)
+l0=$(listings "$PORT"); sleep 3; l1=$(listings "$PORT")
 [ $((l1 - l0)) -le 1 ] ||
   fail "a watched, quiet prefix was listed $((l1 - l0)) times in 3 s with --poll-ms 50: every tick, not every --safety-poll-ms"
 pass "40 quiet games, all folders watched: $((l1 - l0)) listings in 3 s at --poll-ms 50 (--safety-poll-ms 60000)"
@@ -41,7 +37,7 @@ quiet_game q41
 wait_for 20 test -s "$V/boxscores/q41/0.json" || fail "a new game folder was not followed within 20 s: no push from the prefix watch"
 printf '0 59:47 101 2 0\n1 58:10 205 9 1\n' >"$G/q07/gamestream.txt.tmp" && mv "$G/q07/gamestream.txt.tmp" "$G/q07/gamestream.txt"
 wait_for 20 test -s "$V/boxscores/q07/1.json" || fail "a write to a quiet game was not read within 20 s: no push from its folder's watch"
-l2=$(listings)
+l2=$(listings "$PORT")
 pass "a new folder and a write were read on their file-system events ($((l2 - l1)) listings meanwhile, asked for by the new folder)"
 grep -q "polling every --poll-ms instead\|raises no file-system event" "$WORK/pipeline.log" &&
   fail "the log says the watch is not trusted here: $(grep -m1 'poll-ms' "$WORK/pipeline.log")"

@@ -15,6 +15,12 @@ IF OBJECT_ID(..) IS NULL CREATE TABLE becomes CREATE TABLE IF NOT EXISTS, table 
 Knobs for permission tests: writes in the databases named (comma-separated) in
 TDS_READONLY_DATABASES fail with 3906 (read-only), and in TDS_DENIED_DATABASES with
 262/229 (permission denied; DROP finds nothing, as OBJECT_ID sees no object).
+Locks: a session waits TDS_LOCK_TIMEOUT_MS (default 30000) for another's write lock, then
+answers 1222 (lock request time out), as SQL Server does past SET LOCK_TIMEOUT. A fault
+hook for lock conflicts: TDS_LOCK_ERRORS=1205,1222,... makes the statements that ask for a
+table lock (WITH (TABLOCKX)), whichever session sends them, answer those errors in turn,
+one each, before the locks work again; 1205 (deadlock victim) and 3960 (snapshot update
+conflict) roll the transaction back, as SQL Server does. Each is logged ("lock fault: ...").
 All databases share one SQLite namespace: table names must not clash across them.
 """
 import os
@@ -34,6 +40,17 @@ LOGIN_USER = os.environ.get("TDS_USER", "sa")
 LOGIN_PASSWORD = os.environ.get("TDS_PASSWORD", "pass")
 READONLY_DBS = {n.lower() for n in os.environ.get("TDS_READONLY_DATABASES", "").split(",") if n}
 DENIED_DBS = {n.lower() for n in os.environ.get("TDS_DENIED_DATABASES", "").split(",") if n}
+LOCK_TIMEOUT_S = int(os.environ.get("TDS_LOCK_TIMEOUT_MS", "30000")) / 1000.0
+LOCK_ERRORS = [int(n) for n in os.environ.get("TDS_LOCK_ERRORS", "").split(",") if n]
+# SQL Server's number, severity, text and whether it rolls the transaction back
+LOCK_MESSAGES = {
+    1204: (19, "The instance of the SQL Server Database Engine cannot obtain a LOCK resource at this time. "
+               "Rerun your statement when there are fewer active users.", False),
+    1205: (13, "Transaction (Process ID %d) was deadlocked on lock resources with another process and has been "
+               "chosen as the deadlock victim. Rerun the transaction.", True),
+    1222: (16, "Lock request time out period exceeded.", False),
+    3960: (16, "Snapshot isolation transaction aborted due to update conflict. Retry the transaction.", True),
+}
 WRITES = {"CREATE", "DROP", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "ALTER"}
 _shared_lock = threading.Lock()
 
@@ -225,7 +242,7 @@ class Session(socketserver.BaseRequestHandler):
         self.spid = Session.spid_counter
         # writers wait for each other as SQL Server's locks make them wait (TABLOCKX), not
         # "database is locked": a busy timeout, and transactions that take the write lock at BEGIN
-        self.db = sqlite3.connect(DBPATH, isolation_level=None, check_same_thread=False, timeout=30)
+        self.db = sqlite3.connect(DBPATH, isolation_level=None, check_same_thread=False, timeout=LOCK_TIMEOUT_S)
         self.trancount = 0
         self.database = "master"
         self.fmtonly = False
@@ -393,7 +410,7 @@ class Session(socketserver.BaseRequestHandler):
                     return tok_env_bin(9 if words[0] == "COMMIT" else 10, b"", struct.pack("<Q", self.spid)) + self.done(DONE_MORE), False
                 self.trancount -= 1
                 return self.done(DONE_MORE), False
-            refused = self.refusal(words)
+            refused = self.refusal(words) or ("TABLOCKX" in u and self.lock_fault())
             if refused:
                 return refused
             m = re.match(r"(?is)^INSERT\s+BULK\s+(\S+)", st)
@@ -420,6 +437,8 @@ class Session(socketserver.BaseRequestHandler):
             return self.done(DONE_MORE, cnt), False
         except sqlite3.Error as e:
             msg = str(e)
+            if "database is locked" in msg or "database table is locked" in msg:
+                return self.lock_error(1222)  # waited LOCK_TIMEOUT_S for another session's lock
             num = 208 if "no such table" in msg else 2714 if "already exists" in msg else 2627 if "UNIQUE" in msg else 102
             if num == 208:
                 msg = "Invalid object name '%s'." % msg.split(":")[-1].strip()
@@ -438,6 +457,23 @@ class Session(socketserver.BaseRequestHandler):
             return tok_msg(0xAA, 262, 14, "%s %s permission denied in database '%s'." % (words[0], words[1], db)) + self.done(DONE_MORE | DONE_ERROR), True
         obj = words[1] if words[0] == "UPDATE" else words[2] if len(words) > 2 else "?"
         return tok_msg(0xAA, 229, 14, "The %s permission was denied on the object '%s', database '%s', schema 'dbo'." % (words[0], obj.lower(), db)) + self.done(DONE_MORE | DONE_ERROR), True
+
+    def lock_fault(self):
+        """The TDS_LOCK_ERRORS hook: None, or the reply of the next lock error in the list."""
+        with _shared_lock:
+            if not LOCK_ERRORS:
+                return None
+            num = LOCK_ERRORS.pop(0)
+        print("lock fault: %d to spid %d" % (num, self.spid), flush=True)
+        return self.lock_error(num)
+
+    def lock_error(self, num):
+        """SQL Server's reply to a lock conflict num (LOCK_MESSAGES): the transaction rolled back when it does."""
+        cls, text, rolls_back = LOCK_MESSAGES[num]
+        if rolls_back and self.trancount:
+            self.db.execute("ROLLBACK")
+            self.trancount = 0
+        return tok_msg(0xAA, num, cls, text % self.spid if "%d" in text else text) + self.done(DONE_MORE | DONE_ERROR), True
 
     def decltypes(self, q, n):
         """Declared types for a simple 'SELECT ... FROM table' via PRAGMA (best effort)."""
