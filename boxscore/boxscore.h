@@ -94,7 +94,15 @@ typedef struct bs_player {
     int teamid;
 } bs_player;
 
-/* The rows of `teams` and `players` (or `teams2` and `players2`). */
+/* An entry of the lookup index: a key (a team id) and a position in teams or players. */
+typedef struct bs_ref_key {
+    int key;
+    uint32_t pos;
+} bs_ref_key;
+
+/* The rows of `teams` and `players` (or `teams2` and `players2`), and optionally an index
+ * (bs_ref_index) that finds a team and a team's players without a scan. Any change to the
+ * rows (add, sort, free) drops the index; lookups without one scan, with the same result. */
 typedef struct bs_ref {
     bs_team *teams;
     size_t nteams, capteams;
@@ -104,6 +112,8 @@ typedef struct bs_ref {
      * pipeline's snapshots: computed once per load); 0 when not known. Adding a row
      * forgets it. */
     uint64_t digest;
+    bs_ref_key *team_idx;   /* NULL, or every team as (id, position), by id then position */
+    bs_ref_key *player_idx; /* NULL, or every player as (teamid, position), by teamid then position */
 } bs_ref;
 
 /* Appends a copy of the row; strings are duplicated. Returns 0, or -1 when out of memory. */
@@ -115,8 +125,16 @@ int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, i
 void bs_ref_sort(bs_ref *r);
 /* Frees what the rows own and empties the struct. */
 void bs_ref_free(bs_ref *r);
-/* Returns the team with this id, or NULL. */
+/* Returns the (first) team with this id, or NULL. O(log teams) with the index. */
 const bs_team *bs_ref_team(const bs_ref *r, int id);
+/* Builds the index of the rows as they are now (built once per snapshot of the rows and
+ * shared by every game over it). Returns 0, or -1 when out of memory or over 2^32 rows
+ * (the rows stay as they were, without an index). */
+int bs_ref_index(bs_ref *r);
+/* With the index: points *pos at the players of team teamid, as (teamid, position) in
+ * position order, and returns how many there are (0: none). Without it returns 0 and
+ * sets *pos to NULL (the caller scans). */
+size_t bs_ref_team_players(const bs_ref *r, int teamid, const bs_ref_key **pos);
 /* Reads {"teams":[{id,name,conference,wins,losses}], "players":[{id,name,number,shots,goals,teamid}]}
  * into an empty ref. Returns 0, or -1 with the reason in err. */
 int bs_ref_from_json(const json_t *root, bs_ref *out, char err[BS_ERRLEN]);
@@ -232,7 +250,9 @@ typedef struct bs_game {
     bs_counters n;
 } bs_game;
 
-/* Makes an empty game for home vs away over the reference rows; NULL when out of memory. */
+/* Makes an empty game for home vs away over the reference rows; NULL when out of memory.
+ * Finding the two rosters takes O(log players) over indexed rows (bs_ref_index), a scan
+ * of every player otherwise. */
 bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id);
 /* Forgets every event: a restarted stream starts a new run of the same game. */
 void bs_game_reset(bs_game *g);

@@ -43,6 +43,30 @@ static long find_player(const bs_game *g, int teamid, int jersey)
     return -1;
 }
 
+/* The two teams' players as positions in ref->players, in position order (so in id
+ * order once the rows are sorted): merged from the index's two runs when the rows have
+ * one (O(log players)), else by a scan. n is set first, then roster filled when given. */
+static size_t roster_of(const bs_ref *ref, int home, int away, size_t *roster)
+{
+    const bs_ref_key *h = NULL, *a = NULL;
+    size_t nh = bs_ref_team_players(ref, home, &h), na = home == away ? 0 : bs_ref_team_players(ref, away, &a);
+    size_t n = 0;
+    if (!ref->player_idx) {
+        for (size_t i = 0; i < ref->nplayers; i++)
+            if (ref->players[i].teamid == home || ref->players[i].teamid == away) {
+                if (roster)
+                    roster[n] = i;
+                n++;
+            }
+        return n;
+    }
+    if (!roster)
+        return nh + na;
+    for (size_t i = 0, j = 0; i < nh || j < na;)
+        roster[n++] = j >= na || (i < nh && h[i].pos < a[j].pos) ? h[i++].pos : a[j++].pos;
+    return n;
+}
+
 bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id)
 {
     bs_game *g = calloc(1, sizeof *g);
@@ -52,9 +76,7 @@ bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id)
     g->teamid[0] = home;
     g->teamid[1] = away;
     strncpy(g->game_id, game_id ? game_id : "", sizeof g->game_id - 1);
-    size_t n = 0;
-    for (size_t i = 0; i < ref->nplayers; i++)
-        n += ref->players[i].teamid == home || ref->players[i].teamid == away;
+    size_t n = roster_of(ref, home, away, NULL);
     g->roster = malloc((n ? n : 1) * sizeof *g->roster);
     g->pstat = calloc(n ? n : 1, sizeof *g->pstat);
     if (!g->roster || !g->pstat) {
@@ -63,9 +85,7 @@ bs_game *bs_game_new(const bs_ref *ref, int home, int away, const char *game_id)
         free(g);
         return NULL;
     }
-    for (size_t i = 0; i < ref->nplayers; i++)
-        if (ref->players[i].teamid == home || ref->players[i].teamid == away)
-            g->roster[g->nroster++] = i;
+    g->nroster = roster_of(ref, home, away, g->roster);
     bs_game_reset(g);
     return g;
 }

@@ -3,9 +3,15 @@
  *
  * Readers of SQLite and SQL Server fill a bs_ref row by row; the final standings
  * produce another. Rows are kept sorted by id so that every output is stable.
+ *
+ * The index (bs_ref_index) is two sorted arrays of (key, position): teams by id, players
+ * by team id. Ties are kept in position order, so a lookup finds what a scan from the
+ * start would find first, and a team's players come in row order. It describes the rows
+ * as they were when it was built: every function here that changes the rows drops it.
  */
 #include "boxscore.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +23,16 @@ static char *dup_or_empty(const char *s)
     return bs_utf8_dup(s, s ? strlen(s) : 0);
 }
 
+static void drop_index(bs_ref *r)
+{
+    free(r->team_idx);
+    free(r->player_idx);
+    r->team_idx = r->player_idx = NULL;
+}
+
 int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference, int wins, int losses)
 {
+    drop_index(r);
     if (!bs_grow(&r->teams, &r->capteams, r->nteams, sizeof *r->teams))
         return -1;
     bs_team t = {id, dup_or_empty(name), dup_or_empty(conference), wins, losses};
@@ -35,6 +49,7 @@ int bs_ref_add_team(bs_ref *r, int id, const char *name, const char *conference,
 int bs_ref_add_player(bs_ref *r, int id, const char *name, const char *number, int shots, int goals,
                       int teamid)
 {
+    drop_index(r);
     if (!bs_grow(&r->players, &r->capplayers, r->nplayers, sizeof *r->players))
         return -1;
     bs_player p = {id, dup_or_empty(name), dup_or_empty(number), shots, goals, teamid};
@@ -62,6 +77,7 @@ static int cmp_player(const void *a, const void *b)
 
 void bs_ref_sort(bs_ref *r)
 {
+    drop_index(r);
     if (r->nteams)
         qsort(r->teams, r->nteams, sizeof *r->teams, cmp_team);
     if (r->nplayers)
@@ -81,11 +97,63 @@ void bs_ref_free(bs_ref *r)
     }
     free(r->teams);
     free(r->players);
+    drop_index(r);
     memset(r, 0, sizeof *r);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const bs_ref_key *x = a, *y = b;
+    if (x->key != y->key)
+        return (x->key > y->key) - (x->key < y->key);
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The first entry of idx[0..n) with this key (n when none). */
+static size_t lower_bound(const bs_ref_key *idx, size_t n, int key)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (idx[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int bs_ref_index(bs_ref *r)
+{
+    drop_index(r);
+    if (r->nteams > UINT32_MAX || r->nplayers > UINT32_MAX)
+        return -1;
+    bs_ref_key *t = malloc((r->nteams ? r->nteams : 1) * sizeof *t);
+    bs_ref_key *p = malloc((r->nplayers ? r->nplayers : 1) * sizeof *p);
+    if (!t || !p) {
+        free(t);
+        free(p);
+        return -1;
+    }
+    for (size_t i = 0; i < r->nteams; i++)
+        t[i] = (bs_ref_key){r->teams[i].id, (uint32_t)i};
+    for (size_t i = 0; i < r->nplayers; i++)
+        p[i] = (bs_ref_key){r->players[i].teamid, (uint32_t)i};
+    if (r->nteams > 1)
+        qsort(t, r->nteams, sizeof *t, cmp_key);
+    if (r->nplayers > 1)
+        qsort(p, r->nplayers, sizeof *p, cmp_key);
+    r->team_idx = t;
+    r->player_idx = p;
+    return 0;
 }
 
 const bs_team *bs_ref_team(const bs_ref *r, int id)
 {
+    if (r->team_idx) {
+        size_t i = lower_bound(r->team_idx, r->nteams, id);
+        return i < r->nteams && r->team_idx[i].key == id ? &r->teams[r->team_idx[i].pos] : NULL;
+    }
     for (size_t i = 0; i < r->nteams; i++)
         if (r->teams[i].id == id)
             return &r->teams[i];
@@ -127,6 +195,18 @@ uint64_t bs_ref_digest(const bs_ref *r)
                     p->teamid);
     }
     return h ? h : 1;
+}
+
+size_t bs_ref_team_players(const bs_ref *r, int teamid, const bs_ref_key **pos)
+{
+    *pos = NULL;
+    if (!r->player_idx)
+        return 0;
+    size_t lo = lower_bound(r->player_idx, r->nplayers, teamid), hi = lo;
+    while (hi < r->nplayers && r->player_idx[hi].key == teamid)
+        hi++;
+    *pos = r->player_idx + lo;
+    return hi - lo;
 }
 
 bool bs_ref_equal(const bs_ref *a, const bs_ref *b)

@@ -35,8 +35,11 @@ static void job_work(uv_work_t *req)
     job *j = req->data;
     app *a = j->a;
     switch (j->kind) {
-    case JOB_LOAD:
+    case JOB_LOAD: /* indexed here, once per snapshot, off the loop: every game over it looks up its rosters */
         j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
+        if (j->st == CN_OK && bs_ref_index(&j->ref))
+            j->st = cn_fail(&j->err, CN_TRANSIENT, "out of memory indexing the reference's %zu teams and %zu players",
+                            j->ref.nteams, j->ref.nplayers);
         if (j->st == CN_OK) /* once per read, here: the results sink stamps every final with it */
             j->ref.digest = bs_ref_digest(&j->ref);
         break;

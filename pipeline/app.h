@@ -8,7 +8,8 @@
  *
  * The reference rows are an immutable, refcounted snapshot: a game keeps the snapshot
  * its fold points into until it moves onto a newer one, so a reload never frees rows a
- * game still uses.
+ * game still uses. Each snapshot is indexed once when read (bs_ref_index, on the load's
+ * worker): every game over it finds its teams and rosters without a scan.
  */
 #ifndef PL_APP_H
 #define PL_APP_H

@@ -101,7 +101,9 @@ static uint64_t seen_stamp(const game_run *g)
     return g->stale && g->stale_seen_ns ? g->stale_seen_ns : g->fold_seen_ns;
 }
 
-static void push(game_run *g, size_t pos, sq_item it)
+/* Queues it at pos; false when out of memory (it.text freed, the newest state marked
+ * stale for a document: it is rendered again when there is room). */
+static bool push(game_run *g, size_t pos, sq_item it)
 {
     /* a document rendered again for the same event (the roster was read again) replaces
      * the one still waiting: two of them could otherwise be written in either order; a
@@ -119,10 +121,23 @@ static void push(game_run *g, size_t pos, sq_item it)
             if (i < pos)
                 pos--;
         }
-    sq_insert(&g->q, pos, it);
+    if (sq_insert(&g->q, pos, it)) {
+        log_game(LOG_ERROR, g->id, "out of memory queueing %s %ld; %s",
+                 it.kind == SQ_PUT ? "box score" : it.kind == SQ_REJECT ? "the record of line" : "the forget of run",
+                 it.kind == SQ_FORGET ? g->run : it.id, it.kind == SQ_PUT ? "the next write will hold it" : "dropped");
+        free(it.text);
+        if (it.kind == SQ_PUT) {
+            mark_stale(g);
+        } else if (it.kind == SQ_REJECT) {
+            g->rejects_dropped++;
+            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
+        }
+        return false;
+    }
     if (it.kind == SQ_PUT) /* the same bytes to the API and its SSE clients */
         app_publish(g->app, g->id, it.text, it.bytes, it.id);
     app_sink_kick(g->app);
+    return true;
 }
 
 /* Renders the current state and queues it, if there is room; otherwise marks it stale:
@@ -145,8 +160,8 @@ static void queue_current(game_run *g)
         free(text);
         return;
     }
-    push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
-    g->stale = false;
+    if (push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
+        g->stale = false;
 }
 
 /* The final whistle, or a shutdown, while the sink is behind: the newest state must
@@ -176,18 +191,18 @@ static void queue_newest_first(game_run *g)
     char *text = render_current(g);
     if (!text)
         return;
-    if (g->q.len == g->q.cap) { /* the ring is full: the newest of the older documents goes */
+    if (sq_full(&g->q)) { /* the ring is full: the newest of the older documents goes */
         if (sq_drop_newest_put(&g->q, pos)) {
             g->coalesced++;
             g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         }
-        if (g->q.len == g->q.cap) {
+        if (sq_full(&g->q)) {
             free(text);
             return;
         }
     }
-    push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
-    g->stale = false;
+    if (push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
+        g->stale = false;
 }
 
 /* After a write: room again, so the newest state goes in if it was coalesced. */
@@ -222,17 +237,17 @@ static void queue_forget(game_run *g, sq_forget f)
 {
     if (g->app->sink_gave_up || g->refused)
         return;
-    if (g->q.len == g->q.cap && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
+    if (sq_full(&g->q) && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
         g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
         if (!g->stale)
             g->stale_seen_ns = g->fold_seen_ns;
         g->stale = true; /* the newest document is rendered again later */
-    } else if (g->q.len == g->q.cap && g->q.len > sq_front(&g->q)) {
+    } else if (sq_full(&g->q) && g->q.len > sq_front(&g->q)) {
         sq_remove(&g->q, g->q.len - 1); /* only rejected-line records wait: the forget matters more */
         g->rejects_dropped++;
         g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
     }
-    if (g->q.len == g->q.cap)
+    if (sq_full(&g->q))
         return;
     push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
 }
@@ -808,6 +823,7 @@ static void handle_closed(uv_handle_t *h)
     app_ref_release(g->snap);
     sq_free(&g->q);
     bs_result_free(&g->result);
+    free(g->source);
     free(g);
 }
 
@@ -816,23 +832,26 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 {
     *st = CN_FATAL;
     game_run *g = calloc(1, sizeof *g);
-    if (!g || sq_init(&g->q, (size_t)a->cfg->queue_max, (size_t)a->cfg->queue_max_mib << 20)) {
+    size_t srclen = strlen(source_uri) + 1; /* what cn_uri_source writes is never longer */
+    if (!g || !(g->source = malloc(srclen))) {
         log_game(LOG_ERROR, id, "out of memory starting the game");
         free(g);
         return NULL;
     }
+    sq_init(&g->q, (size_t)a->cfg->queue_max, (size_t)a->cfg->queue_max_mib << 20);
     g->last_moved_ms = uv_now(&a->loop);
     cn_error err = {0};
     if ((*st = cn_source_open(&g->src, source_uri, &a->cfg->conn, &err))) {
         log_game(LOG_ERROR, id, "%s", err.msg);
         sq_free(&g->q);
+        free(g->source);
         free(g);
         return NULL;
     }
     g->app = a;
     sq_share(&g->q, &a->pending_bytes, (size_t)a->cfg->queue_total_mib << 20);
     snprintf(g->id, sizeof g->id, "%s", id);
-    cn_uri_source(source_uri, g->source, sizeof g->source);
+    cn_uri_source(source_uri, g->source, srclen);
     g->claim_pending = true;
     g->home = home;
     g->away = away;

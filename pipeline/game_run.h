@@ -33,7 +33,7 @@ struct game_run {
 
     cn_source src;
     lane l_src;
-    char source[1024];      /* the stream's URI without credentials: the game's identity in the sinks */
+    char *source;           /* the stream's URI without credentials: the game's identity in the sinks (owned) */
     bool claim_pending;     /* no forget has yet found the box-score sink free of another source's game of this
                              * id: only a forget may start, and its result waits (unless that sink is given up) */
     bool refused;           /* the id is another source's game: nothing more is written (logged once) */

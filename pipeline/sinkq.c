@@ -5,13 +5,11 @@
 
 #include <stdlib.h>
 
-int sq_init(sinkq *q, size_t max_items, size_t max_bytes)
+void sq_init(sinkq *q, size_t max_items, size_t max_bytes)
 {
     *q = (sinkq){0};
-    q->cap = max_items ? max_items : 1;
+    q->max = max_items ? max_items : 1;
     q->max_bytes = max_bytes;
-    q->v = calloc(q->cap, sizeof *q->v);
-    return q->v ? 0 : -1;
 }
 
 static void count(sinkq *q, size_t add, size_t sub)
@@ -19,6 +17,36 @@ static void count(sinkq *q, size_t add, size_t sub)
     q->bytes = q->bytes + add - sub;
     if (q->total)
         *q->total = *q->total + add - sub;
+}
+
+/* Room for one more item: a larger array with the items from its start. */
+static int grow(sinkq *q)
+{
+    if (q->len < q->cap)
+        return 0;
+    size_t cap = q->cap ? q->cap * 2 : SQ_MIN_CAP;
+    if (cap > q->max)
+        cap = q->max;
+    sq_item *v = malloc(cap * sizeof *v);
+    if (!v)
+        return -1;
+    for (size_t i = 0; i < q->len; i++)
+        v[i] = *sq_at(q, i);
+    free(q->v);
+    q->v = v;
+    q->cap = cap;
+    q->head = 0;
+    return 0;
+}
+
+/* An empty queue holds no array. */
+static void release_if_empty(sinkq *q)
+{
+    if (q->len == 0) {
+        free(q->v);
+        q->v = NULL;
+        q->cap = q->head = 0;
+    }
 }
 
 void sq_share(sinkq *q, size_t *total, size_t max_total)
@@ -42,12 +70,16 @@ sq_item *sq_at(sinkq *q, size_t i)
     return &q->v[(q->head + i) % q->cap];
 }
 
+bool sq_full(const sinkq *q)
+{
+    return q->len >= q->max;
+}
+
 bool sq_room(const sinkq *q, size_t bytes)
 {
     if (q->len == 0)
         return true;
-    return q->len < q->cap && q->bytes + bytes <= q->max_bytes &&
-           (!q->total || *q->total + bytes <= q->max_total);
+    return !sq_full(q) && q->bytes + bytes <= q->max_bytes && (!q->total || *q->total + bytes <= q->max_total);
 }
 
 size_t sq_front(const sinkq *q)
@@ -55,13 +87,16 @@ size_t sq_front(const sinkq *q)
     return q->head_busy && q->len > 0 ? 1 : 0;
 }
 
-void sq_insert(sinkq *q, size_t pos, sq_item it)
+int sq_insert(sinkq *q, size_t pos, sq_item it)
 {
+    if (grow(q))
+        return -1;
     for (size_t k = q->len; k > pos; k--)
         *sq_at(q, k) = *sq_at(q, k - 1);
     *sq_at(q, pos) = it;
     q->len++;
     count(q, it.bytes, 0);
+    return 0;
 }
 
 void sq_remove(sinkq *q, size_t i)
@@ -72,6 +107,7 @@ void sq_remove(sinkq *q, size_t i)
     for (size_t k = i; k + 1 < q->len; k++)
         *sq_at(q, k) = *sq_at(q, k + 1);
     q->len--;
+    release_if_empty(q);
 }
 
 void sq_pop(sinkq *q)
@@ -82,6 +118,7 @@ void sq_pop(sinkq *q)
     q->head = (q->head + 1) % q->cap;
     q->len--;
     q->head_busy = false;
+    release_if_empty(q);
 }
 
 void sq_move(sinkq *q, size_t from, size_t to)

@@ -5,6 +5,10 @@
  * is writing it), and then nothing is inserted before it or removed at it. Documents
  * wait serialised (compact JSON): text is a fraction of a jansson tree's memory, and
  * its size is exactly what the byte bound counts. Plain data, no libuv: unit-tested.
+ *
+ * The ring's array grows on demand (doubling from SQ_MIN_CAP up to the count bound) and
+ * is freed whenever the queue is empty: a game whose sink keeps up holds no array at
+ * all between documents, so ten thousand games do not each reserve --queue-max slots.
  */
 #ifndef PL_SINKQ_H
 #define PL_SINKQ_H
@@ -32,16 +36,20 @@ typedef struct sq_item {
     uint64_t detected_ns;   /* a document: when the change it shows was seen (uv_hrtime), or 0 */
 } sq_item;
 
+#define SQ_MIN_CAP 4   /* the first array's slots */
+
 typedef struct sinkq {
-    sq_item *v;
-    size_t head, len, cap;
+    sq_item *v;         /* NULL while empty */
+    size_t head, len, cap; /* cap: slots of v now, at most max */
+    size_t max;         /* the count bound (at least 1) */
     size_t bytes, max_bytes;
     size_t *total, max_total; /* the bytes of every game's queue, when shared (sq_share) */
     bool head_busy;     /* a worker is writing the head */
 } sinkq;
 
-/* Returns 0, or -1 when out of memory. */
-int sq_init(sinkq *q, size_t max_items, size_t max_bytes);
+/* An empty queue of at most max_items (0 means 1) items and max_bytes bytes; allocates
+ * nothing (sq_insert does). */
+void sq_init(sinkq *q, size_t max_items, size_t max_bytes);
 void sq_free(sinkq *q);
 /* Counts this queue's bytes in *total too, and bounds that sum by max_total as well:
  * the pending work of all games together. */
@@ -50,12 +58,15 @@ sq_item *sq_at(sinkq *q, size_t i);
 /* True when an item of this size may wait: under every bound, or the queue is empty
  * (a single document larger than the byte bound still goes out). */
 bool sq_room(const sinkq *q, size_t bytes);
+/* True when the queue holds its count bound of items. */
+bool sq_full(const sinkq *q);
 /* The first position an item may take ahead of the others (after a busy head). */
 size_t sq_front(const sinkq *q);
 /* Puts it at pos (0 = head; sq_front at the least); the queue owns it.text. The ring
- * must not be full. */
-void sq_insert(sinkq *q, size_t pos, sq_item it);
-/* Removes and frees the item at i (not a busy head). */
+ * must not be full. Returns 0, or -1 when out of memory growing the array (nothing
+ * changed; it.text stays the caller's). */
+int sq_insert(sinkq *q, size_t pos, sq_item it);
+/* Removes and frees the item at i (not a busy head); the array goes with the last item. */
 void sq_remove(sinkq *q, size_t i);
 /* Removes the head (its write is done) and clears head_busy. */
 void sq_pop(sinkq *q);

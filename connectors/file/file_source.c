@@ -24,7 +24,7 @@
 #include "../fileio.h"
 
 typedef struct file_source {
-    char path[1024];
+    char *path;
     char *base, *key;   /* under a prefix: the folder above the game's, and "<game>/gamestream.txt" */
     uint64_t max_bytes;
     cn_cursor cur;
@@ -37,9 +37,10 @@ static cn_status fs_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
     if (!cn_uri_is_local_path(u))
         return cn_fail(err, CN_CONFIG, "file:// source needs an absolute path, like file:///var/games/gamestream.txt");
     file_source *s = calloc(1, sizeof *s);
-    if (!s)
+    if (!s || !(s->path = strdup(u->path))) {
+        free(s);
         return cn_fail(err, CN_FATAL, "out of memory");
-    snprintf(s->path, sizeof s->path, "%s", u->path);
+    }
     s->max_bytes = cfg->max_object_bytes;
     char *slash = strrchr(s->path, '/'), *game = slash;
     while (cfg->per_game_keys && game > s->path && *--game != '/')
@@ -50,6 +51,7 @@ static cn_status fs_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
         if (!s->base || !s->key) {
             free(s->base);
             free(s->key);
+            free(s->path);
             free(s);
             return cn_fail(err, CN_FATAL, "out of memory");
         }
@@ -137,6 +139,7 @@ static void fs_close(void *impl)
     free(s->base);
     free(s->key);
     free(s->scratch);
+    free(s->path);
     free(s);
 }
 

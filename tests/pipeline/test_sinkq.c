@@ -1,7 +1,7 @@
 /* A game's pending box-score writes: room by count and by bytes (an empty queue takes
  * one oversized item), the front after a busy head, order and byte accounting through
- * insert/remove/pop, dropping the newest document, the ring wrapping round, and the
- * texts freed with the queue (the sanitizer build checks for leaks). */
+ * insert/remove/pop, dropping the newest document, the ring wrapping round, its array growing
+ * on demand and freed when empty, and the texts freed with the queue (the sanitizer build checks for leaks). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,8 +38,8 @@ static sq_item forget(long keep_upto)
 
 static void push(sinkq *q, sq_item it)
 {
-    assert_true(q->len < q->cap);
-    sq_insert(q, q->len, it);
+    assert_false(sq_full(q));
+    assert_int_equal(sq_insert(q, q->len, it), 0);
 }
 
 /* The queue holds exactly these ids in this order, and its byte count is their sum. */
@@ -66,7 +66,7 @@ static void room_by_count_and_by_bytes(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 3, 100), 0);
+    sq_init(&q, 3, 100);
     assert_true(sq_room(&q, 10));
     push(&q, put(1, 10));
     push(&q, put(2, 10));
@@ -80,7 +80,7 @@ static void room_by_count_and_by_bytes(void **state)
     sq_free(&q);
 
     /* by bytes alone, with plenty of slots */
-    assert_int_equal(sq_init(&q, 100, 50), 0);
+    sq_init(&q, 100, 50);
     push(&q, put(1, 30));
     assert_true(sq_room(&q, 20));
     assert_false(sq_room(&q, 21));
@@ -90,8 +90,8 @@ static void room_by_count_and_by_bytes(void **state)
     sq_free(&q);
 
     /* zero items means one slot, not none */
-    assert_int_equal(sq_init(&q, 0, 100), 0);
-    assert_int_equal(q.cap, 1);
+    sq_init(&q, 0, 100);
+    assert_int_equal(q.max, 1);
     assert_true(sq_room(&q, 10));
     push(&q, put(1, 10));
     assert_false(sq_room(&q, 0));
@@ -102,7 +102,7 @@ static void an_empty_queue_takes_one_oversized_item(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 4, 100), 0);
+    sq_init(&q, 4, 100);
     assert_true(sq_room(&q, 1000));
     assert_true(sq_room(&q, SIZE_MAX / 2));
     push(&q, put(1, 1000));
@@ -115,7 +115,7 @@ static void an_empty_queue_takes_one_oversized_item(void **state)
     sq_free(&q);
 
     /* a zero byte bound: only ever one item, of any size */
-    assert_int_equal(sq_init(&q, 4, 0), 0);
+    sq_init(&q, 4, 0);
     assert_true(sq_room(&q, 5));
     push(&q, put(1, 5));
     assert_false(sq_room(&q, 1));
@@ -126,7 +126,7 @@ static void the_front_is_after_a_busy_head(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 8, 1000), 0);
+    sq_init(&q, 8, 1000);
     assert_int_equal(sq_front(&q), 0);
     q.head_busy = true;                 /* nothing there: nothing to step over */
     assert_int_equal(sq_front(&q), 0);
@@ -134,14 +134,14 @@ static void the_front_is_after_a_busy_head(void **state)
     push(&q, put(1, 10));
     push(&q, put(2, 10));
     assert_int_equal(sq_front(&q), 0);  /* the head is not being written */
-    sq_insert(&q, sq_front(&q), forget(0));
+    assert_int_equal(sq_insert(&q, sq_front(&q), forget(0)), 0);
     expect_ids(&q, (long[]){0, 1, 2}, 3);
     assert_int_equal(sq_at(&q, 0)->kind, SQ_FORGET);
 
     sq_pop(&q);                         /* the forget is done */
     q.head_busy = true;                 /* document 1 is being written */
     assert_int_equal(sq_front(&q), 1);
-    sq_insert(&q, sq_front(&q), forget(7));
+    assert_int_equal(sq_insert(&q, sq_front(&q), forget(7)), 0);
     assert_int_equal(sq_at(&q, 0)->id, 1);
     assert_int_equal(sq_at(&q, 1)->kind, SQ_FORGET);
     assert_int_equal(sq_at(&q, 1)->forget.keep_upto, 7);
@@ -159,13 +159,13 @@ static void insert_remove_pop_keep_order_and_bytes(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 8, 1000), 0);
+    sq_init(&q, 8, 1000);
     push(&q, put(10, 1));
     push(&q, put(20, 2));
     push(&q, put(30, 4));
-    sq_insert(&q, 1, reject(15, 8));
-    sq_insert(&q, 0, put(5, 16));
-    sq_insert(&q, q.len, put(40, 32));
+    assert_int_equal(sq_insert(&q, 1, reject(15, 8)), 0);
+    assert_int_equal(sq_insert(&q, 0, put(5, 16)), 0);
+    assert_int_equal(sq_insert(&q, q.len, put(40, 32)), 0);
     expect_ids(&q, (long[]){5, 10, 15, 20, 30, 40}, 6);
     assert_int_equal(q.bytes, 63);
 
@@ -197,8 +197,8 @@ static void queues_share_a_total_bound(void **state)
     (void)state;
     sinkq a, b;
     size_t total = 0;
-    assert_int_equal(sq_init(&a, 8, 100), 0);
-    assert_int_equal(sq_init(&b, 8, 100), 0);
+    sq_init(&a, 8, 100);
+    sq_init(&b, 8, 100);
     sq_share(&a, &total, 60);
     sq_share(&b, &total, 60);
     push(&a, put(1, 30));
@@ -221,7 +221,7 @@ static void moving_an_item_forward_keeps_the_rest_in_order(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 4, 1000), 0);
+    sq_init(&q, 4, 1000);
     for (int i = 0; i < 3; i++) { /* wrap the ring first */
         push(&q, put(i, 1));
         sq_pop(&q);
@@ -243,13 +243,13 @@ static void dropping_the_newest_document(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 8, 1000), 0);
+    sq_init(&q, 8, 1000);
     assert_false(sq_drop_newest_put(&q, 0));    /* empty */
 
     push(&q, put(1, 10));
     push(&q, put(2, 10));
     push(&q, reject(3, 5));
-    sq_insert(&q, 0, forget(9));
+    assert_int_equal(sq_insert(&q, 0, forget(9)), 0);
     push(&q, forget(4));
     expect_ids(&q, (long[]){0, 1, 2, 3, 0}, 5);
 
@@ -292,7 +292,7 @@ static void the_ring_wraps_round(void **state)
     (void)state;
     enum { CAP = 5 };
     sinkq q;
-    assert_int_equal(sq_init(&q, CAP, 1u << 20), 0);
+    sq_init(&q, CAP, 1u << 20);
     long model[CAP];
     size_t n = 0, model_bytes = 0;
     long next = 1;
@@ -305,7 +305,7 @@ static void the_ring_wraps_round(void **state)
             if (pos < sq_front(&q))
                 pos = sq_front(&q);
             size_t bytes = (size_t)(next % 7) + 1;
-            sq_insert(&q, pos, put(next, bytes));
+            assert_int_equal(sq_insert(&q, pos, put(next, bytes)), 0);
             memmove(model + pos + 1, model + pos, (n - pos) * sizeof *model);
             model[pos] = next++;
             n++;
@@ -341,19 +341,61 @@ static void the_ring_wraps_round(void **state)
     sq_free(&q);
 }
 
+/* The array is made by the first item, doubles up to the count bound (never past it),
+ * keeps the order when it grows while wrapped, and goes when the queue is empty: a
+ * queue that keeps up holds nothing between documents. */
+static void the_array_grows_on_demand_and_goes_when_empty(void **state)
+{
+    (void)state;
+    sinkq q;
+    sq_init(&q, 10000, 1u << 20);
+    assert_null(q.v);
+    assert_int_equal(q.cap, 0);
+    push(&q, put(1, 1));
+    assert_int_equal(q.cap, SQ_MIN_CAP);
+    sq_pop(&q);
+    assert_null(q.v);               /* empty: no array */
+    /* wrap the ring, then grow it: the items come out in order */
+    for (long i = 1; i <= SQ_MIN_CAP; i++)
+        push(&q, put(i, 1));
+    sq_pop(&q);
+    sq_pop(&q);
+    push(&q, put(SQ_MIN_CAP + 1, 1));
+    push(&q, put(SQ_MIN_CAP + 2, 1));
+    assert_true(q.head != 0);
+    push(&q, put(SQ_MIN_CAP + 3, 1)); /* full array, wrapped: it doubles */
+    assert_int_equal(q.cap, 2 * SQ_MIN_CAP);
+    long want[] = {3, 4, 5, 6, 7};
+    expect_ids(&q, want, 5);
+    while (q.len > 0)
+        sq_remove(&q, q.len - 1);
+    assert_null(q.v);
+    assert_int_equal(q.bytes, 0);
+    sq_free(&q);
+
+    /* the bound caps the array: 6 items take 6 slots, not 8 */
+    sq_init(&q, 6, 1u << 20);
+    for (long i = 1; i <= 6; i++)
+        push(&q, put(i, 1));
+    assert_true(sq_full(&q));
+    assert_int_equal(q.cap, 6);
+    assert_false(sq_room(&q, 0));
+    sq_free(&q);
+}
+
 /* Filled, wrapped and left full: sq_free frees every text (LSan would say otherwise). */
 static void freeing_frees_the_texts(void **state)
 {
     (void)state;
     sinkq q;
-    assert_int_equal(sq_init(&q, 4, 1000), 0);
+    sq_init(&q, 4, 1000);
     for (long i = 0; i < 10; i++) {
-        if (q.len == q.cap)
+        if (sq_full(&q))
             sq_pop(&q);
         push(&q, put(i, 1));
     }
     sq_pop(&q);
-    sq_insert(&q, sq_front(&q), forget(1));
+    assert_int_equal(sq_insert(&q, sq_front(&q), forget(1)), 0);
     assert_int_equal(q.len, 4);
     assert_true(q.head != 0);   /* the items straddle the end of the array */
     sq_free(&q);
@@ -375,6 +417,7 @@ int main(void)
         cmocka_unit_test(dropping_the_newest_document),
         cmocka_unit_test(the_ring_wraps_round),
         cmocka_unit_test(freeing_frees_the_texts),
+        cmocka_unit_test(the_array_grows_on_demand_and_goes_when_empty),
     };
     return cmocka_run_group_tests_name("pipeline/sinkq", tests, NULL, NULL);
 }
