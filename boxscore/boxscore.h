@@ -66,6 +66,13 @@ void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf
 char *bs_buf_take(bs_buf *b, size_t *len);
 void bs_buf_free(bs_buf *b);
 
+/* FNV-1a over len bytes, continued from h (start from the basis): the one hash of the
+ * project (run ids, "log this once", the HTTP tables, Kafka partitions, the sim's tags). */
+#define BS_FNV1A32_BASIS 2166136261u
+#define BS_FNV1A64_BASIS 14695981039346656037u
+uint32_t bs_fnv1a32(uint32_t h, const void *data, size_t len);
+uint64_t bs_fnv1a64(uint64_t h, const void *data, size_t len);
+
 /* A set of texts seen (kept as 32-bit FNV-1a hashes), for "log this once". */
 typedef struct bs_once {
     uint32_t *v;

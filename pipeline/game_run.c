@@ -313,9 +313,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
     game_run *g = ctx;
     char now[32], id[128];
     g->app->metrics.lines_rejected++;
-    uint32_t h = 2166136261u; /* FNV-1a of the raw line: same line, same id, on every run */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)line[i]) * 16777619u;
+    uint32_t h = bs_fnv1a32(BS_FNV1A32_BASIS, line, len); /* the raw line's: same line, same id, on every run */
     /* the log layer escapes control characters and invalid UTF-8 */
     log_game(LOG_WARN, g->id, "%s line %ld rejected: %s: '%.*s%s'", g->l_src.uri, lineno, reason,
              (int)(len > 60 ? 60 : len), line, len > 60 ? "..." : "");
@@ -369,7 +367,7 @@ static void hash_run(game_run *g, const char *data, size_t len)
             g->run_known = true;
             break;
         }
-        g->run_hash = (g->run_hash ^ (unsigned char)data[i]) * 16777619u;
+        g->run_hash = bs_fnv1a32(g->run_hash, data + i, 1);
         g->run_hashed++;
     }
     snprintf(g->run_id, sizeof g->run_id, "%08x", g->run_hash);
@@ -535,7 +533,7 @@ static void begin_run(game_run *g, const cn_chunk *c)
         set_state(g, GR_SCHEDULED);
     }
     g->run++;
-    g->run_hash = 2166136261u;
+    g->run_hash = BS_FNV1A32_BASIS;
     g->run_hashed = 0;
     g->run_known = false;
     g->once_reread = false;

@@ -154,15 +154,8 @@ static void limit_hit(http_server *s, int which, const char *fmt, ...)
 }
 
 /* FNV-1a, 64 bits, continued from h: the buckets' hash and the keys of /v1/games entries. */
-static uint64_t key_add(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *b = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211u;
-    return h;
-}
-
-#define KEY_START 14695981039346656037u
+#define key_add bs_fnv1a64
+#define KEY_START BS_FNV1A64_BASIS
 
 static uint64_t key_str(uint64_t h, const char *str)
 {
