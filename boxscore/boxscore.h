@@ -296,6 +296,11 @@ int bs_standings(const bs_game *g, bs_ref *out, bool *tie);
 /* ---------------------------------------------------------------- games under a prefix */
 
 /* game.json of a game under a prefix. */
+/* A game folder (under a pipeline's prefix, as gamestream-sim writes it):
+ * <game>/game.json (bs_manifest) and <game>/gamestream.txt (the stream). */
+#define BS_STREAM_NAME "gamestream.txt"
+#define BS_MANIFEST_NAME "game.json"
+
 typedef struct bs_manifest {
     int home, away;     /* team ids: positive and different */
     char venue[128];    /* optional; "" when absent */

@@ -101,7 +101,9 @@ static uint64_t seen_stamp(const game_run *g)
     return g->stale && g->stale_seen_ns ? g->stale_seen_ns : g->fold_seen_ns;
 }
 
-static void push(game_run *g, size_t pos, sq_item it)
+/* Puts a write (document, rejected-line record, forget) in the game's queue at pos and
+ * kicks the sink. (In push/, a "push" is a notification that says "read now".) */
+static void enqueue(game_run *g, size_t pos, sq_item it)
 {
     /* a document rendered again for the same event (the roster was read again) replaces
      * the one still waiting: two of them could otherwise be written in either order */
@@ -141,7 +143,7 @@ static void queue_current(game_run *g)
         free(text);
         return;
     }
-    push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
+    enqueue(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
     g->stale = false;
 }
 
@@ -182,7 +184,7 @@ static void queue_newest_first(game_run *g)
             return;
         }
     }
-    push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
+    enqueue(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)});
     g->stale = false;
 }
 
@@ -209,7 +211,7 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
         free(text);
         return;
     }
-    push(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
+    enqueue(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
 }
 
 /* Queues a forget ahead of every waiting document: it removes only what the current
@@ -230,7 +232,7 @@ static void queue_forget(game_run *g, sq_forget f)
     }
     if (g->q.len == g->q.cap)
         return;
-    push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
+    enqueue(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
 }
 
 /* ---------------------------------------------------------------- fold hooks */
@@ -400,7 +402,7 @@ static void fold_done(game_run *g)
 static void fold_slice(uv_idle_t *h)
 {
     game_run *g = h->data;
-    if (g->app->stopping) {
+    if (app_stopping(g->app)) {
         fold_done(g);
         return;
     }
@@ -564,7 +566,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
             app_check_done(g->app);
             return;
         }
-        if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
+        if (!app_stopping(g->app) && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
             if (!g->per_game_keys) /* the only game: nothing more to fold */
@@ -618,7 +620,7 @@ static void poll_done(job *j)
 void gr_check_stall(game_run *g)
 {
     const app *a = g->app;
-    if (g->state != GR_IN_PROGRESS || a->cfg->stall_after_s <= 0 || a->stopping)
+    if (g->state != GR_IN_PROGRESS || a->cfg->stall_after_s <= 0 || app_stopping(a))
         return;
     uint64_t quiet = uv_now(&a->loop) - g->last_moved_ms;
     if (quiet < (uint64_t)a->cfg->stall_after_s * 1000)
@@ -640,7 +642,7 @@ void gr_push(game_run *g)
 void gr_poll(game_run *g)
 {
     app *a = g->app;
-    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused || g->paused)
+    if (app_stopping(a) || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused || g->paused)
         return;
     if (a->cfg->once && g->polled)
         return;
@@ -792,9 +794,9 @@ void gr_report(game_run *g)
              g->polls, g->bytes_read, g->object_size, g->whole_reads);
 }
 
-static void handle_closed(uv_handle_t *h)
+/* The fold's idle handle and the stream lane's timer, each closed: freed after both. */
+static void closed_one(game_run *g)
 {
-    game_run *g = h->data;
     if (--g->handles_open > 0)
         return;
     cn_source_close(&g->src);
@@ -803,6 +805,16 @@ static void handle_closed(uv_handle_t *h)
     sq_free(&g->q);
     bs_result_free(&g->result);
     free(g);
+}
+
+static void idle_closed(uv_handle_t *h)
+{
+    closed_one(h->data);
+}
+
+static void lane_closed(lane *l)
+{
+    closed_one(l->owner);
 }
 
 game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int away, bool per_game_keys,
@@ -841,7 +853,6 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 void gr_free(game_run *g)
 {
     g->handles_open = 2;
-    g->l_src.retry.data = g;
-    uv_close((uv_handle_t *)&g->fold_idle, handle_closed);
-    uv_close((uv_handle_t *)&g->l_src.retry, handle_closed);
+    uv_close((uv_handle_t *)&g->fold_idle, idle_closed);
+    lane_close(&g->l_src, lane_closed);
 }

@@ -231,7 +231,7 @@ int main(int argc, char **argv)
     if (!realpath(mc.data_dir, dir))
         snprintf(dir, sizeof dir, "%s", mc.data_dir);
     if (!c->source)
-        c->source = embedded("file", dir, "gamestream.txt", src, sizeof src);
+        c->source = embedded("file", dir, BS_STREAM_NAME, src, sizeof src);
     if (!c->reference)
         c->reference = embedded("sqlite", dir, "sidearm.db", ref, sizeof ref);
     if (!c->boxscores)

@@ -385,7 +385,7 @@ typedef struct file_write {
 
 static void file_outcome(app *a, cn_status st, const cn_error *err)
 {
-    if (st && a->closed) { /* the last word: there is no next time */
+    if (st && a->phase == APP_CLOSED) { /* the last word: there is no next time */
         log_msg(LOG_WARN, "--metrics-file: %s; the metrics at exit are not in it", err->msg);
     } else if (st && !a->metrics.file_said) {
         a->metrics.file_said = true;
