@@ -44,6 +44,32 @@ rm -f "$(cat "$WORK/shm.name")"
   fail "--log-format json is not JSON lines after a stale /dev/shm/mongoc-PID"
 pass "command line contract"
 
+# a range error names the option and the value it got, once (issue 18 item 8); a flag wins
+# over its variable, which is then not checked; --help shows each range
+out=$("$BIN/pipeline" --poll-ms 0 2>&1) && fail "--poll-ms 0 was accepted"
+[ "$out" = "pipeline: --poll-ms must be at least 1 (got 0)" ] || fail "--poll-ms 0 says: $out"
+out=$("$BIN/pipeline" --poll-ms -5 2>&1) && fail "--poll-ms -5 was accepted"
+[ "$out" = "pipeline: --poll-ms must be at least 1 (got -5)" ] || fail "--poll-ms -5 says: $out"
+out=$("$BIN/pipeline" --poll-ms abc 2>&1) && fail "--poll-ms abc was accepted"
+[ "$(grep -o -- '--poll-ms' <<<"$out" | wc -l)" = 1 ] || fail "--poll-ms abc names the option more or less than once: $out"
+out=$("$BIN/pipeline" --sink-lanes 17 2>&1) && fail "--sink-lanes 17 was accepted"
+[ "$out" = "pipeline: --sink-lanes must be 1 to 16 (got 17)" ] || fail "--sink-lanes 17 says: $out"
+out=$("$BIN/pipeline" --log-format xml 2>&1) && fail "--log-format xml was accepted"
+[ "$out" = "pipeline: --log-format must be plain or json (got 'xml')" ] || fail "--log-format xml says: $out"
+out=$(POLL_MS=0 "$BIN/pipeline" 2>&1) && fail "POLL_MS=0 was accepted"
+[ "$out" = "pipeline: POLL_MS (--poll-ms) must be at least 1 (got 0)" ] || fail "POLL_MS=0 says: $out"
+out=$("$BIN/gamestream-sim" --games 10001 2>&1) && fail "gamestream-sim --games 10001 was accepted"
+[ "$out" = "gamestream-sim: --games must be 0 to 10000 (got 10001)" ] || fail "gamestream-sim --games 10001 says: $out"
+rm -rf "$WORK/d/boxscores"
+POLL_MS=abc LOG_FORMAT=xml "$BIN/pipeline" --once --data-dir "$WORK/d" --poll-ms 100 --log-format plain 2>"$WORK/flagwins.log" ||
+  fail "POLL_MS=abc --poll-ms 100 (a flag wins over its variable) did not run: $(cat "$WORK/flagwins.log")"
+HTTP_LISTEN=bogus "$BIN/pipeline" --once --data-dir "$WORK/d" --http off 2>>"$WORK/flagwins.log" ||
+  fail "HTTP_LISTEN=bogus --http off did not run"
+grep -q "POLL_MS, default: 250, at least 1" <<<"$help" || fail "--help does not show --poll-ms's range"
+grep -q "SINK_LANES, default: 4, 1 to 16" <<<"$help" || fail "--help does not show --sink-lanes's range"
+grep -q "LOG_FORMAT, default: plain, plain or json" <<<"$help" || fail "--help does not show --log-format's words"
+pass "range errors name the option; a flag wins over its variable"
+
 # the README's option tables list every option and variable of both programs
 for prog in pipeline gamestream-sim; do
   "$BIN/$prog" --help | sed -n 's/^  \(--[a-z0-9-]*\).*/\1/p' | while read -r opt; do
