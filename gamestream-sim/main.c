@@ -33,7 +33,7 @@
 
 #define OFF(f) .offset = offsetof(sim_config, f)
 static const opt_def options[] = {
-    {"target", "SIM_TARGET", OPT_STR, "file://var/gamestream.txt", "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /", OFF(target)},
+    {"target", "SIM_TARGET", OPT_STR, NULL, "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /. A URI is absolute, as pipeline's are; none given: var/gamestream.txt in the working directory, where pipeline's default --data-dir var reads", OFF(target)},
     {"events", "EVENTS_FILE", OPT_STR, NULL, "the game to replay, one stream line per event (default: game.txt of the sample data: ../share/sidearm/data beside the program when installed, else the source tree's sql/data)", OFF(events)},
     {"reference-data", "REFERENCE_DATA", OPT_STR, NULL, "teams and players for --reset-reference (default: reference.json of the sample data)", OFF(reference_data)},
     {"reset-reference", "RESET_REFERENCE", OPT_STR, NULL, "reset teams/players here first: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(reset_reference)},
@@ -156,13 +156,17 @@ int main(int argc, char **argv)
         }
     }
 
-    char target_buf[PATH_MAX + 16];
-    if (!strncmp(c.target, "file://", 7) && c.target[7] != '/') {
-        /* a relative file:// target (the default) is taken from the working directory */
+    char target_buf[PATH_MAX + 32];
+    if (!c.target) {
+        /* the one rule of both programs: URIs are absolute; what is not given is found under
+         * var/ of the working directory (pipeline's default --data-dir) */
         char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd))
+        if (!getcwd(cwd, sizeof cwd)) {
+            fprintf(stderr, "gamestream-sim: cannot tell the working directory for the default target: %s\n",
+                    strerror(errno));
             return 1;
-        snprintf(target_buf, sizeof target_buf, "file://%s/%s", cwd, c.target + 7);
+        }
+        snprintf(target_buf, sizeof target_buf, "file://%s/var/%s", cwd, BS_STREAM_NAME);
         c.target = target_buf;
     }
 

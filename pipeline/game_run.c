@@ -555,7 +555,10 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->polls++;
     m->requests++;
     if (st != CN_OK) {
-        m->poll_errors++;
+        if (st == CN_NOT_FOUND) /* the game has not started: an alert on errors must not fire before every game */
+            m->polls_waiting++;
+        else
+            m->poll_errors++;
         g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
         if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
             /* game.json and no stream yet: the source holds nothing of it, so --once says

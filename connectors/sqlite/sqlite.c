@@ -76,7 +76,8 @@ static cn_status open_fail(sqlite_conn *c, cn_error *err)
     const char *what;
     int e = access_errno(c->path, c->writing, &what);
     if (e == ENOENT && !c->writing)
-        return cn_fail(err, CN_NOT_FOUND, "sqlite %s does not exist yet (waiting for it to be seeded)", c->path);
+        return cn_fail(err, CN_NOT_FOUND, "sqlite %s does not exist yet (waiting for it to be seeded: sqlite3 %s < "
+                       "sql/sqlite/seed.sql, from the source tree or /usr/share/sidearm/sql/)", c->path, c->path);
     if (!e && c->db)
         e = sqlite3_system_errno(c->db);
     const char *why = e ? strerror(e) : c->db ? sqlite3_errmsg(c->db) : "cannot open";

@@ -24,6 +24,9 @@ expect_usage $rc2 "$WORK/e2.log" "'abc' is not a whole number"
 expect_usage $rc3 "$WORK/e3.log" "ftp://"
 [ $rc4 = 2 ] || fail "same home and away: exit $rc4"
 [ $rc5 = 1 ] || fail "--once with no reference database should be a runtime failure, got $rc5"
+# ... and says how to seed it (issue 18 item 9: a first run must not wait forever without a hint)
+grep -q "does not exist yet (waiting for it to be seeded: sqlite3 $WORK/empty/sidearm.db < sql/sqlite/seed.sql" "$WORK/e5.log" ||
+  fail "a missing SQLite database does not say how to seed it: $(cat "$WORK/e5.log")"
 
 # a password in a URI is never printed
 mkdir -p "$WORK/d"; seed_sqlite "$WORK/d/sidearm.db"
@@ -69,6 +72,21 @@ grep -q "POLL_MS, default: 250, at least 1" <<<"$help" || fail "--help does not 
 grep -q "SINK_LANES, default: 4, 1 to 16" <<<"$help" || fail "--help does not show --sink-lanes's range"
 grep -q "LOG_FORMAT, default: plain, plain or json" <<<"$help" || fail "--help does not show --log-format's words"
 pass "range errors name the option; a flag wins over its variable"
+
+# one rule about relative paths for both programs (issue 18 item 9): a URI is absolute (a
+# relative file:// one is refused by both, the same way); given none, both use var/ of the
+# working directory, so the sim's default target is the pipeline's default source
+rc=0; "$BIN/pipeline" --once --source file://var/gamestream.txt 2>"$WORK/rel1.log" || rc=$?
+[ $rc = 2 ] && grep -q "needs an absolute path" "$WORK/rel1.log" || fail "pipeline took a relative file:// source (exit $rc)"
+rc=0; "$BIN/gamestream-sim" --delay 0 --target file://var/gamestream.txt 2>"$WORK/rel2.log" || rc=$?
+[ $rc = 2 ] && grep -q "needs an absolute file path" "$WORK/rel2.log" ||
+  fail "gamestream-sim took a relative file:// target (exit $rc): $(cat "$WORK/rel2.log")"
+mkdir -p "$WORK/cwd/var"; seed_sqlite "$WORK/cwd/var/sidearm.db"
+(cd "$WORK/cwd" && "$BIN/gamestream-sim" --delay 0 2>"$WORK/rel3.log" && "$BIN/pipeline" --once 2>>"$WORK/rel3.log") ||
+  fail "the sim's default target and the pipeline's default source did not meet: $(cat "$WORK/rel3.log")"
+[ -s "$WORK/cwd/var/gamestream.txt" ] || fail "gamestream-sim's default target is not var/gamestream.txt of the working directory"
+ls "$WORK/cwd/var/boxscores/"*.json >/dev/null 2>&1 || fail "pipeline --once in the same directory wrote no box score"
+pass "one rule about relative paths for both programs"
 
 # the README's option tables list every option and variable of both programs
 for prog in pipeline gamestream-sim; do
