@@ -77,10 +77,11 @@ pass "range errors name the option; a flag wins over its variable"
 # relative file:// one is refused by both, the same way); given none, both use var/ of the
 # working directory, so the sim's default target is the pipeline's default source
 rc=0; "$BIN/pipeline" --once --source file://var/gamestream.txt 2>"$WORK/rel1.log" || rc=$?
-[ $rc = 2 ] && grep -q "needs an absolute path" "$WORK/rel1.log" || fail "pipeline took a relative file:// source (exit $rc)"
+[ $rc = 2 ] || fail "pipeline took a relative file:// source (exit $rc)"
+grep -q "needs an absolute path" "$WORK/rel1.log" || fail "pipeline's refusal of a relative source does not say why"
 rc=0; "$BIN/gamestream-sim" --delay 0 --target file://var/gamestream.txt 2>"$WORK/rel2.log" || rc=$?
-[ $rc = 2 ] && grep -q "needs an absolute file path" "$WORK/rel2.log" ||
-  fail "gamestream-sim took a relative file:// target (exit $rc): $(cat "$WORK/rel2.log")"
+[ $rc = 2 ] || fail "gamestream-sim took a relative file:// target (exit $rc): $(cat "$WORK/rel2.log")"
+grep -q "needs an absolute file path" "$WORK/rel2.log" || fail "gamestream-sim's refusal of a relative target does not say why"
 mkdir -p "$WORK/cwd/var"; seed_sqlite "$WORK/cwd/var/sidearm.db"
 (cd "$WORK/cwd" && "$BIN/gamestream-sim" --delay 0 2>"$WORK/rel3.log" && "$BIN/pipeline" --once 2>>"$WORK/rel3.log") ||
   fail "the sim's default target and the pipeline's default source did not meet: $(cat "$WORK/rel3.log")"
