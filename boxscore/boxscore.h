@@ -66,6 +66,13 @@ void bs_buf_printf(bs_buf *b, const char *fmt, ...) __attribute__((format(printf
 char *bs_buf_take(bs_buf *b, size_t *len);
 void bs_buf_free(bs_buf *b);
 
+/* FNV-1a over len bytes, continued from h (start from the basis): the one hash of the
+ * project (run ids, "log this once", the HTTP tables, Kafka partitions, the sim's tags). */
+#define BS_FNV1A32_BASIS 2166136261u
+#define BS_FNV1A64_BASIS 14695981039346656037u
+uint32_t bs_fnv1a32(uint32_t h, const void *data, size_t len);
+uint64_t bs_fnv1a64(uint64_t h, const void *data, size_t len);
+
 /* A set of texts seen (kept as 32-bit FNV-1a hashes), for "log this once". */
 typedef struct bs_once {
     uint32_t *v;
@@ -316,6 +323,11 @@ int bs_standings(const bs_game *g, bs_ref *out, bool *tie);
 /* ---------------------------------------------------------------- games under a prefix */
 
 /* game.json of a game under a prefix. */
+/* A game folder (under a pipeline's prefix, as gamestream-sim writes it):
+ * <game>/game.json (bs_manifest) and <game>/gamestream.txt (the stream). */
+#define BS_STREAM_NAME "gamestream.txt"
+#define BS_MANIFEST_NAME "game.json"
+
 typedef struct bs_manifest {
     int home, away;     /* team ids: positive and different */
     char venue[128];    /* optional; "" when absent */

@@ -93,11 +93,25 @@ void bs_buf_free(bs_buf *b)
     *b = (bs_buf){0};
 }
 
+uint32_t bs_fnv1a32(uint32_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
+uint64_t bs_fnv1a64(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211u;
+    return h;
+}
+
 bool bs_once_first(bs_once *o, const char *s, size_t len)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    uint32_t h = bs_fnv1a32(BS_FNV1A32_BASIS, s, len);
     for (size_t i = 0; i < o->n; i++)
         if (o->v[i] == h)
             return false;

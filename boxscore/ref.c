@@ -160,31 +160,23 @@ const bs_team *bs_ref_team(const bs_ref *r, int id)
     return NULL;
 }
 
-static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211u;
-    return h;
-}
-
 static uint64_t fnv_int(uint64_t h, long long v)
 {
     unsigned char b[8];
     for (int i = 0; i < 8; i++)
         b[i] = (unsigned char)((unsigned long long)v >> (8 * i));
-    return fnv_bytes(h, b, sizeof b);
+    return bs_fnv1a64(h, b, sizeof b);
 }
 
 /* A text and its terminating NUL: "ab","c" and "a","bc" differ. */
 static uint64_t fnv_text(uint64_t h, const char *s)
 {
-    return fnv_bytes(h, s, strlen(s) + 1);
+    return bs_fnv1a64(h, s, strlen(s) + 1);
 }
 
 uint64_t bs_ref_digest(const bs_ref *r)
 {
-    uint64_t h = fnv_int(fnv_int(14695981039346656037u, (long long)r->nteams), (long long)r->nplayers);
+    uint64_t h = fnv_int(fnv_int(BS_FNV1A64_BASIS, (long long)r->nteams), (long long)r->nplayers);
     for (size_t i = 0; i < r->nteams; i++) {
         const bs_team *t = &r->teams[i];
         h = fnv_int(fnv_int(fnv_text(fnv_text(fnv_int(h, t->id), t->name), t->conference), t->wins), t->losses);

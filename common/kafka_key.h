@@ -8,7 +8,7 @@
  * agree on every key (|h| % n == |h % n|, INT32_MIN included), and the unit test holds
  * this implementation to librdkafka's on known and random keys.
  *
- * Pure: no I/O, no allocation. An instance follows a game when kk_partition of the game's
+ * Pure: no I/O, no allocation (the hash is boxscore/'s bs_fnv1a32). An instance follows a game when kk_partition of the game's
  * stream key is one of the partitions assigned to it.
  */
 #ifndef KK_KAFKA_KEY_H
@@ -17,8 +17,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* FNV-1a 32-bit of the bytes. */
-uint32_t kk_fnv1a(const void *key, size_t len);
 /* The partition, 0..partitions-1, for a key; -1 when partitions < 1. */
 int32_t kk_partition(const void *key, size_t len, int32_t partitions);
 

@@ -11,19 +11,66 @@
 #include <string.h>
 #include <unistd.h>
 
-static int set_value(const opt_def *d, void *cfg, const char *text, const char *from, char *err, size_t errlen)
+/* "plain|json" as "plain or json", "a|b|c" as "a, b or c". */
+static void say_choices(const char *words, char *out, size_t outlen)
+{
+    size_t n = 0;
+    *out = '\0';
+    for (const char *w = words; *w && n + 1 < outlen;) {
+        size_t len = strcspn(w, "|");
+        const char *next = w[len] ? w + len + 1 : w + len;
+        if (w != words)
+            n += (size_t)snprintf(out + n, outlen - n, "%s", !w[len] ? " or " : ", ");
+        if (n < outlen)
+            n += (size_t)snprintf(out + n, outlen - n, "%.*s", (int)len, w);
+        w = next;
+    }
+    if (n >= outlen)
+        out[outlen - 1] = '\0';
+}
+
+static bool one_of(const char *words, const char *text)
+{
+    size_t tl = strlen(text);
+    for (const char *w = words; *w;) {
+        size_t len = strcspn(w, "|");
+        if (len == tl && !strncmp(w, text, len))
+            return true;
+        w += w[len] ? len + 1 : len;
+    }
+    return false;
+}
+
+/* Stores text as d's value; who names where it came from ("--poll-ms", "POLL_MS
+ * (--poll-ms)") in the message of a value that is not of the type or out of range. */
+static int set_value(const opt_def *d, void *cfg, const char *text, const char *who, char *err, size_t errlen)
 {
     char *end;
     void *slot = (char *)cfg + d->offset;
     switch (d->type) {
     case OPT_STR:
+        if (d->choices && !one_of(d->choices, text)) {
+            char words[256];
+            say_choices(d->choices, words, sizeof words);
+            snprintf(err, errlen, "%s must be %s (got '%s')", who, words, text);
+            return 2;
+        }
         *(const char **)slot = text;
         return 0;
     case OPT_INT: {
         errno = 0;
         long v = strtol(text, &end, 10);
         if (errno || end == text || *end || v < INT32_MIN || v > INT32_MAX) {
-            snprintf(err, errlen, "%s: '%s' is not a whole number (option --%s)", from, text, d->name);
+            snprintf(err, errlen, "%s: '%s' is not a whole number", who, text);
+            return 2;
+        }
+        bool low = (d->bounds & OPT_MIN) && v < d->min, high = (d->bounds & OPT_MAX) && v > d->max;
+        if ((low || high) && (d->bounds & OPT_MIN) && (d->bounds & OPT_MAX)) {
+            snprintf(err, errlen, "%s must be %ld to %ld (got %ld)", who, d->min, d->max, v);
+            return 2;
+        } else if (low || high) {
+            snprintf(err, errlen, "%s must be at %s %ld (got %ld)", who, low ? "least" : "most", low ? d->min : d->max,
+                     v);
             return 2;
         }
         *(int *)slot = (int)v;
@@ -33,7 +80,7 @@ static int set_value(const opt_def *d, void *cfg, const char *text, const char *
         errno = 0;
         double v = strtod(text, &end);
         if (errno || end == text || *end || v < 0) {
-            snprintf(err, errlen, "%s: '%s' is not a non-negative number (option --%s)", from, text, d->name);
+            snprintf(err, errlen, "%s: '%s' is not a non-negative number", who, text);
             return 2;
         }
         *(double *)slot = v;
@@ -46,7 +93,7 @@ static int set_value(const opt_def *d, void *cfg, const char *text, const char *
                    !*text) {
             *(bool *)slot = false;
         } else {
-            snprintf(err, errlen, "%s: '%s' is not a yes/no value (option --%s)", from, text, d->name);
+            snprintf(err, errlen, "%s: '%s' is not a yes/no value", who, text);
             return 2;
         }
         return 0;
@@ -62,13 +109,19 @@ static const opt_def *find(const opt_def *defs, size_t n, const char *name, size
     return NULL;
 }
 
+#define OPT_MAX_DEFS 256
+
 int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, char *err, size_t errlen)
 {
+    bool given[OPT_MAX_DEFS] = {false}; /* argv gave it: its variable is not read */
+    char who[160];
+    if (n > OPT_MAX_DEFS) {
+        snprintf(err, errlen, "more than %d options in the table", OPT_MAX_DEFS);
+        return 2;
+    }
     for (size_t i = 0; i < n; i++) {
-        const char *env = defs[i].env ? getenv(defs[i].env) : NULL;
-        if (defs[i].def && set_value(&defs[i], cfg, defs[i].def, "default", err, errlen))
-            return 2;
-        if (env && set_value(&defs[i], cfg, env, defs[i].env, err, errlen))
+        snprintf(who, sizeof who, "the default of --%s", defs[i].name);
+        if (defs[i].def && set_value(&defs[i], cfg, defs[i].def, who, err, errlen))
             return 2;
     }
     for (int i = 1; i < argc; i++) {
@@ -104,7 +157,15 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
             snprintf(err, errlen, "option --%s needs a value", d->name);
             return 2;
         }
-        if (set_value(d, cfg, val, a, err, errlen))
+        snprintf(who, sizeof who, "--%s", d->name);
+        if (set_value(d, cfg, val, who, err, errlen))
+            return 2;
+        given[d - defs] = true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *env = defs[i].env && !given[i] ? getenv(defs[i].env) : NULL;
+        snprintf(who, sizeof who, "%s (--%s)", defs[i].env ? defs[i].env : "", defs[i].name);
+        if (env && set_value(&defs[i], cfg, env, who, err, errlen))
             return 2;
     }
     return 0;
@@ -124,8 +185,19 @@ void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t n)
         const opt_def *d = &defs[i];
         char left[64];
         snprintf(left, sizeof left, "--%s%s", d->name, d->type == OPT_FLAG ? "" : " VALUE");
-        fprintf(out, "  %-26s %s\n  %-26s   env %s, default: %s\n", left, d->help, "", d->env ? d->env : "-",
-                d->def && *d->def ? d->def : d->type == OPT_FLAG ? "off" : "(none)");
+        char range[300] = "";
+        if ((d->bounds & OPT_MIN) && (d->bounds & OPT_MAX))
+            snprintf(range, sizeof range, ", %ld to %ld", d->min, d->max);
+        else if (d->bounds)
+            snprintf(range, sizeof range, ", at %s %ld", d->bounds & OPT_MIN ? "least" : "most",
+                     d->bounds & OPT_MIN ? d->min : d->max);
+        else if (d->choices) {
+            char words[256];
+            say_choices(d->choices, words, sizeof words);
+            snprintf(range, sizeof range, ", %s", words);
+        }
+        fprintf(out, "  %-26s %s\n  %-26s   env %s, default: %s%s\n", left, d->help, "", d->env ? d->env : "-",
+                d->def && *d->def ? d->def : d->type == OPT_FLAG ? "off" : "(none)", range);
     }
 }
 

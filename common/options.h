@@ -1,10 +1,12 @@
 /*
  * options.h — declarative command-line options, shared by pipeline and gamestream-sim.
  *
- * Each option is declared once — name, environment variable, type, default, help —
- * and that one table drives parsing (environment first, then argv), defaults and
- * the generated --help. Secrets are never options: they come from the environment
- * or from a file named by VAR_FILE (see opt_secret).
+ * Each option is declared once — name, environment variable, type, default, help and
+ * its range (least and greatest value, or the words it may be) — and that one table
+ * drives parsing, defaults, the range checks and the generated --help. A flag wins over
+ * its variable: a variable is read (and checked) only for an option argv does not give.
+ * Secrets are never options: they come from the environment or from a file named by
+ * VAR_FILE (see opt_secret).
  */
 #ifndef PL_OPTIONS_H
 #define PL_OPTIONS_H
@@ -15,6 +17,8 @@
 
 typedef enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_FLAG } opt_type;
 
+enum { OPT_MIN = 1, OPT_MAX = 2 };
+
 typedef struct opt_def {
     const char *name;   /* long option without the dashes */
     const char *env;    /* environment variable, or NULL */
@@ -22,17 +26,27 @@ typedef struct opt_def {
     const char *def;    /* default as text, or NULL for none */
     const char *help;
     size_t offset;      /* where the value lives in the caller's config struct */
+    int bounds;         /* OPT_INT: OPT_MIN and/or OPT_MAX, which of min and max hold */
+    long min, max;
+    const char *choices; /* OPT_STR: the words it may be, "plain|json", or NULL for any text */
 } opt_def;
 
-/* Fills cfg from defaults, the environment and argv. Returns 0, 1 when --help was
- * printed, or 2 with a message in err for a usage error. String values point into
- * argv, the environment or the table: they live as long as the process. */
+/* Ranges, after the offset in a table row: {"poll-ms", ..., OFF(poll_ms), OPT_AT_LEAST(1)}. */
+#define OPT_AT_LEAST(lo) .bounds = OPT_MIN, .min = (lo)
+#define OPT_RANGE(lo, hi) .bounds = OPT_MIN | OPT_MAX, .min = (lo), .max = (hi)
+#define OPT_ONE_OF(words) .choices = (words)
+
+/* Fills cfg from defaults, argv and, for the options argv does not give, the
+ * environment. Returns 0, 1 when --help was asked for, or 2 with a message in err for a
+ * usage error, naming the option (and the variable, for a value from it) and the value:
+ * "--poll-ms must be at least 1 (got 0)". String values point into argv, the
+ * environment or the table: they live as long as the process. */
 int opt_parse(const opt_def *defs, size_t ndefs, void *cfg, int argc, char **argv, char *err, size_t errlen);
 /* After opt_parse: true when the string option name kept its default (neither its
  * variable nor argv gave it), so a program can choose another default in a mode (an
  * explicit value equal to the default is still "given"). */
 bool opt_is_default(const opt_def *defs, size_t ndefs, const void *cfg, const char *name);
-/* Prints usage and one line per option with its variable and default. */
+/* Prints usage and one line per option with its variable, default and range. */
 void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t ndefs);
 /* Reads the secret NAME: from the variable NAME, or from the file named by NAME_FILE
  * (trailing newlines dropped), or, when neither is set and systemd handed the process

@@ -17,7 +17,7 @@
 #define OPT_CORE_DUMPS_ROW(type, m)                                                                                     \
     {"core-dumps", "CORE_DUMPS", OPT_FLAG, NULL,                                                                       \
      "allow core dumps and debuggers of the same user (a core file holds the secrets): for debugging only",            \
-     offsetof(type, m)}
+     .offset = offsetof(type, m)}
 
 /* Opens /dev/null onto each of descriptors 0, 1 and 2 that is closed, so no later
  * descriptor (libuv's epoll, a socket, a sink's file) becomes "stdout" or "stderr" and

@@ -19,6 +19,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "boxscore.h"
 #include "kafka_key.h"
 #include "minio_event.h"
 
@@ -47,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     CHECK(got >= 0 && got < n);
     CHECK(got == rd_kafka_msg_partitioner_fnv1a(NULL, key, len, n, NULL, NULL));
-    int32_t h = (int32_t)kk_fnv1a(key, len), sarama = h % n;
+    int32_t h = (int32_t)bs_fnv1a32(BS_FNV1A32_BASIS, key, len), sarama = h % n;
     CHECK(got == (sarama < 0 ? -sarama : sarama));
 
     /* the record's escaped key, decoded by the consumer, is the message key again */

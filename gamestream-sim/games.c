@@ -192,7 +192,7 @@ static int write_manifest(const sim_config *c, const cn_settings *cs, const sim_
     }
     memcpy(line + len, "\n", 2);
     sim_target *t = NULL;
-    int rc = open_object(c, cs, g->id, "game.json", &t);
+    int rc = open_object(c, cs, g->id, BS_MANIFEST_NAME, &t);
     if (!rc && sim_write(t, g->id, line, len + 1, -1))
         rc = 1;
     sim_target_close(t);
@@ -271,7 +271,7 @@ int sim_play_games(const sim_config *c, const cn_settings *cs)
         g->start = i * c->stagger;
         if (make_game_id(c, g->number, g->id))
             rc = 2;
-        else if (!(rc = open_object(c, cs, g->id, "gamestream.txt", &g->stream)) &&
+        else if (!(rc = open_object(c, cs, g->id, BS_STREAM_NAME, &g->stream)) &&
                  !(rc = load_events(c, g, &all, &replays_file)) &&
                  !(g->lines = sim_index_lines(g->text, g->len, g->home, g->away, &g->nlines))) {
             log_msg(LOG_ERROR, "%s: out of memory indexing the events", g->id);

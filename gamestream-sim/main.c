@@ -31,9 +31,9 @@
 #define SIM_DATA_DIR "sql/data"
 #endif
 
-#define OFF(f) offsetof(sim_config, f)
+#define OFF(f) .offset = offsetof(sim_config, f)
 static const opt_def options[] = {
-    {"target", "SIM_TARGET", OPT_STR, "file://var/gamestream.txt", "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /", OFF(target)},
+    {"target", "SIM_TARGET", OPT_STR, NULL, "where to write: file:///abs/gamestream.txt or s3://bucket/key; with --games a prefix ending in /. A URI is absolute, as pipeline's are; none given: var/gamestream.txt in the working directory, where pipeline's default --data-dir var reads", OFF(target)},
     {"events", "EVENTS_FILE", OPT_STR, NULL, "the game to replay, one stream line per event (default: game.txt of the sample data: ../share/sidearm/data beside the program when installed, else the source tree's sql/data)", OFF(events)},
     {"reference-data", "REFERENCE_DATA", OPT_STR, NULL, "teams and players for --reset-reference (default: reference.json of the sample data)", OFF(reference_data)},
     {"reset-reference", "RESET_REFERENCE", OPT_STR, NULL, "reset teams/players here first: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(reset_reference)},
@@ -43,8 +43,8 @@ static const opt_def options[] = {
     {"away", "AWAY_TEAM", OPT_INT, "205", "away team id", OFF(away)},
     OPT_SERVER_ROWS(sim_config, srv),
     OPT_CORE_DUMPS_ROW(sim_config, core_dumps),
-    {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format)},
-    {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games)},
+    {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format), OPT_ONE_OF("plain|json")},
+    {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games), OPT_RANGE(0, SIM_MAX_GAMES)},
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
     {"game-prefix", "SIM_GAME_PREFIX", OPT_STR, "game-", "with --games, game ids are this plus the game's number, zero-padded to the width of N, at least 3 digits (game-001)", OFF(game_prefix)},
     {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
@@ -156,18 +156,18 @@ int main(int argc, char **argv)
         }
     }
 
-    char target_buf[PATH_MAX + 16];
-    if (!strncmp(c.target, "file://", 7) && c.target[7] != '/') {
-        /* a relative file:// target (the default) is taken from the working directory */
+    char target_buf[PATH_MAX + 32];
+    if (!c.target) {
+        /* the one rule of both programs: URIs are absolute; what is not given is found under
+         * var/ of the working directory (pipeline's default --data-dir) */
         char cwd[PATH_MAX];
-        if (!getcwd(cwd, sizeof cwd))
+        if (!getcwd(cwd, sizeof cwd)) {
+            fprintf(stderr, "gamestream-sim: cannot tell the working directory for the default target: %s\n",
+                    strerror(errno));
             return 1;
-        snprintf(target_buf, sizeof target_buf, "file://%s/%s", cwd, c.target + 7);
+        }
+        snprintf(target_buf, sizeof target_buf, "file://%s/var/%s", cwd, BS_STREAM_NAME);
         c.target = target_buf;
-    }
-    if (c.games < 0 || c.games > SIM_MAX_GAMES) {
-        fprintf(stderr, "gamestream-sim: --games must be 0 to %d, not %d\n", SIM_MAX_GAMES, c.games);
-        return 2;
     }
 
     if (opt_uri_no_password("target", c.target, err, sizeof err) ||

@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <librdkafka/rdkafka.h>
 
+#include "boxscore.h"
 #include "log.h"
 #include "minio_event.h"
 
@@ -163,14 +164,10 @@ int sim_notify_init(const char *url, const char *token, const char *file_root, i
     return 0;
 }
 
-/* An opaque 32-hex-digit tag of the bytes (two FNV-1a 64-bit hashes). */
+/* An opaque 32-hex-digit tag of the bytes (FNV-1a 64-bit over them, then over them again). */
 static void etag_of(const char *data, size_t len, char out[33])
 {
-    uint64_t a = 14695981039346656037ULL, b = 1099511628211ULL * 31;
-    for (size_t i = 0; i < len; i++) {
-        a = (a ^ (unsigned char)data[i]) * 1099511628211ULL;
-        b = (b ^ (unsigned char)data[len - 1 - i]) * 1099511628211ULL;
-    }
+    uint64_t a = bs_fnv1a64(BS_FNV1A64_BASIS, data, len), b = bs_fnv1a64(a, data, len);
     snprintf(out, 33, "%016" PRIx64 "%016" PRIx64, a, b ^ len);
 }
 

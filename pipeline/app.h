@@ -62,11 +62,22 @@ typedef struct push_state {
     uv_fs_t statfs_req;
     uint64_t last_used_ms;  /* loop time of the last notification that named a followed stream, 0 none */
     uint64_t last_poll_ms;  /* loop time of the last poll tick that polled */
-    long received, used, ignored, malformed, unauthorized, fs_events;
+    /* what notifications did is counted once, in metrics.notify[] */
     bs_once said;           /* the malformed-body reasons logged (each once) */
 } push_state;
 
 typedef struct job job;
+
+/* The process's life cycle, one step at a time, never back:
+ *
+ *   RUNNING ──signal, the end, an error──► DRAINING: no reads; writes go out for --grace-ms
+ *      │                                      │ grace over, or a second signal
+ *      └─────── --once done, a hard stop ─────┴─► STOPPING: no new calls; what is in flight ends
+ *                                                   │ nothing in flight         │ a read never returns
+ *                                                   ▼                           ▼
+ *                                   CLOSED: the handles close  ABANDONED: the loop is stopped as it is
+ */
+typedef enum app_phase { APP_RUNNING = 0, APP_DRAINING, APP_STOPPING, APP_CLOSED, APP_ABANDONED } app_phase;
 
 /* How the parts below the process call up into it (app.c's app_* functions call these;
  * pipeline.c fills them, http.c, push/fswatch.c and push/kafka.c add publish, game_known and expose). */
@@ -129,7 +140,7 @@ typedef struct app {
     size_t pending_bytes;   /* held box-score writes of every game (--queue-total-mib) */
     size_t sink_next, res_next; /* round-robin positions */
 
-    bool stopping, draining, closed, abandoned;
+    app_phase phase;
     bool read_wait_over;    /* at the end: a read in flight had its second to come back */
     int exit_code;
     http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
@@ -203,5 +214,10 @@ void app_game_known(app *a, known_game *k);
 void app_game_settled(app *a, game_run *g);
 /* Stops folding and polling; what is folded still goes out for --grace-ms. */
 void app_drain_then_stop(app *a, int code);
+/* Past RUNNING: no new reads, no new games. */
+static inline bool app_stopping(const app *a)
+{
+    return a->phase != APP_RUNNING;
+}
 
 #endif

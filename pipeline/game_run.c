@@ -101,9 +101,11 @@ static uint64_t seen_stamp(const game_run *g)
     return g->stale && g->stale_seen_ns ? g->stale_seen_ns : g->fold_seen_ns;
 }
 
-/* Queues it at pos; false when out of memory (it.text freed, the newest state marked
- * stale for a document: it is rendered again when there is room). */
-static bool push(game_run *g, size_t pos, sq_item it)
+/* Puts a write (document, rejected-line record, forget) in the game's queue at pos and
+ * kicks the sink; false when out of memory (it.text freed, the newest state marked
+ * stale for a document: it is rendered again when there is room). (In push/, a "push"
+ * is a notification that says "read now".) */
+static bool enqueue(game_run *g, size_t pos, sq_item it)
 {
     /* a document rendered again for the same event (the roster was read again) replaces
      * the one still waiting: two of them could otherwise be written in either order; a
@@ -160,7 +162,7 @@ static void queue_current(game_run *g)
         free(text);
         return;
     }
-    if (push(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
+    if (enqueue(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
         g->stale = false;
 }
 
@@ -201,7 +203,7 @@ static void queue_newest_first(game_run *g)
             return;
         }
     }
-    if (push(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
+    if (enqueue(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
         g->stale = false;
 }
 
@@ -228,7 +230,7 @@ static void queue_reject(game_run *g, json_t *rec, long lineno)
         free(text);
         return;
     }
-    push(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
+    enqueue(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
 }
 
 /* Queues a forget ahead of every waiting document: it removes only what the current
@@ -249,7 +251,7 @@ static void queue_forget(game_run *g, sq_forget f)
     }
     if (sq_full(&g->q))
         return;
-    push(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
+    enqueue(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
 }
 
 /* ---------------------------------------------------------------- fold hooks */
@@ -332,9 +334,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
     game_run *g = ctx;
     char now[32], id[128];
     g->app->metrics.lines_rejected++;
-    uint32_t h = 2166136261u; /* FNV-1a of the raw line: same line, same id, on every run */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)line[i]) * 16777619u;
+    uint32_t h = bs_fnv1a32(BS_FNV1A32_BASIS, line, len); /* the raw line's: same line, same id, on every run */
     /* the log layer escapes control characters and invalid UTF-8 */
     log_game(LOG_WARN, g->id, "%s line %ld rejected: %s: '%.*s%s'", g->l_src.uri, lineno, reason,
              (int)(len > 60 ? 60 : len), line, len > 60 ? "..." : "");
@@ -388,7 +388,7 @@ static void hash_run(game_run *g, const char *data, size_t len)
             g->run_known = true;
             break;
         }
-        g->run_hash = (g->run_hash ^ (unsigned char)data[i]) * 16777619u;
+        g->run_hash = bs_fnv1a32(g->run_hash, data + i, 1);
         g->run_hashed++;
     }
     snprintf(g->run_id, sizeof g->run_id, "%08x", g->run_hash);
@@ -421,7 +421,7 @@ static void fold_done(game_run *g)
 static void fold_slice(uv_idle_t *h)
 {
     game_run *g = h->data;
-    if (g->app->stopping) {
+    if (app_stopping(g->app)) {
         fold_done(g);
         return;
     }
@@ -554,7 +554,7 @@ static void begin_run(game_run *g, const cn_chunk *c)
         set_state(g, GR_SCHEDULED);
     }
     g->run++;
-    g->run_hash = 2166136261u;
+    g->run_hash = BS_FNV1A32_BASIS;
     g->run_hashed = 0;
     g->run_known = false;
     g->once_reread = false;
@@ -574,7 +574,10 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     m->polls++;
     m->requests++;
     if (st != CN_OK) {
-        m->poll_errors++;
+        if (st == CN_NOT_FOUND) /* the game has not started: an alert on errors must not fire before every game */
+            m->polls_waiting++;
+        else
+            m->poll_errors++;
         g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
         if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
             /* game.json and no stream yet: the source holds nothing of it, so --once says
@@ -585,7 +588,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
             app_check_done(g->app);
             return;
         }
-        if (!g->app->stopping && !lane_failed(&g->l_src, err)) {
+        if (!app_stopping(g->app) && !lane_failed(&g->l_src, err)) {
             g->l_src.gave_up = true;
             g->app->exit_code = PL_EXIT_RUNTIME;
             if (!g->per_game_keys) /* the only game: nothing more to fold */
@@ -639,7 +642,7 @@ static void poll_done(job *j)
 void gr_check_stall(game_run *g)
 {
     const app *a = g->app;
-    if (g->state != GR_IN_PROGRESS || a->cfg->stall_after_s <= 0 || a->stopping)
+    if (g->state != GR_IN_PROGRESS || a->cfg->stall_after_s <= 0 || app_stopping(a))
         return;
     uint64_t quiet = uv_now(&a->loop) - g->last_moved_ms;
     if (quiet < (uint64_t)a->cfg->stall_after_s * 1000)
@@ -661,7 +664,7 @@ void gr_push(game_run *g)
 void gr_poll(game_run *g)
 {
     app *a = g->app;
-    if (a->stopping || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused || g->paused)
+    if (app_stopping(a) || g->reloading || g->folding || !a->ref || !lane_free(&g->l_src) || g->refused || g->paused)
         return;
     if (a->cfg->once && g->polled)
         return;
@@ -813,9 +816,9 @@ void gr_report(game_run *g)
              g->polls, g->bytes_read, g->object_size, g->whole_reads);
 }
 
-static void handle_closed(uv_handle_t *h)
+/* The fold's idle handle and the stream lane's timer, each closed: freed after both. */
+static void closed_one(game_run *g)
 {
-    game_run *g = h->data;
     if (--g->handles_open > 0)
         return;
     cn_source_close(&g->src);
@@ -825,6 +828,16 @@ static void handle_closed(uv_handle_t *h)
     bs_result_free(&g->result);
     free(g->source);
     free(g);
+}
+
+static void idle_closed(uv_handle_t *h)
+{
+    closed_one(h->data);
+}
+
+static void lane_closed(lane *l)
+{
+    closed_one(l->owner);
 }
 
 game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int away, bool per_game_keys,
@@ -866,7 +879,6 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 void gr_free(game_run *g)
 {
     g->handles_open = 2;
-    g->l_src.retry.data = g;
-    uv_close((uv_handle_t *)&g->fold_idle, handle_closed);
-    uv_close((uv_handle_t *)&g->l_src.retry, handle_closed);
+    uv_close((uv_handle_t *)&g->fold_idle, idle_closed);
+    lane_close(&g->l_src, lane_closed);
 }

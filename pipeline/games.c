@@ -89,11 +89,11 @@ static bool next_manifest(app *a)
 {
     if (a->nmanifests == 0)
         return false;
-    if (a->stopping || !lane_free(&a->l_list))
+    if (app_stopping(a) || !lane_free(&a->l_list))
         return true;
     job *j = job_new(a, NULL, &a->l_list, JOB_MANIFEST, manifest_done);
     if (j) {
-        snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], MANIFEST_NAME);
+        snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], BS_MANIFEST_NAME);
         job_submit(j);
     }
     return true;
@@ -102,7 +102,7 @@ static bool next_manifest(app *a)
 /* Once per tick: the manifests found by the last listing first, then a new listing. */
 void games_list(app *a)
 {
-    if (a->stopping || !a->ref || !lane_free(&a->l_list) || next_manifest(a))
+    if (app_stopping(a) || !a->ref || !lane_free(&a->l_list) || next_manifest(a))
         return;
     if (a->cfg->once && a->listed_once)
         return;
@@ -180,7 +180,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
             k->said_manifest_ignored = true;
             log_game(LOG_WARN, id, "%s changed while the game is followed: the change is ignored until the game is "
                      "retired and followed again (after its final, when its stream is rewritten) or the process "
-                     "restarts", MANIFEST_NAME);
+                     "restarts", BS_MANIFEST_NAME);
         }
         if (stream && stream_moved(k, stream)) {
             note_stream(k, stream);
@@ -193,7 +193,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
     }
     if (!manifest) {
         if (!k->said)
-            log_game(LOG_INFO, id, "has no %s yet: waiting for it", MANIFEST_NAME);
+            log_game(LOG_INFO, id, "has no %s yet: waiting for it", BS_MANIFEST_NAME);
         k->said = true;
         return;
     }
@@ -235,9 +235,9 @@ static void games_listed(app *a, const cn_listing *l)
         size_t j = i;
         for (; j < l->n && !strncmp(l->v[j].key, key, len + 1); j++) {
             const char *name = l->v[j].key + len + 1;
-            if (!strcmp(name, STREAM_NAME))
+            if (!strcmp(name, BS_STREAM_NAME))
                 stream = &l->v[j];
-            else if (!strcmp(name, MANIFEST_NAME))
+            else if (!strcmp(name, BS_MANIFEST_NAME))
                 manifest = &l->v[j];
         }
         i = j;
@@ -276,15 +276,13 @@ static void forget_manifest(app *a)
 }
 
 /* A game.json read came back. */
-static void games_manifest_read(app *a, const char *key, cn_status st, const char *data, size_t len,
-                                const cn_error *err)
+static void games_manifest_read(app *a, cn_status st, const char *data, size_t len, const cn_error *err)
 {
     if (a->nmanifests == 0)
         return;
     char id[BS_MAX_GAME_ID + 1];
     snprintf(id, sizeof id, "%s", a->manifests[0]);
-    (void)key;
-    if (st != CN_OK && (st == CN_TRANSIENT) && lane_failed(&a->l_list, err))
+    if (st == CN_TRANSIENT && lane_failed(&a->l_list, err))
         return; /* the same manifest is read again on the retry */
     forget_manifest(a);
     known_game *k = find_known(a, id, false);
@@ -293,16 +291,16 @@ static void games_manifest_read(app *a, const char *key, cn_status st, const cha
     bool unusable = st != CN_OK || bs_manifest_parse(data, len, &m, why);
     if (unusable && a->cfg->once) {
         /* a one-shot run ends before the file can change: the game is not dropped in silence */
-        log_game(LOG_ERROR, id, "%s %s: %s; --once: this game is NOT followed; fix it and run again", MANIFEST_NAME,
+        log_game(LOG_ERROR, id, "%s %s: %s; --once: this game is NOT followed; fix it and run again", BS_MANIFEST_NAME,
                  st != CN_OK ? "could not be read" : "is invalid", st != CN_OK ? err->msg : why);
         a->exit_code = PL_EXIT_RUNTIME;
     } else if (st != CN_OK) {
-        log_game(LOG_WARN, id, "%s could not be read: %s; waiting for it to change", MANIFEST_NAME, err->msg);
+        log_game(LOG_WARN, id, "%s could not be read: %s; waiting for it to change", BS_MANIFEST_NAME, err->msg);
     } else if (unusable) {
-        log_game(LOG_WARN, id, "%s is invalid: %s; waiting for it to change", MANIFEST_NAME, why);
+        log_game(LOG_WARN, id, "%s is invalid: %s; waiting for it to change", BS_MANIFEST_NAME, why);
     } else {
         char uri[2048];
-        snprintf(uri, sizeof uri, "%s%s/%s", a->cfg->source, id, STREAM_NAME);
+        snprintf(uri, sizeof uri, "%s%s/%s", a->cfg->source, id, BS_STREAM_NAME);
         cn_status gst;
         for (size_t i = 0; i < a->ngames; i++) /* once per game: never two runs of one game */
             if (!strcmp(a->games[i]->id, id)) {
@@ -339,7 +337,7 @@ static void list_done(job *j)
     m->requests += j->listing.requests ? j->listing.requests : 1;
     if (j->st == CN_OK)
         games_listed(a, &j->listing);
-    else if (!a->stopping && !lane_failed(j->l, &j->err))
+    else if (!app_stopping(a) && !lane_failed(j->l, &j->err))
         app_drain_then_stop(a, PL_EXIT_RUNTIME);
     kafka_listed(a); /* a failed one too (the bucket is not there yet: no game) */
     job_free(j);
@@ -351,7 +349,7 @@ static void manifest_done(job *j)
     app *a = j->a;
     a->metrics.src[a->metrics.source_scheme].manifest_reads++;
     a->metrics.src[a->metrics.source_scheme].requests++;
-    games_manifest_read(a, j->key, j->st, j->data, j->datalen, &j->err);
+    games_manifest_read(a, j->st, j->data, j->datalen, &j->err);
     job_free(j);
     app_check_done(a);
 }

@@ -15,10 +15,6 @@
 
 #include "app.h"
 
-/* A game folder under the prefix: <prefix><game>/game.json and <prefix><game>/gamestream.txt. */
-#define STREAM_NAME "gamestream.txt"
-#define MANIFEST_NAME "game.json"
-
 /* The single game of --source/--home/--away/--game; its source's open status (a
  * failure is logged). */
 cn_status games_add_single(app *a);

@@ -31,7 +31,7 @@
 
 #include "app.h"
 
-/* Checks the --http* and --sse-* options of cfg; 0, or -1 with a message in err. */
+/* Checks --http (ADDR:PORT or off; the other limits have their ranges in the option table); 0, or -1 with a message in err. */
 int http_check_config(const pl_config *cfg, char *err, size_t errlen);
 /* Listens on --http (nothing when "off"). 0, or -1 when it cannot (logged, naming the
  * address): a configuration error. */

@@ -95,7 +95,15 @@ void lane_stop(lane *l)
     uv_timer_stop(&l->retry);
 }
 
-void lane_close(lane *l)
+static void retry_closed(uv_handle_t *h)
 {
-    uv_close((uv_handle_t *)&l->retry, NULL);
+    lane *l = h->data;
+    if (l->closed)
+        l->closed(l);
+}
+
+void lane_close(lane *l, void (*closed)(lane *l))
+{
+    l->closed = closed;
+    uv_close((uv_handle_t *)&l->retry, retry_closed);
 }

@@ -40,6 +40,7 @@ typedef struct lane {
     lane_policy *pol;
     void (*kick)(void *owner);
     void *owner;
+    void (*closed)(struct lane *l); /* lane_close's callback, or NULL */
 } lane;
 
 void lane_init(lane *l, uv_loop_t *loop, lane_policy *pol, const char *what, const char *uri, const char *game,
@@ -56,7 +57,8 @@ bool lane_failed(lane *l, const cn_error *err);
 /* Schedules the kick after ms (e.g. a rate limit); replaces a pending one. */
 void lane_kick_after(lane *l, uint64_t ms);
 void lane_stop(lane *l);
-/* Closes the retry timer; the lane's memory must live until the loop has run once more. */
-void lane_close(lane *l);
+/* Closes the retry timer, as uv_close does: closed (NULL: none) is called with the lane
+ * once it is closed (l->owner reaches its owner), and the lane's memory must live until then. */
+void lane_close(lane *l, void (*closed)(lane *l));
 
 #endif

@@ -30,48 +30,48 @@ typedef struct main_config {
     bool core_dumps;
 } main_config;
 
-#define OFF(f) offsetof(main_config, f)
+#define OFF(f) .offset = offsetof(main_config, f) /* designated: the range fields after it may be left out */
 static const opt_def options[] = {
     {"source", "PIPELINE_SOURCE", OPT_STR, NULL, "stream to tail: file:///abs/gamestream.txt or s3://bucket/key", OFF(pl.source)},
     {"reference", "PIPELINE_REFERENCE", OPT_STR, NULL, "teams/players: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.reference)},
     {"boxscores", "PIPELINE_BOXSCORES", OPT_STR, NULL, "box-score sink: file:///abs/dir, mongodb://user@host:port/sidearm.boxscores or s3://bucket/prefix/ (<prefix><game>/latest.json)", OFF(pl.boxscores)},
     {"results", "PIPELINE_RESULTS", OPT_STR, NULL, "teams2/players2: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.results)},
     {"data-dir", "PIPELINE_DATA_DIR", OPT_STR, "var", "where the embedded defaults live when a URI above is not given", OFF(data_dir)},
-    {"home", "HOME_TEAM", OPT_INT, "101", "team id of the home team", OFF(pl.home)},
-    {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away)},
+    {"home", "HOME_TEAM", OPT_INT, "101", "team id of the home team", OFF(pl.home), OPT_AT_LEAST(1)},
+    {"away", "AWAY_TEAM", OPT_INT, "205", "team id of the away team", OFF(pl.away), OPT_AT_LEAST(1)},
     {"game", "GAME_ID", OPT_STR, "game-1", "game id written into every document", OFF(pl.game)},
-    {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms)},
-    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute; under a prefix, once one named one of its games), and for a file:// prefix whose folders are all watched on a local file system, in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms)},
+    {"poll-ms", "POLL_MS", OPT_INT, "250", "how often to poll the source, in milliseconds", OFF(pl.poll_ms), OPT_AT_LEAST(1)},
+    {"safety-poll-ms", "SAFETY_POLL_MS", OPT_INT, "5000", "poll interval while MinIO notifications flow (one named a followed stream in the last minute; under a prefix, once one named one of its games), and for a file:// prefix whose folders are all watched on a local file system, in milliseconds; never faster than --poll-ms", OFF(pl.safety_poll_ms), OPT_AT_LEAST(1)},
     {"once", "PIPELINE_ONCE", OPT_FLAG, NULL, "process what the source holds now, write, and exit", OFF(pl.once)},
     {"follow", "PIPELINE_FOLLOW", OPT_FLAG, NULL, "after the final whistle keep watching for a restarted game", OFF(pl.follow)},
-    {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format)},
+    {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(pl.log_format), OPT_ONE_OF("plain|json")},
     {"verbose", "PIPELINE_VERBOSE", OPT_FLAG, NULL, "also log every applied event", OFF(pl.verbose)},
-    {"queue-max", "QUEUE_MAX", OPT_INT, "10000", "box-score writes held while the sink is down", OFF(pl.queue_max)},
-    {"queue-max-mib", "QUEUE_MAX_MIB", OPT_INT, "64", "size bound of the held writes, in MiB; past it box scores coalesce into the newest", OFF(pl.queue_max_mib)},
-    {"queue-total-mib", "QUEUE_TOTAL_MIB", OPT_INT, "256", "size bound of the held writes of all games together, in MiB", OFF(pl.queue_total_mib)},
-    {"reload-min-ms", "RELOAD_MIN_MS", OPT_INT, "30000", "least time between reference reloads for an unknown jersey or team", OFF(pl.reload_min_ms)},
-    {"sink-lanes", "SINK_LANES", OPT_INT, "4", "box-score writes in flight at once, for different games (1-16)", OFF(pl.sink_lanes)},
-    {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us)},
-    {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms)},
-    {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts)},
-    {"stall-after", "STALL_AFTER", OPT_INT, "600", "seconds without a change in an in-progress game's stream before it is shown as stalled (0: never)", OFF(pl.stall_after_s)},
+    {"queue-max", "QUEUE_MAX", OPT_INT, "10000", "box-score writes held while the sink is down", OFF(pl.queue_max), OPT_AT_LEAST(1)},
+    {"queue-max-mib", "QUEUE_MAX_MIB", OPT_INT, "64", "size bound of the held writes, in MiB; past it box scores coalesce into the newest", OFF(pl.queue_max_mib), OPT_AT_LEAST(1)},
+    {"queue-total-mib", "QUEUE_TOTAL_MIB", OPT_INT, "256", "size bound of the held writes of all games together, in MiB", OFF(pl.queue_total_mib), OPT_AT_LEAST(1)},
+    {"reload-min-ms", "RELOAD_MIN_MS", OPT_INT, "30000", "least time between reference reloads for an unknown jersey or team", OFF(pl.reload_min_ms), OPT_AT_LEAST(0)},
+    {"sink-lanes", "SINK_LANES", OPT_INT, "4", "box-score writes in flight at once, for different games", OFF(pl.sink_lanes), OPT_RANGE(1, PL_SINK_LANES_MAX)},
+    {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us), OPT_AT_LEAST(1)},
+    {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms), OPT_AT_LEAST(1)},
+    {"once-attempts", "ONCE_ATTEMPTS", OPT_INT, "5", "with --once, tries a failing server gets", OFF(pl.once_attempts), OPT_AT_LEAST(1)},
+    {"stall-after", "STALL_AFTER", OPT_INT, "600", "seconds without a change in an in-progress game's stream before it is shown as stalled (0: never)", OFF(pl.stall_after_s), OPT_AT_LEAST(0)},
     {"health-file", "HEALTH_FILE", OPT_STR, NULL, "touch this file on every poll tick (for container healthchecks)", OFF(pl.health_file)},
     {"metrics-file", "METRICS_FILE", OPT_STR, NULL, "write the Prometheus metrics to this file every 10 s and at exit, atomically (node_exporter textfile)", OFF(pl.metrics_file)},
-    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM/SIGHUP, how long pending writes may still go out", OFF(pl.grace_ms)},
+    {"grace-ms", "SHUTDOWN_GRACE_MS", OPT_INT, "5000", "after SIGINT/SIGTERM/SIGHUP, how long pending writes may still go out", OFF(pl.grace_ms), OPT_AT_LEAST(0)},
     {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it; with --once off unless given", OFF(pl.http_listen)},
-    {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns)},
-    {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse)},
-    {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s)},
-    {"http-body-timeout-s", "HTTP_BODY_TIMEOUT_S", OPT_INT, "10", "a request's body must arrive within this many seconds of its headers; a slower one gets 408 and the connection closes", OFF(pl.http_body_timeout_s)},
-    {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes (1024-65535); a larger one closes the connection", OFF(pl.http_max_header_bytes)},
-    {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib)},
-    {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib)},
+    {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns), OPT_RANGE(1, 100000)},
+    {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse), OPT_RANGE(1, 100000)},
+    {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s), OPT_AT_LEAST(1)},
+    {"http-body-timeout-s", "HTTP_BODY_TIMEOUT_S", OPT_INT, "10", "a request's body must arrive within this many seconds of its headers; a slower one gets 408 and the connection closes", OFF(pl.http_body_timeout_s), OPT_AT_LEAST(1)},
+    {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes; a larger one closes the connection", OFF(pl.http_max_header_bytes), OPT_RANGE(1024, 65535)},
+    {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib), OPT_AT_LEAST(1)},
+    {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib), OPT_AT_LEAST(1)},
     {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "HOST:PORT[,...] of the Kafka cluster MinIO notifies: this instance joins --kafka-group and follows the games of the partitions assigned to it (prefix source only)", OFF(pl.kafka_brokers)},
     {"kafka-topic", "KAFKA_TOPIC", OPT_STR, NULL, "the topic of MinIO's Kafka notification target", OFF(pl.kafka_topic)},
     {"kafka-group", "KAFKA_GROUP", OPT_STR, NULL, "the consumer group every pipeline of one game day joins", OFF(pl.kafka_group)},
     OPT_KAFKA_TLS_ROWS(main_config, pl.kafka_security, pl.kafka_ca_file, pl.kafka_sasl_mechanism, pl.kafka_sasl_username),
     {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", OPT_INT, "10000", "how long the group waits for a silent member before its partitions move to the others, in milliseconds", OFF(pl.kafka_session_timeout_ms)},
-    {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib)},
+    {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib), OPT_AT_LEAST(1)},
     OPT_SERVER_ROWS(main_config, srv),
     OPT_CORE_DUMPS_ROW(main_config, core_dumps),
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
@@ -140,29 +140,13 @@ int main(int argc, char **argv)
         return PL_EXIT_USAGE;
     }
     pl_config *c = &mc.pl;
-    bool json = false;
-    if (!strcmp(c->log_format, "json"))
-        json = true;
-    else if (strcmp(c->log_format, "plain")) {
-        fprintf(stderr, "pipeline: --log-format must be plain or json, not '%s'\n", c->log_format);
-        return PL_EXIT_USAGE;
-    }
-    if (c->grace_ms < 0) {
-        fprintf(stderr, "pipeline: --grace-ms must be 0 or more\n");
-        return PL_EXIT_USAGE;
-    }
-    if (c->poll_ms < 1 || c->safety_poll_ms < 1 || c->queue_max < 1 || c->queue_max_mib < 1 || c->queue_total_mib < 1 || c->reload_min_ms < 0 || c->fold_slice_us < 1 || c->sink_lanes < 1 || c->sink_lanes > PL_SINK_LANES_MAX || c->backoff_max_ms < 1 || c->once_attempts < 1 ||
-        mc.max_object_mib < 1) {
-        fprintf(stderr, "pipeline: --sink-lanes must be 1 to 16, and --poll-ms, --safety-poll-ms, --queue-max, --queue-max-mib, --queue-total-mib, --fold-slice-us, --backoff-max-ms, --once-attempts and "
-                        "--max-object-mib must be at least 1\n");
-        return PL_EXIT_USAGE;
-    }
+    bool json = !strcmp(c->log_format, "json"); /* the ranges are the option table's (opt_parse) */
     if (opt_server_check(&mc.srv, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
-    if (c->home == c->away || c->home <= 0 || c->away <= 0) {
-        fprintf(stderr, "pipeline: --home and --away must be two different positive team ids\n");
+    if (c->home == c->away) {
+        fprintf(stderr, "pipeline: --home and --away must be two different team ids (both are %d)\n", c->home);
         return PL_EXIT_USAGE;
     }
     /* a batch run serves HTTP only when asked: two at once on one host must not collide */
@@ -232,7 +216,7 @@ int main(int argc, char **argv)
     if (!realpath(mc.data_dir, dir))
         snprintf(dir, sizeof dir, "%s", mc.data_dir);
     if (!c->source)
-        c->source = embedded("file", dir, "gamestream.txt", src, sizeof src);
+        c->source = embedded("file", dir, BS_STREAM_NAME, src, sizeof src);
     if (!c->reference)
         c->reference = embedded("sqlite", dir, "sidearm.db", ref, sizeof ref);
     if (!c->boxscores)

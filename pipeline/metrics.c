@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -242,8 +244,10 @@ static const family plain[] = {
 /* Counters per source scheme (pl_source_counters). */
 static const family per_scheme[] = {
     {"sidearm_source_polls_total", "Reads of a game's stream.", offsetof(pl_source_counters, polls)},
-    {"sidearm_source_poll_errors_total", "Reads of a game's stream that failed.",
+    {"sidearm_source_poll_errors_total", "Reads of a game's stream that failed (a stream not there yet is waiting, not failing).",
      offsetof(pl_source_counters, poll_errors)},
+    {"sidearm_source_polls_waiting_total", "Reads of a game's stream that found none yet: the game has not started.",
+     offsetof(pl_source_counters, polls_waiting)},
     {"sidearm_source_listings_total", "Listings of the games under the source prefix.",
      offsetof(pl_source_counters, listings)},
     {"sidearm_source_listing_errors_total", "Listings of the source prefix that failed.",
@@ -278,6 +282,49 @@ static void labelled(pl_expo *e, const family *f, const char *type, const char *
                            (double)U64_AT((const char *)base + i * stride, f->off));
 }
 
+/* The process_* families every Prometheus client library exports, under their standard
+ * names: CPU (getrusage: every thread), resident memory (/proc/self/statm), descriptors
+ * open (/proc/self/fd) and their limit, and the start time. procfs answers from memory:
+ * no wait on the loop. A figure that cannot be read is left out. */
+static void process_families(pl_expo *e, const pl_metrics *m)
+{
+    struct rusage ru;
+    if (!getrusage(RUSAGE_SELF, &ru)) {
+        double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                     (double)ru.ru_stime.tv_usec / 1e6;
+        pl_expo_family(e, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+        pl_expo_sample(e, "process_cpu_seconds_total", NULL, cpu);
+    }
+    FILE *f = fopen("/proc/self/statm", "re");
+    unsigned long long pages_total, pages_rss;
+    if (f && fscanf(f, "%llu %llu", &pages_total, &pages_rss) == 2) {
+        double page = (double)sysconf(_SC_PAGESIZE);
+        pl_expo_family(e, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+        pl_expo_sample(e, "process_virtual_memory_bytes", NULL, (double)pages_total * page);
+        pl_expo_family(e, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+        pl_expo_sample(e, "process_resident_memory_bytes", NULL, (double)pages_rss * page);
+    }
+    if (f)
+        fclose(f);
+    DIR *d = opendir("/proc/self/fd");
+    if (d) {
+        long n = -1; /* the listing's own descriptor is not counted */
+        while (readdir(d))
+            n++;
+        closedir(d);
+        n -= 2; /* . and .. */
+        pl_expo_family(e, "process_open_fds", "gauge", "Number of open file descriptors.");
+        pl_expo_sample(e, "process_open_fds", NULL, (double)(n < 0 ? 0 : n));
+    }
+    struct rlimit rl;
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY) {
+        pl_expo_family(e, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+        pl_expo_sample(e, "process_max_fds", NULL, (double)rl.rlim_cur);
+    }
+    pl_expo_family(e, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+    pl_expo_sample(e, "process_start_time_seconds", NULL, m->start_time);
+}
+
 char *pl_metrics_render(const app *a, size_t *len)
 {
     const pl_metrics *m = &a->metrics;
@@ -285,9 +332,7 @@ char *pl_metrics_render(const app *a, size_t *len)
 
     pl_expo_family(&e, "sidearm_build_info", "gauge", "The pipeline's version; always 1.");
     pl_expo_sample(&e, "sidearm_build_info", (const char *const[]){"version", PL_VERSION, NULL}, 1);
-    pl_expo_family(&e, "sidearm_process_start_time_seconds", "gauge",
-                   "When the process started, in seconds since the Unix epoch.");
-    pl_expo_sample(&e, "sidearm_process_start_time_seconds", NULL, m->start_time);
+    process_families(&e, m);
 
     for (size_t f = 0; f < sizeof plain / sizeof *plain; f++) {
         pl_expo_family(&e, plain[f].name, "counter", plain[f].help);
@@ -385,7 +430,7 @@ typedef struct file_write {
 
 static void file_outcome(app *a, cn_status st, const cn_error *err)
 {
-    if (st && a->closed) { /* the last word: there is no next time */
+    if (st && a->phase == APP_CLOSED) { /* the last word: there is no next time */
         log_msg(LOG_WARN, "--metrics-file: %s; the metrics at exit are not in it", err->msg);
     } else if (st && !a->metrics.file_said) {
         a->metrics.file_said = true;

@@ -61,6 +61,7 @@ typedef struct pl_hist {
 
 typedef struct pl_source_counters {
     uint64_t polls, poll_errors;        /* stream reads, and those that failed */
+    uint64_t polls_waiting;             /* stream reads that found no stream yet (not started: not a failure) */
     uint64_t listings, listing_errors;  /* listings of the prefix, and those that failed */
     uint64_t manifest_reads;            /* game.json reads */
     uint64_t requests;                  /* requests to the source: polls, listing pages, manifest reads */

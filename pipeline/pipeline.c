@@ -89,7 +89,7 @@ static bool sink_start(app *a, int ix)
 
 static void hook_sink_kick(app *a)
 {
-    if ((a->stopping && !a->draining) || a->sink_gave_up)
+    if ((app_stopping(a) && a->phase != APP_DRAINING) || a->sink_gave_up)
         return;
     for (int i = 0; i < a->nsinks; i++) /* a failing sink is retried by one connection, with backoff */
         if (uv_is_active((uv_handle_t *)&a->l_sinks[i].retry))
@@ -116,7 +116,7 @@ static bool results_may_start(const app *a, const game_run *g)
  * rebuild of teams2/players2, so a burst of finals on game day costs one rebuild. */
 static void hook_results_kick(app *a)
 {
-    if ((a->stopping && !a->draining) || !lane_free(&a->l_res))
+    if ((app_stopping(a) && a->phase != APP_DRAINING) || !lane_free(&a->l_res))
         return;
     size_t first = a->ngames;
     for (size_t k = 0; k < a->ngames && first == a->ngames; k++) {
@@ -188,7 +188,7 @@ static void ref_later_due(uv_timer_t *t)
  * a run that begins meanwhile reads at once, and that read serves the waiting game too. */
 static void hook_ref_kick(app *a)
 {
-    if (a->stopping || !lane_free(&a->l_ref))
+    if (app_stopping(a) || !lane_free(&a->l_ref))
         return;
     bool now = !a->ref;
     for (size_t i = 0; i < a->ngames && !now; i++)
@@ -280,7 +280,7 @@ static void count_write(app *a, pl_sink s, cn_status st, bool retried)
 /* Whether a failed call is retried: not once stopping, except writes while draining. */
 static bool may_retry(const job *j, bool writes)
 {
-    return !j->a->stopping || (j->a->draining && writes);
+    return !app_stopping(j->a) || (j->a->phase == APP_DRAINING && writes);
 }
 
 static void load_done(job *j)
@@ -332,9 +332,9 @@ static void results_done(job *j)
 
 static void close_all(app *a)
 {
-    if (a->closed)
+    if (a->phase == APP_CLOSED)
         return;
-    a->closed = true;
+    a->phase = APP_CLOSED;
     http_stop(a);
     uv_close((uv_handle_t *)&a->poll, NULL);
     uv_close((uv_handle_t *)&a->sigint, NULL);
@@ -345,11 +345,11 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->ref_later, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
-    lane_close(&a->l_ref);
+    lane_close(&a->l_ref, NULL);
     for (int i = 0; i < a->nsinks; i++)
-        lane_close(&a->l_sinks[i]);
-    lane_close(&a->l_res);
-    lane_close(&a->l_list);
+        lane_close(&a->l_sinks[i], NULL);
+    lane_close(&a->l_res, NULL);
+    lane_close(&a->l_list, NULL);
     push_close(a);
     kafka_close(a); /* stores what is done while the games are still there */
     for (size_t i = 0; i < a->ngames; i++)
@@ -435,8 +435,8 @@ static void shutdown_with(app *a, int code)
     atomic_store(&a->cancel_reads, 1);
     if (code > a->exit_code)
         a->exit_code = code;
-    a->stopping = true;
-    a->draining = false;
+    if (a->phase < APP_STOPPING)
+        a->phase = APP_STOPPING;
     stop_all(a);
     uv_timer_stop(&a->grace);
     for (int i = 0; i < a->nsinks; i++)
@@ -448,7 +448,7 @@ static void shutdown_with(app *a, int code)
 static void grace_over(uv_timer_t *t)
 {
     app *a = t->data;
-    if (a->draining)
+    if (a->phase == APP_DRAINING)
         log_msg(LOG_WARN, "shutdown grace period over (--grace-ms)");
     shutdown_with(a, PL_EXIT_OK);
 }
@@ -457,10 +457,10 @@ static void hook_drain_then_stop(app *a, int code)
 {
     if (code > a->exit_code)
         a->exit_code = code;
-    if (a->stopping)
+    if (app_stopping(a))
         return;
     atomic_store(&a->cancel_reads, 1);
-    a->stopping = a->draining = true;
+    a->phase = APP_DRAINING;
     stop_all(a);
     uv_timer_start(&a->grace, grace_over, (uint64_t)a->cfg->grace_ms, 0);
     app_sink_kick(a);
@@ -489,13 +489,13 @@ static void read_wait_over(uv_timer_t *t)
 
 static void hook_check_done(app *a)
 {
-    if (a->closed)
+    if (a->phase >= APP_CLOSED)
         return;
-    if (a->stopping) {
+    if (app_stopping(a)) {
         bool pending = writes_pending(a);
-        if (a->draining && !pending && !writes_busy(a))
+        if (a->phase == APP_DRAINING && !pending && !writes_busy(a))
             uv_timer_stop(&a->grace); /* all written: no need to wait out the grace */
-        if (!writes_busy(a) && !(a->draining && pending)) {
+        if (!writes_busy(a) && !(a->phase == APP_DRAINING && pending)) {
             if (reads_busy(a) && !a->read_wait_over) { /* a read usually comes back at once */
                 if (!uv_is_active((uv_handle_t *)&a->grace))
                     uv_timer_start(&a->grace, read_wait_over, READ_WAIT_MS, 0);
@@ -511,7 +511,7 @@ static void hook_check_done(app *a)
             if (reads_busy(a)) { /* it did not: it can be redone, so do not wait for it */
                 log_msg(LOG_WARN, "abandoning a read that has not returned");
                 pl_metrics_write_file(a);
-                a->abandoned = true;
+                a->phase = APP_ABANDONED;
                 uv_stop(&a->loop);
                 return;
             }
@@ -534,7 +534,7 @@ static void on_signal(uv_signal_t *s, int signum)
 {
     app *a = s->data;
     const char *name = signum == SIGINT ? "SIGINT" : signum == SIGHUP ? "SIGHUP" : "SIGTERM";
-    if (a->stopping) {
+    if (app_stopping(a)) {
         log_msg(LOG_WARN, "%s received again: stopping after the write in progress", name);
         shutdown_with(a, PL_EXIT_OK);
         return;
@@ -549,13 +549,13 @@ static void on_signal(uv_signal_t *s, int signum)
 static void retire_due(uv_timer_t *t)
 {
     app *a = t->data;
-    if (!a->stopping)
+    if (!app_stopping(a))
         games_retire(a);
 }
 
 static void hook_game_settled(app *a, game_run *g)
 {
-    if (a->prefix_mode && !a->cfg->once && !a->stopping && !uv_is_active((uv_handle_t *)&a->retire) &&
+    if (a->prefix_mode && !a->cfg->once && !app_stopping(a) && !uv_is_active((uv_handle_t *)&a->retire) &&
         !g->l_src.busy && gr_done(g))
         uv_timer_start(&a->retire, retire_due, 0, 0); /* one walk for every game settled in this turn */
 }
@@ -624,7 +624,7 @@ int pl_run(pl_config *cfg)
         a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
-    a->nsinks = cfg->sink_lanes < 1 ? 1 : cfg->sink_lanes > PL_SINK_LANES_MAX ? PL_SINK_LANES_MAX : cfg->sink_lanes;
+    a->nsinks = cfg->sink_lanes; /* 1..PL_SINK_LANES_MAX: the option table's range (main.c) */
     for (int i = 0; i < a->nsinks; i++)
         lane_init(&a->l_sinks[i], &a->loop, &a->pol, "box-score sink", cfg->boxscores, NULL, sink_kick_cb, a);
     lane_init(&a->l_res, &a->loop, &a->pol, "results sink", cfg->results, NULL, results_kick_cb, a);
@@ -636,7 +636,7 @@ int pl_run(pl_config *cfg)
     if (rc == PL_EXIT_OK && http_start(a))
         rc = PL_EXIT_USAGE; /* the address is taken or not ours: a configuration error */
     if (rc != PL_EXIT_OK) {
-        a->stopping = true;
+        a->phase = APP_STOPPING;
         close_all(a);
     } else {
         uv_signal_start(&a->sigint, on_signal, SIGINT);
@@ -648,7 +648,7 @@ int pl_run(pl_config *cfg)
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
         push_start(a);
         if (kafka_wanted(cfg) && (rc = kafka_start(a)) != PL_EXIT_OK) {
-            a->stopping = true;
+            a->phase = APP_STOPPING;
             close_all(a);
         } else {
             app_ref_kick(a);
@@ -656,7 +656,7 @@ int pl_run(pl_config *cfg)
     }
     uv_run(&a->loop, UV_RUN_DEFAULT);
     rc = a->exit_code > rc ? a->exit_code : rc;
-    if (a->abandoned) {
+    if (a->phase == APP_ABANDONED) {
         abandoned_run = a; /* a worker may still read a source: leave it, the process ends */
         return rc;
     }

@@ -33,7 +33,7 @@ typedef struct sqlite_conn {
     bool writing;   /* opened for the results (read-write), not for the reference */
 } sqlite_conn;
 
-static cn_status sq_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
+static cn_status lite_open(void **impl, const cn_uri *u, const cn_settings *cfg, cn_error *err)
 {
     (void)cfg;
     if (!cn_uri_is_local_path(u))
@@ -46,7 +46,7 @@ static cn_status sq_open(void **impl, const cn_uri *u, const cn_settings *cfg, c
     return CN_OK;
 }
 
-static void sq_close(void *impl)
+static void lite_close(void *impl)
 {
     sqlite_conn *c = impl;
     sqlite3_close(c->db);
@@ -83,7 +83,8 @@ static cn_status open_fail(sqlite_conn *c, cn_error *err)
     const char *what;
     int e = access_errno(c->path, c->writing, &what);
     if (e == ENOENT && !c->writing)
-        return cn_fail(err, CN_NOT_FOUND, "sqlite %s does not exist yet (waiting for it to be seeded)", c->path);
+        return cn_fail(err, CN_NOT_FOUND, "sqlite %s does not exist yet (waiting for it to be seeded: sqlite3 %s < "
+                       "sql/sqlite/seed.sql, from the source tree or /usr/share/sidearm/sql/)", c->path, c->path);
     if (!e && c->db)
         e = sqlite3_system_errno(c->db);
     const char *why = e ? strerror(e) : c->db ? sqlite3_errmsg(c->db) : "cannot open";
@@ -97,7 +98,7 @@ static cn_status open_fail(sqlite_conn *c, cn_error *err)
  * lock (BUSY, LOCKED), an I/O error (IOERR: a read racing another process's open or
  * checkpoint, a file system hiccup), a full disk (FULL) and a descriptor or space
  * shortage below SQLite (its errno) pass: they are retried, on a fresh connection. */
-static cn_status sq_fail(sqlite_conn *c, cn_error *err, const char *what)
+static cn_status lite_fail(sqlite_conn *c, cn_error *err, const char *what)
 {
     int code = c->db ? sqlite3_errcode(c->db) : SQLITE_CANTOPEN;
     if (code == SQLITE_CANTOPEN || code == SQLITE_READONLY || code == SQLITE_PERM || code == SQLITE_AUTH)
@@ -130,7 +131,7 @@ static cn_status connect(sqlite_conn *c, int flags, cn_error *err)
         return CN_OK;
     c->writing = flags & SQLITE_OPEN_READWRITE;
     if (sqlite3_open_v2(c->path, &c->db, flags, NULL) != SQLITE_OK) {
-        cn_status st = sq_fail(c, err, "opening the database");
+        cn_status st = lite_fail(c, err, "opening the database");
         sqlite3_close(c->db);
         c->db = NULL;
         return st;
@@ -152,7 +153,7 @@ static cn_status each_row_of(sqlite_conn *c, const char *sql, const char *arg, c
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sq_fail(c, err, what);
+        return lite_fail(c, err, what);
     if (arg)
         sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
     int rc;
@@ -164,7 +165,7 @@ static cn_status each_row_of(sqlite_conn *c, const char *sql, const char *arg, c
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return sq_fail(c, err, what);
+        return lite_fail(c, err, what);
     return CN_OK;
 }
 
@@ -201,7 +202,7 @@ static cn_status load_reference(sqlite_conn *c, bs_ref *out, cn_error *err)
     return CN_OK;
 }
 
-static cn_status sq_load(void *impl, bs_ref *out, cn_error *err)
+static cn_status lite_load(void *impl, bs_ref *out, cn_error *err)
 {
     sqlite_conn *c = impl;
     if (connect(c, SQLITE_OPEN_READONLY, err))
@@ -212,7 +213,7 @@ static cn_status sq_load(void *impl, bs_ref *out, cn_error *err)
 static cn_status exec(sqlite_conn *c, const char *sql, cn_error *err)
 {
     if (sqlite3_exec(c->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return sq_fail(c, err, sql);
+        return lite_fail(c, err, sql);
     return CN_OK;
 }
 
@@ -222,12 +223,12 @@ static cn_status insert_rows(sqlite_conn *c, const char *sql, size_t n, void (*b
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sq_fail(c, err, sql);
+        return lite_fail(c, err, sql);
     for (size_t i = 0; i < n; i++) {
         sqlite3_reset(st);
         bind(st, i, rows);
         if (sqlite3_step(st) != SQLITE_DONE) {
-            cn_status rc = sq_fail(c, err, sql);
+            cn_status rc = lite_fail(c, err, sql);
             sqlite3_finalize(st);
             return rc;
         }
@@ -298,7 +299,7 @@ static cn_status end_write(sqlite_conn *c, cn_status st, cn_error *err)
     return st;
 }
 
-static cn_status sq_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
+static cn_status lite_write(void *impl, const bs_ref *rows, const char *teams, const char *players, cn_error *err)
 {
     sqlite_conn *c = impl;
     if (begin_write(c, err))
@@ -358,12 +359,12 @@ static cn_status store_game(sqlite_conn *c, const bs_result *r, cn_error *err)
     const char *dels[] = {"DELETE FROM " CN_GAME_TEAMS " WHERE game = ?", "DELETE FROM " CN_GAME_PLAYERS " WHERE game = ?"};
     for (int i = 0; i < 2; i++) {
         if (sqlite3_prepare_v2(c->db, dels[i], -1, &del, NULL) != SQLITE_OK)
-            return sq_fail(c, err, dels[i]);
+            return lite_fail(c, err, dels[i]);
         sqlite3_bind_text(del, 1, r->game, -1, SQLITE_STATIC);
         int rc = sqlite3_step(del);
         sqlite3_finalize(del);
         if (rc != SQLITE_DONE)
-            return sq_fail(c, err, dels[i]);
+            return lite_fail(c, err, dels[i]);
     }
     if (insert_rows(c, "INSERT INTO " CN_GAME_TEAMS " (" CN_GAME_TEAMS_COLS ") VALUES (?, ?, ?, ?, ?, ?)", 2,
                     bind_game_team, r, err) ||
@@ -378,13 +379,13 @@ static cn_status exec2(sqlite_conn *c, const char *sql, const char *a, const cha
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return sq_fail(c, err, sql);
+        return lite_fail(c, err, sql);
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
     if (b)
         sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CN_OK : sq_fail(c, err, sql);
+    return rc == SQLITE_DONE ? CN_OK : lite_fail(c, err, sql);
 }
 
 /* Inside the transaction: refused (CN_CONFLICT) when game_sources holds game's id (or
@@ -395,7 +396,7 @@ static cn_status claim_game(sqlite_conn *c, const char *game, const char *source
     sqlite3_stmt *st;
     char where[1100];
     if (sqlite3_prepare_v2(c->db, find, -1, &st, NULL) != SQLITE_OK)
-        return sq_fail(c, err, "reading " CN_GAME_SOURCES);
+        return lite_fail(c, err, "reading " CN_GAME_SOURCES);
     sqlite3_bind_text(st, 1, game, -1, SQLITE_STATIC);
     int rc;
     *refused = (cn_error){0};
@@ -404,7 +405,7 @@ static cn_status claim_game(sqlite_conn *c, const char *game, const char *source
         cn_check_source(true, col_text(st, 0), col_text(st, 1), game, source, where, refused);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return sq_fail(c, err, "reading " CN_GAME_SOURCES);
+        return lite_fail(c, err, "reading " CN_GAME_SOURCES);
     if (refused->status)
         return CN_OK;
     return exec2(c, "INSERT OR REPLACE INTO " CN_GAME_SOURCES " (game, source) VALUES (?, ?)", game, source, err);
@@ -538,7 +539,7 @@ static cn_status store_games(sqlite_conn *c, const bs_ref *given, const bs_resul
     return st;
 }
 
-static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n,
+static cn_status lite_write_game(void *impl, const bs_ref *ref, const bs_result *r, size_t n,
                                const char *const *sources, cn_error *refused, cn_error *err)
 {
     sqlite_conn *c = impl;
@@ -554,16 +555,16 @@ static cn_status sq_write_game(void *impl, const bs_ref *ref, const bs_result *r
 const cn_reference_ops cn_sqlite_reference_ops = {
     .scheme = "sqlite",
     .description = "SQLite tables teams and players (sqlite:///abs/sidearm.db)",
-    .open = sq_open,
-    .load = sq_load,
-    .close = sq_close,
+    .open = lite_open,
+    .load = lite_load,
+    .close = lite_close,
 };
 
 const cn_results_ops cn_sqlite_results_ops = {
     .scheme = "sqlite",
     .description = "SQLite tables teams2 and players2, one transaction (sqlite:///abs/sidearm.db)",
-    .open = sq_open,
-    .write = sq_write,
-    .write_game = sq_write_game,
-    .close = sq_close,
+    .open = lite_open,
+    .write = lite_write,
+    .write_game = lite_write_game,
+    .close = lite_close,
 };

@@ -77,9 +77,8 @@ static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int stat
     fs_watch *w = h->data;
     app *a = w->a;
     (void)events;
-    if (status < 0 || a->stopping)
+    if (status < 0 || app_stopping(a))
         return;
-    a->push.fs_events++;
     if (!a->prefix_mode) {
         if ((!name || !strcmp(name, a->push.key)) && a->ngames > 0)
             gr_push(a->games[0]);
@@ -107,7 +106,7 @@ static void on_fs_event(uv_fs_event_t *h, const char *name, int events, int stat
 
 void push_watch_game(app *a, known_game *k)
 {
-    if (!a->push.file || k->watch || a->closed || a->stopping)
+    if (!a->push.file || k->watch || app_stopping(a))
         return;
     char path[sizeof a->push.dir + BS_MAX_GAME_ID + 2];
     snprintf(path, sizeof path, "%s/%s", a->push.dir, k->id);

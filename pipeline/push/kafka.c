@@ -135,7 +135,7 @@ static bool set(rd_kafka_conf_t *conf, const char *name, const char *value, char
 static int32_t partition_of(const app *a, const pl_kafka *k, const char *game)
 {
     char key[ME_MAX_BUCKET + ME_MAX_KEY + 2];
-    int n = snprintf(key, sizeof key, "%s/%s%s/" STREAM_NAME, a->push.bucket, a->push.key, game);
+    int n = snprintf(key, sizeof key, "%s/%s%s/" BS_STREAM_NAME, a->push.bucket, a->push.key, game);
     if (n < 0 || (size_t)n >= sizeof key || k->npart < 1)
         return -1;
     return kk_partition(key, (size_t)n, k->npart);

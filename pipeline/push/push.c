@@ -41,8 +41,8 @@ bool push_key(app *a, const char *rel)
     char id[BS_MAX_GAME_ID + 1], why[BS_ERRLEN];
     memcpy(id, rel, (size_t)(slash - rel));
     id[slash - rel] = '\0';
-    bool stream = !strcmp(slash + 1, STREAM_NAME);
-    if ((!stream && strcmp(slash + 1, MANIFEST_NAME)) || !bs_game_id_valid(id, why))
+    bool stream = !strcmp(slash + 1, BS_STREAM_NAME);
+    if ((!stream && strcmp(slash + 1, BS_MANIFEST_NAME)) || !bs_game_id_valid(id, why))
         return false;
     known_game *k = stream ? games_known(a, id, false) : NULL;
     if (k && k->run)
@@ -60,7 +60,7 @@ size_t push_records(app *a, const me_event *ev, char *game, size_t gamelen)
         game[0] = '\0';
     for (size_t i = 0; i < ev->n; i++) {
         const me_record *r = &ev->records[i];
-        if (!r->created || strcmp(r->bucket, p->bucket) || a->stopping)
+        if (!r->created || strcmp(r->bucket, p->bucket) || app_stopping(a))
             continue;
         const char *rel = r->key;
         if (a->prefix_mode) {
@@ -165,7 +165,7 @@ void push_start(app *a)
 bool push_tick(app *a)
 {
     push_state *p = &a->push;
-    if (p->file && !p->root && !a->cfg->once && !a->stopping) {
+    if (p->file && !p->root && !a->cfg->once && !app_stopping(a)) {
         watch_root(a);
         if (p->root && a->prefix_mode)
             games_list_now(a); /* what was written before the watch */

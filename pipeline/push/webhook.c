@@ -46,13 +46,10 @@ static bool first_time(app *a, const char *why)
 
 int pl_notify_authorize(app *a, const char *auth, char *msg, size_t msglen)
 {
-    push_state *p = &a->push;
-    p->received++;
     if (authorized(a, auth))
         return 200;
-    p->unauthorized++;
     pl_metrics_notify(a, PL_NOTIFY_UNAUTHORIZED);
-    if (p->unauthorized == 1)
+    if (a->metrics.notify[PL_NOTIFY_UNAUTHORIZED] == 1)
         log_msg(LOG_WARN, "MinIO notification refused: %s Authorization: Bearer token (logged once)",
                 auth ? "wrong" : "no");
     snprintf(msg, msglen, "%s", auth ? "wrong token" : "missing token");
@@ -61,11 +58,9 @@ int pl_notify_authorize(app *a, const char *auth, char *msg, size_t msglen)
 
 int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msglen)
 {
-    push_state *p = &a->push;
     me_event ev;
     char why[160];
     if (me_parse(body ? body : "", body ? len : 0, &ev, why, sizeof why)) {
-        p->malformed++;
         pl_metrics_notify(a, PL_NOTIFY_MALFORMED);
         if (first_time(a, why))
             log_msg(LOG_WARN, "malformed MinIO notification: %s (each reason is logged once)", why);
@@ -74,11 +69,9 @@ int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msgl
     }
     size_t used = push_records(a, &ev, NULL, 0);
     if (used) {
-        p->used++;
         pl_metrics_notify(a, PL_NOTIFY_USED);
         log_msg(LOG_DEBUG, "MinIO notification: %zu of %zu records name a followed stream", used, ev.n);
     } else {
-        p->ignored++;
         pl_metrics_notify(a, PL_NOTIFY_IGNORED);
     }
     snprintf(msg, msglen, used ? "used %zu of %zu records" : "ignored: no record names a followed stream", used,

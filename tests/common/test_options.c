@@ -19,19 +19,25 @@ typedef struct cfg {
     int n;
     double d;
     bool flag;
+    int poll, lanes;
+    const char *format;
 } cfg;
 
 static const opt_def defs[] = {
-    {"name", "T_NAME", OPT_STR, "dflt", "a name", offsetof(cfg, name)},
-    {"n", "T_N", OPT_INT, "7", "a number", offsetof(cfg, n)},
-    {"d", "T_D", OPT_DOUBLE, "0.25", "a delay", offsetof(cfg, d)},
-    {"flag", "T_FLAG", OPT_FLAG, NULL, "a flag", offsetof(cfg, flag)},
+    {"name", "T_NAME", OPT_STR, "dflt", "a name", .offset = offsetof(cfg, name)},
+    {"n", "T_N", OPT_INT, "7", "a number", .offset = offsetof(cfg, n)},
+    {"d", "T_D", OPT_DOUBLE, "0.25", "a delay", .offset = offsetof(cfg, d)},
+    {"flag", "T_FLAG", OPT_FLAG, NULL, "a flag", .offset = offsetof(cfg, flag)},
+    {"poll-ms", "T_POLL_MS", OPT_INT, "250", "a poll interval", .offset = offsetof(cfg, poll), OPT_AT_LEAST(1)},
+    {"lanes", "T_LANES", OPT_INT, "4", "lanes", .offset = offsetof(cfg, lanes), OPT_RANGE(1, 16)},
+    {"format", "T_FORMAT", OPT_STR, "plain", "a format", .offset = offsetof(cfg, format), OPT_ONE_OF("plain|json|csv")},
 };
+#define NDEFS (sizeof defs / sizeof *defs)
 
 static int parse(cfg *c, int argc, char **argv, char *err)
 {
     memset(c, 0, sizeof *c);
-    return opt_parse(defs, 4, c, argc, argv, err, 256);
+    return opt_parse(defs, NDEFS, c, argc, argv, err, 256);
 }
 
 static void defaults_then_environment_then_argv(void **state)
@@ -71,15 +77,62 @@ static void a_default_is_told_from_a_value_given(void **state)
     char *none[] = {"p"}, *given[] = {"p", "--name", val};
     unsetenv("T_NAME");
     assert_int_equal(parse(&c, 1, none, err), 0);
-    assert_true(opt_is_default(defs, 4, &c, "name"));
-    assert_false(opt_is_default(defs, 4, &c, "n")); /* not a string option */
-    assert_false(opt_is_default(defs, 4, &c, "nosuch"));
+    assert_true(opt_is_default(defs, NDEFS, &c, "name"));
+    assert_false(opt_is_default(defs, NDEFS, &c, "n")); /* not a string option */
+    assert_false(opt_is_default(defs, NDEFS, &c, "nosuch"));
     assert_int_equal(parse(&c, 3, given, err), 0);
-    assert_false(opt_is_default(defs, 4, &c, "name"));
+    assert_false(opt_is_default(defs, NDEFS, &c, "name"));
     setenv("T_NAME", "dflt", 1);
     assert_int_equal(parse(&c, 1, none, err), 0);
-    assert_false(opt_is_default(defs, 4, &c, "name"));
+    assert_false(opt_is_default(defs, NDEFS, &c, "name"));
     unsetenv("T_NAME");
+}
+
+/* A range error names the option and the value it got, once; a value from a variable
+ * names the variable too. */
+static void range_errors_name_the_option_and_the_value(void **state)
+{
+    (void)state;
+    cfg c;
+    char err[256];
+    char *zero[] = {"p", "--poll-ms", "0"}, *neg[] = {"p", "--poll-ms=-5"}, *abc[] = {"p", "--poll-ms", "abc"};
+    char *many[] = {"p", "--lanes", "17"}, *xml[] = {"p", "--format", "xml"}, *ok[] = {"p", "--lanes", "16"};
+    assert_int_equal(parse(&c, 3, zero, err), 2);
+    assert_string_equal(err, "--poll-ms must be at least 1 (got 0)");
+    assert_int_equal(parse(&c, 2, neg, err), 2);
+    assert_string_equal(err, "--poll-ms must be at least 1 (got -5)");
+    assert_int_equal(parse(&c, 3, abc, err), 2);
+    assert_string_equal(err, "--poll-ms: 'abc' is not a whole number");
+    assert_int_equal(parse(&c, 3, many, err), 2);
+    assert_string_equal(err, "--lanes must be 1 to 16 (got 17)");
+    assert_int_equal(parse(&c, 3, xml, err), 2);
+    assert_string_equal(err, "--format must be plain, json or csv (got 'xml')");
+    assert_int_equal(parse(&c, 3, ok, err), 0);
+    assert_int_equal(c.lanes, 16);
+    char *none[] = {"p"};
+    setenv("T_POLL_MS", "0", 1);
+    assert_int_equal(parse(&c, 1, none, err), 2);
+    assert_string_equal(err, "T_POLL_MS (--poll-ms) must be at least 1 (got 0)");
+    unsetenv("T_POLL_MS");
+}
+
+/* A flag wins over its variable, and the variable is then not even checked. */
+static void a_flag_wins_over_its_variable_unchecked(void **state)
+{
+    (void)state;
+    cfg c;
+    char err[256];
+    char *args[] = {"p", "--poll-ms", "100", "--format=json"};
+    setenv("T_POLL_MS", "abc", 1);
+    setenv("T_FORMAT", "bogus", 1);
+    assert_int_equal(parse(&c, 4, args, err), 0);
+    assert_int_equal(c.poll, 100);
+    assert_string_equal(c.format, "json");
+    char *none[] = {"p"};
+    assert_int_equal(parse(&c, 1, none, err), 2);
+    assert_string_equal(err, "T_POLL_MS (--poll-ms): 'abc' is not a whole number");
+    unsetenv("T_POLL_MS");
+    unsetenv("T_FORMAT");
 }
 
 static void usage_errors_say_what_to_fix(void **state)
@@ -249,6 +302,8 @@ int main(void)
         cmocka_unit_test(defaults_then_environment_then_argv),
         cmocka_unit_test(a_default_is_told_from_a_value_given),
         cmocka_unit_test(usage_errors_say_what_to_fix),
+        cmocka_unit_test(range_errors_name_the_option_and_the_value),
+        cmocka_unit_test(a_flag_wins_over_its_variable_unchecked),
         cmocka_unit_test(secrets_come_from_the_variable_or_its_file),
         cmocka_unit_test(a_secret_file_that_cannot_be_used_is_an_error),
         cmocka_unit_test(secrets_come_from_systemd_credentials),

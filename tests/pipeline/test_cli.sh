@@ -24,6 +24,9 @@ expect_usage $rc2 "$WORK/e2.log" "'abc' is not a whole number"
 expect_usage $rc3 "$WORK/e3.log" "ftp://"
 [ $rc4 = 2 ] || fail "same home and away: exit $rc4"
 [ $rc5 = 1 ] || fail "--once with no reference database should be a runtime failure, got $rc5"
+# ... and says how to seed it (issue 18 item 9: a first run must not wait forever without a hint)
+grep -q "does not exist yet (waiting for it to be seeded: sqlite3 $WORK/empty/sidearm.db < sql/sqlite/seed.sql" "$WORK/e5.log" ||
+  fail "a missing SQLite database does not say how to seed it: $(cat "$WORK/e5.log")"
 
 # a password in a URI is never printed
 mkdir -p "$WORK/d"; seed_sqlite "$WORK/d/sidearm.db"
@@ -43,6 +46,48 @@ rm -f "$(cat "$WORK/shm.name")"
 "$PYTHON" -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1])]' "$WORK/j2.log" ||
   fail "--log-format json is not JSON lines after a stale /dev/shm/mongoc-PID"
 pass "command line contract"
+
+# a range error names the option and the value it got, once (issue 18 item 8); a flag wins
+# over its variable, which is then not checked; --help shows each range
+out=$("$BIN/pipeline" --poll-ms 0 2>&1) && fail "--poll-ms 0 was accepted"
+[ "$out" = "pipeline: --poll-ms must be at least 1 (got 0)" ] || fail "--poll-ms 0 says: $out"
+out=$("$BIN/pipeline" --poll-ms -5 2>&1) && fail "--poll-ms -5 was accepted"
+[ "$out" = "pipeline: --poll-ms must be at least 1 (got -5)" ] || fail "--poll-ms -5 says: $out"
+out=$("$BIN/pipeline" --poll-ms abc 2>&1) && fail "--poll-ms abc was accepted"
+[ "$(grep -o -- '--poll-ms' <<<"$out" | wc -l)" = 1 ] || fail "--poll-ms abc names the option more or less than once: $out"
+out=$("$BIN/pipeline" --sink-lanes 17 2>&1) && fail "--sink-lanes 17 was accepted"
+[ "$out" = "pipeline: --sink-lanes must be 1 to 16 (got 17)" ] || fail "--sink-lanes 17 says: $out"
+out=$("$BIN/pipeline" --log-format xml 2>&1) && fail "--log-format xml was accepted"
+[ "$out" = "pipeline: --log-format must be plain or json (got 'xml')" ] || fail "--log-format xml says: $out"
+out=$(POLL_MS=0 "$BIN/pipeline" 2>&1) && fail "POLL_MS=0 was accepted"
+[ "$out" = "pipeline: POLL_MS (--poll-ms) must be at least 1 (got 0)" ] || fail "POLL_MS=0 says: $out"
+out=$("$BIN/gamestream-sim" --games 10001 2>&1) && fail "gamestream-sim --games 10001 was accepted"
+[ "$out" = "gamestream-sim: --games must be 0 to 10000 (got 10001)" ] || fail "gamestream-sim --games 10001 says: $out"
+rm -rf "$WORK/d/boxscores"
+POLL_MS=abc LOG_FORMAT=xml "$BIN/pipeline" --once --data-dir "$WORK/d" --poll-ms 100 --log-format plain 2>"$WORK/flagwins.log" ||
+  fail "POLL_MS=abc --poll-ms 100 (a flag wins over its variable) did not run: $(cat "$WORK/flagwins.log")"
+HTTP_LISTEN=bogus "$BIN/pipeline" --once --data-dir "$WORK/d" --http off 2>>"$WORK/flagwins.log" ||
+  fail "HTTP_LISTEN=bogus --http off did not run"
+grep -q "POLL_MS, default: 250, at least 1" <<<"$help" || fail "--help does not show --poll-ms's range"
+grep -q "SINK_LANES, default: 4, 1 to 16" <<<"$help" || fail "--help does not show --sink-lanes's range"
+grep -q "LOG_FORMAT, default: plain, plain or json" <<<"$help" || fail "--help does not show --log-format's words"
+pass "range errors name the option; a flag wins over its variable"
+
+# one rule about relative paths for both programs (issue 18 item 9): a URI is absolute (a
+# relative file:// one is refused by both, the same way); given none, both use var/ of the
+# working directory, so the sim's default target is the pipeline's default source
+rc=0; "$BIN/pipeline" --once --source file://var/gamestream.txt 2>"$WORK/rel1.log" || rc=$?
+[ $rc = 2 ] || fail "pipeline took a relative file:// source (exit $rc)"
+grep -q "needs an absolute path" "$WORK/rel1.log" || fail "pipeline's refusal of a relative source does not say why"
+rc=0; "$BIN/gamestream-sim" --delay 0 --target file://var/gamestream.txt 2>"$WORK/rel2.log" || rc=$?
+[ $rc = 2 ] || fail "gamestream-sim took a relative file:// target (exit $rc): $(cat "$WORK/rel2.log")"
+grep -q "needs an absolute file path" "$WORK/rel2.log" || fail "gamestream-sim's refusal of a relative target does not say why"
+mkdir -p "$WORK/cwd/var"; seed_sqlite "$WORK/cwd/var/sidearm.db"
+(cd "$WORK/cwd" && "$BIN/gamestream-sim" --delay 0 2>"$WORK/rel3.log" && "$BIN/pipeline" --once 2>>"$WORK/rel3.log") ||
+  fail "the sim's default target and the pipeline's default source did not meet: $(cat "$WORK/rel3.log")"
+[ -s "$WORK/cwd/var/gamestream.txt" ] || fail "gamestream-sim's default target is not var/gamestream.txt of the working directory"
+ls "$WORK/cwd/var/boxscores/"*.json >/dev/null 2>&1 || fail "pipeline --once in the same directory wrote no box score"
+pass "one rule about relative paths for both programs"
 
 # the README's option tables list every option and variable of both programs
 for prog in pipeline gamestream-sim; do

@@ -123,7 +123,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx *f = *state;
-    lane_close(&f->l);
+    lane_close(&f->l, NULL);
     assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(uv_loop_close(&f->loop), 0);   /* nothing left open */
     assert_true(f->free_when_kicked);
@@ -442,10 +442,33 @@ static void close_with_a_retry_pending(void **state)
     fx *f = *state;
     cn_error err = failure(CN_TRANSIENT);
     assert_true(lane_failed(&f->l, &err));
-    lane_close(&f->l);
+    lane_close(&f->l, NULL);
     assert_true(uv_is_closing((uv_handle_t *)&f->l.retry));
     assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
     assert_int_equal(f->kicks, 0);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    free(f);
+    *state = NULL;
+}
+
+static lane *closed_lane;
+
+static void note_closed(lane *l)
+{
+    closed_lane = l;
+}
+
+/* lane_close calls back with the lane once its timer is closed, as uv_close does, so its
+ * owner (l->owner) can free the memory the lane lives in. */
+static void close_calls_back_with_the_lane(void **state)
+{
+    fx *f = *state;
+    closed_lane = NULL;
+    lane_close(&f->l, note_closed);
+    assert_null(closed_lane); /* not before the loop has run */
+    assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
+    assert_ptr_equal(closed_lane, &f->l);
+    assert_ptr_equal(closed_lane->owner, f);
     assert_int_equal(uv_loop_close(&f->loop), 0);
     free(f);
     *state = NULL;
@@ -455,7 +478,7 @@ static void close_with_a_retry_pending(void **state)
 static void a_shared_lane_logs_without_a_game(void **state)
 {
     fx *f = *state;
-    lane_close(&f->l);
+    lane_close(&f->l, NULL);
     assert_int_equal(uv_run(&f->loop, UV_RUN_DEFAULT), 0);
     lane_init(&f->l, &f->loop, &f->pol, "reference reader", "file:///srv/ref.json", NULL, kick, f);
     cn_error err = failure(CN_TRANSIENT);
@@ -487,6 +510,7 @@ int main(void)
         LANE_TEST(kick_after_schedules_and_replaces),
         LANE_TEST(stop_cancels_a_pending_retry),
         LANE_TEST(close_with_a_retry_pending),
+        LANE_TEST(close_calls_back_with_the_lane),
         LANE_TEST(a_shared_lane_logs_without_a_game),
     };
     return cmocka_run_group_tests_name("pipeline/lane", tests, NULL, NULL);

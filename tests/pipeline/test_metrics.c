@@ -165,6 +165,9 @@ static void the_process_exposition(void **state)
     assert_int_equal(sample(text, "sidearm_sse_clients"), 200);
     assert_int_equal(sample(text, "sidearm_http_connections"), 0);
     assert_int_equal(sample(text, "sidearm_build_info{version=\"" PL_VERSION "\"}"), 1);
+    assert_true(sample(text, "process_open_fds") >= 3);
+    assert_true(sample(text, "process_max_fds") > sample(text, "process_open_fds"));
+    assert_true(sample(text, "process_resident_memory_bytes") > 0);
 
     /* every sample under its family's HELP and TYPE; counters end in _total */
     char family[128] = "", type[16] = "";
@@ -181,7 +184,8 @@ static void the_process_exposition(void **state)
             assert_int_equal(sscanf(line + 7, "%127s %15s", name, type), 2);
             assert_true(helped);
             assert_string_equal(name, family);
-            assert_int_equal(strncmp(name, "sidearm_", 8), 0);
+            /* ours, or the standard process_* families every client library exports */
+            assert_true(!strncmp(name, "sidearm_", 8) || !strncmp(name, "process_", 8));
             if (!strcmp(type, "counter"))
                 assert_string_equal(name + strlen(name) - 6, "_total");
             helped = false;
