@@ -11,26 +11,24 @@ install(DIRECTORY sql/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sidearm/sql
   FILES_MATCHING PATTERN "*.sql" PATTERN "data" EXCLUDE)
 install(DIRECTORY sql/data/ DESTINATION ${CMAKE_INSTALL_DATADIR}/sidearm/data)
 
-# pipeline(1) and gamestream-sim(1), made from --help by help2man whenever the program
-# changes, so that a page can never disagree with --help. The programs have no --version:
-# help2man gets the project version instead.
-option(MANPAGES "Generate the man pages with help2man" ON)
+# pipeline(1) and gamestream-sim(1), written by the program itself (--man) from the option
+# table that --help is made from, whenever the program changes: a page cannot disagree with
+# --help. Installed compressed (gzip -9n: no name or time stamp, the same bytes each build),
+# as Debian policy 12.1 asks; build/man/NAME.1 stays plain for `man -l`.
+option(MANPAGES "Generate the man pages (PROGRAM --man)" ON)
 if(MANPAGES)
-  find_program(HELP2MAN help2man REQUIRED)
-  set(pipeline_what "tail a live lacrosse game stream into box scores")
-  set(gamestream-sim_what "replay a lacrosse game stream the way the live producer writes it")
+  find_program(GZIP gzip REQUIRED)
   set(pages)
   foreach(prog pipeline gamestream-sim)
     set(page ${CMAKE_BINARY_DIR}/man/${prog}.1)
-    add_custom_command(OUTPUT ${page}
+    add_custom_command(OUTPUT ${page} ${page}.gz
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/man
       # a sanitizer build's leak check must not fail the page
-      COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0
-              ${HELP2MAN} --no-info --section=1 --version-string=${PROJECT_VERSION}
-              --name=${${prog}_what} --output=${page} $<TARGET_FILE:${prog}>
+      COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0 $<TARGET_FILE:${prog}> --man > ${page}
+      COMMAND ${GZIP} -9nc ${page} > ${page}.gz
       DEPENDS ${prog}
-      COMMENT "Generating ${prog}.1 from ${prog} --help" VERBATIM)
-    list(APPEND pages ${page})
+      COMMENT "Generating ${prog}.1 from ${prog} --man" VERBATIM)
+    list(APPEND pages ${page}.gz)
   endforeach()
   add_custom_target(manpages ALL DEPENDS ${pages})
   install(FILES ${pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)

@@ -28,7 +28,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles 2>/dev/null | grep -qx /etc
 
 ROOT=$WORK/root
 dpkg-deb -x "$deb" "$ROOT"
-for f in usr/bin/pipeline usr/bin/gamestream-sim usr/share/man/man1/pipeline.1 usr/share/man/man1/gamestream-sim.1 \
+for f in usr/bin/pipeline usr/bin/gamestream-sim usr/share/man/man1/pipeline.1.gz usr/share/man/man1/gamestream-sim.1.gz \
          usr/lib/systemd/system/pipeline.service etc/default/sidearm-pipeline \
          usr/share/sidearm/data/game.txt usr/share/sidearm/sql/sqlite/seed.sql usr/share/sidearm/sql/mssql/seed.sql; do
   [ -e "$ROOT/$f" ] || fail "the package does not install /$f"
@@ -43,7 +43,7 @@ ls "$ROOT"/usr/share/sidearm/sql/drill/*.sql > /dev/null 2>&1 || fail "the packa
 # the man pages render and say what --help says: every option of --help is in its page
 for p in pipeline gamestream-sim; do
   help=$WORK/help.txt; [ $p = pipeline ] || help=$WORK/sim-help.txt
-  LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$p.1" 2> "$WORK/man-$p.log" | col -b > "$WORK/$p.man" \
+  LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$ROOT/usr/share/man/man1/$p.1.gz" 2> "$WORK/man-$p.log" | col -b > "$WORK/$p.man" \
     || fail "man -l $p.1 failed"
   [ -s "$WORK/man-$p.log" ] && { cat "$WORK/man-$p.log" >&2; fail "man -l $p.1 warns"; }
   grep -q "^ *$p - " "$WORK/$p.man" || fail "$p.1 has no NAME line"
