@@ -34,7 +34,7 @@ if(MANPAGES)
   install(FILES ${pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 endif()
 
-install(FILES packaging/pipeline.service DESTINATION /usr/lib/systemd/system
+install(FILES packaging/sidearm-pipeline.service DESTINATION /usr/lib/systemd/system
   COMPONENT service EXCLUDE_FROM_ALL)
 install(FILES packaging/sidearm-pipeline.default DESTINATION /etc/default
   RENAME sidearm-pipeline COMPONENT service EXCLUDE_FROM_ALL)

@@ -29,7 +29,7 @@ dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles 2>/dev/null | grep -qx /etc
 ROOT=$WORK/root
 dpkg-deb -x "$deb" "$ROOT"
 for f in usr/bin/pipeline usr/bin/gamestream-sim usr/share/man/man1/pipeline.1.gz usr/share/man/man1/gamestream-sim.1.gz \
-         usr/lib/systemd/system/pipeline.service etc/default/sidearm-pipeline \
+         usr/lib/systemd/system/sidearm-pipeline.service etc/default/sidearm-pipeline \
          usr/share/sidearm/data/game.txt usr/share/sidearm/sql/sqlite/seed.sql usr/share/sidearm/sql/mssql/seed.sql; do
   [ -e "$ROOT/$f" ] || fail "the package does not install /$f"
 done
@@ -60,21 +60,21 @@ grep -q -- --poll-ms "$WORK/pipeline.man" || fail "pipeline.1 does not mention -
 # the unit: hardened as promised, and accepted by systemd without a single warning.
 # systemd-analyze checks that ExecStart exists and that man:pipeline(1) resolves, so it
 # reads a copy whose ExecStart is the scratch root's binary, with MANPATH on the scratch pages.
-unit=$ROOT/usr/lib/systemd/system/pipeline.service
+unit=$ROOT/usr/lib/systemd/system/sidearm-pipeline.service
 for line in ExecStart=/usr/bin/pipeline DynamicUser=yes User=sidearm ProtectSystem=strict NoNewPrivileges=yes \
             ProtectHome=yes PrivateTmp=yes StateDirectory=sidearm EnvironmentFile=/etc/default/sidearm-pipeline \
             LoadCredential=sidearm:/etc/sidearm/credentials; do
-  grep -qxF "$line" "$unit" || fail "pipeline.service lacks $line"
+  grep -qxF "$line" "$unit" || fail "sidearm-pipeline.service lacks $line"
 done
 # the credentials are read as sidearm_NAME by the pipeline itself: a *_FILE variable pointing
 # at one would make a credential left out (a missing file) a fatal error (issue 17, 5)
-grep -q '^Environment=[A-Z_]*_FILE=' "$unit" && fail "pipeline.service points a *_FILE variable at a credential"
+grep -q '^Environment=[A-Z_]*_FILE=' "$unit" && fail "sidearm-pipeline.service points a *_FILE variable at a credential"
 # every credential file the unit names is a secret the pipeline reads (NAME of --help)
 mapfile -t creds < <(sed -n 's/^#   //p' "$unit" | tr ' ' '\n' | sed '/^$/d')
-[ ${#creds[@]} -ge 4 ] || fail "pipeline.service names no credential files"
+[ ${#creds[@]} -ge 4 ] || fail "sidearm-pipeline.service names no credential files"
 for c in "${creds[@]}"; do
   v=$(tr 'a-z-' 'A-Z_' <<<"$c")
-  grep -qw "$v" "$WORK/help.txt" || fail "pipeline.service names the credential $c but pipeline --help names no $v"
+  grep -qw "$v" "$WORK/help.txt" || fail "sidearm-pipeline.service names the credential $c but pipeline --help names no $v"
 done
 grep -q "sidearm_NAME" "$WORK/help.txt" || fail "pipeline --help does not say it reads the systemd credentials"
 # every variable of the default environment file is one of --help's
@@ -85,14 +85,60 @@ for v in "${vars[@]}"; do
 done
 if command -v systemd-analyze > /dev/null; then
   mkdir -p "$WORK/unit"
-  sed "s#^ExecStart=/usr/bin/#ExecStart=$ROOT/usr/bin/#" "$unit" > "$WORK/unit/pipeline.service"
-  MANPATH=$ROOT/usr/share/man systemd-analyze verify "$WORK/unit/pipeline.service" > "$WORK/verify.log" 2>&1 \
-    || { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify rejects pipeline.service"; }
-  [ -s "$WORK/verify.log" ] && { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify warns about pipeline.service"; }
-  systemd-analyze security --offline=yes --threshold=30 "$WORK/unit/pipeline.service" > "$WORK/security.log" 2>&1 \
-    || { tail -n 5 "$WORK/security.log" >&2; fail "pipeline.service exposure is above 3.0 (systemd-analyze security)"; }
+  sed "s#^ExecStart=/usr/bin/#ExecStart=$ROOT/usr/bin/#" "$unit" > "$WORK/unit/sidearm-pipeline.service"
+  MANPATH=$ROOT/usr/share/man systemd-analyze verify "$WORK/unit/sidearm-pipeline.service" > "$WORK/verify.log" 2>&1 \
+    || { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify rejects sidearm-pipeline.service"; }
+  [ -s "$WORK/verify.log" ] && { cat "$WORK/verify.log" >&2; fail "systemd-analyze verify warns about sidearm-pipeline.service"; }
+  systemd-analyze security --offline=yes --threshold=30 "$WORK/unit/sidearm-pipeline.service" > "$WORK/security.log" 2>&1 \
+    || { tail -n 5 "$WORK/security.log" >&2; fail "sidearm-pipeline.service exposure is above 3.0 (systemd-analyze security)"; }
   echo "systemd-analyze: $(grep -o 'Overall exposure level.*' "$WORK/security.log")"
 else
   fail "systemd-analyze is missing: run scripts/install-deps.sh --with-tests (package systemd)"
 fi
 pass "sidearm-pipeline.deb installs the programs, man pages, data and a unit systemd accepts"
+
+# The packaged service keeps serving (issue 18, 2). The installed pipeline runs with the unit's
+# environment: its Environment= lines, then /etc/default/sidearm-pipeline (EnvironmentFile=
+# wins, as in systemd), /var/lib/sidearm moved into a scratch directory, HTTP off. It must
+# follow a game to its final and still run, then follow the next game. And should an operator
+# name one stream there instead of the prefix, it still runs after that game's final: before,
+# the program exited 0 at the final whistle and, Restart=on-failure, the unit went inactive.
+[ "$(grep -c '^Restart=on-failure$' "$unit")" = 1 ] || fail "the unit's Restart= changed: revisit this test"
+STATE=$WORK/state; mkdir -p "$STATE"; seed_sqlite "$STATE/sidearm.db"
+mapfile -t unit_env < <({ sed -n 's/^Environment=//p' "$unit"
+  grep -E '^[A-Z][A-Z0-9_]*=' "$ROOT/etc/default/sidearm-pipeline"; } | sed "s#/var/lib/sidearm#$STATE#g")
+echo "the unit's environment: ${unit_env[*]}"
+service() { # VAR=VALUE...: the installed pipeline as the unit starts it, these set last
+  (cd "$STATE" && exec env -i PATH=/usr/bin:/bin "${unit_env[@]}" HTTP_LISTEN=off "$@" "$ROOT/usr/bin/pipeline") \
+    2>>"$WORK/service.log" &
+  svc=$!; PIDS+=("$svc")
+}
+is_final() { "$PYTHON" -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["state"] != "final")' "$1"; }
+# play WHERE: the sample game into the stream WHERE, whole (the producer's last rewrite)
+play() { mkdir -p "$(dirname "$1")"; cp "$SRC/sql/data/game.txt" "$1.tmp" && mv "$1.tmp" "$1"; }
+still_serving() { # NAME DOC: DOC becomes final, and the service still runs 3 s later
+  wait_for 60 is_final "$2" || { gone "$svc" && fail "$1: the service exited before its final"; fail "$1: no final $2"; }
+  sleep 3
+  gone "$svc" && { wait "$svc"; fail "$1: the service exited ($?) after the final: the next game would be missed"; }
+  return 0
+}
+src=
+for e in "${unit_env[@]}"; do case $e in PIPELINE_SOURCE=*) src=${e#PIPELINE_SOURCE=} ;; esac; done
+case $src in
+  file://*/) ;;
+  *) fail "the packaged PIPELINE_SOURCE is '$src', not a file:// prefix of the state directory: a fresh install serves one game" ;;
+esac
+G=${src#file://}
+service
+for g in game-a game-b; do
+  echo '{"home": 101, "away": 205}' > "$WORK/game.json"; mkdir -p "$G/$g"; mv "$WORK/game.json" "$G/$g/game.json"
+  play "$G/$g/gamestream.txt"
+  still_serving "the packaged prefix, $g" "$STATE/boxscores/$g/76.json"
+done
+stops_on TERM "$svc" "the packaged service"
+pass "the packaged service follows one game after another under its prefix, and stops on SIGTERM with 0"
+service PIPELINE_SOURCE="file://$STATE/one/gamestream.txt" PIPELINE_BOXSCORES="file://$STATE/one-box"
+play "$STATE/one/gamestream.txt"
+still_serving "one stream in the packaged settings" "$STATE/one-box/76.json"
+stops_on TERM "$svc" "the packaged service with one stream"
+pass "with one stream in its settings the packaged service still runs after the final (PIPELINE_FOLLOW=1)"
