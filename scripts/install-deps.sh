@@ -11,7 +11,7 @@ test_pkgs=(python3 python3-mockupdb python3-mongomock stunnel4 openssl
   swift-proxy swift-account swift-container swift-object memcached curl
   docker-compose python3-yaml shellcheck procps clang prometheus
   chromium chromium-driver python3-selenium
-  dpkg-dev man-db bsdextrautils systemd kcat)
+  dpkg-dev man-db bsdextrautils systemd kcat lintian)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${test_pkgs[@]}")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The Debian package (cpack -G DEB) in a scratch root, never on this system: its control
 # data (name, Depends), the installed pipeline --help, the man pages (man -l), the default
-# environment file (a conffile) and the systemd unit (systemd-analyze verify: no warning).
+# environment file (a conffile), the systemd unit (systemd-analyze verify: no warning), and
+# Debian policy as lintian checks it: no error and no warning (issue 18, 4).
 . "$SRC/tests/lib.sh"
 BUILD=${1:?usage: test_package.sh BUILD_DIR}
-for tool in cpack dpkg-deb dpkg-shlibdeps man; do
+for tool in cpack dpkg-deb dpkg-shlibdeps man lintian; do
   command -v "$tool" > /dev/null || fail "$tool is missing: run scripts/install-deps.sh --with-tests"
 done
 # the package goes to the scratch directory, not the build directory
@@ -13,6 +14,37 @@ cpack -G DEB --config "$BUILD/CPackConfig.cmake" -B "$WORK/pkg" > "$WORK/cpack.l
 debs=("$WORK"/pkg/sidearm-pipeline_*.deb)
 { [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ]; } || fail "no single sidearm-pipeline_*.deb in $WORK/pkg"
 deb=${debs[0]}
+
+# lintian: stripped programs, compressed man pages, the copyright file and the changelog,
+# an extended description, a maintainer address that can be written to, deb-systemd-helper
+# and deb-systemd-invoke in the maintainer scripts; the one override (the 0700 credentials
+# directory) says why in packaging/lintian-overrides
+lintian --fail-on error,warning --tag-display-limit 0 "$deb" > "$WORK/lintian.log" 2>&1 ||
+  { cat "$WORK/lintian.log" >&2; fail "lintian finds errors or warnings in $(basename "$deb")"; }
+grep -E '^[EW]: ' "$WORK/lintian.log" >&2 && fail "lintian finds errors or warnings (exit 0 nevertheless)"
+lintian --show-overrides --tag-display-limit 0 "$deb" > "$WORK/lintian-overrides.log" 2>&1 || true
+grep -q '^O: .* non-standard-dir-perm ' "$WORK/lintian-overrides.log" || fail "lintian did not use the package's override"
+grep -E '^O: ' "$WORK/lintian-overrides.log" | grep -v ' non-standard-dir-perm 0700 != 0755 \[etc/sidearm/credentials/\]$' >&2 &&
+  fail "lintian overrides a tag that packaging/lintian-overrides gives no reason for"
+for s in postinst prerm postrm; do
+  shellcheck -s sh "$SRC/packaging/$s" || fail "packaging/$s: shellcheck"
+done
+# the copyright file carries the project's LICENSE: the same permission text, word for word
+dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/doc/sidearm-pipeline/copyright > "$WORK/copyright" \
+  || fail "the package has no /usr/share/doc/sidearm-pipeline/copyright"
+"$PYTHON" - "$SRC/LICENSE" "$WORK/copyright" <<'PY' || fail "the copyright file's license text is not LICENSE's"
+import re, sys
+lic = open(sys.argv[1]).read()
+cp = open(sys.argv[2]).read()
+assert lic.startswith("MIT License"), "LICENSE is not the MIT license"
+body = lic[lic.index("Permission is hereby"):]
+block = cp[cp.index("License: Expat\n Permission"):].split("\n", 1)[1]
+text = "\n".join("" if l == " ." else l[1:] for l in block.splitlines() if l.startswith(" "))
+norm = lambda t: " ".join(t.split())
+assert norm(body) == norm(text), "differ"
+holder = re.search(r"^Copyright \(c\) (.*)$", lic, re.M).group(1)
+assert f"Copyright: {holder}" in cp, f"copyright holder {holder!r} of LICENSE not in the copyright file"
+PY
 
 # control: the name, and Depends with every linked library's package and the runtime-loaded
 # libuv event library of libwebsockets
