@@ -117,20 +117,24 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
     char who[160];
     if (n > OPT_MAX_DEFS) {
         snprintf(err, errlen, "more than %d options in the table", OPT_MAX_DEFS);
-        return 2;
+        return OPT_USAGE;
     }
     for (size_t i = 0; i < n; i++) {
         snprintf(who, sizeof who, "the default of --%s", defs[i].name);
         if (defs[i].def && set_value(&defs[i], cfg, defs[i].def, who, err, errlen))
-            return 2;
+            return OPT_USAGE;
     }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h"))
-            return 1;
+            return OPT_HELP;
+        if (!strcmp(a, "--version"))
+            return OPT_VERSION;
+        if (!strcmp(a, "--man"))
+            return OPT_MAN;
         if (strncmp(a, "--", 2) != 0) {
             snprintf(err, errlen, "unexpected argument '%s' (options start with --; see --help)", a);
-            return 2;
+            return OPT_USAGE;
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -144,7 +148,7 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
         }
         if (!d) {
             snprintf(err, errlen, "unknown option '--%.*s' (see --help)", (int)len, name);
-            return 2;
+            return OPT_USAGE;
         }
         const char *val;
         if (d->type == OPT_FLAG)
@@ -155,20 +159,20 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
             val = argv[++i];
         else {
             snprintf(err, errlen, "option --%s needs a value", d->name);
-            return 2;
+            return OPT_USAGE;
         }
         snprintf(who, sizeof who, "--%s", d->name);
         if (set_value(d, cfg, val, who, err, errlen))
-            return 2;
+            return OPT_USAGE;
         given[d - defs] = true;
     }
     for (size_t i = 0; i < n; i++) {
         const char *env = defs[i].env && !given[i] ? getenv(defs[i].env) : NULL;
         snprintf(who, sizeof who, "%s (--%s)", defs[i].env ? defs[i].env : "", defs[i].name);
         if (env && set_value(&defs[i], cfg, env, who, err, errlen))
-            return 2;
+            return OPT_USAGE;
     }
-    return 0;
+    return OPT_RUN;
 }
 
 bool opt_is_default(const opt_def *defs, size_t n, const void *cfg, const char *name)
@@ -178,27 +182,213 @@ bool opt_is_default(const opt_def *defs, size_t n, const void *cfg, const char *
     return d && d->type == OPT_STR && d->def && *(const char *const *)((const char *)cfg + d->offset) == d->def;
 }
 
-void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t n)
+/* "--name VALUE", or "--name" for a flag */
+static void option_term(char *buf, size_t len, const opt_def *d)
 {
-    fprintf(out, "%s\nOptions (each also read from the environment variable shown):\n", usage);
-    for (size_t i = 0; i < n; i++) {
-        const opt_def *d = &defs[i];
-        char left[64];
-        snprintf(left, sizeof left, "--%s%s", d->name, d->type == OPT_FLAG ? "" : " VALUE");
-        char range[300] = "";
-        if ((d->bounds & OPT_MIN) && (d->bounds & OPT_MAX))
-            snprintf(range, sizeof range, ", %ld to %ld", d->min, d->max);
-        else if (d->bounds)
-            snprintf(range, sizeof range, ", at %s %ld", d->bounds & OPT_MIN ? "least" : "most",
-                     d->bounds & OPT_MIN ? d->min : d->max);
-        else if (d->choices) {
-            char words[256];
-            say_choices(d->choices, words, sizeof words);
-            snprintf(range, sizeof range, ", %s", words);
-        }
-        fprintf(out, "  %-26s %s\n  %-26s   env %s, default: %s%s\n", left, d->help, "", d->env ? d->env : "-",
-                d->def && *d->def ? d->def : d->type == OPT_FLAG ? "off" : "(none)", range);
+    snprintf(buf, len, "--%s%s", d->name, d->type == OPT_FLAG ? "" : " VALUE");
+}
+
+static const char *option_default(const opt_def *d)
+{
+    return d->def && *d->def ? d->def : d->type == OPT_FLAG ? "off" : "(none)";
+}
+
+/* ", 1 to 60000", ", at least 1", ", plain or json", or "" for any value */
+static void option_range(char *buf, size_t len, const opt_def *d)
+{
+    *buf = '\0';
+    if ((d->bounds & OPT_MIN) && (d->bounds & OPT_MAX))
+        snprintf(buf, len, ", %ld to %ld", d->min, d->max);
+    else if (d->bounds)
+        snprintf(buf, len, ", at %s %ld", d->bounds & OPT_MIN ? "least" : "most", d->bounds & OPT_MIN ? d->min : d->max);
+    else if (d->choices) {
+        char words[256];
+        say_choices(d->choices, words, sizeof words);
+        snprintf(buf, len, ", %s", words);
     }
+}
+
+static const char synopsis_info[] = "--help | --version | --man";
+
+static void help_items(FILE *out, const char *title, const opt_item *items)
+{
+    if (!items || !items[0].term)
+        return;
+    fprintf(out, "\n%s:\n", title);
+    for (const opt_item *it = items; it->term; it++) /* a long term gets a line of its own */
+        fprintf(out, "  %-26s%s%s\n", it->term, strlen(it->term) > 26 ? "\n                             " : " ", it->text);
+}
+
+static void help(FILE *out, const opt_program *p, const opt_def *defs, size_t n)
+{
+    int indent = (int)strlen("usage: ") + (int)strlen(p->name) + 1;
+    for (size_t f = 0; p->synopsis[f]; f++) {
+        fprintf(out, "%s%s ", f ? "       " : "usage: ", p->name);
+        for (const char *s = p->synopsis[f]; *s; s++) {
+            fputc(*s, out);
+            if (*s == '\n')
+                fprintf(out, "%*s", indent, "");
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "       %s %s\n\n%s\nOptions (each also read from the environment variable shown):\n", p->name,
+            synopsis_info, p->description);
+    for (size_t i = 0; i < n; i++) {
+        char term[64], range[300];
+        option_term(term, sizeof term, &defs[i]);
+        option_range(range, sizeof range, &defs[i]);
+        fprintf(out, "  %-26s %s\n  %-26s   env %s, default: %s%s\n", term, defs[i].help, "",
+                defs[i].env ? defs[i].env : "-", option_default(&defs[i]), range);
+    }
+    help_items(out, "Environment (besides the options' variables)", p->environment);
+    if (p->environment_note)
+        fprintf(out, "%s", p->environment_note);
+    help_items(out, "Files", p->files);
+    help_items(out, "Exit status", p->exit_status);
+    if (p->table)
+        fprintf(out, "\n%s:\n%s", p->table_title, p->table);
+}
+
+/* Text for roff: a backslash is \e, a hyphen the minus \- (options are typed), and a line
+ * may not start with a control character. Stops after len bytes or at the end. */
+static void roff(FILE *out, const char *s, size_t len)
+{
+    bool bol = true;
+    for (size_t i = 0; i < len && s[i]; i++) {
+        if (bol && (s[i] == '.' || s[i] == '\''))
+            fputs("\\&", out);
+        if (s[i] == '\\')
+            fputs("\\e", out);
+        else if (s[i] == '-')
+            fputs("\\-", out);
+        else
+            fputc(s[i], out);
+        bol = s[i] == '\n';
+    }
+}
+
+static void roff_str(FILE *out, const char *s)
+{
+    roff(out, s, strlen(s));
+}
+
+/* Paragraphs apart by a blank line become .PP; the lines of one are filled. */
+static void man_paragraphs(FILE *out, const char *text)
+{
+    const char *s = text;
+    while (*s) {
+        const char *end = strstr(s, "\n\n");
+        size_t len = end ? (size_t)(end - s) : strlen(s);
+        while (len && s[len - 1] == '\n')
+            len--;
+        fputs(".PP\n", out);
+        roff(out, s, len);
+        fputc('\n', out);
+        s += end ? (size_t)(end - s) + 2 : strlen(s);
+    }
+}
+
+/* A .TP entry's tag; own_line: its text starts below it even when the tag is short
+ * ("DELAY  see --delay" reads as one phrase), as exit statuses do not need. */
+static void man_tag(FILE *out, const char *term, bool own_line)
+{
+    fputs(".TP\n.B ", out);
+    roff_str(out, term);
+    fputs(own_line ? "\n.br\n" : "\n", out);
+}
+
+static void man_items(FILE *out, const char *section, const opt_item *items, bool own_line)
+{
+    if (section)
+        fprintf(out, ".SH %s\n", section);
+    for (const opt_item *it = items; it && it->term; it++) {
+        man_tag(out, it->term, own_line);
+        roff_str(out, it->text);
+        fputc('\n', out);
+    }
+}
+
+static void man(FILE *out, const opt_program *p, const opt_def *defs, size_t n)
+{
+    fprintf(out, ".\\\" %s(1), written by %s --man from its option table (common/options.c): do not edit.\n",
+            p->name, p->name);
+    fputs(".TH ", out);
+    for (const char *c = p->name; *c; c++)
+        fputc(*c == '-' ? '-' : toupper((unsigned char)*c), out);
+    /* ragged right, no hyphenation: URIs and option names stay whole */
+    fprintf(out, " 1 \"\" \"%s %s\" \"User Commands\"\n.ad l\n.nh\n.SH NAME\n", p->name, p->version);
+    roff_str(out, p->name);
+    fputs(" \\- ", out);
+    roff_str(out, p->summary);
+    fputs("\n.SH SYNOPSIS\n", out);
+    for (size_t f = 0; p->synopsis[f]; f++) {
+        fprintf(out, "%s.B %s\n", f ? ".br\n" : "", p->name);
+        roff_str(out, p->synopsis[f]);
+        fputc('\n', out);
+    }
+    fprintf(out, ".br\n.B %s\n", p->name);
+    roff_str(out, synopsis_info);
+    fputs("\n.SH DESCRIPTION\n", out);
+    man_paragraphs(out, p->description);
+    fputs(".SH OPTIONS\n", out);
+    for (size_t i = 0; i < n; i++) {
+        char term[64];
+        option_term(term, sizeof term, &defs[i]);
+        man_tag(out, term, true);
+        roff_str(out, defs[i].help);
+        fputs("\n.br\nVariable: ", out);
+        roff_str(out, defs[i].env ? defs[i].env : "none");
+        fputs("; default: ", out);
+        roff_str(out, option_default(&defs[i]));
+        char range[300];
+        option_range(range, sizeof range, &defs[i]);
+        roff_str(out, range);
+        fputc('\n', out);
+    }
+    fputs(".TP\n.B \\-\\-help\nprint this help and exit\n"
+          ".TP\n.B \\-\\-version\nprint the version and exit\n"
+          ".TP\n.B \\-\\-man\nprint this manual page (roff) and exit\n"
+          ".SH ENVIRONMENT\nEach option is also read from its variable; a flag on the command line wins.\n",
+          out);
+    for (size_t i = 0; i < n; i++) {
+        if (!defs[i].env)
+            continue;
+        char term[64];
+        option_term(term, sizeof term, &defs[i]);
+        man_tag(out, defs[i].env, true);
+        fputs("see ", out);
+        roff_str(out, term);
+        fputc('\n', out);
+    }
+    man_items(out, NULL, p->environment, true);
+    if (p->environment_note)
+        man_paragraphs(out, p->environment_note);
+    man_items(out, "FILES", p->files, true);
+    man_items(out, "EXIT STATUS", p->exit_status, false);
+    if (p->table) {
+        fputs(".SH \"", out);
+        for (const char *c = p->table_title; *c; c++)
+            fputc(toupper((unsigned char)*c), out);
+        fputs("\"\n.nf\n", out);
+        roff_str(out, p->table);
+        fputs(".fi\n", out);
+    }
+    fputs(".SH \"SEE ALSO\"\n", out);
+    roff_str(out, p->see_also);
+    fputc('\n', out);
+}
+
+int opt_print(FILE *out, int rc, const opt_program *p, const opt_def *defs, size_t n)
+{
+    if (rc == OPT_HELP)
+        help(out, p, defs, n);
+    else if (rc == OPT_VERSION)
+        fprintf(out, "%s %s\n", p->name, p->version);
+    else if (rc == OPT_MAN)
+        man(out, p, defs, n);
+    else
+        return -1;
+    return fflush(out) || ferror(out) ? -1 : 0;
 }
 
 /* Reads the secret file path into *out: -1 with a message naming var and path when it

@@ -36,18 +36,53 @@ typedef struct opt_def {
 #define OPT_RANGE(lo, hi) .bounds = OPT_MIN | OPT_MAX, .min = (lo), .max = (hi)
 #define OPT_ONE_OF(words) .choices = (words)
 
+/* opt_parse's results: run, or print what was asked for (opt_print) and exit 0, or a
+ * usage error. */
+#define OPT_RUN 0
+#define OPT_HELP 1    /* --help or -h */
+#define OPT_USAGE 2   /* a usage error, its message in err */
+#define OPT_VERSION 3 /* --version */
+#define OPT_MAN 4     /* --man: the manual page in roff, which the build installs */
+
 /* Fills cfg from defaults, argv and, for the options argv does not give, the
- * environment. Returns 0, 1 when --help was asked for, or 2 with a message in err for a
- * usage error, naming the option (and the variable, for a value from it) and the value:
- * "--poll-ms must be at least 1 (got 0)". String values point into argv, the
- * environment or the table: they live as long as the process. */
+ * environment. Returns OPT_RUN, OPT_HELP, OPT_VERSION or OPT_MAN when one was asked for
+ * (opt_print prints it), or OPT_USAGE with a message in err for a usage error, naming
+ * the option (and the variable, for a value from it) and the value: "--poll-ms must be
+ * at least 1 (got 0)". String values point into argv, the environment or the table:
+ * they live as long as the process. */
 int opt_parse(const opt_def *defs, size_t ndefs, void *cfg, int argc, char **argv, char *err, size_t errlen);
 /* After opt_parse: true when the string option name kept its default (neither its
  * variable nor argv gave it), so a program can choose another default in a mode (an
  * explicit value equal to the default is still "given"). */
 bool opt_is_default(const opt_def *defs, size_t ndefs, const void *cfg, const char *name);
-/* Prints usage and one line per option with its variable, default and range. */
-void opt_help(FILE *out, const char *usage, const opt_def *defs, size_t ndefs);
+
+/* One entry of a list in --help and the man page: a term and what it means. */
+typedef struct opt_item {
+    const char *term, *text;
+} opt_item;
+
+/* What a program says about itself besides its options. --help, --version and the man
+ * page are all made from this and the option table, so none can say what another does not. */
+typedef struct opt_program {
+    const char *name, *version;
+    const char *summary;              /* the NAME line: what it does, in a few words */
+    const char *const *synopsis;      /* each form of the command line without the name ('\n'
+                                       * continues a form); NULL ends */
+    const char *description;          /* lines of at most 88 columns, paragraphs apart by a blank line */
+    const opt_item *environment;      /* variables that are not options (secrets); {NULL} ends */
+    const char *environment_note;     /* a paragraph after them, or NULL */
+    const opt_item *files;            /* {NULL} ends */
+    const opt_item *exit_status;      /* {NULL} ends */
+    const char *see_also;             /* "gamestream-sim(1), systemd.exec(5)" */
+    const char *table_title, *table;  /* a preformatted table printed last (the backends), or NULL */
+} opt_program;
+
+/* Prints what opt_parse's result rc asked for: --help (usage, description, one entry per
+ * option with its variable and default, environment, files, exit status, then the table),
+ * --version ("NAME VERSION") or the man page (roff: NAME, SYNOPSIS, DESCRIPTION, OPTIONS,
+ * ENVIRONMENT with every option's variable, FILES, EXIT STATUS, the table, SEE ALSO).
+ * Returns 0, or -1 when rc asks for none of them or out could not be written. */
+int opt_print(FILE *out, int rc, const opt_program *p, const opt_def *defs, size_t ndefs);
 /* Reads the secret NAME: from the variable NAME, or from the file named by NAME_FILE
  * (trailing newlines dropped), or, when neither is set and systemd handed the process
  * credentials ($CREDENTIALS_DIRECTORY), from the credential OPT_CREDENTIAL_PREFIX plus

@@ -274,8 +274,10 @@ void cn_reference_close(cn_reference *c);
 void cn_boxscore_close(cn_boxscore *c);
 void cn_results_close(cn_results *c);
 void cn_target_close(cn_target *c);
-/* Lists the schemes of every role, one line each, for --help. */
-void cn_describe(char *out, size_t outlen);
+/* Lists the schemes of every role, one line each, for --help, into out (at most outlen
+ * bytes, NUL included; out may be NULL when outlen is 0). Returns the length of the whole
+ * list, as snprintf does: when it is outlen or more, out holds only its start. */
+size_t cn_describe(char *out, size_t outlen);
 
 /* Once per process, before any thread uses a connector; and after the last one. */
 cn_status cn_global_init(cn_error *err);

@@ -87,20 +87,23 @@ DEFINE_ROLE(results, results, "results sink")
 DEFINE_ROLE(lister, listers, "lister")
 DEFINE_ROLE(target, targets, "stream target")
 
+/* appends like snprintf: n counts what the whole text needs, out keeps what fits */
 #define DESCRIBE(table, label)                                                                                \
-    for (size_t i = 0; table[i] && n < outlen; i++)                                                          \
-        n += (size_t)snprintf(out + n, outlen - n, "  %-18s %-10s %s\n", i == 0 ? label : "",                 \
-                              table[i]->scheme, table[i]->description);
+    for (size_t i = 0; table[i]; i++)                                                                        \
+        n += (size_t)snprintf(n < outlen ? out + n : NULL, n < outlen ? outlen - n : 0, "  %-18s %-10s %s\n",  \
+                              i == 0 ? label : "", table[i]->scheme, table[i]->description);
 
-void cn_describe(char *out, size_t outlen)
+size_t cn_describe(char *out, size_t outlen)
 {
     size_t n = 0;
-    out[0] = '\0';
+    if (outlen)
+        out[0] = '\0';
     DESCRIBE(sources, "--source")
     DESCRIBE(references, "--reference")
     DESCRIBE(boxscores, "--boxscores")
     DESCRIBE(results, "--results")
     DESCRIBE(listers, "--source PREFIX/")
+    return n;
 }
 
 cn_status cn_global_init(cn_error *err)

@@ -55,25 +55,48 @@ static const opt_def options[] = {
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
-static const char usage[] =
-    "usage: gamestream-sim [--target URI] [--events FILE | --random SEED] [--delay 0.25]\n"
-    "                      [--reset-reference URI]\n"
-    "       gamestream-sim --games N --target PREFIX/ [--random SEED] [--events-dir DIR]\n"
-    "                      [--stagger 1.0] [--delay 0.25] [--reset-reference URI]\n"
-    "\n"
+static const char *const synopsis[] = {
+    "[--target URI] [--events FILE | --random SEED] [--delay 0.25]\n[--reset-reference URI]",
+    "--games N --target PREFIX/ [--random SEED] [--events-dir DIR]\n[--stagger 1.0] [--delay 0.25] [--reset-reference URI]",
+    NULL,
+};
+
+static const char description[] =
     "Replays a game into the target the way the live producer does: the clock counts down\n"
     "from 60:00 and at each event the whole object is rewritten with all lines so far.\n"
     "With --games, plays N games at once, each in PREFIX<game-id>/ (game.json first, then\n"
     "gamestream.txt); game i starts --stagger seconds after game i-1 and uses seed SEED+i.\n"
     "With --notify URL, each write is followed by the MinIO webhook event for it (secret:\n"
     "NOTIFY_TOKEN, sent as a Bearer token); with --kafka-brokers and --kafka-topic, by the\n"
-    "message MinIO's Kafka target sends (secret: KAFKA_SASL_PASSWORD).\n"
-    "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY and\n"
-    "MSSQL_PASSWORD, each falling back to PASSWORD; NOTIFY_TOKEN. A NAME_FILE that cannot\n"
-    "be read or is empty, both NAME and NAME_FILE set, or a password inside a URI option is\n"
-    "a usage error. Once read, the secret variables leave the environment; core dumps are\n"
-    "off unless --core-dumps.\n"
-    "Exit status: 0 done, 1 runtime failure, 2 usage error.\n";
+    "message MinIO's Kafka target sends (secret: KAFKA_SASL_PASSWORD).\n";
+
+static const opt_item environment[] = {
+    {"S3_SECRET_KEY", "the S3 secret key (else PASSWORD)"},
+    {"MSSQL_PASSWORD", "the SQL Server password for --reset-reference (else PASSWORD)"},
+    {"PASSWORD", "the password of any server whose own variable is not set"},
+    {"NOTIFY_TOKEN", "the Bearer token sent with --notify"},
+    {"KAFKA_SASL_PASSWORD", "the Kafka SASL password"},
+    {"NAME_FILE", "a file holding the secret NAME (S3_SECRET_KEY_FILE, ...)"},
+    {NULL, NULL},
+};
+
+static const char environment_note[] =
+    "Secrets come from the environment only. A NAME_FILE that cannot be read or is empty,\n"
+    "both NAME and NAME_FILE set, or a password inside a URI option is a usage error. Once\n"
+    "read, the secret variables leave the environment; core dumps are off unless --core-dumps.\n";
+
+static const opt_item files[] = {
+    {"../share/sidearm/data/", "beside the program when installed (else the source tree's sql/data): game.txt, "
+                               "the default --events, and reference.json, the default --reference-data"},
+    {NULL, NULL},
+};
+
+static const opt_item exit_status[] = {
+    {"0", "done"},
+    {"1", "runtime failure"},
+    {"2", "usage error"},
+    {NULL, NULL},
+};
 
 static int replay(sim_target *t, const char *text, size_t len, const line_ref *lines, size_t nlines, double delay)
 {
@@ -128,11 +151,16 @@ int main(int argc, char **argv)
     sim_config c = {0};
     char err[512];
     int rc = opt_parse(options, NOPTIONS, &c, argc, argv, err, sizeof err);
-    if (rc == 1) {
-        opt_help(stdout, usage, options, NOPTIONS);
-        return 0;
+    if (rc == OPT_HELP || rc == OPT_VERSION || rc == OPT_MAN) {
+        const opt_program prog = {
+            .name = "gamestream-sim", .version = PL_VERSION,
+            .summary = "replay a lacrosse game stream the way the live producer writes it", .synopsis = synopsis,
+            .description = description, .environment = environment, .environment_note = environment_note,
+            .files = files, .exit_status = exit_status, .see_also = "pipeline(1)",
+        };
+        return opt_print(stdout, rc, &prog, options, NOPTIONS) ? 1 : 0;
     }
-    if (rc == 2) {
+    if (rc == OPT_USAGE) {
         fprintf(stderr, "gamestream-sim: %s\n", err);
         return 2;
     }

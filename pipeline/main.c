@@ -81,24 +81,59 @@ static const opt_def options[] = {
 };
 #define NOPTIONS (sizeof options / sizeof *options)
 
-static const char usage[] =
-    "usage: pipeline --source URI --reference URI --boxscores URI --results URI\n"
-    "                [--home 101] [--away 205] [--game ID] [--poll-ms 250] [--once] [--follow]\n"
-    "\n"
+static const char *const synopsis[] = {
+    "--source URI --reference URI --boxscores URI --results URI\n"
+    "[--home 101] [--away 205] [--game ID] [--poll-ms 250] [--once] [--follow]",
+    "--source PREFIX/ --reference URI --boxscores URI --results URI [--once]",
+    NULL,
+};
+
+static const char description[] =
     "Tails a live lacrosse game stream, upserts a box-score document after each event,\n"
-    "and writes teams2/players2 once when the game is final.\n"
-    "Exit status: 0 done, 1 runtime failure, 2 usage or configuration error.\n"
+    "and writes teams2/players2 once when the game is final. With one stream it exits 0\n"
+    "after the final unless --follow; a --source ending in / follows every game under the\n"
+    "prefix (one folder per game) until a signal: that is how a service runs a game day.\n"
+    "\n"
     "SIGINT, SIGTERM and SIGHUP stop polling, write what is pending for --grace-ms, and exit;\n"
     "a second one stops after the write in progress. Under nohup SIGHUP stays ignored.\n"
-    "Secrets (environment only; NAME_FILE names a file holding it): S3_SECRET_KEY,\n"
-    "MSSQL_PASSWORD, MONGO_PASSWORD, each falling back to PASSWORD; KAFKA_SASL_PASSWORD;\n"
-    "NOTIFY_TOKEN, the Bearer token POST /minio/events requires when set. When neither NAME nor NAME_FILE\n"
-    "is set, the systemd credential sidearm_NAME (lower case, '-' for '_', in\n"
-    "$CREDENTIALS_DIRECTORY) is read if it is there. A NAME_FILE that cannot be read\n"
-    "or is empty, both NAME and NAME_FILE set, or a password inside a URI option is a\n"
-    "configuration error (exit 2). Once read, the secret variables leave the environment;\n"
-    "core dumps are off unless --core-dumps.\n"
     "The descriptor limit (RLIMIT_NOFILE) is raised to its hard limit at start.\n";
+
+static const opt_item environment[] = {
+    {"S3_SECRET_KEY", "the S3 secret key (else PASSWORD)"},
+    {"MSSQL_PASSWORD", "the SQL Server password (else PASSWORD)"},
+    {"MONGO_PASSWORD", "the MongoDB password (else PASSWORD)"},
+    {"PASSWORD", "the password of any server whose own variable is not set"},
+    {"KAFKA_SASL_PASSWORD", "the Kafka SASL password"},
+    {"NOTIFY_TOKEN", "the Bearer token POST /minio/events requires when set"},
+    {"NAME_FILE", "a file holding the secret NAME (S3_SECRET_KEY_FILE, ...)"},
+    {"CREDENTIALS_DIRECTORY", "systemd's credentials: sidearm_NAME is read when neither NAME nor NAME_FILE is set"},
+    {NULL, NULL},
+};
+
+static const char environment_note[] =
+    "Secrets come from the environment only. When neither NAME nor NAME_FILE is set, the\n"
+    "systemd credential sidearm_NAME (lower case, '-' for '_', in $CREDENTIALS_DIRECTORY)\n"
+    "is read if it is there. A NAME_FILE that cannot be read or is empty, both NAME and\n"
+    "NAME_FILE set, or a password inside a URI option is a configuration error (exit 2).\n"
+    "Once read, the secret variables leave the environment; core dumps are off unless\n"
+    "--core-dumps.\n";
+
+static const opt_item files[] = {
+    {"DATA_DIR/gamestream.txt", "the stream when --source is not given (DATA_DIR: --data-dir)"},
+    {"DATA_DIR/sidearm.db", "reference and results when --reference and --results are not given"},
+    {"DATA_DIR/boxscores/", "the box scores when --boxscores is not given"},
+    {"/etc/default/sidearm-pipeline", "the settings of the packaged service sidearm-pipeline.service"},
+    {"/etc/sidearm/credentials/", "the secrets of the packaged service, as systemd credentials"},
+    {"/usr/share/sidearm/sql/", "the SQL seeds (sqlite/seed.sql, mssql/seed.sql) and the Drill queries"},
+    {NULL, NULL},
+};
+
+static const opt_item exit_status[] = {
+    {"0", "done"},
+    {"1", "runtime failure (a server refused credentials, results could not be written, ...)"},
+    {"2", "usage or configuration error, with a message saying what to fix"},
+    {NULL, NULL},
+};
 
 /* The embedded default for a URI option: DIR/name as a file:// or sqlite:// URI. */
 static const char *embedded(const char *scheme, const char *dir, const char *name, char *buf, size_t len)
@@ -127,15 +162,26 @@ int main(int argc, char **argv)
     unsigned long long nofile_was, nofile_now;
     int nofile_rc = proc_raise_nofile(&nofile_was, &nofile_now);
     main_config mc = {0};
-    char err[512], cnhelp[1024];
+    char err[512];
     int rc = opt_parse(options, NOPTIONS, &mc, argc, argv, err, sizeof err);
-    if (rc == 1) {
-        opt_help(stdout, usage, options, NOPTIONS);
-        cn_describe(cnhelp, sizeof cnhelp);
-        printf("\nBackends by URI scheme:\n%s", cnhelp);
-        return PL_EXIT_OK;
+    if (rc == OPT_HELP || rc == OPT_VERSION || rc == OPT_MAN) {
+        size_t len = cn_describe(NULL, 0) + 1;
+        char *backends = malloc(len);
+        if (!backends)
+            return PL_EXIT_RUNTIME;
+        cn_describe(backends, len);
+        const opt_program prog = {
+            .name = "pipeline", .version = PL_VERSION, .summary = "tail live lacrosse game streams into box scores",
+            .synopsis = synopsis, .description = description, .environment = environment,
+            .environment_note = environment_note, .files = files, .exit_status = exit_status,
+            .see_also = "gamestream-sim(1), systemd.exec(5), sqlite3(1)",
+            .table_title = "Backends by URI scheme", .table = backends,
+        };
+        rc = opt_print(stdout, rc, &prog, options, NOPTIONS);
+        free(backends);
+        return rc ? PL_EXIT_RUNTIME : PL_EXIT_OK;
     }
-    if (rc == 2) {
+    if (rc == OPT_USAGE) {
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }

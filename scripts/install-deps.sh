@@ -6,12 +6,12 @@ set -euo pipefail
 build_pkgs=(build-essential cmake pkg-config
   libjansson-dev libuv1-dev libwebsockets-dev libsqlite3-dev libcmocka-dev
   libs3-dev libmongoc-dev libbson-dev freetds-dev freetds-bin sqlite3
-  libcurl4-openssl-dev libxml2-dev librdkafka-dev help2man)
+  libcurl4-openssl-dev libxml2-dev librdkafka-dev)
 test_pkgs=(python3 python3-mockupdb python3-mongomock stunnel4 openssl
   swift-proxy swift-account swift-container swift-object memcached curl
   docker-compose python3-yaml shellcheck procps clang prometheus
   chromium chromium-driver python3-selenium
-  dpkg-dev man-db bsdextrautils systemd kcat)
+  dpkg-dev man-db bsdextrautils systemd kcat lintian)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${test_pkgs[@]}")

@@ -158,6 +158,68 @@ static void usage_errors_say_what_to_fix(void **state)
     assert_int_equal(parse(&c, 2, help, err), 1);
 }
 
+/* --help, --version and the man page are made from one table and one description: the
+ * page has every section, each option as its own entry, every variable, and roff-safe text. */
+static char *printed(int rc, const opt_program *p)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    assert_int_equal(opt_print(f, rc, p, defs, 4), 0);
+    fclose(f);
+    return buf;
+}
+
+static void help_version_and_man_page_come_from_the_table(void **state)
+{
+    (void)state;
+    cfg c;
+    char err[256];
+    char *v[] = {"p", "--version"}, *m[] = {"p", "--man"};
+    assert_int_equal(parse(&c, 2, v, err), OPT_VERSION);
+    assert_int_equal(parse(&c, 2, m, err), OPT_MAN);
+    static const char *const synopsis[] = {"--name X\n[--flag]", NULL};
+    static const opt_item env[] = {{"T_SECRET", "a secret"}, {NULL, NULL}};
+    static const opt_item files[] = {{"/etc/p.conf", "settings"}, {NULL, NULL}};
+    static const opt_item status[] = {{"0", "done"}, {"2", "usage error"}, {NULL, NULL}};
+    const opt_program p = {.name = "p", .version = "1.2.3", .summary = "test a table", .synopsis = synopsis,
+                           .description = "First paragraph,\n.dot-led line.\n\nSecond \\ paragraph.\n",
+                           .environment = env, .files = files, .exit_status = status, .see_also = "q(1)",
+                           .table_title = "Backends", .table = "  x  the last line\n"};
+    char *out = printed(OPT_VERSION, &p);
+    assert_string_equal(out, "p 1.2.3\n");
+    free(out);
+
+    out = printed(OPT_HELP, &p);
+    assert_non_null(strstr(out, "usage: p --name X\n         [--flag]\n       p --help | --version | --man\n"));
+    assert_non_null(strstr(out, "  --n VALUE                  a number\n"));
+    assert_non_null(strstr(out, "env T_FLAG, default: off\n"));
+    assert_non_null(strstr(out, "  T_SECRET                   a secret\n"));
+    assert_non_null(strstr(out, "Exit status:\n  0                          done\n"));
+    size_t len = strlen(out), tail = strlen("  x  the last line\n");
+    assert_true(len > tail);
+    assert_string_equal(out + len - tail, "  x  the last line\n"); /* the table ends the help */
+    free(out);
+
+    out = printed(OPT_MAN, &p);
+    const char *sections[] = {".TH P 1 ", ".SH NAME\np \\- test a table\n", ".SH SYNOPSIS\n.B p\n\\-\\-name X\n",
+                              ".SH DESCRIPTION\n.PP\nFirst paragraph,\n\\&.dot\\-led line.\n.PP\nSecond \\e paragraph.\n",
+                              ".SH OPTIONS\n", ".TP\n.B \\-\\-name VALUE\n.br\na name\n.br\nVariable: T_NAME; default: dflt\n",
+                              ".TP\n.B \\-\\-flag\n.br\n", ".SH ENVIRONMENT\n", ".TP\n.B T_N\n.br\nsee \\-\\-n VALUE\n",
+                              ".TP\n.B T_SECRET\n.br\na secret\n", ".SH FILES\n.TP\n.B /etc/p.conf\n.br\nsettings\n",
+                              ".SH EXIT STATUS\n.TP\n.B 0\ndone\n", ".SH \"BACKENDS\"\n.nf\n", ".SH \"SEE ALSO\"\nq(1)\n"};
+    const char *at = out;
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++) { /* in this order */
+        const char *f = strstr(at, sections[i]);
+        if (!f)
+            fail_msg("the page lacks, after what came before, %s\n--- page:\n%s", sections[i], out);
+        at = f;
+    }
+    free(out);
+    assert_int_equal(opt_print(stdout, OPT_RUN, &p, defs, 4), -1);
+}
+
 /* A file holding text (a NULL text: a path that does not exist). Returns the path. */
 static char *secret_file(char *path, const char *text)
 {
@@ -304,6 +366,7 @@ int main(void)
         cmocka_unit_test(usage_errors_say_what_to_fix),
         cmocka_unit_test(range_errors_name_the_option_and_the_value),
         cmocka_unit_test(a_flag_wins_over_its_variable_unchecked),
+        cmocka_unit_test(help_version_and_man_page_come_from_the_table),
         cmocka_unit_test(secrets_come_from_the_variable_or_its_file),
         cmocka_unit_test(a_secret_file_that_cannot_be_used_is_an_error),
         cmocka_unit_test(secrets_come_from_systemd_credentials),

@@ -92,6 +92,36 @@ if not want <= set(cfg["services"]):
 sys.exit(0 if ok else 1)
 PY
 
+# Drill loads the SQL Server JDBC driver that the README has the user put into drill/jars/
+# (issue 18, 7). No engine runs here, so this holds the compose file to the class path that
+# Drill's own bin/drill-config.sh builds (apache/drill, tag drill-1.21.1, lines 363-473;
+# sqlline and drill-embedded source it): Drill's one-level wildcards under DRILL_HOME
+# (/opt/drill in the image), $DRILL_CONF_DIR/jars/* (/opt/drill/conf unless /etc/drill/conf
+# exists), then DRILL_CLASSPATH. A Java class-path wildcard DIR/* takes the jars of DIR and
+# never those of a subdirectory: ./drill/jars mounted at jars/3rdparty/sidearm was not on it.
+"$PYTHON" - "$WORK/config.yaml" "$SRC/drill/jars" <<'PY' || fail "Drill would not load the jars of drill/jars/"
+import os, sys, yaml
+drill = yaml.safe_load(open(sys.argv[1]))["services"]["drill"]
+home, conf = "/opt/drill", "/opt/drill/conf"
+own = [f"{home}/jars/*", f"{home}/jars/ext/*", f"{home}/jars/3rdparty/*", f"{home}/jars/classb/*",
+       f"{home}/jars/3rdparty/linux/*", f"{conf}/jars/*"]
+extra = str((drill.get("environment") or {}).get("DRILL_CLASSPATH", "")).split(":")
+wild = {e[:-2] for e in own + extra if e.endswith("/*")}  # directories whose jars are loaded
+exact = {e for e in own + extra if e and not e.endswith("/*")}
+src = os.path.realpath(sys.argv[2])
+mounts = [v for v in drill.get("volumes") or []
+          if os.path.realpath(v["source"] if isinstance(v, dict) else v.split(":")[0]) == src]
+assert len(mounts) == 1, f"drill/jars is mounted {len(mounts)} times into the drill service"
+m = mounts[0]
+target = (m["target"] if isinstance(m, dict) else m.split(":")[1]).rstrip("/")
+assert target in wild or target in exact, (
+    f"drill/jars is mounted at {target}, which is not on Drill's class path: only the jars directly in "
+    f"{sorted(wild)} (and {sorted(exact) or 'no single file'}) are")
+# a mount over one of Drill's own directories would hide the jars Drill ships there
+for d in (f"{home}/jars", f"{home}/jars/ext", f"{home}/jars/3rdparty", f"{home}/jars/classb", f"{home}/conf"):
+    assert target != d and not d.startswith(target + "/"), f"drill/jars at {target} hides Drill's own {d}"
+print(f"drill/jars -> {target}: on Drill's class path")
+PY
 for f in drill/plugins/*.json sql/data/reference.json; do
   "$PYTHON" -m json.tool "$f" > /dev/null || fail "$f is not valid JSON"
 done

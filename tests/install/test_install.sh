@@ -8,7 +8,7 @@ cmake --install "$BUILD" --prefix "$WORK/inst" > "$WORK/install.log" || fail "cm
 (cd "$WORK/inst" && find . -type f | sed 's#^\./##' | sort) > "$WORK/got"
 {
   printf '%s\n' bin/pipeline bin/gamestream-sim \
-    share/man/man1/pipeline.1 share/man/man1/gamestream-sim.1
+    share/man/man1/pipeline.1.gz share/man/man1/gamestream-sim.1.gz
   (cd "$SRC/sql" && find . -name '*.sql' -not -path './data/*' | sed 's#^\./#share/sidearm/sql/#')
   (cd "$SRC/sql/data" && find . -type f | sed 's#^\./#share/sidearm/data/#')
 } | sort > "$WORK/want"

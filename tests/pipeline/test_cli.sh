@@ -7,6 +7,21 @@ for opt in --source --reference --boxscores --results --home --away --game --pol
   grep -q -- "$opt" <<<"$help" || fail "--help does not list $opt"
 done
 grep -q "POLL_MS, default: 250" <<<"$help" || fail "--help does not show POLL_MS and its default"
+# the whole of --help, up to the last backend: it ends with the lister of the last scheme
+# and a newline (it was cut at 1,024 bytes, mid-table, without the s3 prefix line)
+"$BIN/pipeline" --help > "$WORK/help.txt"
+[ "$(tail -c 1 "$WORK/help.txt" | od -An -c | tr -d ' ')" = '\n' ] || fail "--help does not end with a newline"
+last_scheme=s3; grep -q "^ \{21\}s3 " "$WORK/help.txt" || last_scheme="file" # a build without the server backends
+tail -n 1 "$WORK/help.txt" | grep -qE "^ {21}$last_scheme +every game folder under" \
+  || fail "--help does not end with the $last_scheme prefix backend: $(tail -n 1 "$WORK/help.txt")"
+sed -n '/^Backends by URI scheme:$/,$p' "$WORK/help.txt" | grep -q -- "--source PREFIX/" \
+  || fail "--help has no prefix backends"
+for p in pipeline gamestream-sim; do
+  v=$("$BIN/$p" --version) || fail "$p --version failed"
+  [ "$v" = "$p $(sed -n 's/^project(sidearm-pipeline VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")" ] \
+    || fail "$p --version says '$v', not the project's version"
+  "$BIN/$p" --help > /dev/full 2>/dev/null && fail "$p --help into a full disk exited 0"
+done
 
 set +e
 "$BIN/pipeline" --bogus 2>"$WORK/e1.log"; rc1=$?
