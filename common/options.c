@@ -86,6 +86,31 @@ static int set_value(const opt_def *d, void *cfg, const char *text, const char *
         *(double *)slot = v;
         return 0;
     }
+    case OPT_LIST: {
+        opt_list *l = slot;
+        if (!strncmp(who, "--", 2)) { /* from argv: one value */
+            if (l->n == OPT_LIST_MAX) {
+                snprintf(err, errlen, "%s may be given at most %d times", who, OPT_LIST_MAX);
+                return 2;
+            }
+            l->v[l->n++] = text;
+            return 0;
+        }
+        free(l->buf); /* from its variable: the words apart by spaces */
+        l->n = 0;
+        if (!(l->buf = strdup(text))) {
+            snprintf(err, errlen, "%s: out of memory", who);
+            return 2;
+        }
+        for (char *save = NULL, *w = strtok_r(l->buf, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+            if (l->n == OPT_LIST_MAX) {
+                snprintf(err, errlen, "%s holds more than %d values", who, OPT_LIST_MAX);
+                return 2;
+            }
+            l->v[l->n++] = w;
+        }
+        return 0;
+    }
     case OPT_FLAG:
         if (!strcmp(text, "1") || !strcmp(text, "true") || !strcmp(text, "yes") || !strcmp(text, "on")) {
             *(bool *)slot = true;
@@ -173,6 +198,12 @@ int opt_parse(const opt_def *defs, size_t n, void *cfg, int argc, char **argv, c
             return OPT_USAGE;
     }
     return OPT_RUN;
+}
+
+void opt_list_free(opt_list *l)
+{
+    free(l->buf);
+    *l = (opt_list){0};
 }
 
 bool opt_is_default(const opt_def *defs, size_t n, const void *cfg, const char *name)

@@ -15,7 +15,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_FLAG } opt_type;
+/* OPT_LIST: an opt_list; each --name adds one value, and its variable gives one or more
+ * values apart by spaces (read only when argv gives none). */
+typedef enum opt_type { OPT_STR, OPT_INT, OPT_DOUBLE, OPT_FLAG, OPT_LIST } opt_type;
+
+#define OPT_LIST_MAX 8
+typedef struct opt_list {
+    const char *v[OPT_LIST_MAX];
+    int n;
+    char *buf;          /* the variable's words, when they came from it (opt_list_free) */
+} opt_list;
+
+/* Frees what opt_parse copied into the list (the values from its variable). */
+void opt_list_free(opt_list *l);
 
 enum { OPT_MIN = 1, OPT_MAX = 2 };
 

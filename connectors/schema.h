@@ -158,6 +158,7 @@ typedef struct cn_season_step {
     bs_count_delta *d[2];
     size_t n[2];
     bs_buf update;      /* the UPDATEs of the rows read back so far */
+    size_t found[2];    /* rows of the change read back */
     bool unknown;       /* a row at INT_MAX would go down: add everything up again */
 } cn_season_step;
 
@@ -170,6 +171,10 @@ bool cn_season_step_select(const cn_season_step *s, int t, bs_buf *out);
 /* One row (id, its two columns) of that SELECT: its UPDATE joins s->update, or
  * s->unknown is set. */
 void cn_season_step_row(cn_season_step *s, int t, int id, int v0, int v1);
+/* After both SELECTs: true when the change cannot be applied row by row and everything
+ * must be added up again: a value out of range, or a row of its teams or players missing
+ * from teams2/players2 (emptied or edited by hand since the stamp was stored). */
+bool cn_season_step_whole(const cn_season_step *s);
 void cn_season_step_free(cn_season_step *s);
 
 #endif

@@ -40,12 +40,18 @@ void cn_season_step_row(cn_season_step *s, int t, int id, int v0, int v1)
     int n0, n1;
     if (!d)
         return;
+    s->found[t]++;
     if (bs_season_adjust(v0, d->d[0], &n0) || bs_season_adjust(v1, d->d[1], &n1)) {
         s->unknown = true;
         return;
     }
     bs_buf_printf(&s->update, "UPDATE %s SET %s = %d, %s = %d WHERE id = %d; ", tables[t], columns[t][0], n0,
                   columns[t][1], n1, id);
+}
+
+bool cn_season_step_whole(const cn_season_step *s)
+{
+    return s->unknown || s->found[0] != s->n[0] || s->found[1] != s->n[1];
 }
 
 void cn_season_step_free(cn_season_step *s)

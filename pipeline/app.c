@@ -33,49 +33,7 @@ void app_ref_release(ref_snap *s)
 static void job_work(uv_work_t *req)
 {
     job *j = req->data;
-    app *a = j->a;
-    switch (j->kind) {
-    case JOB_LOAD: /* indexed here, once per snapshot, off the loop: every game over it looks up its rosters */
-        j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
-        if (j->st == CN_OK && bs_ref_index(&j->ref))
-            j->st = cn_fail(&j->err, CN_TRANSIENT, "out of memory indexing the reference's %zu teams and %zu players",
-                            j->ref.nteams, j->ref.nplayers);
-        if (j->st == CN_OK) /* once per read, here: the results sink stamps every final with it */
-            j->ref.digest = bs_ref_digest(&j->ref);
-        break;
-    case JOB_POLL:
-        j->st = j->src->ops->poll(j->src->impl, &j->chunk, &j->err);
-        break;
-    case JOB_PUT: { /* the sink stores the bytes serialised once, on the loop */
-        cn_doc d = {.game = j->game, .id = j->id, .text = j->text, .len = j->len};
-        j->st = a->sinks[j->sink].ops->put(a->sinks[j->sink].impl, &d, &j->err);
-        break;
-    }
-    case JOB_REJECT: {
-        json_t *rec = json_loadb(j->text, j->len, 0, NULL);
-        j->st = rec ? a->sinks[j->sink].ops->reject(a->sinks[j->sink].impl, rec, &j->err)
-                    : cn_fail(&j->err, CN_FATAL, "out of memory reading back a queued record");
-        json_decref(rec);
-        break;
-    }
-    case JOB_FORGET:
-        j->st = a->sinks[j->sink].ops->forget(a->sinks[j->sink].impl, j->game, j->source, j->all ? NULL : j->run,
-                                              j->keep_upto, &j->err);
-        break;
-    case JOB_RESULTS:
-        if (a->res.ops->write_game)
-            j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, j->sources,
-                                           j->refused, &j->err);
-        else
-            j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
-        break;
-    case JOB_LIST:
-        j->st = a->lister.ops->list(a->lister.impl, &j->listing, &j->err);
-        break;
-    case JOB_MANIFEST:
-        j->st = a->lister.ops->read(a->lister.impl, j->key, 64 * 1024, &j->data, &j->datalen, &j->err);
-        break;
-    }
+    j->work(j);
 }
 
 static void job_after(uv_work_t *req, int status)
@@ -89,7 +47,7 @@ static void job_after(uv_work_t *req, int status)
     j->done(j);
 }
 
-job *job_new(app *a, game_run *g, lane *l, job_kind kind, void (*done)(job *j))
+job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(job *j))
 {
     job *j = calloc(1, sizeof *j);
     if (!j) {
@@ -100,7 +58,7 @@ job *job_new(app *a, game_run *g, lane *l, job_kind kind, void (*done)(job *j))
     j->a = a;
     j->g = g;
     j->l = l;
-    j->kind = kind;
+    j->work = work;
     j->done = done;
     j->req.data = j;
     return j;
@@ -125,6 +83,22 @@ void job_free(job *j)
     free(j->sources);
     free(j->refused);
     free(j);
+}
+
+void app_count_write(app *a, int sink, cn_status st, bool retried)
+{
+    pl_sink_counters *c = &a->metrics.sink[sink];
+    if (st == CN_OK)
+        c->done++;
+    else if (retried)
+        c->retried++;
+    else
+        c->failed++;
+}
+
+bool app_may_retry(const job *j, bool writes)
+{
+    return !app_stopping(j->a) || (j->a->phase == APP_DRAINING && writes);
 }
 
 /* ---------------------------------------------------------------- up into the process */

@@ -68,6 +68,21 @@ typedef struct push_state {
 
 typedef struct job job;
 
+/* One box-score sink (one --boxscores URI, sinks.c): --sink-lanes connections, each with
+ * its lane, write for different games at once; one write per game at a time keeps each
+ * game in order. Each sink is on its own: its retries and backoff, its give-up, and its
+ * place in every game's outbox (outbox.h: bit ix of an item's done and busy). */
+typedef struct pl_bsink {
+    int ix;
+    char name[40];          /* the label `sink` of its metrics: "boxscores", or "boxscores-<scheme>[-n]" with several */
+    cn_boxscore conns[PL_SINK_LANES_MAX];
+    lane lanes[PL_SINK_LANES_MAX];
+    int nconns;
+    bool gave_up;           /* failed for good: nothing more goes to it; the others go on */
+    bool newest_only;       /* it keeps each game's newest document only (cn_boxscore_ops) */
+    size_t next;            /* round-robin position over the games */
+} pl_bsink;
+
 /* The process's life cycle, one step at a time, never back:
  *
  *   RUNNING ──signal, the end, an error──► DRAINING: no reads; writes go out for --grace-ms
@@ -108,13 +123,9 @@ typedef struct app {
     cn_reference refc;
     cn_results res;
     lane l_ref, l_res;
-    /* the box-score sink: --sink-lanes connections, each with its lane, writing for
-     * different games at once (one write per game at a time keeps each game in order) */
-    cn_boxscore sinks[PL_SINK_LANES_MAX];
-    lane l_sinks[PL_SINK_LANES_MAX];
-    int nsinks;
-    bool sink_gave_up;      /* the box-score sink failed for good */
-    bool sink_newest_only;  /* the box-score sink keeps only each game's newest document (cn_boxscore_ops) */
+    /* the box-score sinks, one per --boxscores (sinks.c), each on its own */
+    pl_bsink bs[PL_BSINKS_MAX];
+    int nbs;
 
     bool prefix_mode;       /* --source ends in '/': every game under it */
     cn_lister lister;
@@ -149,40 +160,43 @@ typedef struct app {
     pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;
 
-/* One call to a connector on a worker thread. Fill it between job_new and job_submit:
- * the worker reads it as soon as it is submitted. */
-typedef enum job_kind { JOB_LOAD, JOB_POLL, JOB_PUT, JOB_REJECT, JOB_FORGET, JOB_RESULTS, JOB_LIST, JOB_MANIFEST } job_kind;
+/* One call to a connector on a worker thread, as libuv's uv_work_t: the part that makes
+ * it gives the work (run on the worker) and the done function (on the loop thread). Fill
+ * it between job_new and job_submit: the worker reads it as soon as it is submitted. */
 
 struct job {
     uv_work_t req;
     app *a;
     game_run *g;            /* the game it serves, or NULL (for the done function) */
     lane *l;
-    job_kind kind;
+    void (*work)(job *j);   /* on a worker thread: the call, its outcome in st/err */
     void (*done)(job *j);   /* on the loop thread with the outcome in st/err; frees j (job_free) */
-    cn_source *src;         /* JOB_POLL: the game's source */
-    const char *game;       /* JOB_PUT/FORGET: the game's id (the game outlives the job) */
+    cn_source *src;         /* a poll: the game's source */
+    const char *game;       /* a write: the game's id (the game outlives the job) */
     cn_status st;
     cn_error err;
-    int sink;               /* JOB_PUT/REJECT/FORGET: which of the sink's connections */
-    cn_chunk chunk;         /* JOB_POLL */
-    bs_ref ref;             /* JOB_LOAD */
-    bs_result *results;     /* JOB_RESULTS: the finals of nresults games, moved in, handed back on failure */
-    game_run **rgames;      /* JOB_RESULTS: their games */
+    pl_bsink *bs;           /* a box-score write: the sink, its connection, the outbox item */
+    int conn;
+    uint64_t seq;
+    bool forget;
+    cn_chunk chunk;         /* a poll */
+    bs_ref ref;             /* a load */
+    bs_result *results;     /* results: the finals of nresults games, moved in, handed back on failure */
+    game_run **rgames;      /* results: their games */
     size_t nresults;
-    ref_snap *snap;         /* JOB_RESULTS: the reference rows of the season, held for the worker */
-    const char *text;       /* JOB_PUT/REJECT: the queue keeps it until done */
+    ref_snap *snap;         /* results: the reference rows of the season, held for the worker */
+    const char *text;       /* a document or record: the queue keeps it until done */
     size_t len;
     long id;
-    const char *source;     /* JOB_FORGET: where the game is read from (the game outlives the job) */
-    const char **sources;   /* JOB_RESULTS: each game's source */
-    cn_error *refused;      /* JOB_RESULTS: each game's refusal (CN_CONFLICT), or CN_OK */
-    char run[16];           /* JOB_FORGET */
+    const char *source;     /* a forget: where the game is read from (the game outlives the job) */
+    const char **sources;   /* results: each game's source */
+    cn_error *refused;      /* results: each game's refusal (CN_CONFLICT), or CN_OK */
+    char run[16];           /* a forget */
     bool all;
     long keep_upto;
-    cn_listing listing;     /* JOB_LIST */
-    char key[BS_MAX_GAME_ID + 16]; /* JOB_MANIFEST: "<game>/game.json" */
-    char *data;             /* JOB_MANIFEST: what was read */
+    cn_listing listing;     /* a listing */
+    char key[BS_MAX_GAME_ID + 16]; /* a game.json read: "<game>/game.json" */
+    char *data;             /* a game.json read: what was read */
     size_t datalen;
 };
 
@@ -190,10 +204,16 @@ struct job {
 
 /* NULL when out of memory (logged; the lane retries later). done gets the outcome on
  * the loop thread, after the lane is marked free (and its failures reset on success). */
-job *job_new(app *a, game_run *g, lane *l, job_kind kind, void (*done)(job *j));
+job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(job *j));
 void job_submit(job *j);
 /* Frees the job and what it still holds (rows, listing, results, snapshot). */
 void job_free(job *j);
+
+/* A write's outcome in the metrics of sink (PL_SINK_BOXSCORES + i, PL_SINK_RESULTS):
+ * done, retried (a retry is scheduled), or failed. */
+void app_count_write(app *a, int sink, cn_status st, bool retried);
+/* Whether a failed call is retried: not once stopping, except writes while draining. */
+bool app_may_retry(const job *j, bool writes);
 
 /* The snapshot, one more holder of it / one fewer (freed with the last). */
 ref_snap *app_ref_hold(ref_snap *s);
@@ -218,6 +238,21 @@ void app_drain_then_stop(app *a, int code);
 static inline bool app_stopping(const app *a)
 {
     return a->phase != APP_RUNNING;
+}
+/* Every box-score sink was given up / at least one was. */
+static inline bool app_sinks_all_gave_up(const app *a)
+{
+    for (int i = 0; i < a->nbs; i++)
+        if (!a->bs[i].gave_up)
+            return false;
+    return true;
+}
+static inline bool app_sinks_any_gave_up(const app *a)
+{
+    for (int i = 0; i < a->nbs; i++)
+        if (a->bs[i].gave_up)
+            return true;
+    return false;
 }
 
 #endif

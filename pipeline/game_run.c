@@ -20,11 +20,11 @@
 #include <string.h>
 
 #include "log.h"
+#include "outbox.h"
 
 #define FOLD_PIECE 1024         /* bytes pushed between two looks at the clock */
 #define PARTIAL_WARN_POLLS 8    /* polls a partial last line may wait before a warning */
 
-static void queue_current(game_run *g);
 
 const char *gr_state_name(gr_state s)
 {
@@ -45,213 +45,6 @@ static json_t *text_json(const char *s, size_t len)
     json_t *j = clean ? json_string(clean) : NULL;
     free(clean);
     return j;
-}
-
-/* ---------------------------------------------------------------- the queue */
-
-static void say_full(game_run *g)
-{
-    if (g->said_full)
-        return;
-    g->said_full = true;
-    log_game(LOG_WARN, g->id, "%s is behind: %zu writes (%zu bytes) pending (--queue-max %d, --queue-max-mib %d); "
-             "newer box scores are coalesced into the newest one until it catches up (all games: %zu bytes, "
-             "--queue-total-mib %d)", g->app->l_sinks[0].uri, g->q.len, g->q.bytes, g->app->cfg->queue_max,
-             g->app->cfg->queue_max_mib, g->app->pending_bytes, g->app->cfg->queue_total_mib);
-}
-
-/* The current state of the game with its run id and event id, serialised; NULL when
- * out of memory. Under a prefix the sink keys it by (game, event id). */
-static char *render_current(game_run *g)
-{
-    char now[32];
-    log_utc_now(now);
-    json_t *doc = bs_render(g->game, now);
-    bool ok = doc && !json_object_set_new(doc, "event_id", json_integer((json_int_t)g->game->last_id)) &&
-              !json_object_set_new(doc, "run", json_string(g->run_id)) &&
-              !json_object_set_new(doc, "source", json_string(g->source)) &&
-              (g->state != GR_STALLED || !json_object_set_new(doc, "state", json_string("stalled")));
-    /* serialised once: these bytes go to the sink as they are (reals as the README shows
-     * them: 0.13, not 0.13000000000000000444) */
-    char *text = ok ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
-    json_decref(doc);
-    if (!text)
-        log_game(LOG_ERROR, g->id, "out of memory rendering box score %ld; the next one will hold it",
-                 g->game->last_id);
-    else
-        g->last_doc_bytes = strlen(text);
-    return text;
-}
-
-static void mark_stale(game_run *g)
-{
-    if (g->stale) {
-        g->coalesced++;
-        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-    } else {
-        g->stale_seen_ns = g->fold_seen_ns; /* the oldest change the coalesced document holds */
-    }
-    g->stale = true;
-}
-
-/* When the change a document about to be queued shows was found: for a coalesced one,
- * the oldest change it holds. */
-static uint64_t seen_stamp(const game_run *g)
-{
-    return g->stale && g->stale_seen_ns ? g->stale_seen_ns : g->fold_seen_ns;
-}
-
-/* Puts a write (document, rejected-line record, forget) in the game's queue at pos and
- * kicks the sink; false when out of memory (it.text freed, the newest state marked
- * stale for a document: it is rendered again when there is room). (In push/, a "push"
- * is a notification that says "read now".) */
-static bool enqueue(game_run *g, size_t pos, sq_item it)
-{
-    /* a document rendered again for the same event (the roster was read again) replaces
-     * the one still waiting: two of them could otherwise be written in either order; a
-     * sink that keeps only the newest document gets none of the older ones waiting (a
-     * document queued is always the current state) */
-    bool newest_only = g->app->sink_newest_only;
-    for (size_t i = g->q.len; it.kind == SQ_PUT && i-- > sq_front(&g->q);)
-        if (sq_at(&g->q, i)->kind == SQ_PUT && (newest_only || sq_at(&g->q, i)->id == it.id)) {
-            uint64_t seen = sq_at(&g->q, i)->detected_ns; /* the replacement shows that change too */
-            if (seen && seen < it.detected_ns)
-                it.detected_ns = seen;
-            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-            g->coalesced += sq_at(&g->q, i)->id != it.id;
-            sq_remove(&g->q, i);
-            if (i < pos)
-                pos--;
-        }
-    if (sq_insert(&g->q, pos, it)) {
-        log_game(LOG_ERROR, g->id, "out of memory queueing %s %ld; %s",
-                 it.kind == SQ_PUT ? "box score" : it.kind == SQ_REJECT ? "the record of line" : "the forget of run",
-                 it.kind == SQ_FORGET ? g->run : it.id, it.kind == SQ_PUT ? "the next write will hold it" : "dropped");
-        free(it.text);
-        if (it.kind == SQ_PUT) {
-            mark_stale(g);
-        } else if (it.kind == SQ_REJECT) {
-            g->rejects_dropped++;
-            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-        }
-        return false;
-    }
-    if (it.kind == SQ_PUT) /* the same bytes to the API and its SSE clients */
-        app_publish(g->app, g->id, it.text, it.bytes, it.id);
-    app_sink_kick(g->app);
-    return true;
-}
-
-/* Renders the current state and queues it, if there is room; otherwise marks it stale:
- * it is rendered when room comes back. */
-static void queue_current(game_run *g)
-{
-    if (!g->game || g->game->state == BS_PREGAME || g->app->sink_gave_up || g->refused)
-        return;
-    /* documents only grow: when the last one would not fit, this one will not either */
-    if (g->q.len > 0 && !sq_room(&g->q, g->last_doc_bytes)) {
-        mark_stale(g);
-        say_full(g);
-        return;
-    }
-    char *text = render_current(g);
-    if (!text || !sq_room(&g->q, strlen(text))) {
-        if (text)
-            say_full(g);
-        mark_stale(g);
-        free(text);
-        return;
-    }
-    if (enqueue(g, g->q.len, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
-        g->stale = false;
-}
-
-/* The final whistle, or a shutdown, while the sink is behind: the newest state must
- * not wait behind older documents (nor be lost to the grace period), so it goes next,
- * after any forget (which could otherwise remove it), even past the bounds. */
-static void queue_newest_first(game_run *g)
-{
-    if (!g->game || g->app->sink_gave_up || g->refused)
-        return;
-    /* after every forget: a forget removes documents beyond the run's event when it was
-     * queued, and this one is beyond it */
-    size_t pos = sq_front(&g->q);
-    for (size_t i = g->q.len; i-- > pos;)
-        if (sq_at(&g->q, i)->kind == SQ_FORGET) {
-            pos = i + 1;
-            break;
-        }
-    if (!g->stale) { /* the newest is queued already, maybe behind many: it goes next */
-        for (size_t i = g->q.len; i-- > pos;)
-            if (sq_at(&g->q, i)->kind == SQ_PUT) {
-                if (sq_at(&g->q, i)->id == g->game->last_id)
-                    sq_move(&g->q, i, pos);
-                break;
-            }
-        return;
-    }
-    char *text = render_current(g);
-    if (!text)
-        return;
-    if (sq_full(&g->q)) { /* the ring is full: the newest of the older documents goes */
-        if (sq_drop_newest_put(&g->q, pos)) {
-            g->coalesced++;
-            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-        }
-        if (sq_full(&g->q)) {
-            free(text);
-            return;
-        }
-    }
-    if (enqueue(g, pos, (sq_item){SQ_PUT, text, strlen(text), g->game->last_id, {0}, seen_stamp(g)}))
-        g->stale = false;
-}
-
-/* After a write: room again, so the newest state goes in if it was coalesced. */
-static void queue_refill(game_run *g)
-{
-    if (g->q.len == 0 && g->said_full) {
-        log_game(LOG_INFO, g->id, "%s caught up; %ld box scores were coalesced into newer ones so far",
-                 g->app->l_sinks[0].uri, g->coalesced);
-        g->said_full = false;
-    }
-    if (g->stale)
-        queue_current(g);
-}
-
-static void queue_reject(game_run *g, json_t *rec, long lineno)
-{
-    char *text = rec ? json_dumps(rec, JSON_COMPACT) : NULL;
-    size_t bytes = text ? strlen(text) : 0;
-    json_decref(rec);
-    if (!text || g->app->sink_gave_up || g->refused || !sq_room(&g->q, bytes)) {
-        g->rejects_dropped++;
-        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-        free(text);
-        return;
-    }
-    enqueue(g, g->q.len, (sq_item){SQ_REJECT, text, bytes, lineno, {0}, 0});
-}
-
-/* Queues a forget ahead of every waiting document: it removes only what the current
- * run will never write again, so it need not wait for them. */
-static void queue_forget(game_run *g, sq_forget f)
-{
-    if (g->app->sink_gave_up || g->refused)
-        return;
-    if (sq_full(&g->q) && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
-        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-        if (!g->stale)
-            g->stale_seen_ns = g->fold_seen_ns;
-        g->stale = true; /* the newest document is rendered again later */
-    } else if (sq_full(&g->q) && g->q.len > sq_front(&g->q)) {
-        sq_remove(&g->q, g->q.len - 1); /* only rejected-line records wait: the forget matters more */
-        g->rejects_dropped++;
-        g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-    }
-    if (sq_full(&g->q))
-        return;
-    enqueue(g, sq_front(&g->q), (sq_item){SQ_FORGET, NULL, 0, 0, f, 0});
 }
 
 /* ---------------------------------------------------------------- fold hooks */
@@ -326,7 +119,7 @@ static void on_applied(void *ctx, const bs_game *s, const bs_event *ev, const bs
     if (info->final)
         log_game(LOG_INFO, g->id, "final: %d-%d after event %ld (%s)", s->score[0], s->score[1], s->last_id,
                  ev->id == -1 ? "end-of-game line -1" : ev->team == 0 ? "sentinel line, team 0" : "clock 00:00");
-    queue_current(g);
+    ob_queue_current(g);
 }
 
 static void on_rejected(void *ctx, long lineno, const char *line, size_t len, const char *reason)
@@ -340,7 +133,7 @@ static void on_rejected(void *ctx, long lineno, const char *line, size_t len, co
              (int)(len > 60 ? 60 : len), line, len > 60 ? "..." : "");
     snprintf(id, sizeof id, "%s:%ld:%08x", g->id, lineno, h);
     log_utc_now(now);
-    queue_reject(g, json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:b, s:s}", "_id", id, "game", g->id, "source",
+    ob_queue_reject(g, json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:b, s:s}", "_id", id, "game", g->id, "source",
                               text_json(g->l_src.uri, strlen(g->l_src.uri)), "line", (json_int_t)lineno, "raw",
                               text_json(line, len < 200 ? len : 200), "reason", text_json(reason, strlen(reason)),
                               "truncated", len > 200, "at", now),
@@ -370,7 +163,7 @@ static void game_final(game_run *g)
                  g->game->score[0], g->game->score[1]);
     g->have_result = true;
     app_results_kick(g->app);
-    queue_newest_first(g);
+    ob_queue_newest_first(g);
     if (g->reload_wanted) /* a roster fix is due: read it now, the tables are written again */
         app_ref_kick(g->app);
 }
@@ -400,7 +193,7 @@ static void forget_other_runs(game_run *g, long keep_upto)
 {
     sq_forget f = {false, "", keep_upto};
     snprintf(f.run, sizeof f.run, "%s", g->run_id);
-    queue_forget(g, f);
+    ob_queue_forget(g, f);
 }
 
 static void fold_done(game_run *g)
@@ -506,7 +299,7 @@ static void rebase_game(game_run *g)
              g->snap->rows.nplayers);
     uint64_t seen = g->fold_seen_ns; /* new rows, not a change in the stream: no freshness for it */
     g->fold_seen_ns = 0;
-    queue_current(g);
+    ob_queue_current(g);
     g->fold_seen_ns = seen;
     if (n->state == BS_FINAL) /* the tables follow the rows the final document shows */
         game_final(g);
@@ -547,10 +340,8 @@ static void begin_run(game_run *g, const cn_chunk *c)
                  " bytes): the game restarted, run %ld begins", g->l_src.uri, c->size, g->run + 1);
         /* the old run's documents still waiting are stale: they go, and so does what
          * the sink holds of that run */
-        while (sq_drop_newest_put(&g->q, sq_front(&g->q)))
-            g->app->metrics.sink[PL_SINK_BOXSCORES].dropped++;
-        g->stale = false;
-        queue_forget(g, (sq_forget){true, "", 0});
+        ob_drop_waiting(g);
+        ob_queue_forget(g, (sq_forget){true, "", 0});
         set_state(g, GR_SCHEDULED);
     }
     g->run++;
@@ -608,7 +399,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
         g->last_moved_ms = uv_now(&g->app->loop);
         if (g->state == GR_STALLED) { /* moving again: the newest document says so at once */
             set_state(g, GR_IN_PROGRESS);
-            queue_current(g);
+            ob_queue_current(g);
         }
     }
     g->moved_ns = 0;
@@ -633,6 +424,11 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     app_check_done(g->app);
 }
 
+static void poll_work(job *j)
+{
+    j->st = j->src->ops->poll(j->src->impl, &j->chunk, &j->err);
+}
+
 static void poll_done(job *j)
 {
     polled(j->g, j->st, &j->chunk, &j->err);
@@ -650,7 +446,7 @@ void gr_check_stall(game_run *g)
     set_state(g, GR_STALLED);
     log_game(LOG_WARN, g->id, "its stream has not changed for %" PRIu64 " s (--stall-after %d): stalled", quiet / 1000,
              a->cfg->stall_after_s);
-    queue_current(g);
+    ob_queue_current(g);
 }
 
 void gr_push(game_run *g)
@@ -670,7 +466,7 @@ void gr_poll(game_run *g)
         return;
     if (g->per_game_keys && !g->changed) /* under a prefix the listing says when to read */
         return;
-    job *j = job_new(a, g, &g->l_src, JOB_POLL, poll_done);
+    job *j = job_new(a, g, &g->l_src, poll_work, poll_done);
     if (j) {
         j->src = &g->src;
         g->changed = false;
@@ -685,36 +481,6 @@ static void poll_kick(void *owner)
 
 /* ---------------------------------------------------------------- writes done */
 
-void gr_sink_done(game_run *g, cn_status st, const cn_error *err)
-{
-    app *a = g->app;
-    sq_item *it = sq_at(&g->q, 0);
-    if (st == CN_OK) {
-        if (it->kind == SQ_FORGET && g->claim_pending) { /* no other source's game is there: writes may start */
-            g->claim_pending = false;
-            app_results_kick(a);
-        }
-        if (it->kind == SQ_PUT) {
-            log_game(LOG_DEBUG, g->id, "document %ld written", it->id);
-            a->metrics.documents_written++;
-            if (it->detected_ns)
-                pl_hist_observe(&a->metrics.freshness, (double)(uv_hrtime() - it->detected_ns) / 1e9);
-        }
-    } else if (st == CN_CONFLICT) {
-        g->q.head_busy = false;
-        gr_refuse(g, err);
-        return;
-    } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
-        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->l_sinks[0].what, a->l_sinks[0].uri,
-                 it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
-    } else {
-        g->q.head_busy = false; /* the app decides: retry later, or give up on the sink */
-        return;
-    }
-    sq_pop(&g->q);
-    queue_refill(g);
-}
-
 void gr_refuse(game_run *g, const cn_error *err)
 {
     if (g->refused)
@@ -725,9 +491,7 @@ void gr_refuse(game_run *g, const cn_error *err)
              "this game is written, the other games go on", err->msg);
     g->app->metrics.games_refused++;
     g->app->exit_code = PL_EXIT_RUNTIME;
-    for (size_t i = g->q.len; i-- > sq_front(&g->q);) /* a write in flight finishes; nothing after it */
-        sq_remove(&g->q, i);
-    g->stale = false;
+    ob_clear(g); /* a write in flight finishes; nothing after it */
     g->result_due = g->have_result = false;
     bs_result_free(&g->result);
     g->reload_wanted = false; /* nothing of it waits for the reference any more */
@@ -767,17 +531,17 @@ void gr_stop(game_run *g)
     uv_idle_stop(&g->fold_idle);
     g->folding = false;
     lane_stop(&g->l_src);
-    queue_newest_first(g);
+    ob_queue_newest_first(g);
 }
 
 bool gr_sink_pending(const game_run *g)
 {
-    return !g->app->sink_gave_up && (g->q.len > 0 || g->stale);
+    return !app_sinks_all_gave_up(g->app) && (g->q.len > 0 || g->stale);
 }
 
 bool gr_written(const game_run *g)
 {
-    return !g->app->sink_gave_up && g->q.len == 0 && !g->stale && !(g->result_due && !g->result_done);
+    return !app_sinks_any_gave_up(g->app) && g->q.len == 0 && !g->stale && !(g->result_due && !g->result_done);
 }
 
 bool gr_results_pending(const game_run *g)
@@ -788,13 +552,13 @@ bool gr_results_pending(const game_run *g)
 bool gr_done(const game_run *g)
 {
     return !g->refused && g->game && g->game->state == BS_FINAL && !g->reloading && !g->folding && !gr_sink_pending(g) &&
-           !g->q.head_busy && !gr_results_pending(g) && !g->result_busy && !g->reload_wanted;
+           !sq_busy(&g->q) && !gr_results_pending(g) && !g->result_busy && !g->reload_wanted;
 }
 
 bool gr_once_done(const game_run *g)
 {
     return (g->polled || g->l_src.gave_up) && !g->l_src.busy && !g->reloading && !g->folding &&
-           !gr_sink_pending(g) && !g->q.head_busy && !gr_results_pending(g) && !g->result_busy &&
+           !gr_sink_pending(g) && !sq_busy(&g->q) && !gr_results_pending(g) && !g->result_busy &&
            !g->reload_wanted;
 }
 
@@ -865,7 +629,8 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
     sq_share(&g->q, &a->pending_bytes, (size_t)a->cfg->queue_total_mib << 20);
     snprintf(g->id, sizeof g->id, "%s", id);
     cn_uri_source(source_uri, g->source, srclen);
-    g->claim_pending = true;
+    for (int i = 0; i < a->nbs; i++) /* every sink checks its own store first */
+        g->claim_pending |= (uint8_t)(1u << i);
     g->home = home;
     g->away = away;
     g->per_game_keys = per_game_keys;

@@ -34,8 +34,8 @@ struct game_run {
     cn_source src;
     lane l_src;
     char *source;           /* the stream's URI without credentials: the game's identity in the sinks (owned) */
-    bool claim_pending;     /* no forget has yet found the box-score sink free of another source's game of this
-                             * id: only a forget may start, and its result waits (unless that sink is given up) */
+    uint8_t claim_pending;  /* bit s: no forget has yet found box-score sink s free of another source's game of
+                             * this id: only a forget may start there, and the result waits (unless s is given up) */
     bool refused;           /* the id is another source's game: nothing more is written (logged once) */
     bool paused;            /* Kafka: its partition is not assigned here now: no read starts (what was read is
                              * still folded and written); resumed or dropped at the next assignment */
@@ -70,7 +70,8 @@ struct game_run {
     uint64_t last_moved_ms; /* loop time its stream last grew (or the game was found): for --stall-after */
     uint64_t bytes_read, object_size, whole_reads;
 
-    sinkq q;
+    sinkq q;                /* the outbox (outbox.h): every sink's pending writes, each sink at its own place */
+    uint64_t seq;           /* the last item's number */
     bool stale;             /* the newest state is not in the queue (coalesced) */
     bool said_full;
     bool said_unwritten;    /* "final, but NOT written" was logged */
@@ -101,8 +102,6 @@ void gr_push(game_run *g);
 void gr_ref_loaded(game_run *g);
 /* The reference could not be read: a waiting run starts on the rows it has. */
 void gr_ref_failed(game_run *g, bool for_good);
-/* The sink finished the head of this game's queue with st. */
-void gr_sink_done(game_run *g, cn_status st, const cn_error *err);
 /* The results lane finished this game's result with st (rows handed back on failure);
  * refused: the results sink refused this game (CN_CONFLICT), or NULL. */
 void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error *err, const cn_error *refused);

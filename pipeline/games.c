@@ -84,6 +84,18 @@ known_game *games_known(app *a, const char *id, bool add)
 
 /* ---------------------------------------------------------------- listing */
 
+static void manifest_work(job *j)
+{
+    app *a = j->a;
+    j->st = a->lister.ops->read(a->lister.impl, j->key, 64 * 1024, &j->data, &j->datalen, &j->err);
+}
+
+static void list_work(job *j)
+{
+    app *a = j->a;
+    j->st = a->lister.ops->list(a->lister.impl, &j->listing, &j->err);
+}
+
 /* Reads the next game.json waiting, if any; true when one is (being) read. */
 static bool next_manifest(app *a)
 {
@@ -91,7 +103,7 @@ static bool next_manifest(app *a)
         return false;
     if (app_stopping(a) || !lane_free(&a->l_list))
         return true;
-    job *j = job_new(a, NULL, &a->l_list, JOB_MANIFEST, manifest_done);
+    job *j = job_new(a, NULL, &a->l_list, manifest_work, manifest_done);
     if (j) {
         snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], BS_MANIFEST_NAME);
         job_submit(j);
@@ -106,7 +118,7 @@ void games_list(app *a)
         return;
     if (a->cfg->once && a->listed_once)
         return;
-    job *j = job_new(a, NULL, &a->l_list, JOB_LIST, list_done);
+    job *j = job_new(a, NULL, &a->l_list, list_work, list_done);
     if (j) {
         a->list_wanted = false;
         job_submit(j);
@@ -400,7 +412,7 @@ size_t games_drop_unowned(app *a, bool force)
             i++;
             continue;
         }
-        bool busy = g->l_src.busy || g->folding || g->reloading || g->q.head_busy || g->result_busy;
+        bool busy = g->l_src.busy || g->folding || g->reloading || sq_busy(&g->q) || g->result_busy;
         if (busy || (!force && (gr_sink_pending(g) || gr_results_pending(g)))) {
             left++;
             i++;

@@ -722,11 +722,15 @@ static int route_ready(http_server *s, struct lws *wsi, pss *p)
     json_t *waiting = json_array();
     if (!a->ref)
         json_array_append_new(waiting, json_string("reference"));
-    bool sink_ok = true;
-    for (int i = 0; i < a->nsinks; i++)
-        sink_ok = sink_ok && !a->l_sinks[i].gave_up && a->l_sinks[i].failures == 0;
-    if (!sink_ok)
-        json_array_append_new(waiting, json_string("boxscores sink"));
+    for (int s = 0; s < a->nbs; s++) { /* each box-score sink on its own, named when there are several */
+        bool sink_ok = !a->bs[s].gave_up;
+        for (int i = 0; i < a->bs[s].nconns; i++)
+            sink_ok = sink_ok && a->bs[s].lanes[i].failures == 0;
+        char what[64];
+        snprintf(what, sizeof what, "boxscores sink%s%s", a->nbs > 1 ? " " : "", a->nbs > 1 ? a->bs[s].name : "");
+        if (!sink_ok)
+            json_array_append_new(waiting, json_string(what));
+    }
     if (a->l_res.gave_up || a->l_res.failures > 0)
         json_array_append_new(waiting, json_string("results sink"));
     char kafka[512];

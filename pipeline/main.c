@@ -34,7 +34,7 @@ typedef struct main_config {
 static const opt_def options[] = {
     {"source", "PIPELINE_SOURCE", OPT_STR, NULL, "stream to tail: file:///abs/gamestream.txt or s3://bucket/key", OFF(pl.source)},
     {"reference", "PIPELINE_REFERENCE", OPT_STR, NULL, "teams/players: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.reference)},
-    {"boxscores", "PIPELINE_BOXSCORES", OPT_STR, NULL, "box-score sink: file:///abs/dir, mongodb://user@host:port/sidearm.boxscores or s3://bucket/prefix/ (<prefix><game>/latest.json)", OFF(pl.boxscores)},
+    {"boxscores", "PIPELINE_BOXSCORES", OPT_LIST, NULL, "box-score sink: file:///abs/dir, mongodb://user@host:port/sidearm.boxscores or s3://bucket/prefix/ (<prefix><game>/latest.json); give it again for more sinks at once (up to 4; the variable: URIs apart by spaces), each written on its own", OFF(pl.boxscores)},
     {"results", "PIPELINE_RESULTS", OPT_STR, NULL, "teams2/players2: sqlite:///abs/db or mssql://user@host:port/sidearmdb", OFF(pl.results)},
     {"data-dir", "PIPELINE_DATA_DIR", OPT_STR, "var", "where the embedded defaults live when a URI above is not given", OFF(data_dir)},
     {"home", "HOME_TEAM", OPT_INT, "101", "team id of the home team", OFF(pl.home), OPT_AT_LEAST(1)},
@@ -224,11 +224,19 @@ int main(int argc, char **argv)
     }
     if (opt_uri_no_password("source", c->source, err, sizeof err) ||
         opt_uri_no_password("reference", c->reference, err, sizeof err) ||
-        opt_uri_no_password("boxscores", c->boxscores, err, sizeof err) ||
         opt_uri_no_password("results", c->results, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
         return PL_EXIT_USAGE;
     }
+    if (c->boxscores.n > PL_BSINKS_MAX) {
+        fprintf(stderr, "pipeline: --boxscores: at most %d box-score sinks (got %d)\n", PL_BSINKS_MAX, c->boxscores.n);
+        return PL_EXIT_USAGE;
+    }
+    for (int i = 0; i < c->boxscores.n; i++)
+        if (opt_uri_no_password("boxscores", c->boxscores.v[i], err, sizeof err)) {
+            fprintf(stderr, "pipeline: %s\n", err);
+            return PL_EXIT_USAGE;
+        }
     /* before any secret is read: no core file, no same-user reader of this memory */
     int protect_rc = proc_protect_secrets(mc.core_dumps);
     char *s3_secret = NULL, *mssql_pw = NULL, *mongo_pw = NULL, *notify_token = NULL, *kafka_pw = NULL;
@@ -265,8 +273,8 @@ int main(int argc, char **argv)
         c->source = embedded("file", dir, BS_STREAM_NAME, src, sizeof src);
     if (!c->reference)
         c->reference = embedded("sqlite", dir, "sidearm.db", ref, sizeof ref);
-    if (!c->boxscores)
-        c->boxscores = embedded("file", dir, "boxscores", box, sizeof box);
+    if (!c->boxscores.n)
+        c->boxscores.v[c->boxscores.n++] = embedded("file", dir, "boxscores", box, sizeof box);
     if (!c->results)
         c->results = embedded("sqlite", dir, "sidearm.db", res, sizeof res);
 
@@ -286,7 +294,7 @@ int main(int argc, char **argv)
      * the results, the reference and the source reads at once */
     if (!getenv("UV_THREADPOOL_SIZE")) {
         char n[16];
-        snprintf(n, sizeof n, "%d", c->sink_lanes + 4);
+        snprintf(n, sizeof n, "%d", c->sink_lanes * c->boxscores.n + 4);
         setenv("UV_THREADPOOL_SIZE", n, 0);
     }
     cn_error cerr = {0};
@@ -304,5 +312,6 @@ out:
     opt_secret_free(mongo_pw);
     opt_secret_free(notify_token);
     opt_secret_free(kafka_pw);
+    opt_list_free(&c->boxscores);
     return rc;
 }

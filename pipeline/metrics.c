@@ -23,6 +23,7 @@
 #include "fileio.h"
 #include "game_run.h"
 #include "log.h"
+#include "outbox.h"
 #include "serve.h"
 
 #ifndef PL_VERSION
@@ -33,7 +34,6 @@ const double pl_fresh_bounds[PL_FRESH_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.
                                                   0.25,  0.5,    1,     2.5,  5,     10,   30};
 
 static const char *const scheme_names[PL_NSCHEMES] = {"file", "s3", "other"};
-static const char *const sink_names[PL_NSINKS] = {"boxscores", "results"};
 
 pl_scheme pl_scheme_of(const char *uri)
 {
@@ -358,8 +358,18 @@ char *pl_metrics_render(const app *a, size_t *len)
     for (size_t f = 0; f < sizeof per_scheme / sizeof *per_scheme; f++)
         labelled(&e, &per_scheme[f], "counter", "scheme", scheme_names, PL_NSCHEMES, m->src, sizeof *m->src, shown);
 
+    /* the sinks: each box-score sink by its name, then the results */
+    const char *sink_names[PL_BSINKS_MAX + 1];
+    pl_sink_counters sinks[PL_BSINKS_MAX + 1];
+    int nsinks = a->nbs + 1;
+    for (int i = 0; i < a->nbs; i++) {
+        sink_names[i] = a->bs[i].name;
+        sinks[i] = m->sink[PL_SINK_BOXSCORES + i];
+    }
+    sink_names[a->nbs] = "results";
+    sinks[a->nbs] = m->sink[PL_SINK_RESULTS];
     for (size_t f = 0; f < sizeof per_sink / sizeof *per_sink; f++)
-        labelled(&e, &per_sink[f], "counter", "sink", sink_names, PL_NSINKS, m->sink, sizeof *m->sink, NULL);
+        labelled(&e, &per_sink[f], "counter", "sink", sink_names, (size_t)nsinks, sinks, sizeof *sinks, NULL);
 
     cn_exhaustion ex = cn_exhaustion_counts();
     static const char *const resources[] = {"descriptors", "disk_space"};
@@ -385,21 +395,27 @@ char *pl_metrics_render(const app *a, size_t *len)
              NULL, 1, &m->sse_clients, 0, NULL);
 
     /* gauges, read from the games now */
-    uint64_t depth[PL_NSINKS] = {0}, up[PL_NSINKS] = {!a->sink_gave_up, !a->l_res.gave_up}, states[GR_NSTATES] = {0};
+    uint64_t depth[PL_BSINKS_MAX + 1] = {0}, up[PL_BSINKS_MAX + 1] = {0}, states[GR_NSTATES] = {0};
+    for (int s = 0; s < a->nbs; s++)
+        up[s] = !a->bs[s].gave_up;
+    up[a->nbs] = !a->l_res.gave_up;
     for (size_t i = 0; i < a->ngames; i++) {
-        const game_run *g = a->games[i];
-        depth[PL_SINK_BOXSCORES] += g->q.len;
-        depth[PL_SINK_RESULTS] += g->have_result || g->result_busy;
+        game_run *g = a->games[i];
+        for (int s = 0; s < a->nbs; s++)
+            depth[s] += sq_depth(&g->q, s, a->bs[s].gave_up, a->bs[s].newest_only);
+        depth[a->nbs] += g->have_result || g->result_busy;
         if ((int)g->state >= 0 && (int)g->state < GR_NSTATES)
             states[g->state]++;
     }
     labelled(&e, &(family){"sidearm_sink_queue_depth", "Writes waiting for the sink, the one in flight included "
                            "(results: games whose final tables wait).", 0},
-             "gauge", "sink", sink_names, PL_NSINKS, depth, sizeof *depth, NULL);
-    labelled(&e, &(family){"sidearm_sink_queued_bytes", "Bytes of the box-score writes waiting, all games.", 0},
-             "gauge", "sink", sink_names, 1, &(uint64_t){a->pending_bytes}, 0, NULL);
+             "gauge", "sink", sink_names, (size_t)nsinks, depth, sizeof *depth, NULL);
+    /* the outbox is one for every box-score sink: its bytes carry the one label "boxscores" */
+    labelled(&e, &(family){"sidearm_sink_queued_bytes", "Bytes of the box-score writes waiting, all games and "
+                           "box-score sinks (one outbox per game serves them all).", 0},
+             "gauge", "sink", (const char *const[]){"boxscores"}, 1, &(uint64_t){a->pending_bytes}, 0, NULL);
     labelled(&e, &(family){"sidearm_sink_up", "0 once the sink was given up on for good, else 1.", 0}, "gauge", "sink",
-             sink_names, PL_NSINKS, up, sizeof *up, NULL);
+             sink_names, (size_t)nsinks, up, sizeof *up, NULL);
     static const char *const state_names[] = {"scheduled", "in_progress", "final", "stalled"};
     labelled(&e, &(family){"sidearm_games", "Games followed now, by state.", 0}, "gauge", "state", state_names, GR_NSTATES,
              states, sizeof *states, NULL);
@@ -410,7 +426,9 @@ char *pl_metrics_render(const app *a, size_t *len)
     pl_expo_family(&e, "sidearm_freshness_seconds", "histogram",
                    "From the read that found a change in a stream to the sink's acknowledgement of the box score "
                    "showing it.");
-    pl_expo_hist(&e, "sidearm_freshness_seconds", NULL, pl_fresh_bounds, PL_FRESH_BUCKETS, &m->freshness);
+    for (int s = 0; s < a->nbs; s++) /* with one sink, no label: as it always was */
+        pl_expo_hist(&e, "sidearm_freshness_seconds", a->nbs > 1 ? (const char *const[]){"sink", a->bs[s].name, NULL} : NULL,
+                     pl_fresh_bounds, PL_FRESH_BUCKETS, &m->freshness[s]);
     return pl_expo_finish(&e, len);
 }
 

@@ -19,11 +19,12 @@
 #include <uv.h>
 
 #include "boxscore.h"
+#include "pipeline.h"
 
 /* A source's scheme: the label `scheme` of the source metrics. */
 typedef enum pl_scheme { PL_SCHEME_FILE = 0, PL_SCHEME_S3, PL_SCHEME_OTHER, PL_NSCHEMES } pl_scheme;
-/* A sink's role: the label `sink`. */
-typedef enum pl_sink { PL_SINK_BOXSCORES = 0, PL_SINK_RESULTS, PL_NSINKS } pl_sink;
+/* A sink: the label `sink`. Box-score sink i (one per --boxscores) is PL_SINK_BOXSCORES + i. */
+typedef enum pl_sink { PL_SINK_BOXSCORES = 0, PL_SINK_RESULTS = PL_BSINKS_MAX, PL_NSINKS } pl_sink;
 /* What became of one MinIO notification (pl_metrics_notify). */
 typedef enum pl_notify_outcome {
     PL_NOTIFY_USED = 0,     /* it named a stream followed (or a new game): a read started */
@@ -81,7 +82,7 @@ typedef struct pl_metrics {
     pl_scheme source_scheme;        /* the scheme of --source: always shown */
     uint64_t notify[PL_NOTIFY_OUTCOMES];
     pl_sink_counters sink[PL_NSINKS];
-    uint64_t documents_written;     /* box-score documents the sink acknowledged */
+    uint64_t documents_written;     /* box-score documents the first box-score sink acknowledged */
     uint64_t ref_loads, ref_load_failures;
     uint64_t games_retired;
     uint64_t games_refused;         /* game ids held by another source (another day's game): not written */
@@ -89,7 +90,7 @@ typedef struct pl_metrics {
     uint64_t http_limits[PL_HTTP_LIMITS];
     uint64_t http_connections, sse_clients; /* gauges the HTTP server keeps current */
     uint64_t http_list_renders;     /* /v1/games entries rendered (each is kept until its game changes) */
-    pl_hist freshness;              /* change detected -> the sink acknowledged the document */
+    pl_hist freshness[PL_BSINKS_MAX]; /* change detected -> box-score sink i acknowledged the document */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;

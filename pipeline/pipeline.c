@@ -28,7 +28,9 @@
 #include "games.h"
 #include "http.h"
 #include "log.h"
+#include "outbox.h"
 #include "push.h"
+#include "sinks.h"
 
 #define BACKOFF_BASE_MS APP_BACKOFF_BASE_MS
 #define READ_WAIT_MS 1000       /* at the end, how long a read in flight may take to come back */
@@ -37,78 +39,51 @@
 /* ---------------------------------------------------------------- the shared lanes */
 
 static void load_done(job *j);
-static void sink_done(job *j);
 static void results_done(job *j);
 
-/* A shared sink failed for good: given up on its own; the other sink still drains. */
-static void sink_gave_up(app *a, lane *l)
+/* On the load's worker: the rows, indexed once per snapshot (every game over it looks up
+ * its rosters), then stamped with their digest (the results sink stamps every final with it). */
+static void load_work(job *j)
 {
-    bool results = l == &a->l_res;
-    if (results)
-        l->gave_up = true;
-    else if (a->sink_gave_up)
-        return; /* said once, for every connection */
-    else
-        for (int i = 0; i < a->nsinks; i++)
-            a->sink_gave_up = a->l_sinks[i].gave_up = true;
-    a->exit_code = PL_EXIT_RUNTIME;
-    log_msg(LOG_ERROR, "gave up on %s %s%s; the other sink is not affected", l->what, l->uri,
-            results ? " (teams2/players2 not written)" : "");
-    if (!results) /* results that waited for the box-score sink's check of the game's source go now */
-        app_results_kick(a);
+    app *a = j->a;
+    j->st = a->refc.ops->load(a->refc.impl, &j->ref, &j->err);
+    if (j->st == CN_OK && bs_ref_index(&j->ref))
+        j->st = cn_fail(&j->err, CN_TRANSIENT, "out of memory indexing the reference's %zu teams and %zu players",
+                        j->ref.nteams, j->ref.nplayers);
+    if (j->st == CN_OK)
+        j->ref.digest = bs_ref_digest(&j->ref);
 }
 
-/* Starts the head of one game's queue on a free connection. */
-static bool sink_start(app *a, int ix)
+static void results_work(job *j)
 {
-    for (size_t k = 0; k < a->ngames; k++) {
-        game_run *g = a->games[(a->sink_next + k) % a->ngames];
-        if (g->q.len == 0 || g->q.head_busy || (g->claim_pending && sq_at(&g->q, 0)->kind != SQ_FORGET))
-            continue; /* a game's first write is the forget that checks for another source's game */
-        a->sink_next = (a->sink_next + k + 1) % a->ngames;
-        sq_item *it = sq_at(&g->q, 0);
-        job *j = job_new(a, g, &a->l_sinks[ix],
-                         it->kind == SQ_PUT ? JOB_PUT : it->kind == SQ_REJECT ? JOB_REJECT : JOB_FORGET, sink_done);
-        if (!j)
-            return false;
-        j->sink = ix;
-        j->game = g->id;
-        j->source = g->source;
-        j->text = it->text;
-        j->len = it->bytes;
-        j->id = it->id;
-        j->all = it->forget.all;
-        memcpy(j->run, it->forget.run, sizeof j->run);
-        j->keep_upto = it->forget.keep_upto;
-        g->q.head_busy = true;
-        job_submit(j);
-        return true;
-    }
-    return false;
+    app *a = j->a;
+    if (a->res.ops->write_game)
+        j->st = a->res.ops->write_game(a->res.impl, &j->snap->rows, j->results, j->nresults, j->sources, j->refused,
+                                       &j->err);
+    else
+        j->st = a->res.ops->write(a->res.impl, &j->ref, "teams2", "players2", &j->err);
+}
+
+/* The results sink failed for good: given up on its own; the box-score sinks go on. */
+static void results_gave_up(app *a, lane *l)
+{
+    l->gave_up = true;
+    a->exit_code = PL_EXIT_RUNTIME;
+    log_msg(LOG_ERROR, "gave up on %s %s (teams2/players2 not written); the other sinks are not affected", l->what,
+            l->uri);
 }
 
 static void hook_sink_kick(app *a)
 {
-    if ((app_stopping(a) && a->phase != APP_DRAINING) || a->sink_gave_up)
-        return;
-    for (int i = 0; i < a->nsinks; i++) /* a failing sink is retried by one connection, with backoff */
-        if (uv_is_active((uv_handle_t *)&a->l_sinks[i].retry))
-            return;
-    for (int i = 0; i < a->nsinks; i++)
-        if (lane_free(&a->l_sinks[i]) && !sink_start(a, i))
-            return;
+    sinks_kick(a);
 }
 
-static void sink_kick_cb(void *owner)
-{
-    app_sink_kick(owner);
-}
-
-/* A game's result waits until the box-score sink showed no other source's game of its
- * id (or that sink is given up: one sink failing never stops the other). */
+/* A game's result waits until every box-score sink showed no other source's game of its
+ * id (or is given up: one sink failing never stops another). */
 static bool results_may_start(const app *a, const game_run *g)
 {
-    return !g->claim_pending || a->sink_gave_up;
+    (void)a;
+    return ob_claimed(g);
 }
 
 /* Starts one write of the finals waiting: every game's whose reference rows are the
@@ -127,7 +102,7 @@ static void hook_results_kick(app *a)
     if (first == a->ngames)
         return;
     game_run *g = a->games[first];
-    job *j = job_new(a, g, &a->l_res, JOB_RESULTS, results_done);
+    job *j = job_new(a, g, &a->l_res, results_work, results_done);
     if (!j)
         return;
     size_t max = a->res.ops->write_game ? RESULTS_BATCH : 1;
@@ -205,7 +180,7 @@ static void hook_ref_kick(app *a)
         }
     }
     uv_timer_stop(&a->ref_later);
-    job *j = job_new(a, NULL, &a->l_ref, JOB_LOAD, load_done);
+    job *j = job_new(a, NULL, &a->l_ref, load_work, load_done);
     if (j)
         job_submit(j);
 }
@@ -265,24 +240,6 @@ static void ref_failed(app *a, bool for_good)
             a->games[i]->reload_wanted = false;
 }
 
-/* A sink call's outcome in the metrics: done, retried (a retry is scheduled), or failed. */
-static void count_write(app *a, pl_sink s, cn_status st, bool retried)
-{
-    pl_sink_counters *c = &a->metrics.sink[s];
-    if (st == CN_OK)
-        c->done++;
-    else if (retried)
-        c->retried++;
-    else
-        c->failed++;
-}
-
-/* Whether a failed call is retried: not once stopping, except writes while draining. */
-static bool may_retry(const job *j, bool writes)
-{
-    return !app_stopping(j->a) || (j->a->phase == APP_DRAINING && writes);
-}
-
 static void load_done(job *j)
 {
     app *a = j->a;
@@ -290,24 +247,8 @@ static void load_done(job *j)
     a->metrics.ref_load_failures += j->st != CN_OK;
     if (j->st == CN_OK)
         ref_loaded(a, &j->ref);
-    else if (may_retry(j, false))
+    else if (app_may_retry(j, false))
         ref_failed(a, !lane_failed(j->l, &j->err));
-    job_free(j);
-    app_check_done(a);
-}
-
-static void sink_done(job *j)
-{
-    app *a = j->a;
-    game_run *g = j->g;
-    gr_sink_done(g, j->st, &j->err);
-    bool retried = false;
-    if (j->st != CN_OK && j->st != CN_CONFLICT && !(j->st == CN_INPUT && j->kind != JOB_FORGET) && may_retry(j, true) &&
-        !(retried = lane_failed(j->l, &j->err)))
-        sink_gave_up(a, j->l);
-    count_write(a, PL_SINK_BOXSCORES, j->st, retried);
-    app_sink_kick(a);
-    app_game_settled(a, g);
     job_free(j);
     app_check_done(a);
 }
@@ -318,9 +259,9 @@ static void results_done(job *j)
     for (size_t i = 0; i < j->nresults; i++)
         gr_results_done(j->rgames[i], j->st, &j->results[i], &j->err, &j->refused[i]);
     bool retried = false;
-    if (j->st != CN_OK && may_retry(j, true) && !(retried = lane_failed(j->l, &j->err)))
-        sink_gave_up(a, j->l);
-    count_write(a, PL_SINK_RESULTS, j->st, retried);
+    if (j->st != CN_OK && app_may_retry(j, true) && !(retried = lane_failed(j->l, &j->err)))
+        results_gave_up(a, j->l);
+    app_count_write(a, PL_SINK_RESULTS, j->st, retried);
     app_results_kick(a);
     for (size_t i = 0; i < j->nresults; i++)
         app_game_settled(a, j->rgames[i]);
@@ -346,8 +287,7 @@ static void close_all(app *a)
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref, NULL);
-    for (int i = 0; i < a->nsinks; i++)
-        lane_close(&a->l_sinks[i], NULL);
+    sinks_close_lanes(a);
     lane_close(&a->l_res, NULL);
     lane_close(&a->l_list, NULL);
     push_close(a);
@@ -369,10 +309,7 @@ static bool reads_busy(const app *a)
 
 static bool writes_busy(const app *a)
 {
-    for (int i = 0; i < a->nsinks; i++)
-        if (a->l_sinks[i].busy)
-            return true;
-    return a->l_res.busy;
+    return sinks_busy(a) || a->l_res.busy;
 }
 
 static bool writes_pending(const app *a)
@@ -385,7 +322,7 @@ static bool writes_pending(const app *a)
 
 static void report_unwritten(app *a)
 {
-    if (a->kafka && !a->sink_gave_up && !a->l_res.gave_up) {
+    if (a->kafka && !app_sinks_any_gave_up(a) && !a->l_res.gave_up) {
         /* a group member: its partitions go to the next owner, which rebuilds each game from
          * its object and makes these writes (idempotent upserts, tables keyed by game) */
         size_t games = 0, writes = 0;
@@ -402,13 +339,8 @@ static void report_unwritten(app *a)
     }
     for (size_t i = 0; i < a->ngames; i++) {
         game_run *g = a->games[i];
-        /* counted whether the sink is still tried or was given up */
-        if (g->q.len > 0 || g->stale || (a->sink_gave_up && g->game && g->game->state != BS_PREGAME)) {
-            log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "%zu box-score writes%s were not made to %s; run "
-                     "again with the same options to write them (upserts by _id are idempotent)", g->q.len,
-                     g->stale || a->sink_gave_up ? " and the newest box score" : "", a->l_sinks[0].uri);
+        if (sinks_report_unwritten(a, g))
             a->exit_code = PL_EXIT_RUNTIME;
-        }
         if (g->result_due && !g->result_done) {
             log_game(LOG_ERROR, g->per_game_keys ? g->id : NULL, "teams2/players2 were NOT written to %s; run "
                      "`pipeline --once` with the same options once it is reachable to write them", a->l_res.uri);
@@ -439,8 +371,7 @@ static void shutdown_with(app *a, int code)
         a->phase = APP_STOPPING;
     stop_all(a);
     uv_timer_stop(&a->grace);
-    for (int i = 0; i < a->nsinks; i++)
-        lane_stop(&a->l_sinks[i]);
+    sinks_stop(a);
     lane_stop(&a->l_res);
     app_check_done(a);
 }
@@ -583,14 +514,13 @@ static int open_connectors(app *a)
     bool failed = cn_reference_open(&a->refc, c->reference, &c->conn, &err) ||
                   cn_results_open(&a->res, c->results, &c->conn, &err) ||
                   (a->prefix_mode && cn_lister_open(&a->lister, c->source, &c->conn, &err));
-    for (int i = 0; i < a->nsinks && !failed; i++)
-        failed = cn_boxscore_open(&a->sinks[i], c->boxscores, &c->conn, &err) != CN_OK;
-    a->sink_newest_only = !failed && a->sinks[0].ops->newest_only;
     if (failed) {
         log_msg(LOG_ERROR, "%s", err.msg);
+        for (int s = 0; s < a->nbs; s++)
+            a->bs[s].nconns = 0; /* not opened: nothing to close */
         return err.status == CN_CONFIG ? PL_EXIT_USAGE : PL_EXIT_RUNTIME;
     }
-    return PL_EXIT_OK;
+    return sinks_open(a);
 }
 
 /* Kept reachable when a read is abandoned at exit: its worker still uses it. */
@@ -624,9 +554,7 @@ int pl_run(pl_config *cfg)
         a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);
-    a->nsinks = cfg->sink_lanes; /* 1..PL_SINK_LANES_MAX: the option table's range (main.c) */
-    for (int i = 0; i < a->nsinks; i++)
-        lane_init(&a->l_sinks[i], &a->loop, &a->pol, "box-score sink", cfg->boxscores, NULL, sink_kick_cb, a);
+    sinks_init(a);
     lane_init(&a->l_res, &a->loop, &a->pol, "results sink", cfg->results, NULL, results_kick_cb, a);
     lane_init(&a->l_list, &a->loop, &a->pol, "game lister", cfg->source, NULL, games_list_cb, a);
 
@@ -644,8 +572,10 @@ int pl_run(pl_config *cfg)
         struct sigaction hup;
         if (sigaction(SIGHUP, NULL, &hup) || hup.sa_handler != SIG_IGN) /* under nohup it stays ignored */
             uv_signal_start(&a->sighup, on_signal, SIGHUP);
+        char boxscores[PL_BSINKS_MAX * 1100];
+        sinks_describe(a, boxscores, sizeof boxscores);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
-                a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, a->l_sinks[0].uri, a->l_res.uri);
+                a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, boxscores, a->l_res.uri);
         push_start(a);
         if (kafka_wanted(cfg) && (rc = kafka_start(a)) != PL_EXIT_OK) {
             a->phase = APP_STOPPING;
@@ -669,8 +599,7 @@ int pl_run(pl_config *cfg)
     kafka_free(a);
     app_ref_release(a->ref);
     cn_reference_close(&a->refc);
-    for (int i = 0; i < a->nsinks; i++)
-        cn_boxscore_close(&a->sinks[i]);
+    sinks_close(a);
     cn_results_close(&a->res);
     if (a->prefix_mode)
         cn_lister_close(&a->lister);

@@ -16,9 +16,11 @@
 #include <stdbool.h>
 
 #include "connector.h"
+#include "options.h"
 
 typedef struct pl_config {
-    const char *source, *reference, *boxscores, *results;
+    const char *source, *reference, *results;
+    opt_list boxscores;     /* 1..PL_BSINKS_MAX box-score sinks, each written on its own */
     int home, away;
     const char *game;
     int poll_ms;
@@ -56,6 +58,7 @@ typedef struct pl_config {
 } pl_config;
 
 #define PL_SINK_LANES_MAX 16
+#define PL_BSINKS_MAX 4     /* box-score sinks at once (--boxscores given several times) */
 
 /* Exit statuses of the program. */
 enum { PL_EXIT_OK = 0, PL_EXIT_RUNTIME = 1, PL_EXIT_USAGE = 2 };

@@ -84,7 +84,18 @@ bool sq_room(const sinkq *q, size_t bytes)
 
 size_t sq_front(const sinkq *q)
 {
-    return q->head_busy && q->len > 0 ? 1 : 0;
+    size_t i = 0;
+    while (i < q->len && (q->v[(q->head + i) % q->cap].done | q->v[(q->head + i) % q->cap].busy))
+        i++;
+    return i;
+}
+
+bool sq_busy(const sinkq *q)
+{
+    for (size_t i = 0; i < q->len; i++)
+        if (q->v[(q->head + i) % q->cap].busy)
+            return true;
+    return false;
 }
 
 int sq_insert(sinkq *q, size_t pos, sq_item it)
@@ -101,6 +112,10 @@ int sq_insert(sinkq *q, size_t pos, sq_item it)
 
 void sq_remove(sinkq *q, size_t i)
 {
+    if (i == 0) {
+        sq_pop(q);
+        return;
+    }
     sq_item *v = sq_at(q, i);
     count(q, 0, v->bytes);
     free(v->text);
@@ -117,7 +132,6 @@ void sq_pop(sinkq *q)
     free(it->text);
     q->head = (q->head + 1) % q->cap;
     q->len--;
-    q->head_busy = false;
     release_if_empty(q);
 }
 
@@ -132,9 +146,38 @@ void sq_move(sinkq *q, size_t from, size_t to)
 bool sq_drop_newest_put(sinkq *q, size_t from)
 {
     for (size_t i = q->len; i-- > from;)
-        if (sq_at(q, i)->kind == SQ_PUT) {
+        if (sq_at(q, i)->kind == SQ_PUT && !sq_at(q, i)->busy) {
             sq_remove(q, i);
             return true;
         }
     return false;
+}
+
+uint64_t sq_newest_put(const sinkq *q)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < q->len; i++) {
+        const sq_item *it = &q->v[(q->head + i) % q->cap];
+        if (it->kind == SQ_PUT && it->seq > n)
+            n = it->seq;
+    }
+    return n;
+}
+
+bool sq_needs(const sq_item *it, int s, bool gave_up, bool newest_only, uint64_t newest)
+{
+    if (gave_up || (it->done >> s & 1u))
+        return false;
+    return !(newest_only && it->kind == SQ_PUT && it->seq != newest);
+}
+
+size_t sq_depth(const sinkq *q, int s, bool gave_up, bool newest_only)
+{
+    uint64_t newest = sq_newest_put(q);
+    size_t n = 0;
+    for (size_t i = 0; i < q->len; i++) {
+        const sq_item *it = &q->v[(q->head + i) % q->cap];
+        n += sq_needs(it, s, gave_up, newest_only, newest) || (it->busy >> s & 1u);
+    }
+    return n;
 }

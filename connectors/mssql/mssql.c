@@ -632,7 +632,7 @@ static cn_status change_season(mssql_conn *c, DBPROCESS *p, const bs_result *r, 
     snprintf(what, sizeof what, "updating tables teams2 and players2 for game '%s'", r->game);
     if (!st && step.update.oom)
         st = cn_fail(err, CN_FATAL, "out of memory %s", what);
-    if (!st && step.unknown)
+    if (!st && cn_season_step_whole(&step))
         *whole = true;
     else if (!st && step.update.len)
         st = exec_sql(c, p, step.update.s, what, err);

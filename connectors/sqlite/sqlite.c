@@ -462,7 +462,7 @@ static cn_status change_season(sqlite_conn *c, const bs_result *r, cn_game_rows 
     }
     if (!st && step.update.oom)
         st = cn_fail(err, CN_FATAL, "out of memory updating game '%s' in %s", r->game, c->path);
-    if (!st && step.unknown)
+    if (!st && cn_season_step_whole(&step))
         *whole = true;
     else if (!st && step.update.len)
         st = exec(c, step.update.s, err);

@@ -744,6 +744,12 @@ static void sqlite_a_game_written_twice_counts_once(void **state)
     check_a_game_written_twice_counts_once(&sqlite_backend);
 }
 
+static void sqlite_emptied_season_tables_are_added_up_again(void **state)
+{
+    (void)state;
+    check_emptied_season_tables_are_added_up_again(&sqlite_backend);
+}
+
 static void sqlite_a_rewritten_game_replaces_its_rows(void **state)
 {
     (void)state;
@@ -921,6 +927,7 @@ int main(void)
         cmocka_unit_test(a_failed_results_write_leaves_the_previous_tables),
         cmocka_unit_test(sqlite_games_in_either_order_give_the_same_season),
         cmocka_unit_test(sqlite_a_game_written_twice_counts_once),
+        cmocka_unit_test(sqlite_emptied_season_tables_are_added_up_again),
         cmocka_unit_test(sqlite_a_rewritten_game_replaces_its_rows),
         cmocka_unit_test(sqlite_a_failed_game_write_changes_nothing),
         cmocka_unit_test(sqlite_one_game_gives_what_standings_give),

@@ -279,6 +279,12 @@ static void games_in_either_order_give_the_same_season(void **state)
     check_games_in_either_order(&mssql_backend);
 }
 
+static void emptied_season_tables_are_added_up_again(void **state)
+{
+    (void)state;
+    check_emptied_season_tables_are_added_up_again(&mssql_backend);
+}
+
 static void a_game_written_twice_counts_once(void **state)
 {
     (void)state;
@@ -330,6 +336,7 @@ int main(void)
         cmocka_unit_test(a_results_write_without_permission_is_not_retried),
         cmocka_unit_test(games_in_either_order_give_the_same_season),
         cmocka_unit_test(a_game_written_twice_counts_once),
+        cmocka_unit_test(emptied_season_tables_are_added_up_again),
         cmocka_unit_test(a_game_of_another_source_is_refused),
         cmocka_unit_test(a_rewritten_game_replaces_its_rows),
         cmocka_unit_test(one_game_gives_what_standings_give),

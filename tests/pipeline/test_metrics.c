@@ -116,6 +116,8 @@ static void the_process_exposition(void **state)
     assert_non_null(a);
     a->cfg = &cfg;
     a->metrics.source_scheme = pl_scheme_of(cfg.source);
+    a->nbs = 1;
+    snprintf(a->bs[0].name, sizeof a->bs[0].name, "boxscores");
     a->metrics.events_applied = 77;
     a->metrics.lines_rejected = 2;
     a->metrics.src[PL_SCHEME_S3].polls = 12;
@@ -126,7 +128,7 @@ static void the_process_exposition(void **state)
     pl_metrics_notify(a, PL_NOTIFY_USED);
     pl_metrics_notify(a, PL_NOTIFY_MALFORMED);
     pl_metrics_notify(a, 99); /* not an outcome: not counted */
-    pl_hist_observe(&a->metrics.freshness, 0.02);
+    pl_hist_observe(&a->metrics.freshness[0], 0.02);
     a->pending_bytes = 4096;
     pl_metrics_http_response(a, 200);
     pl_metrics_http_response(a, 304);

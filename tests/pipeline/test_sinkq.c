@@ -20,7 +20,7 @@ static sq_item put(long id, size_t bytes)
     char *text = malloc(32);
     assert_non_null(text);
     snprintf(text, 32, "put %ld", id);
-    return (sq_item){SQ_PUT, text, bytes, id, {0}, 0};
+    return (sq_item){.kind = SQ_PUT, .text = text, .bytes = bytes, .id = id};
 }
 
 static sq_item reject(long line, size_t bytes)
@@ -28,12 +28,12 @@ static sq_item reject(long line, size_t bytes)
     char *text = malloc(32);
     assert_non_null(text);
     snprintf(text, 32, "reject %ld", line);
-    return (sq_item){SQ_REJECT, text, bytes, line, {0}, 0};
+    return (sq_item){.kind = SQ_REJECT, .text = text, .bytes = bytes, .id = line};
 }
 
 static sq_item forget(long keep_upto)
 {
-    return (sq_item){SQ_FORGET, NULL, 0, 0, {false, "r1", keep_upto}, 0};
+    return (sq_item){.kind = SQ_FORGET, .forget = {false, "r1", keep_upto}};
 }
 
 static void push(sinkq *q, sq_item it)
@@ -128,9 +128,6 @@ static void the_front_is_after_a_busy_head(void **state)
     sinkq q;
     sq_init(&q, 8, 1000);
     assert_int_equal(sq_front(&q), 0);
-    q.head_busy = true;                 /* nothing there: nothing to step over */
-    assert_int_equal(sq_front(&q), 0);
-    q.head_busy = false;
     push(&q, put(1, 10));
     push(&q, put(2, 10));
     assert_int_equal(sq_front(&q), 0);  /* the head is not being written */
@@ -139,7 +136,7 @@ static void the_front_is_after_a_busy_head(void **state)
     assert_int_equal(sq_at(&q, 0)->kind, SQ_FORGET);
 
     sq_pop(&q);                         /* the forget is done */
-    q.head_busy = true;                 /* document 1 is being written */
+    sq_at(&q, 0)->busy = 1;             /* document 1 is being written */
     assert_int_equal(sq_front(&q), 1);
     assert_int_equal(sq_insert(&q, sq_front(&q), forget(7)), 0);
     assert_int_equal(sq_at(&q, 0)->id, 1);
@@ -148,8 +145,8 @@ static void the_front_is_after_a_busy_head(void **state)
     assert_string_equal(sq_at(&q, 1)->forget.run, "r1");
     expect_ids(&q, (long[]){1, 0, 2}, 3);
 
-    sq_pop(&q);                         /* its write is done: not busy any more */
-    assert_false(q.head_busy);
+    sq_at(&q, 0)->busy = 0;             /* its write is done */
+    sq_pop(&q);
     assert_int_equal(sq_front(&q), 0);
     expect_ids(&q, (long[]){0, 2}, 2);
     sq_free(&q);
@@ -179,9 +176,7 @@ static void insert_remove_pop_keep_order_and_bytes(void **state)
     expect_ids(&q, (long[]){10, 20, 30}, 3);
     assert_int_equal(q.bytes, 7);
 
-    q.head_busy = true;
     sq_pop(&q);
-    assert_false(q.head_busy);
     expect_ids(&q, (long[]){20, 30}, 2);
     assert_int_equal(q.bytes, 6);
     sq_pop(&q);
@@ -207,7 +202,6 @@ static void queues_share_a_total_bound(void **state)
     assert_true(sq_room(&a, 10));
     assert_false(sq_room(&a, 11)); /* 61 in all: over the total, though a holds only 30 */
     assert_true(sq_room(&a, 11) == false && sq_room(&b, 10));
-    a.head_busy = true;
     sq_pop(&a);
     assert_int_equal(total, 20);
     assert_true(sq_room(&b, 40));
@@ -230,7 +224,7 @@ static void moving_an_item_forward_keeps_the_rest_in_order(void **state)
     push(&q, forget(10));
     push(&q, put(20, 2));
     push(&q, put(30, 4));
-    q.head_busy = true;
+    sq_at(&q, 0)->busy = 1;
     sq_move(&q, 3, 2); /* after the busy head and the forget */
     expect_ids(&q, (long[]){10, 0, 30, 20}, 4);
     sq_move(&q, 3, 3); /* in place */
@@ -276,12 +270,13 @@ static void dropping_the_newest_document(void **state)
         sq_pop(&q);
     push(&q, put(1, 10));
     push(&q, put(2, 10));
-    q.head_busy = true;
+    sq_at(&q, 0)->busy = 1;
     assert_true(sq_drop_newest_put(&q, sq_front(&q)));
     expect_ids(&q, (long[]){1}, 1);
     assert_false(sq_drop_newest_put(&q, sq_front(&q)));
     expect_ids(&q, (long[]){1}, 1);
-    assert_true(q.head_busy);
+    assert_true(sq_at(&q, 0)->busy);
+    sq_at(&q, 0)->busy = 0;
     sq_free(&q);
 }
 
@@ -311,7 +306,6 @@ static void the_ring_wraps_round(void **state)
             n++;
             model_bytes += bytes;
         } else if (op == 3 && n > 0) {
-            q.head_busy = true;
             model_bytes -= sq_at(&q, 0)->bytes;
             sq_pop(&q);
             memmove(model, model + 1, (n - 1) * sizeof *model);
@@ -333,7 +327,8 @@ static void the_ring_wraps_round(void **state)
                 model_bytes += sq_at(&q, i)->bytes;
         }
         /* the head is being written now and then: nothing goes before it or removes it */
-        q.head_busy = n > 0 && rand_r(&rng) % 2;
+        if (n > 0)
+            sq_at(&q, 0)->busy = rand_r(&rng) % 2;
         expect_ids(&q, model, n);
         assert_int_equal(q.bytes, model_bytes);
         assert_true(q.head < CAP);
