@@ -322,7 +322,7 @@ if [ "$mode" != file ]; then
   # the counting proxy: forwards 127.0.0.1:PPORT to Swift and logs "<time> <request line>"
   # for every request the pipeline makes (it sends no request bodies)
   PPORT=$(free_ports 1)
-  "$PYTHON" "$SRC/bench/count_proxy.py" "$PPORT" "$S3_PORT" "$WORK/requests.txt" >"$WORK/proxy.log" 2>&1 &
+  "$PYTHON" "$SRC/tests/tools/count_proxy.py" "$PPORT" "$S3_PORT" "$WORK/requests.txt" >"$WORK/proxy.log" 2>&1 &
   PIDS+=($!)
   wait_for 20 port_open "$PPORT" || fail "the counting proxy did not start"
   run_games s3 "$S3_GAMES" "$S3_STAGGER" "s3://gamestreams/day/" "127.0.0.1:$PPORT"

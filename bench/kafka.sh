@@ -10,7 +10,7 @@
 #   GAMES=30 DELAY=0.01 bench/kafka.sh     a smoke run (about 1 minute)
 #   SOURCE=s3 GAMES=300 STAGGER=0.3 DELAY=0.1 bench/kafka.sh   the day under s3://gamestreams/day/
 #                               on a local Swift (tests/servers/s3_swift_server.sh); each instance
-#                               talks to it through its own counting proxy (bench/count_proxy.py),
+#                               talks to it through its own counting proxy (tests/tools/count_proxy.py),
 #                               so S3 requests per game are counted per instance
 #
 # Environment: GAMES (1000), DELAY (0.05 real s per game s: an hour in 3 min), STAGGER (0.05 s
@@ -72,7 +72,7 @@ fi
 for m in a b c; do
   if [ "$SOURCE" = s3 ]; then # this instance's counting proxy to Swift
     port=$(free_ports 1)
-    "$PYTHON" "$SRC/bench/count_proxy.py" "$port" "$S3_PORT" "$WORK/requests-$m.txt" >"$WORK/proxy-$m.log" 2>&1 &
+    "$PYTHON" "$SRC/tests/tools/count_proxy.py" "$port" "$S3_PORT" "$WORK/requests-$m.txt" >"$WORK/proxy-$m.log" 2>&1 &
     PIDS+=("$!")
     wait_for 20 port_open "$port" || fail "the counting proxy of $m did not start"
     ENDPOINT=(--s3-endpoint "127.0.0.1:$port")

@@ -31,7 +31,7 @@
 # - producer write -> SSE receipt (s3): a Python client on GET /v1/games/game-001/events
 #   (reconnecting until the game is known) records when each event (`id:` = event id) ends;
 #   the first event it gets is the state at connection, not a new write, and is left out.
-# - S3 requests per game: the counting pass-through proxy (bench/count_proxy.py) between the
+# - S3 requests per game: the counting pass-through proxy (tests/tools/count_proxy.py) between the
 #   pipeline and Swift, against the game's events.
 # Every run is bounded (timeouts) and leaves no process or file behind.
 set -euo pipefail

@@ -170,6 +170,9 @@ typedef struct cn_boxscore_ops {
      * recorded) belong to whoever reads the game now. */
     cn_status (*forget)(void *impl, const char *game, const char *source, const char *run, long keep_upto,
                         cn_error *err);
+    /* Optional (NULL: the sink keeps none): replaces the sink's scoreboard of every game,
+     * <prefix>index.json, with text (JSON, len bytes). */
+    cn_status (*put_index)(void *impl, const char *text, size_t len, cn_error *err);
     void (*close)(void *impl);
 } cn_boxscore_ops;
 

@@ -22,6 +22,7 @@
 #include "lane.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "scoreboard.h"
 
 typedef struct game_run game_run;
 typedef struct http_server http_server;
@@ -81,6 +82,11 @@ typedef struct pl_bsink {
     bool gave_up;           /* failed for good: nothing more goes to it; the others go on */
     bool newest_only;       /* it keeps each game's newest document only (cn_boxscore_ops) */
     size_t next;            /* round-robin position over the games */
+    /* index.json (a sink with put_index, --index-interval-ms > 0): */
+    bool has_index;
+    bool index_wanted;      /* the interval passed, or the run ends: write it if it changed */
+    bool index_busy;        /* a write of it in flight */
+    uint64_t index_key;     /* of the body last written (0: none) */
 } pl_bsink;
 
 /* The process's life cycle, one step at a time, never back:
@@ -117,6 +123,7 @@ typedef struct app {
     uv_loop_t loop;
     uv_timer_t poll, grace;
     uv_timer_t retire;      /* under a prefix: retires games that just became final and written */
+    uint64_t retire_swept_ms; /* the last walk of every game for retirement (poll_tick) */
     uv_signal_t sigint, sigterm, sighup; /* SIGHUP (the terminal went away) is taken as SIGTERM */
     lane_policy pol;
 
@@ -126,6 +133,8 @@ typedef struct app {
     /* the box-score sinks, one per --boxscores (sinks.c), each on its own */
     pl_bsink bs[PL_BSINKS_MAX];
     int nbs;
+    scoreboard sb;          /* index.json's body, for the sinks that keep one */
+    uv_timer_t index_tick;  /* every --index-interval-ms while a sink keeps an index */
 
     bool prefix_mode;       /* --source ends in '/': every game under it */
     cn_lister lister;

@@ -31,6 +31,55 @@ const char *gr_state_name(gr_state s)
     return s == GR_SCHEDULED ? "scheduled" : s == GR_IN_PROGRESS ? "in_progress" : s == GR_STALLED ? "stalled" : "final";
 }
 
+/* The reference rows the game's teams are named from. */
+static const bs_ref *summary_rows(const game_run *g)
+{
+    return g->game ? g->game->ref : g->app->ref ? &g->app->ref->rows : NULL;
+}
+
+static json_t *team_json(const bs_ref *rows, int teamid, int score)
+{
+    const bs_team *t = rows ? bs_ref_team(rows, teamid) : NULL;
+    return json_pack("{s:i, s:s?, s:i}", "teamid", teamid, "name", t ? t->name : NULL, "score", score);
+}
+
+json_t *gr_summary(const game_run *g)
+{
+    const bs_game *st = g->game;
+    const bs_ref *rows = summary_rows(g);
+    bool started = st && st->state != BS_PREGAME;
+    char clk[8] = "";
+    if (st)
+        bs_format_clock(st->clock, clk);
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state", gr_state_name(g->state),
+                     "home", team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
+                     team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
+                     started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
+                     started ? json_string(clk) : json_null(), "event_id",
+                     started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
+                     g->updated_at[0] ? json_string(g->updated_at) : json_null());
+}
+
+static uint64_t key_str(uint64_t h, const char *str)
+{
+    return str ? bs_fnv1a64(h, str, strlen(str) + 1) : bs_fnv1a64(h, "\xff", 1); /* NULL differs from "" */
+}
+
+uint64_t gr_summary_key(const game_run *g, uint64_t h)
+{
+    const bs_game *st = g->game;
+    const bs_ref *rows = summary_rows(g);
+    long long v[9] = {g->state, st != NULL, st ? st->state : 0, st ? st->teamid[0] : g->home,
+                      st ? st->teamid[1] : g->away, st ? st->score[0] : 0, st ? st->score[1] : 0,
+                      st ? st->clock : 0, st ? st->last_id : 0};
+    h = key_str(bs_fnv1a64(h, v, sizeof v), g->updated_at);
+    for (int i = 0; i < 2; i++) {
+        const bs_team *t = rows ? bs_ref_team(rows, (int)v[3 + i]) : NULL;
+        h = key_str(h, t ? t->name : NULL);
+    }
+    return h;
+}
+
 static void set_state(game_run *g, gr_state s)
 {
     if (g->state != s)
@@ -643,6 +692,11 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 
 void gr_free(game_run *g)
 {
+    bool index = false; /* a retired game keeps its line in index.json */
+    for (int s = 0; s < g->app->nbs; s++)
+        index = index || g->app->bs[s].has_index;
+    if (index && g->app->phase < APP_CLOSED)
+        sb_keep(&g->app->sb, g);
     g->handles_open = 2;
     uv_close((uv_handle_t *)&g->fold_idle, idle_closed);
     lane_close(&g->l_src, lane_closed);

@@ -77,6 +77,7 @@ struct game_run {
     bool said_unwritten;    /* "final, but NOT written" was logged */
     long coalesced, rejects_dropped;
     size_t last_doc_bytes;
+    char updated_at[32];    /* the newest document's updated_at, "" before the first */
 
     bs_result result;       /* waiting for the results lane */
     bool have_result, result_due, result_done, result_busy;
@@ -124,6 +125,12 @@ bool gr_done(const game_run *g);
 /* Ready for --once to end: polled, folded, written. */
 bool gr_once_done(const game_run *g);
 const char *gr_state_name(gr_state s);
+/* The game's line on a scoreboard (GET /v1/games, index.json): game, state, home and
+ * away (teamid, name, score), period, timestamp, event_id, updated_at (the newest
+ * document's); NULL when out of memory. */
+json_t *gr_summary(const game_run *g);
+/* A hash of everything gr_summary shows, from h: equal keys, equal lines. */
+uint64_t gr_summary_key(const game_run *g, uint64_t h);
 /* Shows the game's score on the terminal's status line. */
 void gr_show(game_run *g);
 /* Logs the game's counters. */

@@ -486,12 +486,6 @@ static int body_writeable(struct lws *wsi, pss *p)
 
 /* ---------------------------------------------------------------- routes */
 
-static json_t *team_json(const bs_ref *rows, int teamid, int score)
-{
-    const bs_team *t = rows ? bs_ref_team(rows, teamid) : NULL;
-    return json_pack("{s:i, s:s?, s:i}", "teamid", teamid, "name", t ? t->name : NULL, "score", score);
-}
-
 /* The /v1/games entry of a game no longer followed (retired after its final under a
  * prefix), from its newest document. */
 static json_t *summary_of_doc(const hgame *h)
@@ -517,45 +511,17 @@ static json_t *summary_of_doc(const hgame *h)
     return e;
 }
 
-/* The /v1/games entry of a game followed now. */
-static json_t *summary_of_run(const game_run *g, const bs_ref *rows, const hgame *h)
-{
-    const bs_game *st = g->game;
-    bool started = st && st->state != BS_PREGAME;
-    char clk[8] = "";
-    if (st)
-        bs_format_clock(st->clock, clk);
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state", gr_state_name(g->state),
-                     "home", team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
-                     team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
-                     started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
-                     started ? json_string(clk) : json_null(), "event_id",
-                     started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
-                     h->latest && h->latest->updated_at[0] ? json_string(h->latest->updated_at) : json_null());
-}
-
 /* Brings h's entry up to date with what it shows now (key), rendering it only when
  * that changed: a list of 5,000 games costs a hash of each, not 5,000 renderings.
  * g is the game followed, NULL for one no longer followed. False when out of memory. */
 static bool entry_update(http_server *s, hgame *h, const game_run *g)
 {
-    const bs_game *st = g ? g->game : NULL;
-    const bs_ref *rows = st ? st->ref : s->a->ref ? &s->a->ref->rows : NULL;
     uint64_t k = key_add(key_str(KEY_START, h->id), &(uint64_t){h->latest ? h->latest->seq : 0}, sizeof(uint64_t));
-    if (g) { /* everything summary_of_run shows */
-        long long v[8] = {g->state, st != NULL, st ? st->state : 0, st ? st->teamid[0] : g->home,
-                          st ? st->teamid[1] : g->away, st ? st->score[0] : 0, st ? st->score[1] : 0,
-                          st ? st->clock : 0};
-        k = key_add(k, v, sizeof v);
-        k = key_add(k, &(long long){st ? st->last_id : 0}, sizeof(long long));
-        for (int i = 0; i < 2; i++) {
-            const bs_team *t = rows ? bs_ref_team(rows, (int)v[3 + i]) : NULL;
-            k = key_str(k, t ? t->name : NULL);
-        }
-    }
+    if (g) /* everything gr_summary shows */
+        k = gr_summary_key(g, k);
     if (h->entry && h->entry_key == k)
         return true;
-    json_t *e = g ? summary_of_run(g, rows, h) : summary_of_doc(h);
+    json_t *e = g ? gr_summary(g) : summary_of_doc(h);
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     json_decref(e);
     if (!text)

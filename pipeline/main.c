@@ -77,6 +77,7 @@ static const opt_def options[] = {
     {"mongo-write-concern", "MONGO_WRITE_CONCERN", OPT_STR, "majority", "MongoDB write concern: majority, 1, 0", OFF(mongo_wc)},
     {"mongo-database", "MONGO_DATABASE", OPT_STR, "sidearm", "MongoDB database, when the URI path names none", OFF(mongo_db)},
     {"mongo-collection", "MONGO_COLLECTION", OPT_STR, "boxscores", "MongoDB collection, when the URI path names none", OFF(mongo_coll)},
+    {"index-interval-ms", "INDEX_INTERVAL_MS", OPT_INT, "5000", "<prefix>index.json, the scoreboard of every game the s3:// box-score sink wrote (what /v1/games shows), is rewritten at most this often; 0: no index.json", OFF(pl.index_interval_ms), OPT_RANGE(0, 3600000)},
     {"boxscores-cache-control", "BOXSCORES_CACHE_CONTROL", OPT_STR, "public, max-age=5", "Cache-Control of each <prefix><game>/latest.json the s3:// box-score sink writes (what a CDN and browsers may cache)", OFF(cache_control)},
 };
 #define NOPTIONS (sizeof options / sizeof *options)

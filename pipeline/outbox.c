@@ -96,8 +96,10 @@ static char *render_current(game_run *g)
     if (!text)
         log_game(LOG_ERROR, g->id, "out of memory rendering box score %ld; the next one will hold it",
                  g->game->last_id);
-    else
+    else {
         g->last_doc_bytes = strlen(text);
+        snprintf(g->updated_at, sizeof g->updated_at, "%s", now);
+    }
     return text;
 }
 

@@ -312,12 +312,12 @@ static bool writes_busy(const app *a)
     return sinks_busy(a) || a->l_res.busy;
 }
 
-static bool writes_pending(const app *a)
+static bool writes_pending(app *a)
 {
     for (size_t i = 0; i < a->ngames; i++)
         if (gr_sink_pending(a->games[i]) || gr_results_pending(a->games[i]))
             return true;
-    return false;
+    return a->phase == APP_DRAINING && sinks_index_pending(a); /* the last index.json */
 }
 
 static void report_unwritten(app *a)
@@ -408,7 +408,7 @@ static bool all_done(app *a, bool once)
     for (size_t i = 0; i < a->ngames; i++)
         if (once ? !gr_once_done(a->games[i]) : !gr_done(a->games[i]))
             return false;
-    return true;
+    return !sinks_index_pending(a); /* the run ends with index.json showing every game */
 }
 
 static void read_wait_over(uv_timer_t *t)
@@ -477,6 +477,11 @@ static void on_signal(uv_signal_t *s, int signum)
 
 /* ---------------------------------------------------------------- run */
 
+/* While notifications slow the poll, done games are still looked for this often: the
+ * retire timer (hook_game_settled) starts only when the game's last call ends with its
+ * stream's lane free, and a notification's read can be the call that ends last. */
+#define RETIRE_SWEEP_MS 1000
+
 static void retire_due(uv_timer_t *t)
 {
     app *a = t->data;
@@ -497,9 +502,17 @@ static void poll_tick(uv_timer_t *t)
     games_touch_health(a);
     for (size_t i = 0; i < a->ngames; i++)
         gr_check_stall(a->games[i]);
-    if (!push_tick(a)) /* MinIO notifications flow: the safety poll is slower */
+    uint64_t now = uv_now(&a->loop);
+    bool sweep = a->prefix_mode && now - a->retire_swept_ms >= RETIRE_SWEEP_MS;
+    if (!push_tick(a)) { /* MinIO notifications flow: the safety poll is slower */
+        if (sweep) { /* a game settled while a read was in flight still retires within a second */
+            a->retire_swept_ms = now;
+            games_retire(a);
+        }
         return;
+    }
     if (a->prefix_mode) { /* once a tick, not after every call that ends: it walks every game */
+        a->retire_swept_ms = now;
         games_retire(a);
         games_list(a);
     }

@@ -11,15 +11,26 @@
 #include "outbox.h"
 
 static void sink_done(job *j);
+static void index_done(job *j);
 
 static void kick_cb(void *owner)
 {
     app_sink_kick(owner);
 }
 
+static void index_tick_cb(uv_timer_t *t)
+{
+    app *a = t->data;
+    for (int s = 0; s < a->nbs; s++)
+        a->bs[s].index_wanted = a->bs[s].has_index;
+    app_sink_kick(a);
+}
+
 void sinks_init(app *a)
 {
     const pl_config *c = a->cfg;
+    uv_timer_init(&a->loop, &a->index_tick);
+    a->index_tick.data = a;
     a->nbs = c->boxscores.n; /* 1..PL_BSINKS_MAX (main.c) */
     for (int s = 0; s < a->nbs; s++) {
         pl_bsink *b = &a->bs[s];
@@ -57,6 +68,10 @@ int sinks_open(app *a)
             }
         }
         b->newest_only = b->conns[0].ops->newest_only;
+        b->has_index = b->conns[0].ops->put_index && a->cfg->index_interval_ms > 0;
+        if (b->has_index && !uv_is_active((uv_handle_t *)&a->index_tick))
+            uv_timer_start(&a->index_tick, index_tick_cb, (uint64_t)a->cfg->index_interval_ms,
+                           (uint64_t)a->cfg->index_interval_ms);
     }
     return PL_EXIT_OK;
 }
@@ -86,6 +101,11 @@ static void forget_work(job *j)
 {
     j->st = conn_of(j)->ops->forget(conn_of(j)->impl, j->game, j->source, j->all ? NULL : j->run, j->keep_upto,
                                     &j->err);
+}
+
+static void index_work(job *j)
+{
+    j->st = conn_of(j)->ops->put_index(conn_of(j)->impl, j->data, j->datalen, &j->err);
 }
 
 /* ---------------------------------------------------------------- on the loop */
@@ -139,10 +159,52 @@ static bool start(app *a, pl_bsink *b, int ix)
     return false;
 }
 
+/* The scoreboard brought up to date once per kick (a hash per game): false when out of
+ * memory (the index waits for the next tick). */
+static bool scoreboard_now(app *a, bool *fresh)
+{
+    if (*fresh)
+        return true;
+    if (sb_update(&a->sb, a)) {
+        log_msg(LOG_WARN, "out of memory rendering index.json; it is written at the next --index-interval-ms");
+        return false;
+    }
+    return *fresh = true;
+}
+
+/* Writes sink b's index.json on connection ix when it is wanted and changed; true when a
+ * write started. */
+static bool start_index(app *a, pl_bsink *b, int ix, bool *fresh)
+{
+    if (!b->index_wanted || b->index_busy || !scoreboard_now(a, fresh))
+        return false;
+    if (a->sb.key == b->index_key) {
+        b->index_wanted = false; /* nothing new since the last one */
+        return false;
+    }
+    job *j = job_new(a, NULL, &b->lanes[ix], index_work, index_done);
+    char *copy = j ? malloc(a->sb.body_len) : NULL;
+    if (!copy) {
+        free(j);
+        return false;
+    }
+    memcpy(copy, a->sb.body, a->sb.body_len);
+    j->data = copy;
+    j->datalen = a->sb.body_len;
+    j->bs = b;
+    j->conn = ix;
+    j->seq = a->sb.key;
+    b->index_busy = true;
+    b->index_wanted = false;
+    job_submit(j);
+    return true;
+}
+
 void sinks_kick(app *a)
 {
     if (app_stopping(a) && a->phase != APP_DRAINING)
         return;
+    bool fresh = false;
     for (int s = 0; s < a->nbs; s++) {
         pl_bsink *b = &a->bs[s];
         if (b->gave_up)
@@ -151,9 +213,42 @@ void sinks_kick(app *a)
         for (int i = 0; i < b->nconns && !retrying; i++)
             retrying = uv_is_active((uv_handle_t *)&b->lanes[i].retry);
         for (int i = 0; i < b->nconns && !retrying; i++)
-            if (lane_free(&b->lanes[i]) && !start(a, b, i))
+            if (lane_free(&b->lanes[i]) && !start_index(a, b, i, &fresh) && !start(a, b, i))
                 break;
     }
+}
+
+bool sinks_index_pending(app *a)
+{
+    bool fresh = false, pending = false;
+    for (int s = 0; s < a->nbs; s++) {
+        pl_bsink *b = &a->bs[s];
+        if (!b->has_index || b->gave_up)
+            continue;
+        if (b->index_busy || (scoreboard_now(a, &fresh) && a->sb.key != b->index_key))
+            pending = b->index_wanted = true;
+    }
+    if (pending)
+        sinks_kick(a);
+    return pending;
+}
+
+static void index_done(job *j)
+{
+    app *a = j->a;
+    pl_bsink *b = j->bs;
+    b->index_busy = false;
+    bool retried = false;
+    if (j->st == CN_OK)
+        b->index_key = j->seq;
+    else if (app_may_retry(j, true) && !(retried = lane_failed(j->l, &j->err)))
+        gave_up(a, b);
+    else
+        b->index_wanted = true; /* again after the backoff */
+    app_count_write(a, PL_SINK_BOXSCORES + b->ix, j->st, retried);
+    app_sink_kick(a);
+    job_free(j);
+    app_check_done(a);
 }
 
 static void sink_done(job *j)
@@ -191,6 +286,8 @@ void sinks_stop(app *a)
 
 void sinks_close_lanes(app *a)
 {
+    uv_close((uv_handle_t *)&a->index_tick, NULL);
+    sb_free(&a->sb);
     for (int s = 0; s < a->nbs; s++)
         for (int i = 0; i < a->cfg->sink_lanes; i++) /* every lane was set up, opened or not */
             lane_close(&a->bs[s].lanes[i], NULL);

@@ -16,6 +16,9 @@ int sinks_open(app *a);
 /* Starts what the sinks may write now: for each sink, on each free connection, the next
  * write of the next game in turn. */
 void sinks_kick(app *a);
+/* True while a sink's index.json does not show the games yet (or its write is in
+ * flight): the end of a run waits for it; it is wanted, and started when a lane is free. */
+bool sinks_index_pending(app *a);
 /* True when a write is in flight. */
 bool sinks_busy(const app *a);
 /* No new calls (the ones in flight finish). */

@@ -15,6 +15,9 @@
  * A rejected line becomes <prefix><game>/rejects/<record _id>.json; the _id is stable
  * (the game, the line number and a hash of the line), so recording it again replaces it.
  *
+ * <prefix>index.json is the scoreboard of every game written (put_index): what GET
+ * /v1/games shows, rewritten at most every --index-interval-ms.
+ *
  * forget removes nothing: latest.json is one object, and the run that asked writes its
  * own newest document over it next. It does check the source: a latest.json that names
  * another "source" (the same game id on another day) is CN_CONFLICT naming both, as the
@@ -30,6 +33,7 @@
 #include "s3_client.h"
 
 #define LATEST_NAME "latest.json"
+#define INDEX_NAME "index.json"
 #define LATEST_MAX (4u << 20) /* a document is a few KB; a bigger latest.json is not ours */
 
 typedef struct s3_sink {
@@ -74,6 +78,11 @@ static cn_status ss_put(void *impl, const cn_doc *doc, cn_error *err)
         return cn_fail(err, CN_INPUT, "box score %ld has no game id that fits a key under %s", doc->id, s->shown);
     snprintf(key, sizeof key, "%s/%s", doc->game, LATEST_NAME);
     return put_json(s, key, doc->text, doc->len, err);
+}
+
+static cn_status ss_put_index(void *impl, const char *text, size_t len, cn_error *err)
+{
+    return put_json(impl, INDEX_NAME, text, len, err);
 }
 
 static cn_status ss_reject(void *impl, const json_t *rec, cn_error *err)
@@ -137,5 +146,6 @@ const cn_boxscore_ops cn_s3_boxscore_ops = {
     .put = ss_put,
     .reject = ss_reject,
     .forget = ss_forget,
+    .put_index = ss_put_index,
     .close = ss_close,
 };

@@ -2,8 +2,8 @@
 # The s3:// box-score sink (issue 16), over Swift's s3api, read back through the Swift API
 # (independent of the project's S3 code): every game's <prefix><game>/latest.json is its final
 # document by the independent model, sent as application/json with the operator's
-# Cache-Control, with both signers (SigV4 through libcurl, V2 through libs3); a rejected line
-# is kept as <prefix><game>/rejects/<id>.json. Then a live game: a conditional GET of
+# Cache-Control, with both signers (SigV4 through libcurl, V2 through libs3); <prefix>index.json
+# lists every game with its final score; a rejected line is kept as <prefix><game>/rejects/<id>.json. Then a live game: a conditional GET of
 # latest.json with its ETag is 304 until the next event, and 200 with the new document after.
 . "$SRC/tests/lib.sh"
 start_s3; server_env
@@ -33,12 +33,27 @@ for sig in v4 v2; do
     grep -qx 'content-type: application/json' "$WORK/head" || fail "$sig: $g's latest.json: $(grep -i content-type "$WORK/head")"
     grep -qx 'cache-control: public, max-age=3' "$WORK/head" || fail "$sig: $g's latest.json has no Cache-Control: $(cat "$WORK/head")"
   done
+  # index.json: every game once, final, with the score of its latest.json
+  swift_get "boxscores/$sig/index.json" "$WORK/$sig-index.json"
+  head_of "$sig/index.json" | grep -qx 'content-type: application/json' || fail "$sig: index.json is not application/json"
+  "$PYTHON" - "$WORK/$sig-index.json" "$WORK" "$sig" <<'PY' || fail "$sig: index.json does not show every game's final (above)"
+import json, sys
+idx, work, sig = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+games = [e["game"] for e in idx["games"]]
+assert games == sorted(games) and len(games) == len(set(games)) == 4, f"games listed: {games}"
+for e in idx["games"]:
+    doc = json.load(open(f"{work}/{sig}-{e['game']}.json"))
+    want = (doc["state"], doc["home"]["score"], doc["away"]["score"], doc["event_id"], doc["updated_at"])
+    got = (e["state"], e["home"]["score"], e["away"]["score"], e["event_id"], e["updated_at"])
+    assert got == want and e["state"] == "final", f"{e['game']}: index.json shows {got}, latest.json {want}"
+    assert e["home"]["name"] == doc["home"]["name"] and e["away"]["teamid"] == doc["away"]["teamid"], e
+PY
   swift_get "boxscores?prefix=$sig/game-002/rejects/" "$WORK/rejects.txt"
   [ "$(grep -c '^v[24]/game-002/rejects/game-002:4:[0-9a-f]*\.json$' "$WORK/rejects.txt")" = 1 ] ||
     fail "$sig: the rejected line of game-002 is not recorded once: $(cat "$WORK/rejects.txt")"
   swift_get "boxscores/$(head -n 1 "$WORK/rejects.txt")" "$WORK/reject.json"
   grep -q '"raw":"this is not a shot"' "$WORK/reject.json" || fail "$sig: the reject record: $(cat "$WORK/reject.json")"
-  pass "$sig: 4 games' latest.json = the model's final, application/json, Cache-Control as set; the bad line recorded"
+  pass "$sig: 4 games' latest.json = the model's final, application/json, Cache-Control as set; index.json lists each final; the bad line recorded"
 done
 
 # a live game: 304 on the ETag until the next event

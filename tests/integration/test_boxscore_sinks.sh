@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Issue 16: box scores to MongoDB (the stand-in) and the bucket (Swift s3api) at once, each
+# sink on its own. Read back over the wire: MongoDB through mongo_dump, the bucket through
+# the Swift API, every request to the bucket counted by a relay (tests/tools/count_proxy.py).
+#  1. 20 random games, live: every game's documents in MongoDB are the independent model's
+#     at every event; its latest.json equals MongoDB's newest document and the model's final;
+#     index.json lists every game with its final score; /metrics and /readyz name each sink.
+#     Mid-game the Swift proxy is killed and brought back: MongoDB keeps getting documents
+#     (it never waits for the bucket) and /readyz names the bucket's sink; then MongoDB is
+#     stopped and started again while the bucket keeps getting documents. Both end complete.
+#     PUTs of a game's latest.json stay within its events + 3 (coalescing).
+#  2. The bucket refused for good (a wrong secret): MongoDB gets every final, the exit
+#     status is 1, and the message names the bucket's sink.
+. "$SRC/tests/lib.sh"
+N=20
+start_s3; start_mongo; server_env
+swift_auth
+curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores" || fail "no bucket boxscores"
+D=$WORK/var; G=$WORK/games; mkdir -p "$D" "$G"
+seed_sqlite "$D/sidearm.db"
+PORTS=$(free_ports 3); RELAY=$PORTS HTTP=$((PORTS + 1))
+"$PYTHON" "$SRC/tests/tools/count_proxy.py" "$RELAY" "$S3_PORT" "$WORK/requests.log" 2>"$WORK/relay.log" &
+PIDS+=($!)
+wait_for 10 port_open "$RELAY" || fail "the counting relay did not start"
+export S3_ENDPOINT=127.0.0.1:$RELAY
+
+DELAY=0.012 "$BIN/gamestream-sim" --games $N --random 4200 --stagger 0.3 --target "file://$G/" \
+  --reset-reference "sqlite://$D/sidearm.db" 2>"$WORK/sim.log" &
+SIM=$!; PIDS+=("$SIM")
+"$BIN/pipeline" --source "file://$G/" --reference "sqlite://$D/sidearm.db" --results "sqlite://$D/sidearm.db" \
+  --boxscores "$MONGO_URI" --boxscores "s3://boxscores/day/" --index-interval-ms 1000 --poll-ms 100 \
+  --backoff-max-ms 500 --http "127.0.0.1:$HTTP" 2>"$WORK/pipeline.log" &
+PIPE=$!; PIDS+=("$PIPE")
+
+mongo_count() { mongo_docs boxscores | wc -l; }
+# newest_of GAME: the event_id of the game's latest.json in the bucket (0 when none)
+newest_of() {
+  curl -sf -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null |
+    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["event_id"])' 2>/dev/null || echo 0
+}
+grows() { [ "$(mongo_count)" -gt "$1" ]; }
+newer_than() { [ "$(newest_of "$1")" -gt "$2" ]; }
+
+wait_for 30 newer_than game-001 0 || fail "no latest.json for game-001: $(tail -n 3 "$WORK/pipeline.log")"
+curl -sf "http://127.0.0.1:$HTTP/metrics" >"$WORK/metrics.txt" || fail "no /metrics"
+for s in boxscores-mongodb boxscores-s3 results; do
+  grep -q "^sidearm_sink_writes_done_total{sink=\"$s\"}" "$WORK/metrics.txt" || fail "/metrics has no writes of sink $s"
+done
+
+# the bucket down: MongoDB goes on, /readyz names the bucket's sink
+kill_s3_proxy
+before=$(mongo_count)
+wait_for 20 grows $((before + 40)) || fail "MongoDB got no documents while the bucket was down (it waited): $before"
+body=$(curl -s "http://127.0.0.1:$HTTP/readyz")
+grep -q 'boxscores sink boxscores-s3' <<<"$body" || fail "/readyz does not name the bucket's sink: $body"
+grep -q 'boxscores-mongodb' <<<"$body" && fail "/readyz names MongoDB's sink, which is up: $body"
+start_s3_proxy
+pass "the bucket down: MongoDB went from $before to $(mongo_count) documents, /readyz named boxscores-s3"
+
+# MongoDB down: the bucket goes on
+stop_server "$MONGO_PID"; forget_pid "$MONGO_PID"
+seen=$(newest_of game-002)
+wait_for 20 newer_than game-002 $((seen + 5)) \
+  || fail "the bucket got no newer document while MongoDB was down (it waited): game-002 at $seen"
+pass "MongoDB down: game-002's latest.json went from event $seen to $(newest_of game-002)"
+start_mongo "$MONGO_PORT"
+
+wait "$SIM" || fail "gamestream-sim exited $?"
+all_final() {
+  local d g last
+  for d in "$G"/game-*; do
+    g=$(basename "$d"); last=$(tail -n 1 "$d/gamestream.txt" | cut -d' ' -f1)
+    [ "$(newest_of "$g")" = "$last" ] || return 1
+  done
+  [ "$(log_count ": final and written" "$WORK/pipeline.log")" -ge $N ]
+}
+wait_for 90 all_final || fail "not every game's final reached both sinks: $(grep -c ': final and written' "$WORK/pipeline.log") retired"
+sleep 1.5 # one more --index-interval-ms
+kill -TERM "$PIPE"; rc=0; wait "$PIPE" || rc=$?
+[ $rc = 0 ] || fail "the pipeline exited $rc: $(grep -m 3 -E 'error|gave up' "$WORK/pipeline.log")"
+
+# every game: MongoDB's documents the model's at every event; latest.json = MongoDB's newest = the model's final
+swift_get "boxscores/day/index.json" "$WORK/index.json"
+for d in "$G"/game-*; do
+  g=$(basename "$d")
+  read -r home away < <("$PYTHON" -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["home"], m["away"])' "$d/game.json")
+  mongo_docs boxscores "{\"game\": \"$g\"}" >"$WORK/$g.jsonl"
+  swift_get "boxscores/day/$g/latest.json" "$WORK/$g-latest.json"
+  "$PYTHON" - "$WORK/$g.jsonl" "$WORK/docs/$g" "$WORK/$g-latest.json" "$WORK/index.json" "$g" <<'PY' \
+    || fail "$g: the bucket and MongoDB disagree (above)"
+import json, os, sys
+src, out, latest, index, game = sys.argv[1:6]
+os.makedirs(out)
+docs = {}
+for line in open(src, encoding="utf-8"):
+    d = json.loads(line)
+    d["_id"] = d["event_id"]
+    docs[d["event_id"]] = d
+    json.dump(d, open(f"{out}/{d['event_id']}.json", "w", encoding="utf-8"))
+newest = docs[max(docs)]
+bucket = json.load(open(latest, encoding="utf-8"))
+bucket["_id"] = bucket["event_id"]
+assert bucket == newest, f"latest.json differs from MongoDB's newest in {sorted(k for k in bucket if bucket[k] != newest.get(k))}"
+line = [e for e in json.load(open(index, encoding="utf-8"))["games"] if e["game"] == game]
+assert len(line) == 1, f"index.json lists {game} {len(line)} times"
+e = line[0]
+want = ("final", newest["home"]["score"], newest["away"]["score"], newest["event_id"])
+assert (e["state"], e["home"]["score"], e["away"]["score"], e["event_id"]) == want, f"index.json: {e}, want {want}"
+PY
+  oracle --events "$d/gamestream.txt" --reference "$D/sidearm.db" --home "$home" --away "$away" \
+    --docs-dir "$WORK/docs/$g" >/dev/null || fail "$g: a document in MongoDB is not the model's after its event"
+  oracle --events "$d/gamestream.txt" --reference "$D/sidearm.db" --home "$home" --away "$away" \
+    --doc "$WORK/$g-latest.json" >/dev/null || fail "$g: latest.json is not the model's final"
+  # requests for the game's latest.json: at most its events + 3 (retries after the outage included)
+  events=$(wc -l <"$d/gamestream.txt")
+  puts=$(grep -c " PUT /boxscores/day/$g/latest.json$" "$WORK/requests.log" || true)
+  [ "$puts" -le $((events + 3)) ] || fail "$g: $puts PUTs of latest.json for $events events"
+  echo "$g: $events events, $puts PUTs of latest.json, $(wc -l <"$WORK/$g.jsonl") documents in MongoDB"
+done
+[ "$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["games"]))' "$WORK/index.json")" = $N ] \
+  || fail "index.json does not list the $N games"
+pass "$N games to MongoDB and the bucket at once, through an outage of each: every document in MongoDB the model's, latest.json = MongoDB's newest = the model's final, index.json lists every final, PUTs per game within events + 3"
+
+# 2. the bucket refused for good: MongoDB drains, exit 1, the sink named
+G2=$WORK/games2; mkdir -p "$G2"
+"$BIN/gamestream-sim" --games 3 --random 4300 --delay 0 --stagger 0 --target "file://$G2/" 2>>"$WORK/sim.log" \
+  || fail "gamestream-sim --games 3 failed"
+rc=0
+S3_SECRET_KEY=wrong-secret "$BIN/pipeline" --source "file://$G2/" --reference "sqlite://$D/sidearm.db" \
+  --results "sqlite://$D/sidearm.db" --boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.refused" \
+  --boxscores "s3://boxscores/refused/" --once --http off 2>"$WORK/refused.log" || rc=$?
+[ $rc = 1 ] || fail "with the bucket refusing, the exit status was $rc, not 1"
+grep -q "gave up on box-score sink s3://boxscores/refused/.*boxscores-s3" "$WORK/refused.log" \
+  || fail "the message does not name the bucket's sink: $(grep -m 2 -E 'gave up|error' "$WORK/refused.log")"
+# --once reads each finished stream whole: one document per game, its final
+for d in "$G2"/game-*; do
+  g=$(basename "$d"); last=$(tail -n 1 "$d/gamestream.txt" | cut -d' ' -f1)
+  got=$(mongo_docs refused "{\"game\": \"$g\"}" | "$PYTHON" -c 'import json,sys; print(max([json.loads(l)["event_id"] for l in sys.stdin] or [0]))')
+  [ "$got" = "$last" ] || fail "$g: MongoDB's newest is event $got, not the final $last, while the bucket was refused"
+done
+pass "the bucket refused for good: MongoDB got every final, exit 1, the message names boxscores-s3"

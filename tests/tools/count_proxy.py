@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""count_proxy.py LISTEN_PORT UPSTREAM_PORT LOG: an HTTP/1.1 TCP relay on 127.0.0.1 that
+writes one line "<unix time> METHOD PATH" to LOG for every request a client sends through it (keep-alive
+connections included: each request's headers are read, its Content-Length body is skipped),
+so a test or a benchmark (bench/games.sh, push.sh, kafka.sh) can count the requests a program
+makes to a server. Bytes are relayed unchanged
+both ways. An upstream that refuses the connection closes the client's (as a dead server
+would). Chunked request bodies are not parsed (the project's S3 clients send lengths)."""
+import asyncio
+import sys
+import time
+
+LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+log = open(LOG, "a", buffering=1, encoding="utf-8")
+
+
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+async def client_to_server(reader, writer):
+    """Relays requests, logging each one's request line."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            method, path = (lines[0].split(" ") + ["", ""])[:2]
+            length = 0
+            for h in lines[1:]:
+                name, _, value = h.partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value.strip())
+            log.write(f"{time.time():.3f} {method} {path}\n")
+            writer.write(head)
+            while length > 0:
+                chunk = await reader.read(min(length, 65536))
+                if not chunk:
+                    return
+                writer.write(chunk)
+                length -= len(chunk)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError, OSError, ValueError):
+        pass
+    finally:
+        writer.close()
+
+
+async def serve(creader, cwriter):
+    try:
+        sreader, swriter = await asyncio.open_connection("127.0.0.1", UPSTREAM)
+    except OSError:
+        cwriter.close()
+        return
+    await asyncio.gather(client_to_server(creader, swriter), pipe(sreader, cwriter))
+
+
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", LISTEN)
+    async with server:
+        await server.serve_forever()
+
+
+asyncio.run(main())
