@@ -18,7 +18,10 @@
 # PIPELINE_ARGS and SIM_ARGS (extra words for the pipeline and the measured sim), BENCH_LOGS (a
 # directory that gets the last run's sim.log and pipeline.log, and requests.txt for s3).
 # BOX=mongo: box scores go to MongoDB (the project's stand-in, tests/servers/mongo_wire_server.py)
-# instead of the directory sink; see "latency" below.
+# instead of the directory sink; see "latency" below. BOX=mongo+s3 (file mode only): to MongoDB
+# and, at once, to s3://boxscores/<run>/ on a local Swift through a counting proxy (issue 16:
+# bench/sinks.sh compares it with BOX=mongo): freshness is reported per sink, and the bucket's
+# PUTs per game.
 #
 # What is measured and how:
 # - documents: every line of every game's final gamestream.txt must have DIR/<game>/<id>.json,
@@ -73,9 +76,20 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 
-if [ "${BOX:-dir}" = mongo ]; then
+BOX=${BOX:-dir}
+case $BOX in dir|mongo) ;; mongo+s3) [ "$mode" = file ] || { echo "BOX=mongo+s3 runs in file mode only" >&2; exit 2; } ;;
+  *) echo "BOX is dir, mongo or mongo+s3" >&2; exit 2 ;; esac
+if [ "$BOX" != dir ]; then
   start_mongo
   export MONGO_PASSWORD=$MONGO_TEST_PASSWORD
+fi
+if [ "$BOX" = mongo+s3 ]; then # the bucket sink's requests through the counting proxy
+  start_s3; server_env; swift_auth
+  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores" || fail "no bucket boxscores"
+  BPORT=$(free_ports 1)
+  "$PYTHON" "$SRC/tests/tools/count_proxy.py" "$BPORT" "$S3_PORT" "$WORK/box-requests.txt" >"$WORK/box-proxy.log" 2>&1 &
+  PIDS+=($!)
+  wait_for 20 port_open "$BPORT" || fail "the counting proxy did not start"
 fi
 
 TCK=$(getconf CLK_TCK)
@@ -110,8 +124,9 @@ run_games() {
   sqlite3 "$d/v/sidearm.db" < "$SRC/sql/sqlite/seed.sql"
   local extra=() pargs sargs
   [ -n "$endpoint" ] && extra=(--s3-endpoint "$endpoint")
-  [ "${BOX:-dir}" = mongo ] &&
+  [ "$BOX" != dir ] &&
     extra+=(--boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.boxscores?authSource=admin" --verbose)
+  [ "$BOX" = mongo+s3 ] && extra+=(--boxscores "s3://boxscores/$name/" --s3-endpoint "127.0.0.1:$BPORT")
   read -r -a pargs <<<"${PIPELINE_ARGS:-}"
   read -r -a sargs <<<"${SIM_ARGS:-}"
   # the rosters first, so the pipeline starts with the reference every game needs
@@ -152,7 +167,7 @@ run_games() {
   wait "$pipe" || fail "$name: pipeline exited $? after SIGTERM"
   kill "$samp" 2>/dev/null || true
   if [ -n "${BENCH_LOGS:-}" ]; then cp "$d/sim.log" "$d/pipeline.log" "$BENCH_LOGS/"; fi
-  if [ "${BOX:-dir}" = mongo ]; then
+  if [ "$BOX" != dir ]; then
     # the documents as MongoDB holds them, as DIR/<game>/<event id>.json (keyed (game, event_id)),
     # and each one's acknowledgement time from the pipeline's log
     mongo_docs boxscores > "$d/docs.jsonl" || fail "$name: reading the documents back from MongoDB failed"
@@ -166,13 +181,13 @@ for line in open(docs, encoding="utf-8"):
     os.makedirs(f"{out}/{d['game']}", exist_ok=True)
     d["_id"] = d["event_id"]
     json.dump(d, open(f"{out}/{d['game']}/{d['event_id']}.json", "w", encoding="utf-8"))
-ACK = re.compile(r"^(\S+) pipeline debug\s+(\S+): document (-?\d+) written$")
+ACK = re.compile(r"^(\S+) pipeline debug\s+(\S+): document (-?\d+) written(?: to (\S+))?$")
 stamp = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
 with open(times, "w") as f:
     for l in open(log, encoding="utf-8"):
         m = ACK.match(l.rstrip("\n"))
         if m:
-            f.write(f"{m.group(2)} {m.group(3)} {stamp(m.group(1)):.3f}\n")
+            f.write(f"{m.group(2)} {m.group(3)} {stamp(m.group(1)):.3f} {m.group(4) or 'boxscores'}\n")
 PY
   fi
   grep -q ' error \| fatal ' "$d/pipeline.log" && echo "!! $name: the pipeline logged errors: $(grep -m 3 ' error \| fatal ' "$d/pipeline.log")"
@@ -195,10 +210,14 @@ from datetime import datetime, timezone
 games_dir, docs_dir, sim_log, poll = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 stagger, delay = float(sys.argv[5]), float(sys.argv[6])
 acked = {}   # BOX=mongo: (game, event id) -> when MongoDB acknowledged it (first write)
+others = {}  # BOX=mongo+s3: the other sinks' acknowledgements, by sink name
 if os.path.exists(sys.argv[7]):
     for l in open(sys.argv[7]):
-        g, e, t = l.split()
-        acked.setdefault((g, int(e)), float(t))
+        g, e, t, sink = l.split()
+        if sink in ("boxscores", "boxscores-mongodb"):
+            acked.setdefault((g, int(e)), float(t))
+        else:
+            others.setdefault(sink, {}).setdefault((g, int(e)), float(t))
 LINE = re.compile(r"^\s*(-?\d+)\s+(\d{1,2}):(\d\d)\s")
 WROTE = re.compile(r"^(\S+) gamestream-sim info\s+(\S+): Wrote \S*gamestream\.txt .* at (\d\d):(\d\d)$")
 wrote, late, t0 = {}, [], None
@@ -255,8 +274,42 @@ if lat:
     print(f"latency producer write -> document written ({len(lat)} events{f', {unmatched} without a logged write' if unmatched else ''}): "
           f"p50 {q(0.5):.0f} ms, p90 {q(0.9):.0f} ms, p99 {q(0.99):.0f} ms, max {lat[-1]:.0f} ms; "
           f"{within:.1f}% within poll + 100 ms ({poll + 100} ms)")
+for sink, got in sorted(others.items()):   # a newest-only sink: the events it wrote on their own
+    evclock = {}
+    for g in os.listdir(games_dir):
+        clock = 3600
+        for raw in open(os.path.join(games_dir, g, "gamestream.txt")):
+            m = LINE.match(raw)
+            if m:
+                clock = min(clock, int(m.group(2)) * 60 + int(m.group(3)))
+                evclock[(g, int(m.group(1)))] = clock
+    sl = sorted((t - wrote[(g, evclock[(g, e)])]) * 1000 for (g, e), t in got.items()
+                if (g, e) in evclock and (g, evclock[(g, e)]) in wrote)
+    if sl:
+        q = lambda p: sl[min(len(sl) - 1, int(len(sl) * p))]
+        print(f"latency producer write -> document written to {sink} ({len(sl)} documents written of {events} events; "
+              f"the rest coalesced into newer ones): p50 {q(0.5):.0f} ms, p90 {q(0.9):.0f} ms, p99 {q(0.99):.0f} ms, "
+              f"max {sl[-1]:.0f} ms")
 sys.exit(1 if missing or not_final else 0)
 PY
+  if [ "$BOX" = mongo+s3 ]; then # the bucket holds every game's final as latest.json; PUTs per game
+    "$PYTHON" - "$WORK/box-requests.txt" "$name" "$n" "$d/v/boxscores" <<'PY' || fail "$name: the bucket sink's requests"
+import collections, sys
+reqs, name, n, docs = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+puts = collections.Counter()
+other = 0
+for l in open(reqs):
+    t, m, p = l.split()
+    if m == "PUT" and p.startswith(f"/boxscores/{name}/") and p.endswith("/latest.json"):
+        puts[p.split("/")[3]] += 1
+    else:
+        other += 1
+assert len(puts) == n, f"latest.json written for {len(puts)} of {n} games"
+v = sorted(puts.values())
+print(f"bucket sink: {sum(v)} PUTs of latest.json for {n} games: {sum(v) / n:.1f} per game (min {v[0]}, max {v[-1]}); "
+      f"{other} other requests (index.json, rejects)")
+PY
+  fi
   # the season tables: the reference plus every game's result, by the independent model
   local spec g home away k=0 step
   step=$(( n / ORACLE_SAMPLE > 0 ? n / ORACLE_SAMPLE : 1 ))
