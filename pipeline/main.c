@@ -154,6 +154,55 @@ static void connector_log(int level, const char *domain, const char *msg, void *
 static const char *const secret_vars[] = {"S3_SECRET_KEY", "MSSQL_PASSWORD", "MONGO_PASSWORD", "NOTIFY_TOKEN",
                                           "KAFKA_SASL_PASSWORD", "PASSWORD"};
 
+/* The checks that need no server and no secret: each fills err with a sentence naming the option. */
+static int config_check(main_config *mc, char *err, size_t errlen)
+{
+    pl_config *c = &mc->pl;
+    if (opt_server_check(&mc->srv, err, errlen))
+        return -1;
+    if (c->home == c->away) {
+        snprintf(err, errlen, "--home and --away must be two different team ids (both are %d)", c->home);
+        return -1;
+    }
+    /* a batch run serves HTTP only when asked: two at once on one host must not collide */
+    if (c->once && opt_is_default(options, NOPTIONS, mc, "http"))
+        c->http_listen = "off";
+    if (http_check_config(c, err, errlen))
+        return -1;
+    if (kafka_wanted(c)) {
+        size_t sl = c->source ? strlen(c->source) : 0;
+        const char *why = !c->kafka_brokers || !*c->kafka_brokers ? "--kafka-brokers is missing"
+                          : !c->kafka_topic || !*c->kafka_topic   ? "--kafka-topic is missing"
+                          : !c->kafka_group || !*c->kafka_group   ? "--kafka-group is missing"
+                          : sl == 0 || c->source[sl - 1] != '/'   ? "--source must be a prefix (ending in '/')"
+                          : c->once                               ? "--once does not join a group"
+                          : c->kafka_session_timeout_ms < 1000    ? "--kafka-session-timeout-ms must be at least 1000"
+                                                                  : NULL;
+        if (why) {
+            snprintf(err, errlen, "Kafka intake: %s (--kafka-brokers, --kafka-topic and --kafka-group go "
+                     "together, with --source s3://bucket/prefix/ or file:///dir/)", why);
+            return -1;
+        }
+    }
+    char gerr[BS_ERRLEN];
+    if (!bs_game_id_valid(c->game, gerr)) {
+        snprintf(err, errlen, "--game: %s", gerr);
+        return -1;
+    }
+    if (opt_uri_no_password("source", c->source, err, errlen) ||
+        opt_uri_no_password("reference", c->reference, err, errlen) ||
+        opt_uri_no_password("results", c->results, err, errlen))
+        return -1;
+    if (c->boxscores.n > PL_BSINKS_MAX) {
+        snprintf(err, errlen, "--boxscores: at most %d box-score sinks (got %d)", PL_BSINKS_MAX, c->boxscores.n);
+        return -1;
+    }
+    for (int i = 0; i < c->boxscores.n; i++)
+        if (opt_uri_no_password("boxscores", c->boxscores.v[i], err, errlen))
+            return -1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* first of all: with fd 1 or 2 closed, libuv's epoll descriptor or a socket would
@@ -180,64 +229,21 @@ int main(int argc, char **argv)
         };
         rc = opt_print(stdout, rc, &prog, options, NOPTIONS);
         free(backends);
+        opt_list_free(&mc.pl.boxscores);
         return rc ? PL_EXIT_RUNTIME : PL_EXIT_OK;
     }
     if (rc == OPT_USAGE) {
         fprintf(stderr, "pipeline: %s\n", err);
+        opt_list_free(&mc.pl.boxscores);
         return PL_EXIT_USAGE;
     }
     pl_config *c = &mc.pl;
     bool json = !strcmp(c->log_format, "json"); /* the ranges are the option table's (opt_parse) */
-    if (opt_server_check(&mc.srv, err, sizeof err)) {
+    if (config_check(&mc, err, sizeof err)) {
         fprintf(stderr, "pipeline: %s\n", err);
+        opt_list_free(&c->boxscores);
         return PL_EXIT_USAGE;
     }
-    if (c->home == c->away) {
-        fprintf(stderr, "pipeline: --home and --away must be two different team ids (both are %d)\n", c->home);
-        return PL_EXIT_USAGE;
-    }
-    /* a batch run serves HTTP only when asked: two at once on one host must not collide */
-    if (c->once && opt_is_default(options, NOPTIONS, &mc, "http"))
-        c->http_listen = "off";
-    if (http_check_config(c, err, sizeof err)) {
-        fprintf(stderr, "pipeline: %s\n", err);
-        return PL_EXIT_USAGE;
-    }
-    if (kafka_wanted(c)) {
-        size_t sl = c->source ? strlen(c->source) : 0;
-        const char *why = !c->kafka_brokers || !*c->kafka_brokers ? "--kafka-brokers is missing"
-                          : !c->kafka_topic || !*c->kafka_topic   ? "--kafka-topic is missing"
-                          : !c->kafka_group || !*c->kafka_group   ? "--kafka-group is missing"
-                          : sl == 0 || c->source[sl - 1] != '/'   ? "--source must be a prefix (ending in '/')"
-                          : c->once                               ? "--once does not join a group"
-                          : c->kafka_session_timeout_ms < 1000    ? "--kafka-session-timeout-ms must be at least 1000"
-                                                                  : NULL;
-        if (why) {
-            fprintf(stderr, "pipeline: Kafka intake: %s (--kafka-brokers, --kafka-topic and --kafka-group go "
-                    "together, with --source s3://bucket/prefix/ or file:///dir/)\n", why);
-            return PL_EXIT_USAGE;
-        }
-    }
-    char gerr[BS_ERRLEN];
-    if (!bs_game_id_valid(c->game, gerr)) {
-        fprintf(stderr, "pipeline: --game: %s\n", gerr);
-        return PL_EXIT_USAGE;
-    }
-    if (opt_uri_no_password("source", c->source, err, sizeof err) ||
-        opt_uri_no_password("reference", c->reference, err, sizeof err) ||
-        opt_uri_no_password("results", c->results, err, sizeof err)) {
-        fprintf(stderr, "pipeline: %s\n", err);
-        return PL_EXIT_USAGE;
-    }
-    if (c->boxscores.n > PL_BSINKS_MAX) {
-        fprintf(stderr, "pipeline: --boxscores: at most %d box-score sinks (got %d)\n", PL_BSINKS_MAX, c->boxscores.n);
-        return PL_EXIT_USAGE;
-    }
-    for (int i = 0; i < c->boxscores.n; i++)
-        if (opt_uri_no_password("boxscores", c->boxscores.v[i], err, sizeof err)) {
-            fprintf(stderr, "pipeline: %s\n", err);
-            return PL_EXIT_USAGE;
-        }
     /* before any secret is read: no core file, no same-user reader of this memory */
     int protect_rc = proc_protect_secrets(mc.core_dumps);
     char *s3_secret = NULL, *mssql_pw = NULL, *mongo_pw = NULL, *notify_token = NULL, *kafka_pw = NULL;

@@ -218,6 +218,10 @@ static void ref_loaded(app *a, bs_ref *rows)
     }
     for (size_t i = 0; i < a->ngames; i++)
         gr_ref_loaded(a->games[i]);
+    /* a team still missing: read again in --reload-min-ms (the team may be added any
+     * time; nothing else would ask) */
+    if (!a->cfg->once && !teams_known(a))
+        app_ref_kick(a);
     if (first)
         uv_timer_start(&a->poll, poll_tick, 0, a->cfg->once ? 0 : (uint64_t)a->cfg->poll_ms);
 }
