@@ -218,7 +218,9 @@ typedef struct cn_listing {
 void cn_listing_free(cn_listing *l);
 
 /* Lister: what objects exist under a prefix (s3://bucket/prefix/, file:///dir/), so a
- * process can follow every game under it with one listing per tick. */
+ * process can follow every game under it with one listing per tick. One lister serves
+ * a listing and several reads at once, on different threads: a backend keeps no state
+ * that a call changes. */
 typedef struct cn_lister_ops {
     const char *scheme;
     const char *description;

@@ -44,6 +44,7 @@ typedef struct known_game {
     bool final_size_pending; /* retired: no listing has shown final_size yet */
     bool said;          /* its manifest problem was logged */
     bool said_manifest_ignored; /* a game.json edit while it is followed was logged */
+    bool manifest_queued; /* its game.json is waiting to be read, or being read */
     struct game_run *run; /* followed now, or NULL */
     struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (push/fswatch.c) */
 } known_game;
@@ -139,8 +140,15 @@ typedef struct app {
     bool prefix_mode;       /* --source ends in '/': every game under it */
     cn_lister lister;
     lane l_list;
-    char **manifests;       /* game ids whose game.json is to be read, in order */
-    size_t nmanifests, capmanifests;
+    /* game ids whose game.json is to be read, in order: manifests[mhead..nmanifests) */
+    char **manifests;
+    size_t mhead, nmanifests, capmanifests;
+    /* the game.json reads in flight, PL_MANIFEST_LANES at once (a new day or a Kafka
+     * takeover finds hundreds); each lane holds its game's id across its retries */
+    struct manifest_lane {
+        lane l; /* first: a job's lane is its manifest lane */
+        char id[BS_MAX_GAME_ID + 1]; /* "" when it holds none */
+    } ml[PL_MANIFEST_LANES];
     known_game *known;
     size_t nknown, capknown;
     bool listed_once;       /* --once under a prefix: the one listing is done */

@@ -96,25 +96,59 @@ static void list_work(job *j)
     j->st = a->lister.ops->list(a->lister.impl, &j->listing, &j->err);
 }
 
-/* Reads the next game.json waiting, if any; true when one is (being) read. */
-static bool next_manifest(app *a)
+/* True while a game.json found by the last listing waits or is being read. */
+static bool manifests_pending(const app *a)
 {
-    if (a->nmanifests == 0)
-        return false;
-    if (app_stopping(a) || !lane_free(&a->l_list))
+    if (a->mhead < a->nmanifests)
         return true;
-    job *j = job_new(a, NULL, &a->l_list, manifest_work, manifest_done);
-    if (j) {
-        snprintf(j->key, sizeof j->key, "%s/%s", a->manifests[0], BS_MANIFEST_NAME);
-        job_submit(j);
+    for (int i = 0; i < PL_MANIFEST_LANES; i++)
+        if (a->ml[i].id[0])
+            return true;
+    return false;
+}
+
+bool games_lister_idle(const app *a)
+{
+    return !a->l_list.busy && !manifests_pending(a);
+}
+
+/* Starts a read on every free manifest lane: its own game's again (a retry), or the next
+ * one waiting. The reads run at once, each on its lane (a lister's read is safe from
+ * several threads: connector.h); true when a game.json still waits for a lane. One that
+ * is being read, or retried, does not hold up the next listing: the other games' streams
+ * are seen moving meanwhile. */
+static bool next_manifests(app *a)
+{
+    for (int i = 0; i < PL_MANIFEST_LANES && !app_stopping(a); i++) {
+        struct manifest_lane *ml = &a->ml[i];
+        if (!lane_free(&ml->l) || (!ml->id[0] && a->mhead == a->nmanifests))
+            continue;
+        if (!ml->id[0]) {
+            snprintf(ml->id, sizeof ml->id, "%s", a->manifests[a->mhead]);
+            free(a->manifests[a->mhead++]);
+            if (a->mhead == a->nmanifests)
+                a->mhead = a->nmanifests = 0;
+        }
+        job *j = job_new(a, NULL, &ml->l, manifest_work, manifest_done);
+        if (j) {
+            snprintf(j->key, sizeof j->key, "%s/%s", ml->id, BS_MANIFEST_NAME);
+            job_submit(j);
+        }
     }
-    return true;
+    return a->mhead < a->nmanifests;
+}
+
+void games_manifests_kick(void *owner)
+{
+    app *a = owner;
+    if (!next_manifests(a) && a->list_wanted)
+        games_list(a);
 }
 
 /* Once per tick: the manifests found by the last listing first, then a new listing. */
 void games_list(app *a)
 {
-    if (app_stopping(a) || !a->ref || !lane_free(&a->l_list) || next_manifest(a))
+    if (app_stopping(a) || !a->ref || !lane_free(&a->l_list) || next_manifests(a))
         return;
     if (a->cfg->once && a->listed_once)
         return;
@@ -134,8 +168,7 @@ void games_list_now(app *a)
 /* The lister is free again: the manifests waiting, then a listing a push asked for. */
 static void lister_free(app *a)
 {
-    if (!next_manifest(a) && a->list_wanted)
-        games_list(a);
+    games_manifests_kick(a);
 }
 
 void games_list_cb(void *owner)
@@ -150,14 +183,15 @@ static bool refused_before(app *a, const char *name, size_t len)
 
 static void want_manifest(app *a, known_game *k)
 {
-    for (size_t i = 0; i < a->nmanifests; i++)
-        if (!strcmp(a->manifests[i], k->id))
-            return;
+    if (k->manifest_queued)
+        return;
     if (!bs_grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests))
         return;
     char *id = strdup(k->id);
-    if (id)
+    if (id) {
         a->manifests[a->nmanifests++] = id;
+        k->manifest_queued = true;
+    }
 }
 
 static bool stream_moved(const known_game *k, const cn_object *o)
@@ -280,24 +314,20 @@ static void games_listed(app *a, const cn_listing *l)
     lister_free(a); /* the next listing waits for the next tick, or a push */
 }
 
-static void forget_manifest(app *a)
+/* A game.json read on manifest lane ml came back. */
+static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, const char *data, size_t len,
+                                const cn_error *err)
 {
-    free(a->manifests[0]);
-    memmove(a->manifests, a->manifests + 1, (a->nmanifests - 1) * sizeof *a->manifests);
-    a->nmanifests--;
-}
-
-/* A game.json read came back. */
-static void games_manifest_read(app *a, cn_status st, const char *data, size_t len, const cn_error *err)
-{
-    if (a->nmanifests == 0)
-        return;
     char id[BS_MAX_GAME_ID + 1];
-    snprintf(id, sizeof id, "%s", a->manifests[0]);
-    if (st == CN_TRANSIENT && lane_failed(&a->l_list, err))
-        return; /* the same manifest is read again on the retry */
-    forget_manifest(a);
+    snprintf(id, sizeof id, "%s", ml->id);
+    if (!id[0])
+        return;
+    if (st == CN_TRANSIENT && lane_failed(&ml->l, err))
+        return; /* the lane keeps its game: the same manifest is read again on the retry */
+    ml->id[0] = '\0';
     known_game *k = find_known(a, id, false);
+    if (k)
+        k->manifest_queued = false;
     bs_manifest m;
     char why[BS_ERRLEN];
     bool unusable = st != CN_OK || bs_manifest_parse(data, len, &m, why);
@@ -361,14 +391,14 @@ static void manifest_done(job *j)
     app *a = j->a;
     a->metrics.src[a->metrics.source_scheme].manifest_reads++;
     a->metrics.src[a->metrics.source_scheme].requests++;
-    games_manifest_read(a, j->st, j->data, j->datalen, &j->err);
+    games_manifest_read(a, (struct manifest_lane *)j->l, j->st, j->data, j->datalen, &j->err);
     job_free(j);
     app_check_done(a);
 }
 
 bool games_once_listed(const app *a)
 {
-    return a->listed_once && a->nmanifests == 0 && !a->l_list.busy;
+    return a->listed_once && games_lister_idle(a);
 }
 
 void games_retire(app *a)
@@ -448,7 +478,7 @@ void games_touch_health(app *a)
 
 void games_free(app *a)
 {
-    for (size_t i = 0; i < a->nmanifests; i++)
+    for (size_t i = a->mhead; i < a->nmanifests; i++)
         free(a->manifests[i]);
     free(a->manifests);
     free(a->known);

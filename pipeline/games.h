@@ -28,6 +28,10 @@ known_game *games_known(app *a, const char *id, bool add);
 void games_list_now(app *a);
 /* With --once: the prefix was listed and every manifest found was read. */
 bool games_once_listed(const app *a);
+/* No listing in flight, and no game.json waiting or being read. */
+bool games_lister_idle(const app *a);
+/* A manifest lane's retry is due (its kick), or a lane is free: the next reads start. */
+void games_manifests_kick(void *owner);
 /* Kafka: drops the games whose partition is not assigned here, once no call of theirs is in
  * flight and (unless force) nothing of theirs waits to be written. Returns how many such
  * games are left. */

@@ -298,10 +298,10 @@ int main(int argc, char **argv)
     };
     opt_server_apply(&mc.srv, s3_secret, &c->conn);
     /* libuv's worker threads run every server call: room for the sink's connections,
-     * the results, the reference and the source reads at once */
+     * the results, the reference, the source reads and the game.json reads at once */
     if (!getenv("UV_THREADPOOL_SIZE")) {
         char n[16];
-        snprintf(n, sizeof n, "%d", c->sink_lanes * c->boxscores.n + 4);
+        snprintf(n, sizeof n, "%d", c->sink_lanes * c->boxscores.n + 4 + PL_MANIFEST_LANES);
         setenv("UV_THREADPOOL_SIZE", n, 0);
     }
     cn_error cerr = {0};

@@ -294,6 +294,8 @@ static void close_all(app *a)
     sinks_close_lanes(a);
     lane_close(&a->l_res, NULL);
     lane_close(&a->l_list, NULL);
+    for (int i = 0; i < PL_MANIFEST_LANES; i++)
+        lane_close(&a->ml[i].l, NULL);
     push_close(a);
     kafka_close(a); /* stores what is done while the games are still there */
     for (size_t i = 0; i < a->ngames; i++)
@@ -305,6 +307,9 @@ static bool reads_busy(const app *a)
 {
     if (a->l_ref.busy || a->l_list.busy)
         return true;
+    for (int i = 0; i < PL_MANIFEST_LANES; i++)
+        if (a->ml[i].l.busy)
+            return true;
     for (size_t i = 0; i < a->ngames; i++)
         if (a->games[i]->l_src.busy)
             return true;
@@ -360,6 +365,8 @@ static void stop_all(app *a)
     uv_timer_stop(&a->ref_later);
     lane_stop(&a->l_ref);
     lane_stop(&a->l_list);
+    for (int i = 0; i < PL_MANIFEST_LANES; i++)
+        lane_stop(&a->ml[i].l);
     for (size_t i = 0; i < a->ngames; i++)
         gr_stop(a->games[i]);
 }
@@ -574,6 +581,8 @@ int pl_run(pl_config *cfg)
     sinks_init(a);
     lane_init(&a->l_res, &a->loop, &a->pol, "results sink", cfg->results, NULL, results_kick_cb, a);
     lane_init(&a->l_list, &a->loop, &a->pol, "game lister", cfg->source, NULL, games_list_cb, a);
+    for (int i = 0; i < PL_MANIFEST_LANES; i++)
+        lane_init(&a->ml[i].l, &a->loop, &a->pol, "game lister", cfg->source, NULL, games_manifests_kick, a);
 
     /* the stream first: its URI is the one an operator most likely got wrong */
     cn_status st = a->prefix_mode ? CN_OK : games_add_single(a);

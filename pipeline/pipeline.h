@@ -60,6 +60,7 @@ typedef struct pl_config {
 
 #define PL_SINK_LANES_MAX 16
 #define PL_BSINKS_MAX 4     /* box-score sinks at once (--boxscores given several times) */
+#define PL_MANIFEST_LANES 8 /* game.json reads at once under a prefix */
 
 /* Exit statuses of the program. */
 enum { PL_EXIT_OK = 0, PL_EXIT_RUNTIME = 1, PL_EXIT_USAGE = 2 };

@@ -200,7 +200,7 @@ static bool msg_done(void *ctx, const ko_msg *m)
     known_game *kg = games_known(a, m->game, false);
     game_run *g = kg ? kg->run : NULL;
     if (!g) /* not followed: a listing that began after it says so (and its game.json reads) */
-        return k->listings > m->listing && !a->l_list.busy && a->nmanifests == 0;
+        return k->listings > m->listing && games_lister_idle(a);
     if (g->refused || g->paused)
         return true;
     return g->polls >= m->want_polls && !g->folding && !g->reloading && !g->changed && !gr_sink_pending(g) &&
@@ -252,7 +252,7 @@ static void keep(pl_kafka *k, int32_t part, int64_t offset, const char *game)
     if (part < 0 || part >= KAFKA_MAX_PARTITIONS || !k->parts[part].assigned)
         return;
     /* a listing in flight may have begun before the message: the one after it counts */
-    ko_msg m = {.offset = offset, .listing = k->listings + (a->l_list.busy ? 1 : 0)};
+    ko_msg m = {.offset = offset, .listing = k->listings + (games_lister_idle(a) ? 0 : 1)};
     known_game *kg = game[0] ? games_known(a, game, false) : NULL;
     game_run *g = kg ? kg->run : NULL;
     snprintf(m.game, sizeof m.game, "%s", game);
@@ -525,7 +525,7 @@ static void on_tick(uv_timer_t *t)
     store_done(k);
     if (!k->revoked) /* after a revocation the next assignment may give them back */
         drop_games(k, false);
-    if (k->log_pending && k->listings > k->listing_at_assign && !a->l_list.busy && a->nmanifests == 0) {
+    if (k->log_pending && k->listings > k->listing_at_assign && games_lister_idle(a)) {
         k->log_pending = false;
         size_t now = a->ngames, gained = now > k->kept ? now - k->kept : 0;
         log_msg(LOG_INFO, "kafka: group %s rebalanced: partitions %s of %" PRId32 " assigned here; %zu games gained, "

@@ -5,12 +5,19 @@ connections included: each request's headers are read, its Content-Length body i
 so a test or a benchmark (bench/games.sh, push.sh, kafka.sh) can count the requests a program
 makes to a server. Bytes are relayed unchanged
 both ways. An upstream that refuses the connection closes the client's (as a dead server
-would). Chunked request bodies are not parsed (the project's S3 clients send lengths)."""
+would). Chunked request bodies are not parsed (the project's S3 clients send lengths).
+
+count_proxy.py LISTEN_PORT UPSTREAM_PORT LOG STALL: also holds every request whose path
+contains STALL (it is logged, never forwarded) while the file LOG.hold exists: a server that
+hangs on one object, for as long as a test wants."""
 import asyncio
+import os
 import sys
 import time
 
 LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+STALL = sys.argv[4] if len(sys.argv) > 4 else None
+HOLD = LOG + ".hold"
 log = open(LOG, "a", buffering=1, encoding="utf-8")
 
 
@@ -38,6 +45,8 @@ async def client_to_server(reader, writer):
                 if name.strip().lower() == "content-length":
                     length = int(value.strip())
             log.write(f"{time.time():.3f} {method} {path}\n")
+            while STALL and STALL in path and os.path.exists(HOLD):
+                await asyncio.sleep(0.1)
             writer.write(head)
             while length > 0:
                 chunk = await reader.read(min(length, 65536))
