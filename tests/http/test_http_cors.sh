@@ -23,7 +23,7 @@ stop() { kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? after SIGT
 # headers NAME CURL-ARGS...: the answer's status line and headers, lower case, without CR, in $WORK/NAME.h
 headers() {
   local name=$1; shift
-  curl -s -o /dev/null -D - --max-time 2 "$@" | tr -d '\r' | tr 'A-Z' 'a-z' >"$WORK/$name.h" || true
+  curl -s -o /dev/null -D - --max-time 2 "$@" | tr -d '\r' | tr '[:upper:]' '[:lower:]' >"$WORK/$name.h" || true
 }
 has() { grep -qx "$2" "$WORK/$1.h" || fail "$1: no '$2' in: $(cat "$WORK/$1.h")"; }
 hasnt() { grep -q "$2" "$WORK/$1.h" && fail "$1: '$2' in: $(cat "$WORK/$1.h")"; return 0; }
