@@ -276,6 +276,9 @@ int bs_game_apply(bs_game *g, const bs_event *ev, bs_apply_info *info);
 bs_game *bs_game_rebase(const bs_game *g, const bs_ref *ref);
 /* The quarter (1..4) of a clock in seconds remaining. */
 int bs_period(int clock);
+/* Writes the quarter clock of a game clock, the time left in its quarter (bs_period) as
+ * a fan reads it, "m:ss" from "15:00" to "0:00" (51:18 is Q1 6:18), into out. */
+void bs_format_quarter_clock(int clock, char out[8]);
 /* Rounds goals/shots to two decimals; 0 with no shots. */
 double bs_pct(int goals, int shots);
 

@@ -126,6 +126,16 @@ int bs_period(int clock)
     return 4;
 }
 
+void bs_format_quarter_clock(int clock, char out[8])
+{
+    if (clock < 0)
+        clock = 0;
+    if (clock > BS_GAME_SECONDS)
+        clock = BS_GAME_SECONDS;
+    int left = clock - (4 - bs_period(clock)) * (BS_GAME_SECONDS / 4);
+    snprintf(out, 8, "%d:%02d", left / 60, left % 60);
+}
+
 double bs_pct(int goals, int shots)
 {
     if (shots <= 0)

@@ -90,12 +90,14 @@ static json_t *scoring_json(const bs_game *g)
     json_t *arr = json_array();
     for (size_t i = 0; arr && i < g->ngoals; i++) {
         const bs_goal *s = &g->goals[i];
-        char clk[8], num[16];
+        char clk[8], qclk[8], num[16];
         const char *name = s->player_id >= 0 ? player_name(g, s->player_id) : NULL;
         bs_format_clock(s->clock, clk);
+        bs_format_quarter_clock(s->clock, qclk);
         snprintf(num, sizeof num, "%d", s->jersey);
-        json_t *e = json_pack("{s:I, s:s, s:i, s:i, s:s, s:o, s:o, s:i, s:i}", "event_id", (json_int_t)s->event_id,
-                              "timestamp", clk, "period", bs_period(s->clock), "teamid", s->teamid, "number", num,
+        json_t *e = json_pack("{s:I, s:s, s:i, s:s, s:i, s:s, s:o, s:o, s:i, s:i}", "event_id",
+                              (json_int_t)s->event_id, "timestamp", clk, "period", bs_period(s->clock),
+                              "quarter_clock", qclk, "teamid", s->teamid, "number", num,
                               "player_id", s->player_id >= 0 ? json_integer(s->player_id) : json_null(), "name",
                               name ? json_string(name) : json_null(), "home_score", s->home_score, "away_score",
                               s->away_score);
@@ -109,10 +111,11 @@ static json_t *scoring_json(const bs_game *g)
 
 json_t *bs_render(const bs_game *g, const char *updated_at)
 {
-    char clk[8];
+    char clk[8], qclk[8];
     if (g->state == BS_PREGAME)
         return NULL;
     bs_format_clock(g->clock, clk);
+    bs_format_quarter_clock(g->clock, qclk);
     json_t *home = side_json(g, 0), *away = side_json(g, 1), *scoring = scoring_json(g);
     if (!home || !away || !scoring) {
         json_decref(home);
@@ -120,9 +123,9 @@ json_t *bs_render(const bs_game *g, const char *updated_at)
         json_decref(scoring);
         return NULL;
     }
-    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:s}", "_id",
+    return json_pack("{s:I, s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:s}", "_id",
                      (json_int_t)g->last_id, "game", g->game_id, "timestamp", clk, "state", state_name(g->state),
-                     "period", bs_period(g->clock), "home", home, "away", away, "scoring", scoring, "events",
+                     "period", bs_period(g->clock), "quarter_clock", qclk, "home", home, "away", away, "scoring", scoring, "events",
                      "applied", (json_int_t)g->n.applied, "rejected", (json_int_t)g->n.rejected, "duplicates",
                      (json_int_t)g->n.duplicates, "unrostered_shots", (json_int_t)g->n.unrostered_shots,
                      "updated_at", updated_at ? updated_at : "");

@@ -48,14 +48,17 @@ json_t *gr_summary(const game_run *g)
     const bs_game *st = g->game;
     const bs_ref *rows = summary_rows(g);
     bool started = st && st->state != BS_PREGAME;
-    char clk[8] = "";
-    if (st)
+    char clk[8] = "", qclk[8] = "";
+    if (st) {
         bs_format_clock(st->clock, clk);
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state", gr_state_name(g->state),
-                     "home", team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0), "away",
-                     team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
+        bs_format_quarter_clock(st->clock, qclk);
+    }
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "game", g->id, "state",
+                     gr_state_name(g->state), "home", team_json(rows, st ? st->teamid[0] : g->home, st ? st->score[0] : 0),
+                     "away", team_json(rows, st ? st->teamid[1] : g->away, st ? st->score[1] : 0), "period",
                      started ? json_integer(bs_period(st->clock)) : json_null(), "timestamp",
-                     started ? json_string(clk) : json_null(), "event_id",
+                     started ? json_string(clk) : json_null(), "quarter_clock",
+                     started ? json_string(qclk) : json_null(), "event_id",
                      started ? json_integer((json_int_t)st->last_id) : json_null(), "updated_at",
                      g->updated_at[0] ? json_string(g->updated_at) : json_null());
 }

@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <ctype.h>
 
 #include "game_run.h"
 #include "kafka.h"
@@ -47,6 +48,9 @@
 #define ACCEPT_PAUSE_MS 250     /* no descriptor to accept with: try again after this */
 #define FD_SPARE_MIN 16         /* descriptors HTTP leaves to the rest of the process */
 #define FD_SPARE_MAX 256
+#define CORS_MAX 32             /* origins --cors-origins may name */
+#define CORS_ORIGIN_MAX 255     /* longest origin, in bytes */
+#define CORS_MAX_AGE "600"      /* seconds a browser may keep a preflight's answer */
 
 /* ---------------------------------------------------------------- data */
 
@@ -87,6 +91,8 @@ struct sse_client {
 typedef struct hconn {
     bool requested;
     bool counted;               /* in http_connections (an SSE stream is counted as a stream instead) */
+    bool preflight;             /* the request being answered is a CORS preflight of an allowed origin */
+    const char *cors;           /* its Access-Control-Allow-Origin (an origin of s->cors, or "*"), or NULL */
     sse_client *sse;
 } hconn;
 
@@ -110,6 +116,10 @@ struct http_server {
     uint64_t limit_quiet[L_COUNT];  /* hits not logged since */
     uint64_t listings;              /* /v1/games requests */
     char listen[300];
+    char *cors_buf;                 /* --cors-origins, split in place: the origins cors[] points into */
+    const char *cors[CORS_MAX];
+    int ncors;
+    bool cors_any;                  /* "*": every origin, and no Vary */
 };
 
 /* A session (one request/response). */
@@ -383,12 +393,40 @@ static void pss_release(pss *p)
 
 /* Writes the status line and headers; the body (len bytes at body, which the session
  * now owns through own or doc when either is set) follows from the writeable callback. */
+static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **h, unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
+                                       (int)strlen(value), h, end);
+}
+
+/* The CORS headers of the answer to the request on wsi (on_request decided them): none
+ * without --cors-origins; Vary: Origin whenever the answer depends on the Origin; the
+ * origin allowed, and for a preflight what it may do. Non-zero when they do not fit. */
+static int cors_headers(const http_server *s, struct lws *wsi, unsigned char **h, unsigned char *end)
+{
+    const hconn *hc = lws_get_opaque_user_data(wsi);
+    const char *origin = hc ? hc->cors : NULL;
+    if (s->ncors && !s->cors_any && add_header(wsi, "vary:", "Origin", h, end))
+        return -1;
+    if (!origin)
+        return 0;
+    if (add_header(wsi, "access-control-allow-origin:", origin, h, end))
+        return -1;
+    if (!hc->preflight)
+        return add_header(wsi, "access-control-expose-headers:", "ETag", h, end);
+    return add_header(wsi, "access-control-allow-methods:", "GET, HEAD", h, end) ||
+           add_header(wsi, "access-control-allow-headers:", "If-None-Match, Last-Event-ID, Cache-Control", h, end) ||
+           add_header(wsi, "access-control-max-age:", CORS_MAX_AGE, h, end);
+}
+
 static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *ctype, const void *body,
                  size_t len, const char *hname, const char *hval, const char *etag)
 {
     unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *h = start, *end = buf + sizeof buf - 1;
     pl_metrics_http_response(s->a, status);
-    if (lws_add_http_common_headers(wsi, status, ctype, len, &h, end) ||
+    if ((status == 204 ? lws_add_http_header_status(wsi, status, &h, end) /* a 204 has no Content-Length */
+                       : lws_add_http_common_headers(wsi, status, ctype, len, &h, end)) ||
+        cors_headers(s, wsi, &h, end) ||
         (etag && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG, (const unsigned char *)etag,
                                               (int)strlen(etag), &h, end)) ||
         (hname && lws_add_http_header_by_name(wsi, (const unsigned char *)hname, (const unsigned char *)hval,
@@ -499,9 +537,10 @@ static json_t *summary_of_doc(const hgame *h)
                             json_object_get(t, "name"), "score", json_object_get(t, "score"));
     }
     if (doc && team[0] && team[1])
-        e = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
+        e = json_pack("{s:s, s:O?, s:o, s:o, s:O?, s:O?, s:O?, s:I, s:O?}", "game", h->id, "state",
                       json_object_get(doc, "state"), "home", team[0], "away", team[1], "period",
-                      json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"), "event_id",
+                      json_object_get(doc, "period"), "timestamp", json_object_get(doc, "timestamp"),
+                      "quarter_clock", json_object_get(doc, "quarter_clock"), "event_id",
                       (json_int_t)h->latest->event_id, "updated_at", json_object_get(doc, "updated_at"));
     else {
         json_decref(team[0]);
@@ -654,7 +693,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
                                     8, &hp, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"x-accel-buffering:", (const unsigned char *)"no", 2,
                                     &hp, end) ||
-        lws_finalize_write_http_header(wsi, start, &hp, end)) {
+        cors_headers(s, wsi, &hp, end) || lws_finalize_write_http_header(wsi, start, &hp, end)) {
         free(c);
         return -1;
     }
@@ -789,13 +828,41 @@ static int post_done(http_server *s, struct lws *wsi, pss *p)
     return reply_json(s, wsi, p, (unsigned)st, json_pack("{s:i, s:s}", "status", st, "message", msg));
 }
 
-typedef enum method { M_GET, M_HEAD, M_POST, M_OTHER } method;
+typedef enum method { M_GET, M_HEAD, M_POST, M_OPTIONS, M_OTHER } method;
 
 static int not_allowed(http_server *s, struct lws *wsi, pss *p, method m, const char *allow)
 {
     p->close_after = p->close_after || (m != M_GET && m != M_HEAD); /* a body may follow: not read */
     static const char body[] = "{\"status\":405,\"error\":\"method not allowed\"}";
     return reply(s, wsi, p, 405, "application/json", body, sizeof body - 1, "allow:", allow, NULL);
+}
+
+/* The origin allowed to read the answer to this request (browsers send Origin on every
+ * cross-origin request): "*" when any is, the configured origin it equals, else NULL. */
+static const char *cors_allowed(const http_server *s, struct lws *wsi)
+{
+    char origin[CORS_ORIGIN_MAX + 1];
+    if (!s->ncors || lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+        return NULL;
+    if (s->cors_any)
+        return "*";
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0)
+        return NULL; /* longer than any origin allowed */
+    for (int i = 0; i < s->ncors; i++)
+        if (!strcmp(origin, s->cors[i]))
+            return s->cors[i];
+    return NULL;
+}
+
+/* OPTIONS: 204 with Allow; for an allowed origin also the CORS preflight's answer (a page
+ * elsewhere may GET with these headers). An origin not allowed gets no CORS header, and
+ * its browser refuses the request it meant to send. */
+static int options_reply(http_server *s, struct lws *wsi, pss *p, const char *allow)
+{
+    hconn *hc = lws_get_opaque_user_data(wsi);
+    if (hc)
+        hc->preflight = hc->cors != NULL;
+    return reply(s, wsi, p, 204, NULL, NULL, 0, "allow:", allow, NULL);
 }
 
 /* The request's length, as RFC 9112 section 6 wants it unambiguous: one Content-Length
@@ -830,12 +897,16 @@ static const char *framing_error(struct lws *wsi, method m, bool *has_body, unsi
 static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
 {
     hconn *hc = lws_get_opaque_user_data(wsi);
-    if (hc)
+    if (hc) {
         hc->requested = true;
-    method m = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0    ? M_GET
-               : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0 ? M_HEAD
-               : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0 ? M_POST
-                                                                   : M_OTHER;
+        hc->cors = NULL; /* decided below, for the read API only */
+        hc->preflight = false;
+    }
+    method m = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0       ? M_GET
+               : lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0    ? M_HEAD
+               : lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0    ? M_POST
+               : lws_hdr_total_length(wsi, WSI_TOKEN_OPTIONS_URI) > 0 ? M_OPTIONS
+                                                                      : M_OTHER;
     bool has_body;
     unsigned bad;
     const char *why = framing_error(wsi, m, &has_body, &bad);
@@ -848,9 +919,12 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
         return reply_error(s, wsi, p, bad, why);
     }
     if (!strcmp(uri, "/minio/events"))
-        return m == M_POST ? route_post_start(s, wsi, p) : not_allowed(s, wsi, p, m, "POST");
+        return m == M_POST      ? route_post_start(s, wsi, p)
+               : m == M_OPTIONS ? options_reply(s, wsi, p, "POST, OPTIONS")
+                                : not_allowed(s, wsi, p, m, "POST, OPTIONS");
 
-    static const char *const gets[] = {"/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/v1/games"};
+    static const char *const gets[] = {"/",        "/healthz",     "/readyz",    "/metrics",
+                                       "/openapi.json", "/v1/games", "/favicon.ico"};
     const char *game = NULL;
     bool events = false, known = false;
     for (size_t i = 0; i < sizeof gets / sizeof *gets; i++)
@@ -867,10 +941,14 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
             known = true;
         }
     }
+    if (hc)
+        hc->cors = cors_allowed(s, wsi);
     if (!known)
         return reply_error(s, wsi, p, 404, "no such path");
+    if (m == M_OPTIONS)
+        return options_reply(s, wsi, p, "GET, HEAD, OPTIONS");
     if (m != M_GET && m != M_HEAD)
-        return not_allowed(s, wsi, p, m, "GET, HEAD");
+        return not_allowed(s, wsi, p, m, "GET, HEAD, OPTIONS");
     p->head = m == M_HEAD;
 
     if (game && events && p->head) { /* the stream's headers; no stream */
@@ -889,6 +967,8 @@ static int on_request(http_server *s, struct lws *wsi, pss *p, const char *uri)
         return route_games(s, wsi, p);
     if (!strcmp(uri, "/openapi.json"))
         return reply(s, wsi, p, 200, "application/json", pl_openapi_json, pl_openapi_json_len, NULL, NULL, NULL);
+    if (!strcmp(uri, "/favicon.ico")) /* an SVG: browsers go by the type, not the name */
+        return reply(s, wsi, p, 200, "image/svg+xml", pl_favicon_svg, pl_favicon_svg_len, NULL, NULL, NULL);
     if (!strcmp(uri, "/metrics")) {
         size_t len = 0;
         char *text = pl_metrics_render(s->a, &len);
@@ -1044,15 +1124,61 @@ static int parse_listen(const char *spec, struct sockaddr_storage *ss, socklen_t
     return -1;
 }
 
+/* Splits --cors-origins (origins apart by commas or spaces) in place, into what browsers
+ * send as Origin: lower case, without the default port (https://a.example:443 is sent as
+ * https://a.example). The number of origins (any says "*" was one), or -1 with why. */
+static int cors_split(char *list, const char *out[CORS_MAX], bool *any, char *why, size_t whylen)
+{
+    int n = 0;
+    *any = false;
+    for (char *save = NULL, *o = strtok_r(list, ", \t", &save); o; o = strtok_r(NULL, ", \t", &save)) {
+        for (char *c = o; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        size_t len = strlen(o), scheme = !strncmp(o, "http://", 7) ? 7 : !strncmp(o, "https://", 8) ? 8 : 0;
+        const char *host = o + scheme, *colon = strrchr(host, ':'), *bracket = strrchr(host, ']');
+        if (colon && bracket && colon < bracket)
+            colon = NULL; /* [::1] alone */
+        size_t hostlen = colon ? (size_t)(colon - host) : strlen(host);
+        bool port_ok = !colon || (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+                                  strlen(colon + 1) <= 5 && atoi(colon + 1) >= 1 && atoi(colon + 1) <= 65535);
+        if (!strcmp(o, "*")) {
+            *any = true;
+        } else if (!scheme || hostlen == 0 || strpbrk(host, "/?#@") || !port_ok || len > CORS_ORIGIN_MAX) {
+            snprintf(why, whylen, "'%s' is not an origin (scheme://host[:port], e.g. https://scores.example.org, "
+                     "without a path; or *)", o);
+            return -1;
+        }
+        if (colon && !strcmp(colon, scheme == 8 ? ":443" : ":80"))
+            o[colon - o] = '\0';
+        if (n == CORS_MAX) {
+            snprintf(why, whylen, "more than %d origins", CORS_MAX);
+            return -1;
+        }
+        out[n++] = o;
+    }
+    return n;
+}
+
 int http_check_config(const pl_config *c, char *err, size_t errlen)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
-    char why[128];
+    char why[CORS_ORIGIN_MAX + 128];
     if (strcmp(c->http_listen, "off") && parse_listen(c->http_listen, &ss, &sl, why, sizeof why)) {
         snprintf(err, errlen, "--http must be ADDR:PORT (e.g. 127.0.0.1:8080, [::1]:8080, *:8080) or off, not '%s': %s",
                  c->http_listen, why);
         return -1;
+    }
+    if (c->cors_origins) {
+        const char *o[CORS_MAX];
+        bool any;
+        char *list = strdup(c->cors_origins);
+        int n = list ? cors_split(list, o, &any, why, sizeof why) : -1;
+        if (n < 0)
+            snprintf(err, errlen, "--cors-origins: %s", list ? why : "out of memory");
+        free(list);
+        if (n < 0)
+            return -1;
     }
     return 0; /* the limits' ranges are in the option table (main.c) */
 }
@@ -1189,6 +1315,16 @@ int http_start(app *a)
         return -1;
     }
     s->a = a;
+    if (c->cors_origins && (s->cors_buf = strdup(c->cors_origins)) != NULL)
+        s->ncors = cors_split(s->cors_buf, s->cors, &s->cors_any, why, sizeof why); /* checked by http_check_config */
+    if (s->ncors < 0 || (c->cors_origins && !s->cors_buf)) {
+        log_msg(LOG_ERROR, "cannot serve HTTP on %s: --cors-origins: %s", c->http_listen,
+                s->cors_buf ? why : "out of memory");
+        free(s->cors_buf);
+        close(s->lfd);
+        free(s);
+        return -1;
+    }
     s->backlog_bytes = (size_t)c->sse_backlog_kib << 10;
     s->body_bytes = (size_t)c->http_max_body_kib << 10;
     show_addr(&ss, s->listen, sizeof s->listen);
@@ -1274,5 +1410,6 @@ void http_free(app *a)
         }
     doc_release(s->list);
     a->http = NULL;
+    free(s->cors_buf);
     free(s);
 }

@@ -65,6 +65,7 @@ static const opt_def options[] = {
     {"http-body-timeout-s", "HTTP_BODY_TIMEOUT_S", OPT_INT, "10", "a request's body must arrive within this many seconds of its headers; a slower one gets 408 and the connection closes", OFF(pl.http_body_timeout_s), OPT_AT_LEAST(1)},
     {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes; a larger one closes the connection", OFF(pl.http_max_header_bytes), OPT_RANGE(1024, 65535)},
     {"http-max-body-kib", "HTTP_MAX_BODY_KIB", OPT_INT, "1024", "largest request body, in KiB; a larger one gets 413", OFF(pl.http_max_body_kib), OPT_AT_LEAST(1)},
+    {"cors-origins", "CORS_ORIGINS", OPT_STR, NULL, "origins (scheme://host[:port], apart by commas or spaces; * for any) whose web pages may read the API and its event streams from a browser (CORS: preflights answered, Access-Control-Allow-Origin sent); unset: same origin only, no CORS header", OFF(pl.cors_origins)},
     {"sse-backlog-kib", "SSE_BACKLOG_KIB", OPT_INT, "256", "an SSE client whose unsent data passes this many KiB is dropped", OFF(pl.sse_backlog_kib), OPT_AT_LEAST(1)},
     {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "HOST:PORT[,...] of the Kafka cluster MinIO notifies: this instance joins --kafka-group and follows the games of the partitions assigned to it (prefix source only)", OFF(pl.kafka_brokers)},
     {"kafka-topic", "KAFKA_TOPIC", OPT_STR, NULL, "the topic of MinIO's Kafka notification target", OFF(pl.kafka_topic)},

@@ -50,6 +50,7 @@ typedef struct pl_config {
     int http_max_header_bytes; /* the largest request header block */
     int http_max_body_kib;  /* the largest request body */
     int sse_backlog_kib;    /* unsent bytes an SSE client may have before it is dropped */
+    const char *cors_origins; /* origins whose pages may read the API (CORS), "*", or NULL: same origin only */
     /* Kafka intake (push/kafka.h): brokers, topic and group; TLS/SASL as librdkafka names them */
     const char *kafka_brokers, *kafka_topic, *kafka_group;
     const char *kafka_security, *kafka_ca_file, *kafka_sasl_mechanism, *kafka_sasl_username;

@@ -5,6 +5,7 @@
  *   GET /metrics         pl_metrics_render   (metrics.c: Prometheus text exposition)
  *   POST /minio/events   pl_notify_authorize, pl_notify_minio (push/webhook.c: MinIO bucket notifications)
  *   GET /                pl_page_html        (web/index.html, embedded at build time)
+ *   GET /favicon.ico     pl_favicon_svg      (web/favicon.svg, likewise)
  *
  * Everything here runs on the loop thread and never waits on the network.
  */
@@ -32,6 +33,9 @@ int pl_notify_minio(app *a, const char *body, size_t len, char *msg, size_t msgl
 /* The live box-score page, embedded in the binary. */
 extern const char pl_page_html[];
 extern const size_t pl_page_html_len;
+/* The tab's icon (web/favicon.svg), served as /favicon.ico, embedded likewise. */
+extern const char pl_favicon_svg[];
+extern const size_t pl_favicon_svg_len;
 /* The OpenAPI 3.1 document of the HTTP API (pipeline/openapi.json), embedded likewise. */
 extern const char pl_openapi_json[];
 extern const size_t pl_openapi_json_len;

@@ -45,6 +45,32 @@ static void period_boundaries_follow_the_quarters(void **state)
     assert_int_equal(bs_period(0), 4);
 }
 
+static const char *qclock(int clock)
+{
+    static char out[8];
+    bs_format_quarter_clock(clock, out);
+    return out;
+}
+
+/* The time left in the quarter, as the page shows it: the game clock counts down 60:00,
+ * a quarter is 15:00 and ends at 0:00 (45:00 is the end of Q1, like bs_period). */
+static void quarter_clock_is_the_time_left_in_the_quarter(void **state)
+{
+    (void)state;
+    assert_string_equal(qclock(3600), "15:00");
+    assert_string_equal(qclock(51 * 60 + 18), "6:18");
+    assert_string_equal(qclock(2700), "0:00");
+    assert_string_equal(qclock(2699), "14:59");
+    assert_string_equal(qclock(1800), "0:00");
+    assert_string_equal(qclock(1799), "14:59");
+    assert_string_equal(qclock(900), "0:00");
+    assert_string_equal(qclock(899), "14:59");
+    assert_string_equal(qclock(80), "1:20");
+    assert_string_equal(qclock(0), "0:00");
+    assert_string_equal(qclock(-5), "0:00");     /* clamped like bs_format_clock */
+    assert_string_equal(qclock(9999), "15:00");
+}
+
 static void nothing_to_render_before_the_first_event(void **state)
 {
     (void)state;
@@ -64,6 +90,7 @@ static void document_has_every_field(void **state)
     assert_non_null(doc);
     assert_int_equal(json_integer_value(json_object_get(doc, "_id")), 7);
     assert_string_equal(json_string_value(json_object_get(doc, "timestamp")), "39:00");
+    assert_string_equal(json_string_value(json_object_get(doc, "quarter_clock")), "9:00");
     assert_string_equal(json_string_value(json_object_get(doc, "game")), "g-42");
     assert_string_equal(json_string_value(json_object_get(doc, "state")), "in_progress");
     assert_int_equal(json_integer_value(json_object_get(doc, "period")), 2);
@@ -112,6 +139,8 @@ static void document_has_every_field(void **state)
     json_t *last = json_array_get(sc, 3);
     assert_int_equal(json_integer_value(json_object_get(last, "event_id")), 7);
     assert_string_equal(json_string_value(json_object_get(last, "timestamp")), "39:00");
+    assert_string_equal(json_string_value(json_object_get(last, "quarter_clock")), "9:00");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sc, 0), "quarter_clock")), "14:00");
     assert_int_equal(json_integer_value(json_object_get(last, "player_id")), 2);
     assert_string_equal(json_string_value(json_object_get(last, "name")), "Chris Walker");
     assert_int_equal(json_integer_value(json_object_get(last, "home_score")), 2);
@@ -129,6 +158,7 @@ static void final_document_names_the_sentinel_and_the_winner(void **state)
     assert_int_equal(json_integer_value(json_object_get(doc, "_id")), 1);
     assert_string_equal(json_string_value(json_object_get(doc, "state")), "final");
     assert_string_equal(json_string_value(json_object_get(doc, "timestamp")), "00:00");
+    assert_string_equal(json_string_value(json_object_get(doc, "quarter_clock")), "0:00");
     assert_int_equal(json_integer_value(json_object_get(doc, "period")), 4);
     assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "home"), "status")), "winning");
     assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "away"), "status")), "losing");
@@ -195,6 +225,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pct_rounds_to_two_decimals_and_is_zero_without_shots),
         cmocka_unit_test(period_boundaries_follow_the_quarters),
+        cmocka_unit_test(quarter_clock_is_the_time_left_in_the_quarter),
         cmocka_unit_test(nothing_to_render_before_the_first_event),
         cmocka_unit_test(document_has_every_field),
         cmocka_unit_test(final_document_names_the_sentinel_and_the_winner),

@@ -2,13 +2,16 @@
 and a reading of what the live page shows, to compare with a box-score document."""
 import os
 import shutil
-
+import sys
 import time
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from oracle import quarter_clock  # noqa: E402  (the independent model's clock)
 
 WAIT = 60  # seconds: generous, the tests assert outcomes, not timings
 
@@ -66,9 +69,11 @@ return {loaded: window.__loaded_once || null, game: document.getElementById('gam
         home_name: t('home-name'), away_name: t('away-name'), home_score: t('home-score'), away_score: t('away-score'),
         state: document.getElementById('state').getAttribute('data-state'), state_text: t('state'),
         clock: t('clock'), period: t('period'), conn: document.getElementById('conn').getAttribute('data-status'),
+        pill: t('conn'), pill_state: document.getElementById('conn').getAttribute('data-game-state'),
         line_home: line('home'), line_away: line('away'),
         home_shots: t('home-shots'), away_shots: t('away-shots'),
         scoring: Array.from(document.querySelectorAll('#scoring tr[data-event-id]')).map(tr => +tr.getAttribute('data-event-id')),
+        scoring_times: Array.from(document.querySelectorAll('#scoring tr[data-event-id]')).map(tr => tr.cells[0].textContent),
         players_home: players('home'), players_away: players('away'),
         scoreboard: Array.from(document.querySelectorAll('#scoreboard [data-game-id]')).map(a => a.getAttribute('data-game-id'))};
 """
@@ -76,6 +81,12 @@ return {loaded: window.__loaded_once || null, game: document.getElementById('gam
 
 def shown(driver):
     return driver.execute_script(SHOWN_JS)
+
+
+def quarter_of(timestamp):
+    """The quarter clock a fan reads for a document's game clock ("51:18" -> "6:18")."""
+    mm, ss = timestamp.split(":")
+    return quarter_clock(int(mm) * 60 + int(ss))
 
 
 def mismatches(page, doc):
@@ -87,9 +98,10 @@ def mismatches(page, doc):
             bad.append("%s: page %r, document %r" % (what, got, want))
     eq("event id", page["event_id"], str(doc.get("event_id", doc["_id"])))
     eq("state", page["state"], doc["state"])
-    eq("clock", page["clock"], doc["timestamp"])
+    eq("clock (the quarter's)", page["clock"], quarter_of(doc["timestamp"]))
     eq("period", page["period"], "Q%d" % doc["period"])
     eq("goal rows", page["scoring"], [s["event_id"] for s in doc["scoring"]])
+    eq("goal times (the quarter's)", page["scoring_times"], [quarter_of(s["timestamp"]) for s in doc["scoring"]])
     for side in ("home", "away"):
         t = doc[side]
         eq(side + " name", page[side + "_name"], t["name"])

@@ -3,6 +3,7 @@
 
 It serves what the real server serves to the page, from documents it is handed:
     GET /                       the page (pipeline/web/index.html)
+    GET /favicon.ico            its icon (pipeline/web/favicon.svg)
     GET /v1/games               {"games": [summary, ...]}
     GET /v1/games/{id}          the latest document of a game (ETag: its event id)
     GET /v1/games/{id}/events   Server-Sent Events: `event: boxscore`, `id:`, `data:` one line;
@@ -24,20 +25,22 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
-PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pipeline", "web", "index.html")
+WEB = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pipeline", "web")
+PAGE = os.path.join(WEB, "index.html")
 
 
 def summary(doc):
     """The /v1/games entry of a document, as the real server lists it."""
     side = lambda t: {"teamid": t.get("teamid"), "name": t.get("name"), "score": t.get("score")}
     return {"game": doc["game"], "state": doc["state"], "home": side(doc["home"]), "away": side(doc["away"]),
-            "period": doc.get("period"), "timestamp": doc.get("timestamp"),
+            "period": doc.get("period"), "timestamp": doc.get("timestamp"), "quarter_clock": doc.get("quarter_clock"),
             "event_id": doc.get("event_id", doc.get("_id")), "updated_at": doc.get("updated_at")}
 
 
 class FakeApi:
     def __init__(self, page=PAGE, host="127.0.0.1", port=0, heartbeat=2.0):
         self.page = open(page, "rb").read()
+        self.icon = open(os.path.join(WEB, "favicon.svg"), "rb").read()
         self.lock = threading.Lock()
         self.order = []          # game ids, in the order /v1/games lists them
         self.latest = {}         # game id -> latest document
@@ -59,6 +62,8 @@ class FakeApi:
                 path = urlsplit(self.path).path
                 if path == "/":
                     return self.reply(200, api.page, "text/html; charset=utf-8")
+                if path == "/favicon.ico":
+                    return self.reply(200, api.icon, "image/svg+xml")
                 if path == "/v1/games":
                     return self.reply(200, json.dumps({"games": api.games()}).encode(), "application/json")
                 m = re.fullmatch(r"/v1/games/([^/]+)(/events)?", path)
@@ -145,7 +150,7 @@ class FakeApi:
             if game not in self.order:
                 self.order.append(game)
             self.scheduled[game] = {"game": game, "state": "scheduled", "home": dict(home, score=0),
-                                    "away": dict(away, score=0), "period": None, "timestamp": None,
+                                    "away": dict(away, score=0), "period": None, "timestamp": None, "quarter_clock": None,
                                     "event_id": None, "updated_at": None}
 
     def push(self, doc):

@@ -51,6 +51,7 @@ games, api, sink = (json.load(open(p, encoding="utf-8")) for p in sys.argv[1:4])
 assert api == sink, "GET /v1/games/game-1 is not the sink's newest document"
 [g] = games["games"]
 want = {"game": "game-1", "state": "final", "period": sink["period"], "timestamp": sink["timestamp"],
+        "quarter_clock": sink["quarter_clock"],
         "event_id": sink["_id"], "updated_at": sink["updated_at"],
         "home": {k: sink["home"][k] for k in ("teamid", "name", "score")},
         "away": {k: sink["away"][k] for k in ("teamid", "name", "score")}}
@@ -88,8 +89,17 @@ done
 [ "$(code -X POST "$URL/healthz")" = 405 ] || fail "POST /healthz is not 405"
 [ "$(code -X DELETE "$URL/v1/games")" = 405 ] || fail "DELETE /v1/games is not 405"
 curl -s -o /dev/null -D "$WORK/allow.h" -X DELETE "$URL/v1/games"
-tr -d '\r' <"$WORK/allow.h" | grep -qix 'allow: GET, HEAD' || fail "405 on /v1/games does not say Allow: GET, HEAD"
+tr -d '\r' <"$WORK/allow.h" | grep -qix 'allow: GET, HEAD, OPTIONS' || fail "405 on /v1/games does not say Allow: GET, HEAD, OPTIONS"
 [ "$(code "$URL/minio/events")" = 405 ] || fail "GET /minio/events is not 405"
+# the page's icon: no 404 in the browser's console
+[ "$(curl -s -o "$WORK/icon" -w '%{http_code} %{content_type}' "$URL/favicon.ico")" = "200 image/svg+xml" ] \
+  || fail "/favicon.ico is not 200 image/svg+xml"
+cmp -s "$WORK/icon" "$SRC/pipeline/web/favicon.svg" || fail "/favicon.ico is not pipeline/web/favicon.svg"
+# OPTIONS is 204 with Allow (no longer 405), on the read API and on /minio/events
+curl -s -o /dev/null -D "$WORK/opt.h" -X OPTIONS "$URL/v1/games"
+tr -d '\r' <"$WORK/opt.h" | head -1 | grep -q ' 204' || fail "OPTIONS /v1/games is not 204: $(cat "$WORK/opt.h")"
+tr -d '\r' <"$WORK/opt.h" | grep -qix 'allow: GET, HEAD, OPTIONS' || fail "OPTIONS /v1/games does not say Allow: GET, HEAD, OPTIONS"
+[ "$(code -X OPTIONS "$URL/minio/events")" = 204 ] || fail "OPTIONS /minio/events is not 204"
 head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' x >"$WORK/big.bin"
 [ "$(code -X POST --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 413 ] || fail "a 2 MiB POST is not 413"
 [ "$(code -X POST -H 'Transfer-Encoding: chunked' --data-binary "@$WORK/big.bin" "$URL/minio/events")" = 411 ] ||
@@ -123,6 +133,7 @@ probe() { # DOC_PATH METHOD URL_PATH [CURL ARGS]: "DOC_PATH METHOD STATUS"
   probe /readyz GET /readyz
   probe /metrics GET /metrics
   probe /openapi.json GET /openapi.json
+  probe /favicon.ico GET /favicon.ico
   probe /v1/games GET /v1/games
   probe '/v1/games/{id}' GET /v1/games/game-1
   probe '/v1/games/{id}' GET /v1/games/nope
@@ -130,6 +141,9 @@ probe() { # DOC_PATH METHOD URL_PATH [CURL ARGS]: "DOC_PATH METHOD STATUS"
   probe '/v1/games/{id}/events' GET /v1/games/nope/events
   probe /minio/events POST /minio/events -d '{}' -H 'Content-Type: application/json'
   probe /minio/events POST /minio/events --data-binary "@$WORK/big.bin"
+  for p in / /favicon.ico /healthz /readyz /metrics /openapi.json /v1/games /minio/events; do probe "$p" OPTIONS "$p"; done
+  probe '/v1/games/{id}' OPTIONS /v1/games/game-1
+  probe '/v1/games/{id}/events' OPTIONS /v1/games/game-1/events
 } >"$WORK/probes.txt"
 # an SSE stream never ends: its status is read from its first bytes
 echo "/v1/games/{id}/events GET $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$URL/v1/games/game-1/events" || true)" \

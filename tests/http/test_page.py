@@ -11,7 +11,9 @@ checks that the page:
   (score, clock, state, line score, shots, every player, every goal);
 - shows hostile names as text: no script runs, no element is made from data;
 - shows "reconnecting" while the stream is down, and comes back by itself with the latest;
-- shows a stalled game as stalled, switches games from the scoreboard, and fits a phone.
+- shows a stalled game as stalled, switches games from the scoreboard, and fits a phone;
+- shows the quarter clock (time left in the quarter), in the header and for each goal, and
+  says in the header pill Live, Final, Stalled or Pre-game as the game is.
 """
 import glob
 import json
@@ -77,7 +79,7 @@ def main():
         check(marker is not None, "the page sets its load marker")
         check(first["game"] == game, "with no ?game= the first game in progress is shown")
         check(first["scoreboard"] == ["game-0-sched", game], "the scoreboard lists every game")
-        check(first["conn"] == "live", "the stream is shown live")
+        check(first["conn"] == "live" and first["pill"] == "Live", "the stream of a game in play is shown Live")
 
         # live: every later document replaces what is shown, without a reload
         for i in (25, 50, len(docs) - 1):
@@ -91,6 +93,8 @@ def main():
               "the score shown changed")
         check(final["state"] == "final" and driver.find_element("id", "state").text.lower() == "final",
               "the final game shows Final")
+        check(final["pill"] == "Final" and final["pill_state"] == "final",
+              "the header pill of a final game says Final, not Live (%r)" % final["pill"])
 
         # hostile names are text
         no_alert(driver)
@@ -120,6 +124,7 @@ def main():
         api.refuse_streams(False)
         wait_until(driver, "the stream back", lambda d: shown(d)["conn"] == "live" and shown(d)["state"] == "stalled")
         check(driver.find_element("id", "state").text.lower() == "stalled", "a stalled game shows Stalled")
+        check(shown(driver)["pill"] == "Stalled", "the header pill of a stalled game says Stalled")
         check(shown(driver)["loaded"] == marker, "reconnected without a reload")
 
         # another game from the scoreboard, without a reload, and back
@@ -127,6 +132,8 @@ def main():
         wait_until(driver, "the scheduled game", lambda d: shown(d)["game"] == "game-0-sched" and
                    shown(d)["state"] == "scheduled" and shown(d)["home_name"] == "Lakeside Loons")
         check("game=game-0-sched" in driver.current_url, "the chosen game is in the address")
+        wait_until(driver, "the pill of a game not started", lambda d: shown(d)["pill"] == "Pre-game")
+        check(True, "the header pill of a scheduled game says Pre-game")
         driver.back()
         wait_until(driver, "the first game again", lambda d: shown(d)["game"] == game and shown(d)["state"] == "stalled")
         check(shown(driver)["loaded"] == marker, "switched games without a reload")

@@ -91,12 +91,25 @@ def expected(args):
     return dict(end, by_id=by_id, teams2=teams2, players2=players2)
 
 
+def period(clock):
+    """The quarter of a game clock (seconds left of 60:00): 60:00-45:00 is Q1, 00:00 Q4."""
+    return max(1, 4 - clock // 900)
+
+
+def quarter_clock(clock):
+    """The time left in the quarter, "m:ss": 51:18 is Q1 6:18, 45:00 the end of Q1 (0:00)."""
+    left = clock - (4 - period(clock)) * 900
+    return f"{left // 60}:{left % 60:02d}"
+
+
 def check_doc(doc, exp, args, errors, where=""):
     def want(what, got, should):
         if got != should:
             errors.append(f"{where}{what}: got {got!r}, expected {should!r}")
     want("_id", doc.get("_id"), exp["last"])
     want("timestamp", doc.get("timestamp"), f"{exp['clock'] // 60:02d}:{exp['clock'] % 60:02d}")
+    want("period", doc.get("period"), period(exp["clock"]))
+    want("quarter_clock", doc.get("quarter_clock"), quarter_clock(exp["clock"]))
     want("state", doc.get("state"), "final" if exp["final"] else "in_progress")
     for side, team in (("home", args.home), ("away", args.away)):
         d = doc.get(side, {})
