@@ -475,7 +475,7 @@ static int reply_json(http_server *s, struct lws *wsi, pss *p, unsigned status, 
 
 static int reply_error(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *msg)
 {
-    return reply_json(s, wsi, p, status, json_pack("{s:i, s:s}", "status", (int)status, "error", msg));
+    return reply_json(s, wsi, p, status, json_pack("{s:i, s:s}", "status", (int)status, "message", msg));
 }
 
 /* An answer for a connection lws is about to give another role (an upgrade, CONNECT):
@@ -491,7 +491,7 @@ static void refuse_raw(http_server *s, struct lws *wsi, int limit, unsigned stat
     pl_metrics_http_response(s->a, (int)status);
     limit_hit(s, L_UPGRADE, "refused a request: %s", msg);
     char body[200], out[512];
-    int bn = snprintf(body, sizeof body, "{\"status\":%u,\"error\":\"%s\"}", status, msg);
+    int bn = snprintf(body, sizeof body, "{\"status\":%u,\"message\":\"%s\"}", status, msg);
     int n = snprintf(out, sizeof out,
                      "HTTP/1.1 %u %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
                      "connection: close\r\ncache-control: no-cache\r\n\r\n%s",
@@ -676,7 +676,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
         limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)",
                   s->a->metrics.sse_clients, s->a->cfg->http_max_sse);
-        static const char busy[] = "{\"status\":503,\"error\":\"too many SSE clients\"}";
+        static const char busy[] = "{\"status\":503,\"message\":\"too many SSE clients\"}";
         return reply(s, wsi, p, 503, "application/json", busy, sizeof busy - 1, "retry-after:", "5", NULL);
     }
     h = game_find(s, id, true);
@@ -833,7 +833,7 @@ typedef enum method { M_GET, M_HEAD, M_POST, M_OPTIONS, M_OTHER } method;
 static int not_allowed(http_server *s, struct lws *wsi, pss *p, method m, const char *allow)
 {
     p->close_after = p->close_after || (m != M_GET && m != M_HEAD); /* a body may follow: not read */
-    static const char body[] = "{\"status\":405,\"error\":\"method not allowed\"}";
+    static const char body[] = "{\"status\":405,\"message\":\"method not allowed\"}";
     return reply(s, wsi, p, 405, "application/json", body, sizeof body - 1, "allow:", allow, NULL);
 }
 

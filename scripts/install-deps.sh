@@ -10,7 +10,7 @@ build_pkgs=(build-essential cmake pkg-config
 test_pkgs=(python3 python3-mockupdb python3-mongomock stunnel4 openssl
   swift-proxy swift-account swift-container swift-object memcached curl
   docker-compose python3-yaml shellcheck procps clang prometheus
-  chromium chromium-driver python3-selenium
+  chromium chromium-driver python3-selenium python3-jsonschema
   dpkg-dev man-db bsdextrautils systemd kcat lintian)
 
 want=("${build_pkgs[@]}")

@@ -68,14 +68,14 @@ class FakeApi:
                     return self.reply(200, json.dumps({"games": api.games()}).encode(), "application/json")
                 m = re.fullmatch(r"/v1/games/([^/]+)(/events)?", path)
                 if not m:
-                    return self.reply(404, b'{"error":"not found"}', "application/json")
+                    return self.reply(404, b'{"status":404,"message":"not found"}', "application/json")
                 game = unquote(m.group(1))
                 if m.group(2):
                     return self.stream(game)
                 with api.lock:
                     doc = api.latest.get(game)
                 if doc is None:
-                    return self.reply(404, b'{"error":"no such game"}', "application/json")
+                    return self.reply(404, b'{"status":404,"message":"no such game"}', "application/json")
                 self.reply(200, json.dumps(doc).encode(), "application/json", {"ETag": '"%s"' % doc["_id"]})
 
             def reply(self, status, body, ctype, headers=None):
@@ -90,7 +90,7 @@ class FakeApi:
 
             def stream(self, game):
                 if api.refusing:
-                    return self.reply(503, b'{"error":"unavailable"}', "application/json")
+                    return self.reply(503, b'{"status":503,"message":"unavailable"}', "application/json")
                 q = queue.Queue()
                 with api.lock:
                     doc = api.latest.get(game)

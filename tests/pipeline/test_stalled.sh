@@ -20,6 +20,16 @@ grep -q "has not changed for [0-9]* s (--stall-after 1): stalled" "$WORK/pipelin
 api_is stalled || fail "/v1/games does not say stalled"
 curl -sf "$URL/metrics" | grep -x 'sidearm_games{state="stalled"} 1' >/dev/null || fail "/metrics does not count the stalled game"
 pass "a quiet stream: stalled in the document, the log, the API and the metrics"
+# the stalled game's answers validate against the OpenAPI document (issue 18 item 5)
+curl -sf "$URL/openapi.json" -o "$WORK/openapi.json" || fail "/openapi.json failed"
+for p in /v1/games /v1/games/game-1; do
+  f=$WORK/answer.$(basename "$p")
+  echo "$( [ "$p" = /v1/games ] && echo /v1/games || echo '/v1/games/{id}') GET $(curl -s -o "$f" -w '%{http_code}' "$URL$p") $f" \
+    "$(curl -s -o /dev/null -w '%{content_type}' "$URL$p")"
+done >"$WORK/probes.txt"
+"$PYTHON" "$SRC/tests/http/check_openapi.py" "$WORK/openapi.json" "$WORK/probes.txt" --partial ||
+  fail "a stalled game's /v1/games or /v1/games/game-1 does not validate against openapi.json"
+pass "a stalled game's /v1/games and /v1/games/game-1 validate against openapi.json"
 
 # the stream moves: in progress again, at once, and every later document says so
 head -n 20 "$SRC/sql/data/game.txt" >"$D/gamestream.tmp" && mv "$D/gamestream.tmp" "$D/gamestream.txt"
