@@ -17,10 +17,10 @@ if [ -z "${SIDEARM_IN_NS:-}" ]; then
 fi
 . "$SRC/tests/lib.sh"
 
-# full NAME: a 512 KiB tmpfs at $WORK/NAME-disk, its box directory made, the rest ballast
+# full NAME: a 2 MiB tmpfs (77 documents of 4-8 KiB fit once the ballast goes) at $WORK/NAME-disk, its box directory made, the rest ballast
 full() {
   M=$WORK/$1-disk; mkdir -p "$M"
-  mount -t tmpfs -o size=512k tmpfs "$M" || fail "$1: mounting a tmpfs at $M failed"
+  mount -t tmpfs -o size=2m tmpfs "$M" || fail "$1: mounting a tmpfs at $M failed"
   MOUNTS+=("$M")
   mkdir "$M/box"
   dd if=/dev/zero of="$M/ballast" bs=4k 2>/dev/null || true

@@ -8,19 +8,26 @@
 # be there at the end (read back), the shortage is counted in the metrics, and the exit
 # is 0.
 . "$SRC/tests/lib.sh"
-G=$WORK/games; V=$WORK/var; mkdir -p "$V"
-"$BIN/gamestream-sim" --games 100 --random 5 --delay 0 --stagger 0 --target "file://$G/" \
-  --reset-reference "sqlite://$V/sidearm.db" 2>"$WORK/sim.log" || fail "gamestream-sim failed"
+G=$WORK/games; V=$WORK/var
 
 run_starved() {
   ( ulimit -n 64
-    for fd in $(seq 19 63); do eval "exec $fd</dev/null"; done
+    for fd in $(seq 18 63); do eval "exec $fd</dev/null"; done
     exec "$BIN/pipeline" --source "file://$G/" --data-dir "$V" --once --metrics-file "$WORK/metrics.prom" ) \
     2>"$WORK/pipeline.log"
 }
-rc=0
-timeout 300 bash -c "$(declare -f run_starved); G=$G V=$V WORK=$WORK BIN=$BIN run_starved" || rc=$?
-grep -q "Too many open files" "$WORK/pipeline.log" || fail "the run never ran out of descriptors: the test proves nothing"
+# Whether the reads and writes of a run meet EMFILE depends on how many overlap: a run that
+# never did proves nothing and is made again from the start (at most 3 runs)
+for attempt in 1 2 3; do
+  rm -rf "$G" "$V"; mkdir -p "$V"
+  "$BIN/gamestream-sim" --games 100 --random 5 --delay 0 --stagger 0 --target "file://$G/" \
+    --reset-reference "sqlite://$V/sidearm.db" 2>"$WORK/sim.log" || fail "gamestream-sim failed"
+  rc=0
+  timeout 300 bash -c "$(declare -f run_starved); G=$G V=$V WORK=$WORK BIN=$BIN run_starved" || rc=$?
+  grep -q "Too many open files" "$WORK/pipeline.log" && break
+  echo "run $attempt never ran out of descriptors (exit $rc): again"
+done
+grep -q "Too many open files" "$WORK/pipeline.log" || fail "3 runs never ran out of descriptors: the test proves nothing"
 [ "$rc" = 0 ] || fail "pipeline exited $rc under descriptor pressure"
 "$PYTHON" - "$G" "$V/boxscores" <<'PY' || fail "some games lack their final document"
 import json, os, sys
