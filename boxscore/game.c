@@ -132,8 +132,10 @@ void bs_format_quarter_clock(int clock, char out[8])
         clock = 0;
     if (clock > BS_GAME_SECONDS)
         clock = BS_GAME_SECONDS;
-    int left = clock - (4 - bs_period(clock)) * (BS_GAME_SECONDS / 4);
-    snprintf(out, 8, "%d:%02d", left / 60, left % 60);
+    int left = clock - (4 - bs_period(clock)) * (BS_GAME_SECONDS / 4); /* 0..900 */
+    /* unsigned and bounded, so every build (-O0 too) sees that "mm:ss" fits in 8 bytes */
+    unsigned secs = (unsigned)(left < 0 ? 0 : left);
+    snprintf(out, 8, "%u:%02u", secs / 60 % 100, secs % 60);
 }
 
 double bs_pct(int goals, int shots)
