@@ -165,11 +165,6 @@ void games_list_now(app *a)
     games_list(a);
 }
 
-/* The lister is free again: the manifests waiting, then a listing a push asked for. */
-static void lister_free(app *a)
-{
-    games_manifests_kick(a);
-}
 
 void games_list_cb(void *owner)
 {
@@ -311,7 +306,7 @@ static void games_listed(app *a, const cn_listing *l)
         if (kafka_owns(a, id)) /* Kafka: only the games of the partitions assigned here */
             game_seen(a, id, stream, manifest);
     }
-    lister_free(a); /* the next listing waits for the next tick, or a push */
+    games_manifests_kick(a); /* the manifests waiting; the next listing waits for the next tick, or a push */
 }
 
 /* A game.json read on manifest lane ml came back. */
@@ -346,11 +341,11 @@ static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, 
         cn_status gst;
         for (size_t i = 0; i < a->ngames; i++) /* once per game: never two runs of one game */
             if (!strcmp(a->games[i]->id, id)) {
-                lister_free(a);
+                games_manifests_kick(a);
                 return;
             }
         if (!kafka_owns(a, id)) { /* its partition went elsewhere while game.json was read */
-            lister_free(a);
+            games_manifests_kick(a);
             return;
         }
         game_run *g = gr_new(a, id, uri, m.home, m.away, true, &gst);
@@ -367,7 +362,7 @@ static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, 
             gr_free(g);
         }
     }
-    lister_free(a);
+    games_manifests_kick(a);
 }
 
 static void list_done(job *j)

@@ -30,7 +30,8 @@ void games_list_now(app *a);
 bool games_once_listed(const app *a);
 /* No listing in flight, and no game.json waiting or being read. */
 bool games_lister_idle(const app *a);
-/* A manifest lane's retry is due (its kick), or a lane is free: the next reads start. */
+/* A manifest lane's retry is due (its kick), or the lister is free: the next game.json reads
+ * start, then the listing a push asked for. */
 void games_manifests_kick(void *owner);
 /* Kafka: drops the games whose partition is not assigned here, once no call of theirs is in
  * flight and (unless force) nothing of theirs waits to be written. Returns how many such

@@ -391,8 +391,7 @@ static void pss_release(pss *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Writes the status line and headers; the body (len bytes at body, which the session
- * now owns through own or doc when either is set) follows from the writeable callback. */
+/* One header by name (NUL-terminated value); non-zero when it does not fit. */
 static int add_header(struct lws *wsi, const char *name, const char *value, unsigned char **h, unsigned char *end)
 {
     return lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)value,
@@ -419,6 +418,8 @@ static int cors_headers(const http_server *s, struct lws *wsi, unsigned char **h
            add_header(wsi, "access-control-max-age:", CORS_MAX_AGE, h, end);
 }
 
+/* Writes the status line and headers; the body (len bytes at body, which the session
+ * now owns through own or doc when either is set) follows from the writeable callback. */
 static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const char *ctype, const void *body,
                  size_t len, const char *hname, const char *hval, const char *etag)
 {
@@ -429,13 +430,9 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
         cors_headers(s, wsi, &h, end) ||
         (etag && lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_ETAG, (const unsigned char *)etag,
                                               (int)strlen(etag), &h, end)) ||
-        (hname && lws_add_http_header_by_name(wsi, (const unsigned char *)hname, (const unsigned char *)hval,
-                                              (int)strlen(hval), &h, end)) ||
-        (p->close_after &&
-         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:", (const unsigned char *)"close", 5,
-                                     &h, end)) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
-                                    8, &h, end) ||
+        (hname && add_header(wsi, hname, hval, &h, end)) ||
+        (p->close_after && add_header(wsi, "connection:", "close", &h, end)) ||
+        add_header(wsi, "cache-control:", "no-cache", &h, end) ||
         lws_finalize_write_http_header(wsi, start, &h, end))
         return -1;
     if (len == 0 || p->head) {
@@ -689,10 +686,8 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     unsigned char buf[LWS_PRE + 512], *start = buf + LWS_PRE, *hp = start, *end = buf + sizeof buf - 1;
     pl_metrics_http_response(s->a, 200);
     if (lws_add_http_common_headers(wsi, 200, "text/event-stream", LWS_ILLEGAL_HTTP_CONTENT_LEN, &hp, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"cache-control:", (const unsigned char *)"no-cache",
-                                    8, &hp, end) ||
-        lws_add_http_header_by_name(wsi, (const unsigned char *)"x-accel-buffering:", (const unsigned char *)"no", 2,
-                                    &hp, end) ||
+        add_header(wsi, "cache-control:", "no-cache", &hp, end) ||
+        add_header(wsi, "x-accel-buffering:", "no", &hp, end) ||
         cors_headers(s, wsi, &hp, end) || lws_finalize_write_http_header(wsi, start, &hp, end)) {
         free(c);
         return -1;
