@@ -20,7 +20,20 @@ wait_for 30 test -s "$WORK/box/9.json" || fail "the first events were not writte
 lowest_free() { local n=0; while [ -e "/proc/$pipe/fd/$n" ]; do n=$((n + 1)); done; echo "$n"; }
 hard=$(prlimit --pid "$pipe" --nofile --output HARD --noheadings)
 soft=$(prlimit --pid "$pipe" --nofile --output SOFT --noheadings)
-starve() { prlimit --pid "$pipe" --nofile="$(lowest_free):$hard"; }
+# starve: the limit is set to the lowest free descriptor, and set again until no descriptor
+# below it is free (one open for an instant when the limit was set leaves a hole a socket
+# could take once it closes)
+starve() {
+  local n i
+  for i in $(seq 1 50); do
+    kill -0 "$pipe" 2>/dev/null || fail "the pipeline exited before it was starved: $(tail -n 5 "$WORK/pipeline.log")"
+    n=$(lowest_free)
+    prlimit --pid "$pipe" --nofile="$n:$hard"
+    sleep 0.05
+    [ "$(lowest_free)" -ge "$n" ] && return 0
+  done
+  fail "a descriptor below the limit kept coming free"
+}
 # starved_until PATTERN: starves until the log has PATTERN. A descriptor open for an instant
 # while the lowest free one is sought leaves a hole below the limit: starve again.
 starved_until() {
