@@ -24,8 +24,8 @@ soft=$(prlimit --pid "$pipe" --nofile --output SOFT --noheadings)
 # below it is free (one open for an instant when the limit was set leaves a hole a socket
 # could take once it closes)
 starve() {
-  local n i
-  for i in $(seq 1 50); do
+  local n _
+  for _ in $(seq 1 50); do
     kill -0 "$pipe" 2>/dev/null || fail "the pipeline exited before it was starved: $(tail -n 5 "$WORK/pipeline.log")"
     n=$(lowest_free)
     prlimit --pid "$pipe" --nofile="$n:$hard"
