@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,4 +119,46 @@ const char *cn_file_kind(mode_t mode)
 {
     return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a directory" : S_ISCHR(mode) ? "a character device"
            : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
+}
+
+/* Reads fd to its end into a malloc'd, NUL-terminated buffer, refusing more than max
+ * bytes even when the file grows while it is read; hint is its size at the fstat. */
+cn_status cn_read_all(int fd, const char *path, size_t hint, size_t max, char **data, size_t *len, cn_error *err)
+{
+    if (max > SIZE_MAX / 4)
+        max = SIZE_MAX / 4;
+    size_t cap = (hint < max ? hint : max) + 2, n = 0; /* room for the NUL and one byte too many */
+    char *buf = NULL;
+    cn_status rc = CN_OK;
+    for (;;) {
+        if (!buf || n + 1 == cap) {
+            size_t want = !buf ? cap : cap * 2 < max + 2 ? cap * 2 : max + 2;
+            char *p = realloc(buf, want);
+            if (!p) {
+                rc = cn_fail(err, CN_FATAL, "out of memory reading %s", path);
+                break;
+            }
+            buf = p;
+            cap = want;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = cn_fail(err, CN_TRANSIENT, "reading %s: %s", path, strerror(errno));
+            break;
+        }
+        if (r == 0) {
+            buf[n] = '\0';
+            *data = buf;
+            *len = n;
+            return CN_OK;
+        }
+        if ((n += (size_t)r) > max) {
+            rc = cn_fail(err, CN_INPUT, "%s grew over the %zu-byte cap while it was read", path, max);
+            break;
+        }
+    }
+    free(buf);
+    return rc;
 }

@@ -72,6 +72,7 @@ static const opt_def options[] = {
     {"kafka-group", "KAFKA_GROUP", OPT_STR, NULL, "the consumer group every pipeline of one game day joins", OFF(pl.kafka_group)},
     OPT_KAFKA_TLS_ROWS(main_config, pl.kafka_security, pl.kafka_ca_file, pl.kafka_sasl_mechanism, pl.kafka_sasl_username),
     {"kafka-session-timeout-ms", "KAFKA_SESSION_TIMEOUT_MS", OPT_INT, "10000", "how long the group waits for a silent member before its partitions move to the others, in milliseconds", OFF(pl.kafka_session_timeout_ms)},
+    {"kafka-debug", "KAFKA_DEBUG", OPT_STR, NULL, "librdkafka debug contexts to log (e.g. cgrp,consumer): what the group and the consumer do, to diagnose a slow rebalance", OFF(pl.kafka_debug)},
     {"max-object-mib", "MAX_OBJECT_MIB", OPT_INT, "64", "largest stream object accepted, in MiB", OFF(max_object_mib), OPT_AT_LEAST(1)},
     OPT_SERVER_ROWS(main_config, srv),
     OPT_CORE_DUMPS_ROW(main_config, core_dumps),

@@ -56,6 +56,7 @@ typedef struct pl_config {
     const char *kafka_security, *kafka_ca_file, *kafka_sasl_mechanism, *kafka_sasl_username;
     const char *kafka_sasl_password; /* from KAFKA_SASL_PASSWORD(_FILE) only */
     int kafka_session_timeout_ms;
+    const char *kafka_debug; /* librdkafka debug contexts (e.g. "cgrp"), logged at info; NULL or "": none */
     cn_settings conn;       /* conn.cancel is set by pl_run */
 } pl_config;
 

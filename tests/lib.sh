@@ -495,7 +495,7 @@ restart_while_down() {
   pipe=$!; PIDS+=("$pipe")
   wait_for 120 sink_has "$CRASH_SINK" "$at" || fail "$n: game A did not reach document $at"
   kill -KILL "$pipe"; wait "$pipe" 2>/dev/null || true
-  kill "$sim"; wait "$sim" 2>/dev/null || true
+  kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true # it may have ended already
   echo "--- SIGKILL at document $at; the producer starts over with $k lines of $b" >>"$WORK/$n-crash.log"
   if [ -n "$seed_b" ]; then
     "$BIN/gamestream-sim" --random "$seed_b" --reset-reference "$REF" --target "file://$WORK/$n-b-full.txt" \
@@ -546,7 +546,7 @@ start_s3_proxy() {
 # swift_auth: SWIFT_URL and SWIFT_TOKEN, a session with the Swift API of start_s3.
 swift_auth() {
   local headers
-  headers=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \
+  headers=$(curl -sf -m 60 -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \
     "http://127.0.0.1:$S3_PORT/auth/v1.0") || fail "swift_auth: no token"
   SWIFT_URL=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Storage-Url: //Ip')
   SWIFT_TOKEN=$(printf '%s\n' "$headers" | tr -d '\r' | sed -n 's/^X-Auth-Token: //Ip')
@@ -556,8 +556,8 @@ swift_auth() {
 # through the Swift API of start_s3: the producer's rewrite of the whole stream.
 swift_put() {
   swift_auth
-  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/${2%%/*}" || fail "swift_put: no bucket ${2%%/*}"
-  curl -sf -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" --data-binary "@$1" "$SWIFT_URL/$2" \
+  curl -sf -m 60 -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/${2%%/*}" || fail "swift_put: no bucket ${2%%/*}"
+  curl -sf -m 60 -o /dev/null -X PUT -H "X-Auth-Token: $SWIFT_TOKEN" --data-binary "@$1" "$SWIFT_URL/$2" \
     || fail "swift_put: PUT $2 failed"
 }
 
@@ -565,7 +565,7 @@ swift_put() {
 # independent of the project's S3 code.
 swift_get() {
   swift_auth
-  curl -sf -o "$2" -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/$1" || fail "swift_get: GET $1 failed"
+  curl -sf -m 60 -o "$2" -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/$1" || fail "swift_get: GET $1 failed"
 }
 
 # log_count PATTERN FILE: how many lines of FILE match PATTERN (0 when none).

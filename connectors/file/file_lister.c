@@ -131,48 +131,6 @@ static cn_status fl_list(void *impl, cn_listing *out, cn_error *err)
     return CN_OK;
 }
 
-/* Reads fd to its end into a malloc'd, NUL-terminated buffer, refusing more than max
- * bytes even when the file grows while it is read; hint is its size at the fstat. */
-static cn_status read_all(int fd, const char *path, size_t hint, size_t max, char **data, size_t *len, cn_error *err)
-{
-    if (max > SIZE_MAX / 4)
-        max = SIZE_MAX / 4;
-    size_t cap = (hint < max ? hint : max) + 2, n = 0; /* room for the NUL and one byte too many */
-    char *buf = NULL;
-    cn_status rc = CN_OK;
-    for (;;) {
-        if (!buf || n + 1 == cap) {
-            size_t want = !buf ? cap : cap * 2 < max + 2 ? cap * 2 : max + 2;
-            char *p = realloc(buf, want);
-            if (!p) {
-                rc = cn_fail(err, CN_FATAL, "out of memory reading %s", path);
-                break;
-            }
-            buf = p;
-            cap = want;
-        }
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = cn_fail(err, CN_TRANSIENT, "reading %s: %s", path, strerror(errno));
-            break;
-        }
-        if (r == 0) {
-            buf[n] = '\0';
-            *data = buf;
-            *len = n;
-            return CN_OK;
-        }
-        if ((n += (size_t)r) > max) {
-            rc = cn_fail(err, CN_INPUT, "%s grew over the %zu-byte cap while it was read", path, max);
-            break;
-        }
-    }
-    free(buf);
-    return rc;
-}
-
 static cn_status fl_read(void *impl, const char *key, size_t max, char **data, size_t *len, cn_error *err)
 {
     file_lister *l = impl;
@@ -205,7 +163,7 @@ static cn_status fl_read(void *impl, const char *key, size_t max, char **data, s
         return cn_fail(err, CN_INPUT, "%s is %llu bytes, over the %zu-byte cap", path,
                        (unsigned long long)st.st_size, max);
     }
-    cn_status rc = read_all(fd, path, (size_t)st.st_size, max, data, len, err);
+    cn_status rc = cn_read_all(fd, path, (size_t)st.st_size, max, data, len, err);
     close(fd);
     return rc;
 }

@@ -314,9 +314,10 @@ static void on_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
-    (void)rk;
-    (void)level;
-    log_msg(LOG_DEBUG, "kafka %s: %s", fac, buf);
+    const pl_kafka *k = rd_kafka_opaque(rk);
+    /* what --kafka-debug asked for is shown without --verbose */
+    bool asked = level >= 7 && k && k->a->cfg->kafka_debug && *k->a->cfg->kafka_debug;
+    log_msg(asked ? LOG_INFO : LOG_DEBUG, "kafka %s: %s", fac, buf);
 }
 
 /* librdkafka's statistics: committed offsets and lag per partition, brokers up. */
@@ -643,7 +644,8 @@ int kafka_start(app *a)
               set(conf, "ssl.ca.location", c->kafka_ca_file, err, sizeof err) &&
               set(conf, "sasl.mechanisms", c->kafka_sasl_mechanism, err, sizeof err) &&
               set(conf, "sasl.username", c->kafka_sasl_username, err, sizeof err) &&
-              set(conf, "sasl.password", c->kafka_sasl_password, err, sizeof err);
+              set(conf, "sasl.password", c->kafka_sasl_password, err, sizeof err) &&
+              set(conf, "debug", c->kafka_debug, err, sizeof err);
     if (!ok) {
         log_msg(LOG_ERROR, "kafka: %s", err);
         rd_kafka_conf_destroy(conf);

@@ -35,7 +35,7 @@ PIPE=$!; PIDS+=("$PIPE")
 mongo_count() { mongo_docs boxscores | wc -l; }
 # newest_of GAME: the event_id of the game's latest.json in the bucket (0 when none)
 newest_of() {
-  curl -sf -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null |
+  curl -sf -m 10 -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null |
     "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["event_id"])' 2>/dev/null || echo 0
 }
 grows() { [ "$(mongo_count)" -gt "$1" ]; }
@@ -65,6 +65,7 @@ wait_for 20 newer_than game-002 $((seen + 5)) \
 pass "MongoDB down: game-002's latest.json went from event $seen to $(newest_of game-002)"
 start_mongo "$MONGO_PORT"
 
+wait_for 300 gone "$SIM" || fail "gamestream-sim did not end within 300 s: $(tail -n 2 "$WORK/sim.log")"
 wait "$SIM" || fail "gamestream-sim exited $?"
 all_final() {
   local d g last
@@ -76,7 +77,9 @@ all_final() {
 }
 wait_for 90 all_final || fail "not every game's final reached both sinks: $(grep -c ': final and written' "$WORK/pipeline.log") retired"
 sleep 1.5 # one more --index-interval-ms
-kill -TERM "$PIPE"; rc=0; wait "$PIPE" || rc=$?
+kill -TERM "$PIPE"
+wait_for 30 gone "$PIPE" || fail "SIGTERM did not stop the pipeline within 30 s"
+rc=0; wait "$PIPE" || rc=$?
 [ $rc = 0 ] || fail "the pipeline exited $rc: $(grep -m 3 -E 'error|gave up' "$WORK/pipeline.log")"
 
 # every game: MongoDB's documents the model's at every event; latest.json = MongoDB's newest = the model's final
