@@ -17,8 +17,8 @@ void cn_redact_text(const char *text, char *out, size_t outlen);
  * out of descriptors or space is CN_TRANSIENT (and counted, cn_exhaustion_counts),
  * EACCES/EPERM is CN_AUTH, anything else is otherwise. */
 cn_status cn_errno_status(int e, cn_status otherwise);
-/* cn_fail with the status cn_errno_status gives e, and err->shortage set when e is a
- * descriptor or space shortage. */
+/* cn_fail with the status cn_errno_status gives e, and err->shortage saying when e is
+ * a descriptor or space shortage. */
 cn_status cn_fail_errno(cn_error *err, int e, cn_status otherwise, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -25,7 +25,7 @@ cn_status cn_fail(cn_error *err, cn_status status, const char *fmt, ...)
 {
     va_list ap;
     err->status = status;
-    err->shortage = false;
+    err->shortage = CN_SHORT_NONE;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
@@ -36,7 +36,9 @@ cn_status cn_fail_errno(cn_error *err, int e, cn_status otherwise, const char *f
 {
     va_list ap;
     err->status = cn_errno_status(e, otherwise);
-    err->shortage = e == EMFILE || e == ENFILE || e == ENOSPC || e == EDQUOT;
+    err->shortage = e == EMFILE || e == ENFILE ? CN_SHORT_DESCRIPTORS
+                    : e == ENOSPC || e == EDQUOT ? CN_SHORT_SPACE
+                                                 : CN_SHORT_NONE;
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);

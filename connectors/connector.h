@@ -37,9 +37,12 @@ typedef enum cn_status {
     CN_CONFLICT     /* the game id is held by another source (another day's game): refuse the game */
 } cn_status;
 
+/* What a CN_TRANSIENT failure ran short of in this process itself, not in a server. */
+typedef enum cn_shortage { CN_SHORT_NONE = 0, CN_SHORT_DESCRIPTORS, CN_SHORT_SPACE } cn_shortage;
+
 typedef struct cn_error {
     cn_status status;
-    bool shortage;  /* CN_TRANSIENT because this process ran out of descriptors or space, not a server */
+    cn_shortage shortage; /* CN_TRANSIENT because this process ran out of descriptors or space, not a server */
     char msg[512];
 } cn_error;
 

@@ -26,7 +26,7 @@ static uint64_t backoff_ms(lane *l)
 {
     lane_policy *p = l->pol;
     uint64_t d = (uint64_t)p->backoff_base_ms, max = (uint64_t)p->backoff_max_ms;
-    for (int i = 1; i < l->failures && d < max; i++)
+    for (int i = 1; i < l->backoff_steps && d < max; i++)
         d *= 2;
     if (d > max)
         d = max;
@@ -51,6 +51,8 @@ void lane_ok(lane *l)
         log_game(LOG_INFO, l->game, "%s %s: recovered after %d failed tries", l->what, l->uri, l->failures);
     l->failures = 0;
     l->once_failures = 0;
+    l->backoff_steps = 0;
+    l->out_of_descriptors = false;
     l->said_waiting = false;
     l->pol->oks++;
 }
@@ -63,10 +65,15 @@ bool lane_failed(lane *l, const cn_error *err)
         return false;
     }
     l->failures++;
-    if (err->shortage && l->pol->oks != l->oks_at_failure)
-        l->once_failures = 0; /* others got through since: the shortage passes */
+    l->out_of_descriptors = err->shortage == CN_SHORT_DESCRIPTORS;
+    if (err->shortage && l->pol->oks != l->oks_at_failure) { /* others got through since: the shortage passes */
+        l->once_failures = 0;
+        if (l->out_of_descriptors)
+            l->backoff_steps = 0;
+    }
     l->oks_at_failure = l->pol->oks;
     l->once_failures++;
+    l->backoff_steps++;
     if (l->pol->once && l->once_failures >= l->pol->once_attempts) {
         log_game(LOG_ERROR, l->game, "%s %s: %s (gave up after %d tries with --once)", l->what, l->uri, err->msg,
                  l->failures);

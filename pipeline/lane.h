@@ -34,6 +34,8 @@ typedef struct lane {
     bool gave_up;           /* failed for good: nothing more is sent to it */
     int failures;
     int once_failures;      /* the failures --once-attempts counts (see lane_failed) */
+    int backoff_steps;      /* the failures the backoff doubles over (see lane_failed) */
+    bool out_of_descriptors; /* the last failure was this process's descriptor shortage */
     uint64_t oks_at_failure; /* pol->oks at the last failure */
     bool said_waiting;
     uv_timer_t retry;
@@ -50,9 +52,13 @@ bool lane_free(const lane *l);
 /* A call succeeded. */
 void lane_ok(lane *l);
 /* A call failed: logs it and schedules a retry (returns true), or says to give up.
- * With --once a descriptor or space shortage (err->shortage) counts towards
- * --once-attempts only while no call of any lane succeeds: it passes as the process's
- * other calls close their files, so a busy batch run must not give up a sink for it. */
+ * A descriptor or space shortage (err->shortage) passes as the process's other calls
+ * close their files: with --once it counts towards --once-attempts only while no call
+ * of any lane succeeds, so a busy batch run must not give up a sink for it. A descriptor
+ * shortage does not grow the backoff either while other calls succeed: the retry comes
+ * after the base delay, as the descriptor it lacked is freed within milliseconds (with a
+ * handful to spare, backing off to --backoff-max-ms idled the lanes while the other
+ * calls took them). Only while nothing succeeds does it back off as an outage. */
 bool lane_failed(lane *l, const cn_error *err);
 /* Schedules the kick after ms (e.g. a rate limit); replaces a pending one. */
 void lane_kick_after(lane *l, uint64_t ms);

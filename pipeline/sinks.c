@@ -209,9 +209,13 @@ void sinks_kick(app *a)
         pl_bsink *b = &a->bs[s];
         if (b->gave_up)
             continue;
-        bool retrying = false; /* a failing sink is retried by one connection, with backoff */
+        /* a failing sink is retried by one connection, with backoff; a connection that ran
+         * out of descriptors waits alone: the sink is not failing, and the others may find
+         * what it lacked (holding them all back for its backoff idled the sink while the
+         * process's other calls took the few descriptors it waited for) */
+        bool retrying = false;
         for (int i = 0; i < b->nconns && !retrying; i++)
-            retrying = uv_is_active((uv_handle_t *)&b->lanes[i].retry);
+            retrying = uv_is_active((uv_handle_t *)&b->lanes[i].retry) && !b->lanes[i].out_of_descriptors;
         for (int i = 0; i < b->nconns && !retrying; i++)
             if (lane_free(&b->lanes[i]) && !start_index(a, b, i, &fresh) && !start(a, b, i))
                 break;

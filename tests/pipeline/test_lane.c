@@ -367,6 +367,52 @@ static void once_gives_up_after_once_attempts(void **state)
     lane_stop(&f->l);
 }
 
+/* Out of descriptors while other lanes' calls succeed (the process's own calls hold the
+ * few there are, for milliseconds): each retry comes after the base delay, not after a
+ * backoff grown towards the cap. While nothing succeeds it backs off as an outage; out of
+ * disk space grows as an outage too (other calls do not free it). */
+static void a_passing_descriptor_shortage_does_not_grow_the_backoff(void **state)
+{
+    fx *f = *state;
+    f->pol = (lane_policy){.backoff_base_ms = 4, .backoff_max_ms = 4000, .rng = 21};
+    lane *l = &f->l;
+    cn_error fds = failure(CN_TRANSIENT);
+    fds.shortage = CN_SHORT_DESCRIPTORS;
+    for (int n = 1; n <= 12; n++) {
+        f->pol.oks++; /* another lane's call got through since */
+        assert_true(lane_failed(l, &fds));
+        assert_int_equal(l->failures, n); /* still counted, and said, as tries */
+        assert_true(l->out_of_descriptors);
+        assert_true(uv_timer_get_due_in(&l->retry) <= (uint64_t)f->pol.backoff_base_ms);
+    }
+    assert_int_equal(count_logs(LOG_WARN, "retry 12 in "), 1);
+    /* nothing else succeeds: it grows */
+    for (int n = 2; n <= 8; n++)
+        assert_true(lane_failed(l, &fds));
+    assert_true(uv_timer_get_due_in(&l->retry) >= nominal(&f->pol, 8) / 2);
+    lane_stop(l);
+    lane_ok(l);
+    assert_false(l->out_of_descriptors);
+
+    cn_error space = failure(CN_TRANSIENT);
+    space.shortage = CN_SHORT_SPACE;
+    for (int n = 1; n <= 8; n++) {
+        f->pol.oks++;
+        assert_true(lane_failed(l, &space));
+        assert_false(l->out_of_descriptors);
+    }
+    assert_true(uv_timer_get_due_in(&l->retry) >= nominal(&f->pol, 8) / 2);
+    lane_stop(l);
+    /* a server's failure after a shortage is not one */
+    lane_ok(l);
+    assert_true(lane_failed(l, &fds));
+    assert_true(l->out_of_descriptors);
+    cn_error server = failure(CN_TRANSIENT);
+    assert_true(lane_failed(l, &server));
+    assert_false(l->out_of_descriptors);
+    lane_stop(l);
+}
+
 static void lane_ok_resets_the_failures_and_the_backoff(void **state)
 {
     fx *f = *state;
@@ -506,6 +552,7 @@ int main(void)
         LANE_TEST(not_found_says_it_is_waiting_once),
         LANE_TEST(statuses_retrying_cannot_fix_give_up_at_once),
         LANE_TEST(once_gives_up_after_once_attempts),
+        LANE_TEST(a_passing_descriptor_shortage_does_not_grow_the_backoff),
         LANE_TEST(lane_ok_resets_the_failures_and_the_backoff),
         LANE_TEST(kick_after_schedules_and_replaces),
         LANE_TEST(stop_cancels_a_pending_retry),
