@@ -121,8 +121,8 @@ const char *cn_file_kind(mode_t mode)
            : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "a special file";
 }
 
-/* Reads fd to its end into a malloc'd, NUL-terminated buffer, refusing more than max
- * bytes even when the file grows while it is read; hint is its size at the fstat. */
+/* (fileio.h) The buffer starts at hint + 2 bytes (the NUL and one byte too many, which
+ * tells a file that grew past max) and doubles up to max + 2. */
 cn_status cn_read_all(int fd, const char *path, size_t hint, size_t max, char **data, size_t *len, cn_error *err)
 {
     if (max > SIZE_MAX / 4)

@@ -16,11 +16,11 @@ bool cn_uri_is_local_path(const cn_uri *u);
 cn_status cn_mkdirs(const char *dir, cn_error *err);
 /* Creates the directories that file's path needs. */
 cn_status cn_mkdirs_for(const char *file, cn_error *err);
-/* Writes all of buf to fd; path names it in the error. */
 /* Reads fd to its end into a malloc'd, NUL-terminated buffer (*data, *len), refusing more
  * than max bytes (CN_INPUT) even when the file grows while it is read; hint is its size
  * (from fstat), the first allocation. Read in large reads, not byte by byte. */
 cn_status cn_read_all(int fd, const char *path, size_t hint, size_t max, char **data, size_t *len, cn_error *err);
+/* Writes all of buf to fd; path names it in the error. */
 cn_status cn_write_all(int fd, const char *buf, size_t len, const char *path, cn_error *err);
 /* Replaces path with data, then tail (a string; NULL for none), atomically: PATH.tmp.PID
  * (created afresh with O_EXCL), fsync, rename. A symlink at path is replaced, never followed. */
