@@ -102,12 +102,21 @@ cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 machine_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 hwm_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 
-# sampler PID OUT: one line a second (seconds, pipeline ticks, RSS KiB, machine busy, total)
+# queued_bytes: the box-score writes waiting (sidearm_sink_queued_bytes) when METRICS_ADDR
+# (host:port of the pipeline's --http) is set, else -
+queued_bytes() {
+  [ -n "${METRICS_ADDR:-}" ] || { echo -; return; }
+  curl -sf -m 2 "http://$METRICS_ADDR/metrics" | awk '/^sidearm_sink_queued_bytes/ { q = $2 } END { print q + 0 }' || echo -
+}
+
+# sampler PID OUT: one line a second (seconds, pipeline ticks, RSS KiB, machine busy, total,
+# queued bytes)
 sampler() {
   local pid=$1 out=$2
   while [ -e "/proc/$pid/stat" ]; do
-    printf '%s %s %s %s\n' "$(now)" "$(cpu_ticks "$pid" 2>/dev/null || echo 0)" \
-      "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)" "$(machine_ticks)" >>"$out"
+    printf '%s %s %s %s %s\n' "$(now)" "$(cpu_ticks "$pid" 2>/dev/null || echo 0)" \
+      "$(awk '/^VmRSS/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)" "$(machine_ticks)" \
+      "$(queued_bytes)" >>"$out"
     sleep 1
   done
 }
@@ -209,7 +218,10 @@ PY
       printf "machine: %.0f%% of its processors busy over the run (all processes); load average %s at the start, %s at the end\n", 100 * (b[1] - a[1]) / (b[2] - a[2]), l0, l1
     }'
   awk -v tck="$TCK" 'NR > 1 { dt = $1 - t; if (dt > 0) { c = ($2 - p) / tck / dt; if (c > mx) mx = c } }
-    { t = $1; p = $2; if ($3 > r) r = $3 } END { printf "pipeline: busiest second %.0f%% of one core; largest RSS sampled %.1f MiB\n", 100 * mx, r / 1024 }' \
+    { t = $1; p = $2; if ($3 > r) { r = $3; rq = $6 } if ($6 != "-" && $6 > q) q = $6 }
+    END { printf "pipeline: busiest second %.0f%% of one core; largest RSS sampled %.1f MiB", 100 * mx, r / 1024
+          if (rq != "-" && rq != "") printf " (%.1f MiB of writes queued then); most queued %.1f MiB", rq / 1048576, q / 1048576
+          printf "\n" }' \
     "$d/samples.txt"
   "$PYTHON" - "$d/expect" "$d/v/boxscores" "$d/sim.log" "$POLL_MS" "$stagger" "$DELAY" "$d/doctimes.txt" <<'PY' || fail "$name: documents are missing"
 import json, os, re, sys

@@ -9,7 +9,8 @@
 #         minutes, about 71 events a game, so 10,000 games make ~950 events/s) and --stagger
 #         $STAGGER (0.005 s). Every document, freshness (producer write -> document written)
 #         p50/p99/max, final -> results written, pipeline CPU and peak RSS, teams2/players2 =
-#         the reference + every game (tests/tools/oracle.py season). The reference has two teams
+#         the reference + every game (tests/tools/oracle.py season). The HTTP API is on (every
+#         game's newest document held for it); PIPELINE_ARGS adds words. The reference has two teams
 #         of ~10 players per game (gamestream-sim --games), so 20,000 teams at 10,000 games.
 #   once  $GAMES finished games written at once, then `pipeline --once` over the prefix: wall
 #         time, CPU, peak RSS; every game's newest document final, the season tables right.
@@ -30,7 +31,11 @@ export NO_BUILD=1
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); commit $(git rev-parse --short HEAD); $(date -u +%FT%TZ)"
 
 if [ "$mode" = live ] || [ "$mode" = all ]; then
-  DELAY=$DELAY STAGGER=$STAGGER RETIRE_WAIT=${RETIRE_WAIT:-300} bash bench/games.sh file
+  # the HTTP API on, so every game's newest document is held for it (the issue's goal), and
+  # its /metrics sampled each second for the writes waiting (bench/games.sh METRICS_ADDR)
+  P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  DELAY=$DELAY STAGGER=$STAGGER RETIRE_WAIT=${RETIRE_WAIT:-300} PIPELINE_ARGS="--http 127.0.0.1:$P ${PIPELINE_ARGS:-}" \
+    METRICS_ADDR=127.0.0.1:$P bash bench/games.sh file
 fi
 
 if [ "$mode" = s3 ] || [ "$mode" = all ]; then

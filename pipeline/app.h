@@ -42,6 +42,7 @@ typedef struct known_game {
     bool retired;       /* final and written: a rewrite of its stream is a restart */
     uint64_t final_size;    /* retired: the stream's size when last read */
     bool final_size_pending; /* retired: no listing has shown final_size yet */
+    uint64_t final_listings; /* retired: the listings begun before its last read began (they show nothing newer) */
     bool said;          /* its manifest problem was logged */
     bool said_manifest_ignored; /* a game.json edit while it is followed was logged */
     bool manifest_queued; /* its game.json is waiting to be read, or being read */
@@ -152,11 +153,13 @@ typedef struct app {
     known_game *known;
     size_t nknown, capknown;
     bool listed_once;       /* --once under a prefix: the one listing is done */
+    uint64_t listings_begun; /* listings of the prefix started so far (one at a time: the last is the one in flight) */
     bool list_wanted;       /* a push named a new game: list again as soon as the lister is free */
     bs_once refused;        /* folder names refused as game ids (logged once) */
 
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */
     uint64_t last_load_ms;
+    uint64_t load_began_ms, ref_read_ms; /* uv_now when the load in flight began; when the held snapshot's did */
     bool ref_wanted;        /* a game waits for, or asked for, a reload */
     uv_timer_t ref_later;   /* the rate-limited reload (--reload-min-ms), apart from l_ref's retry timer:
                              * the lane stays free meanwhile, so a run that begins reads at once */

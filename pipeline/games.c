@@ -155,6 +155,7 @@ void games_list(app *a)
     job *j = job_new(a, NULL, &a->l_list, list_work, list_done);
     if (j) {
         a->list_wanted = false;
+        a->listings_begun++;
         job_submit(j);
     }
 }
@@ -239,6 +240,9 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
         return;
     }
     bool manifest_moved = manifest_changed(k, manifest);
+    if (k->retired && a->listings_begun <= k->final_listings)
+        return; /* this listing began before the last read of the stream: it cannot show a newer one, and a
+                   size it saw earlier is no rewrite (a later listing shows what came after) */
     if (k->retired && k->final_size_pending && stream && stream->size == k->final_size) {
         note_stream(k, stream); /* the listing caught up with the last read before retiring */
         k->final_size_pending = false;
@@ -417,6 +421,7 @@ void games_retire(app *a)
             k->retired = true;
             k->final_size = g->object_size;
             k->final_size_pending = true;
+            k->final_listings = g->read_listings;
             k->run = NULL;
         }
         log_game(LOG_INFO, g->id, "final and written: retired (a rewrite of its stream restarts it)");

@@ -50,6 +50,7 @@ static const opt_def options[] = {
     {"queue-max-mib", "QUEUE_MAX_MIB", OPT_INT, "64", "size bound of the held writes, in MiB; past it box scores coalesce into the newest", OFF(pl.queue_max_mib), OPT_AT_LEAST(1)},
     {"queue-total-mib", "QUEUE_TOTAL_MIB", OPT_INT, "128", "size bound of the held writes of all games together, in MiB", OFF(pl.queue_total_mib), OPT_AT_LEAST(1)},
     {"reload-min-ms", "RELOAD_MIN_MS", OPT_INT, "30000", "least time between reference reloads for an unknown jersey or team", OFF(pl.reload_min_ms), OPT_AT_LEAST(0)},
+    {"reference-max-age-ms", "REFERENCE_MAX_AGE_MS", OPT_INT, "1000", "a game's run that begins uses the reference if its last read began at most this long ago, in milliseconds; else it reads it again (0: always)", OFF(pl.reference_max_age_ms), OPT_AT_LEAST(0)},
     {"sink-lanes", "SINK_LANES", OPT_INT, "4", "box-score writes in flight at once, for different games", OFF(pl.sink_lanes), OPT_RANGE(1, PL_SINK_LANES_MAX)},
     {"fold-slice-us", "FOLD_SLICE_US", OPT_INT, "2000", "longest the loop folds before it serves timers and signals, in microseconds", OFF(pl.fold_slice_us), OPT_AT_LEAST(1)},
     {"backoff-max-ms", "BACKOFF_MAX_MS", OPT_INT, "10000", "cap of the retry delay, in milliseconds", OFF(pl.backoff_max_ms), OPT_AT_LEAST(1)},

@@ -181,8 +181,10 @@ static void hook_ref_kick(app *a)
     }
     uv_timer_stop(&a->ref_later);
     job *j = job_new(a, NULL, &a->l_ref, load_work, load_done);
-    if (j)
+    if (j) {
+        a->load_began_ms = uv_now(&a->loop);
         job_submit(j);
+    }
 }
 
 static void ref_kick_cb(void *owner)
@@ -202,6 +204,7 @@ static void ref_loaded(app *a, bs_ref *rows)
     }
     bool first = !a->ref;
     a->last_load_ms = uv_now(&a->loop);
+    a->ref_read_ms = a->load_began_ms; /* the held rows, changed or not, are the database's as of then */
     a->ref_wanted = false;
     if (a->ref && bs_ref_equal(&a->ref->rows, rows)) {
         /* unchanged: the games keep sharing one snapshot instead of each holding a copy */

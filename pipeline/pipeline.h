@@ -33,6 +33,7 @@ typedef struct pl_config {
     int queue_max_mib;      /* ... and their size in MiB: past either, documents coalesce */
     int queue_total_mib;    /* the size of every game's held writes together, in MiB */
     int reload_min_ms;      /* least time between reference reloads for an unknown jersey or team */
+    int reference_max_age_ms; /* a run that begins uses the reference read at most this long before; 0: it reads it */
     int fold_slice_us;      /* time budget of one turn of folding, so the loop stays responsive */
     int index_interval_ms;  /* index.json (box-score sinks that keep one) rewritten at most this often; 0: none */
     int sink_lanes;         /* box-score sink connections writing at once (for different games), 1..PL_SINK_LANES_MAX */

@@ -14,13 +14,15 @@
 put_stream() { cp "$2" "$1/gamestream.txt.tmp" && mv "$1/gamestream.txt.tmp" "$1/gamestream.txt"; }
 
 # start_waiting NAME: a fresh data dir $WORK/NAME with the seed reference and no stream,
-# and a pipeline (PIPE) polling it that has read the reference once already.
+# and a pipeline (PIPE) polling it that has read the reference once already, more than
+# --reference-max-age-ms (1 s by default) ago: a run that begins now reads it again.
 start_waiting() {
   D=$WORK/$1; mkdir -p "$D"
   seed_sqlite "$D/sidearm.db"
   "$BIN/pipeline" --data-dir "$D" --poll-ms 20 "${@:2}" 2>"$WORK/$1.log" &
   PIPE=$!; PIDS+=("$PIPE")
   wait_for 30 grep -q "reference:" "$WORK/$1.log" || fail "$1: the pipeline did not read the reference"
+  sleep 1.2
 }
 
 # finish NAME: the pipeline ends by itself (the stream holds the final) with status 0.
@@ -141,7 +143,7 @@ pass "--once reads the reference again at most once for an unrostered jersey, an
 # writes its documents at once, while that reload is still pending.
 G=$WORK/prefix; D=$WORK/prefix-var; mkdir -p "$G/early" "$G/nobody" "$D"
 seed_sqlite "$D/sidearm.db"
-"$BIN/pipeline" --source "file://$G/" --data-dir "$D" --poll-ms 100 --reload-min-ms 600000 \
+"$BIN/pipeline" --source "file://$G/" --data-dir "$D" --poll-ms 100 --reload-min-ms 600000 --reference-max-age-ms 0 \
   --metrics-file "$WORK/prefix.prom" 2>"$WORK/prefix.log" &
 PIPE=$!; PIDS+=("$PIPE")
 echo '{"home": 101, "away": 205}' > "$G/early/game.json"
@@ -159,7 +161,32 @@ wait_for 60 test -s "$D/boxscores/late/2.json" ||
 kill -TERM "$PIPE"; rc=0; wait "$PIPE" || rc=$?
 [ $rc = 0 ] || fail "prefix: the pipeline exited $rc after SIGTERM"
 # the pending reload never fired: the reads were the first and the runs' starts (two runs
-# that begin together may share one)
+# that begin together may share one; --reference-max-age-ms 0: no run takes an earlier read)
 loads=$(awk '$1 == "sidearm_reference_loads_total" {print $2}' "$WORK/prefix.prom")
 [ "$loads" = 3 ] || [ "$loads" = 4 ] || fail "prefix: the reference was read '$loads' times, not 3 or 4"
 pass "a game's start does not wait for another game's rate-limited reload"
+
+# f) runs that begin within --reference-max-age-ms of a read take it (issue 15: 10,000 games
+# that start within a minute must not queue one read each): --once over 6 games under a
+# prefix reads the reference once with the default (1 s), and more than once with 0.
+G=$WORK/window; mkdir -p "$G"
+for i in 1 2 3 4 5 6; do
+  mkdir -p "$G/g$i"; echo '{"home": 101, "away": 205}' > "$G/g$i/game.json"
+  printf '0 59:00 101 2 1\n1 58:00 205 5 0\n2 00:00 0 0 0\n' > "$G/g$i/gamestream.txt"
+done
+for age in default 0; do
+  D=$WORK/window-$age; mkdir -p "$D"; seed_sqlite "$D/sidearm.db"
+  extra=(); [ "$age" = 0 ] && extra=(--reference-max-age-ms 0)
+  "$BIN/pipeline" --source "file://$G/" --data-dir "$D" --once "${extra[@]}" --metrics-file "$WORK/window-$age.prom" \
+    2>"$WORK/window-$age.log" || fail "window $age: pipeline --once exited $?"
+  for i in 1 2 3 4 5 6; do test -s "$D/boxscores/g$i/2.json" || fail "window $age: g$i's final was not written"; done
+  [ "$(sqlite3 "$D/sidearm.db" "SELECT wins FROM teams2 WHERE id = 101")" = \
+    "$(($(sqlite3 "$D/sidearm.db" "SELECT wins FROM teams WHERE id = 101") + 6))" ] || fail "window $age: teams2 is not the reference plus 6 wins"
+  loads=$(awk '$1 == "sidearm_reference_loads_total" {print $2}' "$WORK/window-$age.prom")
+  if [ "$age" = default ]; then
+    [ "$loads" = 1 ] || fail "window: with the default the reference was read '$loads' times, not once"
+  else
+    [ "$loads" -ge 2 ] || fail "window: with --reference-max-age-ms 0 the runs' starts did not read the reference ('$loads' reads)"
+  fi
+done
+pass "runs that begin within --reference-max-age-ms of a read share it; 0 reads it for each run"
