@@ -83,7 +83,7 @@ typedef struct pl_bsink {
     int nconns;
     bool gave_up;           /* failed for good: nothing more goes to it; the others go on */
     bool newest_only;       /* it keeps each game's newest document only (cn_boxscore_ops) */
-    size_t next;            /* round-robin position over the games */
+    size_t next;            /* round-robin position over the games with writes waiting (app.waiting) */
     /* index.json (a sink with put_index, --index-interval-ms > 0): */
     bool has_index;
     bool index_wanted;      /* the interval passed, or the run ends: write it if it changed */
@@ -168,6 +168,10 @@ typedef struct app {
 
     game_run **games;
     size_t ngames, capgames;
+    /* the games whose outbox holds a write (outbox.c): what the sinks walk for their next
+     * write, not every game followed */
+    struct game_run **waiting;
+    size_t nwaiting, capwaiting;
     size_t pending_bytes;   /* held box-score writes of every game (--queue-total-mib) */
     size_t sink_next, res_next; /* round-robin positions */
 

@@ -711,6 +711,7 @@ game_run *gr_new(app *a, const char *id, const char *source_uri, int home, int a
 
 void gr_free(game_run *g)
 {
+    ob_unlist(g); /* the sinks no longer walk it */
     bool index = false; /* a retired game keeps its line in index.json */
     for (int s = 0; s < g->app->nbs; s++)
         index = index || g->app->bs[s].has_index;

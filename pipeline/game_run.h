@@ -69,6 +69,7 @@ struct game_run {
     uint64_t moved_ns, fold_seen_ns, stale_seen_ns;
     uint64_t last_moved_ms; /* loop time its stream last grew (or the game was found): for --stall-after */
     uint64_t bytes_read, object_size, whole_reads;
+    size_t waiting_at;      /* its place in app.waiting plus one; 0: not there (outbox.c) */
     uint64_t poll_listings, read_listings; /* app.listings_begun when the poll in flight began; when the last read did */
 
     sinkq q;                /* the outbox (outbox.h): every sink's pending writes, each sink at its own place */

@@ -127,6 +127,30 @@ static bool closed(const game_run *g)
     return app_sinks_all_gave_up(g->app) || g->refused;
 }
 
+/* Lists the game in app.waiting (see outbox.h); -1 when out of memory. */
+static int keep_listed(game_run *g)
+{
+    app *a = g->app;
+    if (g->waiting_at)
+        return 0;
+    if (!bs_grow(&a->waiting, &a->capwaiting, a->nwaiting, sizeof *a->waiting))
+        return -1;
+    a->waiting[a->nwaiting++] = g;
+    g->waiting_at = a->nwaiting;
+    return 0;
+}
+
+void ob_unlist(game_run *g)
+{
+    app *a = g->app;
+    if (!g->waiting_at)
+        return;
+    size_t i = g->waiting_at - 1;
+    a->waiting[i] = a->waiting[--a->nwaiting];
+    a->waiting[i]->waiting_at = i + 1;
+    g->waiting_at = 0;
+}
+
 /* Puts a write (document, rejected-line record, forget) in the outbox at pos and kicks
  * the sinks; false when out of memory (it.text freed, the newest state marked stale for a
  * document: it is rendered again when there is room). */
@@ -148,7 +172,7 @@ static bool enqueue(game_run *g, size_t pos, sq_item it)
     }
     it.seq = ++g->seq;
     it.done = it.busy = 0;
-    if (sq_insert(&g->q, pos, it)) {
+    if (keep_listed(g) || sq_insert(&g->q, pos, it)) {
         log_game(LOG_ERROR, g->id, "out of memory queueing %s %ld; %s",
                  it.kind == SQ_PUT ? "box score" : it.kind == SQ_REJECT ? "the record of line" : "the forget of run",
                  it.kind == SQ_FORGET ? g->run : it.id, it.kind == SQ_PUT ? "the next write will hold it" : "dropped");

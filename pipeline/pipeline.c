@@ -633,6 +633,7 @@ int pl_run(pl_config *cfg)
     if (a->prefix_mode)
         cn_lister_close(&a->lister);
     free(a->games);
+    free(a->waiting);
     free(a);
     return rc;
 }

@@ -129,12 +129,19 @@ static void gave_up(app *a, pl_bsink *b)
 /* Starts the next write of one game, in turn, on connection ix of sink b. */
 static bool start(app *a, pl_bsink *b, int ix)
 {
-    for (size_t k = 0; k < a->ngames; k++) {
-        game_run *g = a->games[(b->next + k) % a->ngames];
-        sq_item *it = ob_next(g, b->ix);
-        if (!it)
+    for (size_t k = 0; k < a->nwaiting;) {
+        size_t i = (b->next + k) % a->nwaiting;
+        game_run *g = a->waiting[i];
+        if (g->q.len == 0) { /* written by every sink: it leaves the list (the last one takes its place) */
+            ob_unlist(g);
             continue;
-        b->next = (b->next + k + 1) % a->ngames;
+        }
+        sq_item *it = ob_next(g, b->ix);
+        if (!it) {
+            k++;
+            continue;
+        }
+        b->next = i + 1;
         job *j = job_new(a, g, &b->lanes[ix], it->kind == SQ_PUT ? put_work : it->kind == SQ_REJECT ? reject_work
                                                                                                       : forget_work,
                          sink_done);
