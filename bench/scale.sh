@@ -18,7 +18,8 @@
 #         counting proxy (bench/games.sh s3), pushed by `gamestream-sim --notify` (MinIO's
 #         webhook body): S3 requests per game against its events.
 #
-# Environment: GAMES, S3_GAMES, DELAY, STAGGER, S3_STAGGER (0.05), SEED (1), BUILD_DIR (build),
+# Environment: GAMES, S3_GAMES, DELAY, STAGGER, S3_STAGGER (0.05), S3_WRITERS (the simulator's
+# --writers for s3, 8: one thread's PUTs into Swift go one at a time), SEED (1), BUILD_DIR (build),
 # NO_BUILD=1, BENCH_KEEP=1 (keep the scratch directory). Needs ~2 GiB of disk at 10,000 games.
 set -euo pipefail
 mode=${1:-all}
@@ -42,7 +43,7 @@ if [ "$mode" = s3 ] || [ "$mode" = all ]; then
   P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   export NOTIFY_TOKEN=${NOTIFY_TOKEN:-bench-scale-token}
   S3_STAGGER=${S3_STAGGER:-0.05} DELAY=$DELAY PIPELINE_ARGS="--http 127.0.0.1:$P" \
-    SIM_ARGS="--notify http://127.0.0.1:$P/minio/events" bash bench/games.sh s3
+    SIM_ARGS="--notify http://127.0.0.1:$P/minio/events --writers ${S3_WRITERS:-8}" bash bench/games.sh s3
 fi
 
 if [ "$mode" = once ] || [ "$mode" = all ]; then

@@ -13,17 +13,22 @@
  * teams --home/--away instead, and its rosters are those of --reference-data.
  *
  * Timing: game i starts (i-1)*STAGGER seconds after the first, and its clock reaches c
- * at start + (3600 - c)*DELAY, as if it ran alone. One thread serves every game: each
- * pass writes one due event (or group of lines of the same clock) per game, so games
- * that are due at the same time interleave, then it sleeps until the next one is due.
+ * at start + (3600 - c)*DELAY, as if it ran alone. --writers W threads serve the games,
+ * game i by thread (i-1) mod W: each pass writes one due event (or group of lines of the
+ * same clock) per game of the thread, so games that are due at the same time interleave,
+ * then it sleeps until the next one is due. One thread's writes go one at a time: against
+ * a store whose PUT takes tens of milliseconds (Swift), a day of 1,000 games needs several.
  * A write retries until it goes through (the producer never skips an event); meanwhile
- * the other games wait and then catch up.
+ * the thread's other games wait and then catch up. A write that fails for good stops every
+ * thread at its next pass.
  */
 #include "sim.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,34 +220,89 @@ static int step(sim_game *g)
     return 0;
 }
 
-/* Runs every game to its end in one thread. Returns 0, or -1 when a write failed. */
-static int play(sim_game *games, int n, double delay)
+/* One writer thread: games first, first + stride, ... of the day. */
+typedef struct sim_writer {
+    sim_game *games;
+    int n, first, stride;
+    double delay, t0;
+    atomic_bool *failed;    /* shared: a write failed for good, every writer stops */
+    int rc;
+} sim_writer;
+
+/* Runs the writer's games to their end. rc 0, or -1 when a write failed (or another
+ * writer's did). */
+static void *play(void *arg)
 {
-    double t0 = monotonic_seconds();
+    sim_writer *w = arg;
     int left = 0;
-    for (int i = 0; i < n; i++)
-        left += games[i].next < games[i].nlines;
+    for (int i = w->first; i < w->n; i += w->stride)
+        left += w->games[i].next < w->games[i].nlines;
     while (left > 0) {
+        if (atomic_load(w->failed)) {
+            w->rc = -1;
+            return NULL;
+        }
         bool wrote = false;
         double soonest = INFINITY;
-        for (int i = 0; i < n; i++) {
-            sim_game *g = &games[i];
+        for (int i = w->first; i < w->n; i += w->stride) {
+            sim_game *g = &w->games[i];
             if (g->next == g->nlines)
                 continue;
-            double due = g->start + (BS_GAME_SECONDS - g->lines[g->next].clock) * delay;
-            if (due > monotonic_seconds() - t0) {
+            double due = g->start + (BS_GAME_SECONDS - g->lines[g->next].clock) * w->delay;
+            if (due > monotonic_seconds() - w->t0) {
                 soonest = due < soonest ? due : soonest;
                 continue;
             }
-            if (step(g))
-                return -1;
+            if (step(g)) {
+                atomic_store(w->failed, true);
+                w->rc = -1;
+                return NULL;
+            }
             wrote = true;
             left -= g->next == g->nlines;
         }
         if (!wrote && left > 0)
-            sim_sleep(soonest - (monotonic_seconds() - t0));
+            sim_sleep(soonest - (monotonic_seconds() - w->t0));
     }
-    return 0;
+    return NULL;
+}
+
+/* Plays every game with `writers` threads (the calling thread is the first). Returns 0,
+ * or -1 when a write failed or a thread could not start (logged). */
+static int play_all(sim_game *games, int n, double delay, int writers)
+{
+    if (writers > n)
+        writers = n;
+    sim_writer *w = calloc((size_t)writers, sizeof *w);
+    pthread_t *tid = calloc((size_t)writers, sizeof *tid);
+    if (!w || !tid) {
+        free(w);
+        free(tid);
+        log_msg(LOG_ERROR, "out of memory for %d writers", writers);
+        return -1;
+    }
+    atomic_bool failed = false;
+    double t0 = monotonic_seconds();
+    int started = 1, rc = 0;
+    for (int k = 0; k < writers; k++)
+        w[k] = (sim_writer){games, n, k, writers, delay, t0, &failed, 0};
+    for (; started < writers; started++) {
+        int e = pthread_create(&tid[started], NULL, play, &w[started]);
+        if (e) {
+            log_msg(LOG_ERROR, "cannot start writer %d of %d: %s", started + 1, writers, strerror(e));
+            atomic_store(&failed, true);
+            rc = -1;
+            break;
+        }
+    }
+    play(&w[0]);
+    for (int k = 1; k < started; k++)
+        pthread_join(tid[k], NULL);
+    for (int k = 0; k < started; k++)
+        rc = w[k].rc ? -1 : rc;
+    free(w);
+    free(tid);
+    return rc;
 }
 
 int sim_play_games(const sim_config *c, const cn_settings *cs)
@@ -300,8 +360,9 @@ int sim_play_games(const sim_config *c, const cn_settings *cs)
     for (int i = 0; i < n && !rc; i++)
         rc = write_manifest(c, cs, &games[i], wall0 + (time_t)games[i].start);
     if (!rc) {
-        log_msg(LOG_INFO, "playing %d games under %s (%s .. %s), %.3f s per game second, starts %.3f s apart", n,
-                c->target, games[0].id, games[n - 1].id, c->delay, c->stagger);
+        log_msg(LOG_INFO, "playing %d games under %s (%s .. %s), %.3f s per game second, starts %.3f s apart, %d writer%s",
+                n, c->target, games[0].id, games[n - 1].id, c->delay, c->stagger, c->writers < n ? c->writers : n,
+                (c->writers < n ? c->writers : n) == 1 ? "" : "s");
         for (int i = 0; i < n; i++) {
             const sim_game *g = &games[i];
             if (g->from_file)
@@ -312,7 +373,7 @@ int sim_play_games(const sim_config *c, const cn_settings *cs)
                         (unsigned long long)c->random_seed + (unsigned long long)g->number, g->home, g->away,
                         g->nlines);
         }
-        rc = play(games, n, c->delay) ? 1 : 0;
+        rc = play_all(games, n, c->delay, c->writers) ? 1 : 0;
     }
     if (!rc)
         log_msg(LOG_INFO, "played %d games under %s", n, c->target);

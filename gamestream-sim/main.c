@@ -46,6 +46,7 @@ static const opt_def options[] = {
     {"log-format", "LOG_FORMAT", OPT_STR, "plain", "plain or json", OFF(log_format), OPT_ONE_OF("plain|json")},
     {"games", "SIM_GAMES", OPT_INT, "0", "play N games at once, each in PREFIX<game-id>/: game.json, then gamestream.txt; random game i plays teams 1000+2(i-1) and 1001+2(i-1), its player ids offset by i*100000; --reset-reference loads all rosters once; 0: one game to --target", OFF(games), OPT_RANGE(0, SIM_MAX_GAMES)},
     {"stagger", "SIM_STAGGER", OPT_DOUBLE, "1.0", "with --games, seconds between the starts of two games", OFF(stagger)},
+    {"writers", "SIM_WRITERS", OPT_INT, "1", "with --games, this many threads write the games, game i by thread i mod N; one thread's writes go one at a time, so a store whose PUT takes 30 ms carries ~30 writes a second per thread", OFF(writers), OPT_RANGE(1, SIM_MAX_WRITERS)},
     {"game-prefix", "SIM_GAME_PREFIX", OPT_STR, "game-", "with --games, game ids are this plus the game's number, zero-padded to the width of N, at least 3 digits (game-001)", OFF(game_prefix)},
     {"events-dir", "SIM_EVENTS_DIR", OPT_STR, NULL, "with --games, a game with DIR/<game-id>.txt replays it (teams --home/--away, rosters of --reference-data) instead of a random game", OFF(events_dir)},
     {"kafka-brokers", "KAFKA_BROKERS", OPT_STR, NULL, "after each write, also send the event as MinIO's Kafka target does (key \"<bucket>/<key>\", FNV-1a partitioning) to these brokers, HOST:PORT[,...]", OFF(kafka.brokers)},
@@ -57,7 +58,7 @@ static const opt_def options[] = {
 
 static const char *const synopsis[] = {
     "[--target URI] [--events FILE | --random SEED] [--delay 0.25]\n[--reset-reference URI]",
-    "--games N --target PREFIX/ [--random SEED] [--events-dir DIR]\n[--stagger 1.0] [--delay 0.25] [--reset-reference URI]",
+    "--games N --target PREFIX/ [--random SEED] [--events-dir DIR]\n[--stagger 1.0] [--delay 0.25] [--writers 1] [--reset-reference URI]",
     NULL,
 };
 

@@ -4,6 +4,7 @@
 #include "notify.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,10 +202,11 @@ char *sim_notify_body(const char *bucket, const char *key, size_t size, const ch
     return text;
 }
 
-void sim_notify_write(const sim_target *t, const char *data, size_t len)
+/* --writers threads share the one HTTP client and producer: one event at a time */
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void notify_write(const sim_target *t, const char *data, size_t len)
 {
-    if (!N.curl && !N.rk)
-        return;
     const char *bucket, *key;
     sim_target_object(t, &bucket, &key);
     size_t rl = strlen(N.root);
@@ -253,6 +255,15 @@ void sim_notify_write(const sim_target *t, const char *data, size_t len)
             log_msg(LOG_WARN, "--notify: POST for %s answered %ld; going on", key, status);
     }
     free(body);
+}
+
+void sim_notify_write(const sim_target *t, const char *data, size_t len)
+{
+    if (!N.curl && !N.rk)
+        return;
+    pthread_mutex_lock(&notify_lock);
+    notify_write(t, data, len);
+    pthread_mutex_unlock(&notify_lock);
 }
 
 void sim_notify_cleanup(void)

@@ -15,6 +15,7 @@
 #include "notify.h"
 #include "target.h"
 
+#define SIM_MAX_WRITERS 64   /* --writers */
 #define SIM_MAX_GAMES 10000   /* player ids of game i are i*100000 + a single game's (games.c) */
 
 typedef struct sim_config {
@@ -24,6 +25,7 @@ typedef struct sim_config {
     int home, away;
     int games;                  /* 0: one game to --target; N: N games under the --target prefix */
     double stagger;             /* seconds between the starts of two games */
+    int writers;                /* --writers: threads writing the games, game i by thread i mod N */
     const char *game_prefix, *events_dir;
     const char *log_format;
     const char *notify;         /* --notify URL: a MinIO-format event after each write (notify.h) */

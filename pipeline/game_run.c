@@ -435,6 +435,21 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
             m->polls_waiting++;
         else
             m->poll_errors++;
+        if (st == CN_NOT_FOUND && g->per_game_keys && !g->app->cfg->once) {
+            /* game.json and no stream yet: the game has not started. The listing (one
+             * request a tick for every game) or a push says when the stream appears, so it
+             * is not read on a timer of its own: 1,000 scheduled games polling their absent
+             * streams every backoff were ~130 requests a second against the store, and a
+             * push that came during the backoff waited for it (up to --backoff-max-ms) */
+            if (!g->absent)
+                log_game(LOG_INFO, g->id, "stream source: %s; read when a listing shows it or a notification "
+                         "names it", err->msg);
+            g->absent = true;
+            if (g->changed && !app_stopping(g->app)) /* pushed while this read was in flight: it may have missed it */
+                gr_poll(g);
+            app_check_done(g->app);
+            return;
+        }
         g->changed = true; /* nothing was read: under a prefix the retry must read, not wait for a listing */
         if (st == CN_NOT_FOUND && g->per_game_keys && g->app->cfg->once) {
             /* game.json and no stream yet: the source holds nothing of it, so --once says
@@ -457,6 +472,7 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
         return;
     }
     g->polled = true;
+    g->absent = false;
     g->polls++;
     g->read_listings = g->poll_listings;
     g->bytes_read += c->transferred;
@@ -521,6 +537,8 @@ void gr_push(game_run *g)
     if (!g->moved_ns) /* freshness counts from the push that said the stream moved */
         g->moved_ns = uv_hrtime();
     g->changed = true;
+    if (g->l_src.absent && !g->l_src.busy) /* waiting for the stream to appear: a push says it has, read now */
+        lane_stop(&g->l_src);
     gr_poll(g);
 }
 

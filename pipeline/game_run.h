@@ -62,6 +62,8 @@ struct game_run {
 
     bool polled;            /* a poll succeeded (what --once waits for) */
     bool changed;           /* the listing or a push says the stream moved: read it (again) */
+    bool absent;            /* under a prefix, the last read found no stream (the game has not started):
+                               read again when a listing shows it or a push names it, never on a timer */
     long polls;
     /* freshness (metrics.h), uv_hrtime() stamps: when a listing showed the stream moved
      * (0 once read), when the bytes being folded were found, when the oldest change not

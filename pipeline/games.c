@@ -224,7 +224,7 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
                      "retired and followed again (after its final, when its stream is rewritten) or the process "
                      "restarts", BS_MANIFEST_NAME);
         }
-        if (stream && stream_moved(k, stream)) {
+        if (stream && (stream_moved(k, stream) || g->absent)) { /* absent: the last read found none */
             note_stream(k, stream);
             g->changed = true;
             if (!g->moved_ns) /* freshness counts from here */

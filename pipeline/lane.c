@@ -54,6 +54,7 @@ void lane_ok(lane *l)
     l->backoff_steps = 0;
     l->out_of_descriptors = false;
     l->said_waiting = false;
+    l->absent = false;
     l->pol->oks++;
 }
 
@@ -65,6 +66,7 @@ bool lane_failed(lane *l, const cn_error *err)
         return false;
     }
     l->failures++;
+    l->absent = err->status == CN_NOT_FOUND;
     l->out_of_descriptors = err->shortage == CN_SHORT_DESCRIPTORS;
     if (err->shortage && l->pol->oks != l->oks_at_failure) { /* others got through since: the shortage passes */
         l->once_failures = 0;

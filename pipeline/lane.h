@@ -38,6 +38,7 @@ typedef struct lane {
     bool out_of_descriptors; /* the last failure was this process's descriptor shortage */
     uint64_t oks_at_failure; /* pol->oks at the last failure */
     bool said_waiting;
+    bool absent;            /* the last call found nothing yet (CN_NOT_FOUND): its retry may come sooner */
     uv_timer_t retry;
     lane_policy *pol;
     void (*kick)(void *owner);

@@ -3,15 +3,17 @@
 # one gamestream.txt per game under the prefix, read back over Swift's own API, equal to a
 # file:// run of the same seeds; pipeline --once reading each stream over S3 writes the same
 # documents as from the file:// copy, and the reset reference holds every game's rosters.
+# The S3 run has a writer thread per game (--writers 3), the file:// run one for all.
 . "$SRC/tests/lib.sh"
 start_s3; server_env
 
-"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --target s3://gamestreams/day-1/ \
+"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --writers 3 --target s3://gamestreams/day-1/ \
   --reset-reference "sqlite://$WORK/ref.db" 2>"$WORK/sim.log" || fail "gamestream-sim --games 3 over S3 failed"
 "$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --target "file://$WORK/f/" 2>"$WORK/sim-file.log" \
   || fail "the same games under file:// failed"
 grep -q "game-003: Wrote day-1/game-003/gamestream.txt to bucket gamestreams at 00:00" "$WORK/sim.log" \
   || fail "the log does not name the game and its object"
+grep -q "starts 0.000 s apart, 3 writers" "$WORK/sim.log" || fail "the sim did not say it writes with 3 threads"
 
 # swift_get PATH OUT: GET <storage url>/PATH through the Swift API.
 headers=$(curl -sf -D - -o /dev/null -H "X-Auth-User: $S3_TEST_ACCESS" -H "X-Auth-Key: $S3_TEST_SECRET" \

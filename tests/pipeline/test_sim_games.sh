@@ -68,14 +68,15 @@ last1=$(grep -n "game-001: Wrote gamestream.txt" "$WORK/sim.log" | tail -n 1 | c
 pass "3 games under a file:// prefix: game.json, complete streams, one roster per team, each game the model's"
 
 # the same seed gives the same games; seed 8 gives game 1 of seed 7 its game 2
-"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --target "file://$WORK/again/" 2>/dev/null \
-  || fail "second run failed"
+# (and the same with a writer thread for each of two of the games: --writers 2)
+"$BIN/gamestream-sim" --games 3 --random 7 --delay 0 --stagger 0 --writers 2 --target "file://$WORK/again/" 2>/dev/null \
+  || fail "second run (--writers 2) failed"
 for id in game-001 game-002 game-003; do
   cmp -s "$G/$id/gamestream.txt" "$WORK/again/$id/gamestream.txt" || fail "$id differs between two runs of seed 7"
 done
 "$BIN/gamestream-sim" --random 9 --home 1002 --away 1003 --delay 0 --target "file://$WORK/one.txt" 2>/dev/null
 cmp -s "$G/game-002/gamestream.txt" "$WORK/one.txt" || fail "game 2 of seed 7 is not random game 9"
-pass "game i is random game SEED+i, the same on every run"
+pass "game i is random game SEED+i, the same on every run and with --writers 2"
 
 # staggered starts, interleaved in one process; a game of --events-dir replays its file
 mkdir -p "$WORK/ev"; cp "$SRC/sql/data/game.txt" "$WORK/ev/day-002.txt"

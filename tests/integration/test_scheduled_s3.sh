@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Scheduled games under an s3:// prefix cost no requests of their own (issue 15), over
+# Swift's s3api, each pipeline's requests counted by a relay (tests/tools/count_proxy.py).
+# A game with a game.json and no stream yet has not started: its stream is read when a
+# listing shows it or a notification names it, not on a timer. Before, each such game read
+# its absent stream every backoff step (0.1 s doubling to --backoff-max-ms, 10 s): 1,000
+# scheduled games were ~130 requests a second against the store, and a notification that
+# came during the backoff waited for it, so a game's first event was up to 10 s late.
+# Two pipelines follow the same day: A with notifications (gamestream-sim --notify, its
+# listing a minute apart), B polling (a listing every 200 ms, no notification). Game 3 is
+# scheduled 40 s before its first event: each pipeline reads its absent stream at most twice
+# before then, and shows the first event within 3 s of its write.
+. "$SRC/tests/lib.sh"
+start_s3; server_env
+for p in a b; do mkdir -p "$WORK/$p"; done
+PREFIX=s3://gamestreams/sched/
+# the rosters first (the same games written at once elsewhere), so both start with them
+"$BIN/gamestream-sim" --games 3 --random 5 --delay 0 --stagger 0 --target "file://$WORK/expect/" \
+  --reset-reference "sqlite://$WORK/a/sidearm.db" 2>"$WORK/reset.log" || fail "resetting the reference failed"
+cp "$WORK/a/sidearm.db" "$WORK/b/sidearm.db"
+base=$(free_ports 3); RA=$base RB=$((base + 1)) PA=$((base + 2))
+for p in a b; do
+  r=$RA; [ $p = b ] && r=$RB
+  "$PYTHON" "$SRC/tests/tools/count_proxy.py" "$r" "$S3_PORT" "$WORK/$p/requests.log" 2>"$WORK/$p/relay.log" &
+  PIDS+=($!)
+  wait_for 20 port_open "$r" || fail "relay $p did not start"
+done
+export NOTIFY_TOKEN=sched-t0ken
+"$BIN/pipeline" --source "$PREFIX" --data-dir "$WORK/a" --s3-endpoint "127.0.0.1:$RA" --http "127.0.0.1:$PA" \
+  --poll-ms 200 --safety-poll-ms 60000 2>"$WORK/a/pipeline.log" &
+PIDS+=($!); pa=$!
+"$BIN/pipeline" --source "$PREFIX" --data-dir "$WORK/b" --s3-endpoint "127.0.0.1:$RB" --poll-ms 200 \
+  2>"$WORK/b/pipeline.log" &
+PIDS+=($!); pb=$!
+wait_for 20 port_open "$PA" || fail "pipeline A's HTTP port did not open: $(tail -n 3 "$WORK/a/pipeline.log")"
+# game i starts 20 s after game i-1; a game lasts 7.2 s
+"$BIN/gamestream-sim" --games 3 --random 5 --delay 0.002 --stagger 20 --target "$PREFIX" \
+  --notify "http://127.0.0.1:$PA/minio/events" 2>"$WORK/sim.log" || fail "gamestream-sim failed: $(tail -n 3 "$WORK/sim.log")"
+retired() { [ "$(log_count 'final and written: retired' "$WORK/$1/pipeline.log")" -ge 3 ]; }
+for p in a b; do
+  wait_for 60 retired $p || fail "pipeline $p did not write the 3 games: $(tail -n 3 "$WORK/$p/pipeline.log")"
+done
+kill -TERM "$pa" "$pb"; wait "$pa" || fail "pipeline A exited $? after SIGTERM"; wait "$pb" || fail "pipeline B exited $?"
+
+# the first write of game-003's stream, and when each pipeline saw its first event
+first_write=$(grep -m1 'game-003: Wrote sched/game-003/gamestream.txt' "$WORK/sim.log" | cut -d' ' -f1)
+[ -n "$first_write" ] || fail "the sim's log has no write of game-003"
+for p in a b; do
+  seen=$(grep -m1 'game-003: state scheduled -> in_progress' "$WORK/$p/pipeline.log" | cut -d' ' -f1)
+  [ -n "$seen" ] || fail "pipeline $p never saw game-003 begin"
+  "$PYTHON" - "$WORK/$p/requests.log" "$first_write" "$seen" "$p" <<'PY' || fail "pipeline $p: see above"
+import sys
+from datetime import datetime, timezone
+log, first, seen, p = sys.argv[1:]
+t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+first, seen = t(first), t(seen)
+reqs = [l.split() for l in open(log)]
+before = [r for r in reqs if r[1] == "GET" and r[2].split("?")[0].endswith("/game-003/gamestream.txt")
+          and float(r[0]) < first]
+print(f"# pipeline {p}: {len(before)} reads of game-003's absent stream in the 40 s before its first write; "
+      f"its first event seen {seen - first:.2f} s after the write")
+if len(before) > 2:
+    sys.exit(f"pipeline {p}: {len(before)} reads of a scheduled game's absent stream (at most 2: it is read when "
+             "a listing shows it or a notification names it, not on a timer)")
+if seen - first > 3:
+    sys.exit(f"pipeline {p}: the game's first event was seen {seen - first:.2f} s after its write (at most 3 s)")
+PY
+done
+pass "scheduled games: no reads of their own before their streams appear, and the first event at once (push and polling)"
+# what was written is the games' own: each pipeline's final documents are those of the streams
+for p in a b; do
+  for g in 001 002 003; do
+    last=$(tail -n 1 "$WORK/expect/game-$g/gamestream.txt" | cut -d' ' -f1)
+    doc=$WORK/$p/boxscores/game-$g/$last.json
+    if [ ! -f "$doc" ] || ! grep -q '"state": *"final"' "$doc"; then
+      fail "pipeline $p: game-$g's final document $last is missing or not final"
+    fi
+  done
+done
+pass "both pipelines wrote every game's final document"
