@@ -155,6 +155,8 @@ typedef struct app {
     bool listed_once;       /* --once under a prefix: the one listing is done */
     uint64_t listings_begun; /* listings of the prefix started so far (one at a time: the last is the one in flight) */
     bool list_wanted;       /* a push named a new game: list again as soon as the lister is free */
+    uint64_t list_began_ms; /* uv_now when the last listing began */
+    uv_timer_t list_soon;   /* a push's listing, held until --poll-ms after the last one began */
     bs_once refused;        /* folder names refused as game ids (logged once) */
 
     ref_snap *ref;          /* the newest reference rows; NULL before the first load */

@@ -291,6 +291,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->grace, NULL);
     uv_close((uv_handle_t *)&a->retire, NULL);
     uv_close((uv_handle_t *)&a->ref_later, NULL);
+    uv_close((uv_handle_t *)&a->list_soon, NULL);
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref, NULL);
@@ -574,10 +575,11 @@ int pl_run(pl_config *cfg)
     uv_timer_init(&a->loop, &a->grace);
     uv_timer_init(&a->loop, &a->retire);
     uv_timer_init(&a->loop, &a->ref_later);
+    uv_timer_init(&a->loop, &a->list_soon);
     uv_signal_init(&a->loop, &a->sigint);
     uv_signal_init(&a->loop, &a->sigterm);
     uv_signal_init(&a->loop, &a->sighup);
-    a->poll.data = a->grace.data = a->retire.data = a->ref_later.data = a->sigint.data = a->sigterm.data =
+    a->poll.data = a->grace.data = a->retire.data = a->ref_later.data = a->list_soon.data = a->sigint.data = a->sigterm.data =
         a->sighup.data = a;
     pl_metrics_init(a);
     lane_init(&a->l_ref, &a->loop, &a->pol, "reference reader", cfg->reference, NULL, ref_kick_cb, a);

@@ -9,7 +9,8 @@
 # Two pipelines follow the same day: A with notifications (gamestream-sim --notify, its
 # listing a minute apart), B polling (a listing every 200 ms, no notification). Game 3 is
 # scheduled 40 s before its first event: each pipeline reads its absent stream at most twice
-# before then, and shows the first event within 3 s of its write.
+# before then, and shows the first event within 3 s of its write. Then 30 new games at once,
+# notified to A: A lists the prefix at most once every --poll-ms for them.
 . "$SRC/tests/lib.sh"
 start_s3; server_env
 for p in a b; do mkdir -p "$WORK/$p"; done
@@ -36,10 +37,35 @@ wait_for 20 port_open "$PA" || fail "pipeline A's HTTP port did not open: $(tail
 # game i starts 20 s after game i-1; a game lasts 7.2 s
 "$BIN/gamestream-sim" --games 3 --random 5 --delay 0.002 --stagger 20 --target "$PREFIX" \
   --notify "http://127.0.0.1:$PA/minio/events" 2>"$WORK/sim.log" || fail "gamestream-sim failed: $(tail -n 3 "$WORK/sim.log")"
-retired() { [ "$(log_count 'final and written: retired' "$WORK/$1/pipeline.log")" -ge 3 ]; }
+retired() { [ "$(log_count 'final and written: retired' "$WORK/$1/pipeline.log")" -ge "$2" ]; }
 for p in a b; do
-  wait_for 60 retired $p || fail "pipeline $p did not write the 3 games: $(tail -n 3 "$WORK/$p/pipeline.log")"
+  wait_for 60 retired $p 3 || fail "pipeline $p did not write the 3 games: $(tail -n 3 "$WORK/$p/pipeline.log")"
 done
+# a burst of 30 new games written at once, every write notified to A: each notification of
+# a game not followed wants a listing, and they share one every --poll-ms (200 ms); before,
+# each started one as soon as the last ended
+"$BIN/gamestream-sim" --games 30 --random 50 --game-prefix burst- --delay 0 --stagger 0 --writers 8 --target "$PREFIX" \
+  --notify "http://127.0.0.1:$PA/minio/events" 2>"$WORK/sim-burst.log" || fail "the burst failed: $(tail -n 3 "$WORK/sim-burst.log")"
+for p in a b; do
+  wait_for 60 retired $p 33 || fail "pipeline $p did not write the 30 games of the burst: $(tail -n 3 "$WORK/$p/pipeline.log")"
+done
+"$PYTHON" - "$WORK/a/requests.log" "$WORK/sim-burst.log" <<'PY' || fail "pipeline A listed the prefix too often in the burst"
+import sys
+from datetime import datetime, timezone
+t = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+log = [l for l in open(sys.argv[2]) if " Wrote " in l]
+manifests = [t(l.split()[0]) for l in log if "/game.json " in l]
+first_stream = min(t(l.split()[0]) for l in log if "/gamestream.txt " in l)
+# the 30 game.json, notified one after the other, then the first stream write
+t0, t1 = manifests[0], first_stream
+lists = [float(r[0]) for r in (l.split() for l in open(sys.argv[1]))
+         if r[1] == "GET" and ("list-type" in r[2] or "prefix=" in r[2]) and t0 <= float(r[0]) <= t1]
+bound = int((t1 - t0) / 0.2) + 2
+print(f"# burst: {len(manifests)} new games' game.json notified in {t1 - t0:.2f} s; pipeline A listed the "
+      f"prefix {len(lists)} times meanwhile (at most {bound}: one a --poll-ms)")
+if len(manifests) != 30 or len(lists) > bound:
+    sys.exit(f"{len(lists)} listings for {len(manifests)} new games, more than one every --poll-ms ({bound})")
+PY
 kill -TERM "$pa" "$pb"; wait "$pa" || fail "pipeline A exited $? after SIGTERM"; wait "$pb" || fail "pipeline B exited $?"
 
 # the first write of game-003's stream, and when each pipeline saw its first event
@@ -69,11 +95,11 @@ done
 pass "scheduled games: no reads of their own before their streams appear, and the first event at once (push and polling)"
 # what was written is the games' own: each pipeline's final documents are those of the streams
 for p in a b; do
-  for g in 001 002 003; do
-    last=$(tail -n 1 "$WORK/expect/game-$g/gamestream.txt" | cut -d' ' -f1)
-    doc=$WORK/$p/boxscores/game-$g/$last.json
+  for g in game-001 game-002 game-003; do
+    last=$(tail -n 1 "$WORK/expect/$g/gamestream.txt" | cut -d' ' -f1)
+    doc=$WORK/$p/boxscores/$g/$last.json
     if [ ! -f "$doc" ] || ! grep -q '"state": *"final"' "$doc"; then
-      fail "pipeline $p: game-$g's final document $last is missing or not final"
+      fail "pipeline $p: $g's final document $last is missing or not final"
     fi
   done
 done
