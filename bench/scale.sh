@@ -16,9 +16,10 @@
 #         time, CPU, peak RSS; every game's newest document final, the season tables right.
 #   s3    $S3_GAMES (1000) games under s3://gamestreams/day/ on a local Swift through the
 #         counting proxy (bench/games.sh s3), pushed by `gamestream-sim --notify` (MinIO's
-#         webhook body): S3 requests per game against its events.
+#         webhook body): S3 requests per game against its events. --delay $S3_DELAY (0.5: a
+#         game in 30 minutes, ~39 events/s; Swift's Python proxy on 2 cores cannot carry 0.2).
 #
-# Environment: GAMES, S3_GAMES, DELAY, STAGGER, S3_STAGGER (0.05), S3_WRITERS (the simulator's
+# Environment: GAMES, S3_GAMES, DELAY, STAGGER, S3_DELAY (0.5), S3_STAGGER (0.05), S3_WRITERS (the simulator's
 # --writers for s3, 8: one thread's PUTs into Swift go one at a time), SEED (1), BUILD_DIR (build),
 # NO_BUILD=1, BENCH_KEEP=1 (keep the scratch directory). Needs ~2 GiB of disk at 10,000 games.
 set -euo pipefail
@@ -42,7 +43,7 @@ fi
 if [ "$mode" = s3 ] || [ "$mode" = all ]; then
   P=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   export NOTIFY_TOKEN=${NOTIFY_TOKEN:-bench-scale-token}
-  S3_STAGGER=${S3_STAGGER:-0.05} DELAY=$DELAY PIPELINE_ARGS="--http 127.0.0.1:$P" \
+  S3_STAGGER=${S3_STAGGER:-0.05} DELAY=${S3_DELAY:-0.5} PIPELINE_ARGS="--http 127.0.0.1:$P" \
     SIM_ARGS="--notify http://127.0.0.1:$P/minio/events --writers ${S3_WRITERS:-8}" bash bench/games.sh s3
 fi
 
