@@ -253,6 +253,7 @@ for line in open(sim_log):
             late.append(t - (t0 + (int(num.group(1)) - 1) * stagger + (3600 - clock) * delay))
 events = docs = 0
 missing, not_final, lat, unmatched = [], [], [], 0
+by_minute = {}
 for g in sorted(os.listdir(games_dir)):
     clock = 3600
     ids = []
@@ -274,6 +275,8 @@ for g in sorted(os.listdir(games_dir)):
         done = acked.get((g, eid)) if acked else st.st_ctime_ns / 1e9
         if (g, c) in wrote and done is not None:
             lat.append((done - wrote[(g, c)]) * 1000)
+            if t0 is not None:   # by the minute of the day the producer wrote it
+                by_minute.setdefault(int((wrote[(g, c)] - t0) // 60), []).append(lat[-1])
         else:
             unmatched += 1
     if ids and os.path.exists(os.path.join(docs_dir, g, f"{ids[-1][0]}.json")):
@@ -293,6 +296,12 @@ if lat:
     print(f"latency producer write -> document written ({len(lat)} events{f', {unmatched} without a logged write' if unmatched else ''}): "
           f"p50 {q(0.5):.0f} ms, p90 {q(0.9):.0f} ms, p99 {q(0.99):.0f} ms, max {lat[-1]:.0f} ms; "
           f"{within:.1f}% within poll + 100 ms ({poll + 100} ms)")
+    if len(by_minute) > 1:   # a tail is a moment of the day, or the day's start, or all of it
+        cells = []
+        for m, v in sorted(by_minute.items()):
+            v.sort()
+            cells.append(f"{m}: {v[min(len(v) - 1, int(len(v) * 0.99))]:.0f}/{v[-1]:.0f}")
+        print("latency p99/max by minute of the day (ms): " + ", ".join(cells))
 for sink, got in sorted(others.items()):   # a newest-only sink: the events it wrote on their own
     evclock = {}
     for g in os.listdir(games_dir):
