@@ -214,6 +214,7 @@ struct job {
     const char *text;       /* a document or record: the queue keeps it until done */
     size_t len;
     long id;
+    uint64_t call_ns;       /* a document's write: how long the sink's call took, on its worker */
     const char *source;     /* a forget: where the game is read from (the game outlives the job) */
     const char **sources;   /* results: each game's source */
     cn_error *refused;      /* results: each game's refusal (CN_CONFLICT), or CN_OK */

@@ -429,6 +429,12 @@ char *pl_metrics_render(const app *a, size_t *len)
     for (int s = 0; s < a->nbs; s++) /* with one sink, no label: as it always was */
         pl_expo_hist(&e, "sidearm_freshness_seconds", a->nbs > 1 ? (const char *const[]){"sink", a->bs[s].name, NULL} : NULL,
                      pl_fresh_bounds, PL_FRESH_BUCKETS, &m->freshness[s]);
+    pl_expo_family(&e, "sidearm_sink_write_seconds", "histogram",
+                   "One box-score document's write call to the sink, acknowledged: its share of the freshness "
+                   "(the rest is the read, the fold and the wait for a free lane).");
+    for (int s = 0; s < a->nbs; s++)
+        pl_expo_hist(&e, "sidearm_sink_write_seconds", (const char *const[]){"sink", a->bs[s].name, NULL},
+                     pl_fresh_bounds, PL_FRESH_BUCKETS, &m->sink_write[s]);
     return pl_expo_finish(&e, len);
 }
 

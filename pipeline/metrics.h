@@ -91,6 +91,7 @@ typedef struct pl_metrics {
     uint64_t http_connections, sse_clients; /* gauges the HTTP server keeps current */
     uint64_t http_list_renders;     /* /v1/games entries rendered (each is kept until its game changes) */
     pl_hist freshness[PL_BSINKS_MAX]; /* change detected -> box-score sink i acknowledged the document */
+    pl_hist sink_write[PL_BSINKS_MAX]; /* one document's write call to box-score sink i, on its worker thread */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;

@@ -86,7 +86,9 @@ static cn_boxscore *conn_of(job *j)
 static void put_work(job *j) /* the sink stores the bytes serialised once, on the loop */
 {
     cn_doc d = {.game = j->game, .id = j->id, .text = j->text, .len = j->len};
+    uint64_t began = uv_hrtime();
     j->st = conn_of(j)->ops->put(conn_of(j)->impl, &d, &j->err);
+    j->call_ns = uv_hrtime() - began;
 }
 
 static void reject_work(job *j)
@@ -268,6 +270,8 @@ static void sink_done(job *j)
     game_run *g = j->g;
     pl_bsink *b = j->bs;
     ob_done(g, b->ix, j->seq, j->st, &j->err);
+    if (j->call_ns && j->st == CN_OK) /* a document acknowledged: the sink's own share of its freshness */
+        pl_hist_observe(&a->metrics.sink_write[b->ix], (double)j->call_ns / 1e9);
     bool retried = false;
     if (j->st != CN_OK && j->st != CN_CONFLICT && !(j->st == CN_INPUT && !j->forget) && app_may_retry(j, true) &&
         !(retried = lane_failed(j->l, &j->err)))

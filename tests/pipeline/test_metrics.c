@@ -129,6 +129,7 @@ static void the_process_exposition(void **state)
     pl_metrics_notify(a, PL_NOTIFY_MALFORMED);
     pl_metrics_notify(a, 99); /* not an outcome: not counted */
     pl_hist_observe(&a->metrics.freshness[0], 0.02);
+    pl_hist_observe(&a->metrics.sink_write[0], 0.003);
     a->pending_bytes = 4096;
     pl_metrics_http_response(a, 200);
     pl_metrics_http_response(a, 304);
@@ -158,6 +159,9 @@ static void the_process_exposition(void **state)
     assert_int_equal(sample(text, "sidearm_freshness_seconds_count"), 1);
     assert_int_equal(sample(text, "sidearm_freshness_seconds_bucket{le=\"0.025\"}"), 1);
     assert_int_equal(sample(text, "sidearm_freshness_seconds_bucket{le=\"0.01\"}"), 0);
+    assert_int_equal(sample(text, "sidearm_sink_write_seconds_count{sink=\"boxscores\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_sink_write_seconds_bucket{sink=\"boxscores\",le=\"0.005\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_sink_write_seconds_bucket{sink=\"boxscores\",le=\"0.0025\"}"), 0);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"2xx\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"3xx\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"4xx\"}"), 2);

@@ -5,7 +5,7 @@
 #  1. the sample game played live by gamestream-sim (--follow): the file is rewritten
 #     while the process runs (every 10 s), and at exit it counts every event line,
 #     every poll and byte the pipeline logged, every document in the sink, the results
-#     write, one final game, and a freshness observation per document;
+#     write, one final game, a freshness observation and a timed sink write per document;
 #  2. --once over a stream with bad lines, a duplicate and a line after the final:
 #     rejected lines, duplicates, events after the final and sink calls; and with a
 #     queue of 2, the box scores coalesced counted as dropped (documents + reject records + the run's forget);
@@ -81,6 +81,7 @@ expect "$M" sidearm_games'{state="in_progress"}' 0 "live game"
 expect "$M" sidearm_games'{state="scheduled"}' 0 "live game"
 expect "$M" sidearm_freshness_seconds_count "$docs" "live game: one freshness observation per document"
 expect "$M" sidearm_freshness_seconds_bucket'{le="+Inf"}' "$docs" "live game: the +Inf bucket is the count"
+expect "$M" sidearm_sink_write_seconds_count'{sink="boxscores"}' "$docs" "live game: one timed sink write per document"
 expect "$M" sidearm_reference_load_failures_total 0 "live game"
 expect "$M" sidearm_notifications_received_total 0 "live game: no notifications"
 "$PYTHON" - "$M" "$t0" <<'PY' || fail "freshness buckets, reference loads, the start time or the process_* metrics are wrong"
@@ -89,6 +90,9 @@ text = open(sys.argv[1]).read()
 buckets = [float(v) for v in re.findall(r'^sidearm_freshness_seconds_bucket\{le="[^"]+"\} (\S+)$', text, re.M)]
 assert buckets == sorted(buckets), buckets                 # cumulative
 assert float(re.search(r'^sidearm_freshness_seconds_sum (\S+)$', text, re.M).group(1)) > 0
+# the sink's own call is part of each document's freshness: its sum is within the freshness's
+sink_sum = float(re.search(r'^sidearm_sink_write_seconds_sum\{sink="boxscores"\} (\S+)$', text, re.M).group(1))
+assert 0 < sink_sum <= float(re.search(r'^sidearm_freshness_seconds_sum (\S+)$', text, re.M).group(1)), sink_sum
 assert float(re.search(r'^sidearm_reference_loads_total (\S+)$', text, re.M).group(1)) >= 1
 def one(name):
     return float(re.search(r'^' + name + r' (\S+)$', text, re.M).group(1))
