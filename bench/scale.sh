@@ -140,7 +140,6 @@ if [ "$mode" = s3list ] || [ "$mode" = all ]; then
   "$PYTHON" "$SRC/tests/tools/count_proxy.py" "$PPORT" "$S3_PORT" "$WORK/list-requests.txt" >"$WORK/list-proxy.log" 2>&1 &
   PIDS+=($!)
   wait_for 20 port_open "$PPORT" || fail "the counting proxy did not start"
-  t0=$(date +%s.%N)
   once_over s3list "$n" "s3://gamestreams/big/" swift_upload --s3-endpoint "127.0.0.1:$PPORT"
   count_requests() { # FROM TO: the pipeline's requests between two times, by kind
     "$PYTHON" - "$WORK/list-requests.txt" "$1" "$2" <<'PY'
@@ -151,19 +150,20 @@ reqs = [(float(t), m, p) for t, m, p in reqs if t0 <= float(t) < t1]
 pages = sum(1 for t, m, p in reqs if m == "GET" and ("list-type" in p or "prefix=" in p))
 streams = sum(1 for t, m, p in reqs if p.split("?")[0].endswith("/gamestream.txt"))
 manifests = sum(1 for t, m, p in reqs if p.split("?")[0].endswith("/game.json"))
-print(f"{len(reqs)} requests in {t1 - t0:.0f} s: {pages} listing pages ({pages / (t1 - t0):.1f} a second), "
+span = f" in {t1 - t0:.0f} s" if t0 else ""   # FROM 0: everything so far, no rate
+rate = f" ({pages / (t1 - t0):.1f} a second)" if t0 else ""
+print(f"{len(reqs)} requests{span}: {pages} listing pages{rate}, "
       f"{manifests} game.json GETs, {streams} stream GETs, {len(reqs) - pages - streams - manifests} other")
 PY
   }
-  echo "s3list --once (with the upload's time): $(count_requests "$t0" "$(date +%s.%N)")"
+  echo "s3list --once: $(count_requests 0 "$(date +%s.%N)")"
   export NOTIFY_TOKEN=${NOTIFY_TOKEN:-bench-scale-token}
   HP=$(free_ports 1) d=$WORK/s3list
   t0=$(date +%s.%N)
   "$BIN/pipeline" --source "s3://gamestreams/big/" --s3-endpoint "127.0.0.1:$PPORT" --data-dir "$d/v" \
     --http "127.0.0.1:$HP" --poll-ms "${POLL_MS:-250}" 2>"$d/live.log" &
   pipe=$!; PIDS+=("$pipe")
-  R_N=$n
-  retired_all() { [ "$(grep -c 'final and written: retired' "$d/live.log" || true)" -ge "$R_N" ]; }
+  retired_all() { [ "$(grep -c 'final and written: retired' "$d/live.log" || true)" -ge "$n" ]; }
   wait_for 600 retired_all || fail "s3list: the live pipeline did not retire the $n final games"
   t1=$(date +%s.%N)
   echo "s3list live, the $n games found final again and retired ($(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s): $(count_requests "$t0" "$t1")"
