@@ -7,6 +7,7 @@
  */
 #include "app.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -46,10 +47,25 @@ void app_ref_release(ref_snap *s)
 
 /* ---------------------------------------------------------------- jobs */
 
+/* How long a job waited for a thread (sidearm_worker_wait_seconds): on the worker. */
+static void job_run(job *j)
+{
+    j->wait_ns = uv_hrtime() - j->queued_ns;
+    j->work(j);
+}
+
+static void job_finish(job *j)
+{
+    pl_hist_observe(&j->a->metrics.worker_wait[j->pool], (double)j->wait_ns / 1e9);
+    j->l->busy = false;
+    if (j->st == CN_OK)
+        lane_ok(j->l);
+    j->done(j);
+}
+
 static void job_work(uv_work_t *req)
 {
-    job *j = req->data;
-    j->work(j);
+    job_run(req->data);
 }
 
 static void job_after(uv_work_t *req, int status)
@@ -57,10 +73,17 @@ static void job_after(uv_work_t *req, int status)
     job *j = req->data;
     if (status == UV_ECANCELED)
         j->st = cn_fail(&j->err, CN_TRANSIENT, "cancelled");
-    j->l->busy = false;
-    if (j->st == CN_OK)
-        lane_ok(j->l);
-    j->done(j);
+    job_finish(j);
+}
+
+static void task_work(pl_task *t)
+{
+    job_run((job *)((char *)t - offsetof(job, task)));
+}
+
+static void task_after(pl_task *t)
+{
+    job_finish((job *)((char *)t - offsetof(job, task)));
 }
 
 job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(job *j))
@@ -83,7 +106,19 @@ job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(jo
 void job_submit(job *j)
 {
     j->l->busy = true;
+    j->pool = PL_POOL_READS;
+    j->queued_ns = uv_hrtime();
     uv_queue_work(&j->a->loop, &j->req, job_work, job_after);
+}
+
+void job_submit_write(job *j)
+{
+    j->l->busy = true;
+    j->pool = PL_POOL_WRITES;
+    j->queued_ns = uv_hrtime();
+    j->task.work = task_work;
+    j->task.after = task_after;
+    pl_pool_submit(j->a->writes, &j->task);
 }
 
 void job_free(job *j)

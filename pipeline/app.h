@@ -22,6 +22,7 @@
 #include "lane.h"
 #include "metrics.h"
 #include "pipeline.h"
+#include "pool.h"
 #include "scoreboard.h"
 
 typedef struct game_run game_run;
@@ -183,6 +184,7 @@ typedef struct app {
     http_server *http;      /* the HTTP server (http.c), or NULL with --http off */
     struct pl_kafka *kafka; /* the Kafka intake (push/kafka.c), or NULL without --kafka-* */
     atomic_int cancel_reads; /* tells a slow read on a worker thread to give up */
+    pl_pool *writes;        /* the writes' own threads (job_submit_write): sink lanes x box-score sinks + results */
     pl_metrics metrics;     /* counters, on the loop thread only (metrics.h) */
 } app;
 
@@ -190,8 +192,14 @@ typedef struct app {
  * it gives the work (run on the worker) and the done function (on the loop thread). Fill
  * it between job_new and job_submit: the worker reads it as soon as it is submitted. */
 
+/* Which threads ran a job (sidearm_worker_wait_seconds{pool}). */
+enum { PL_POOL_READS, PL_POOL_WRITES, PL_POOLS };
+
 struct job {
-    uv_work_t req;
+    uv_work_t req;          /* a read, on libuv's pool (job_submit) */
+    pl_task task;           /* a write, on the writes' own pool (job_submit_write) */
+    int pool;               /* PL_POOL_READS or PL_POOL_WRITES: which of the two ran it */
+    uint64_t queued_ns, wait_ns; /* uv_hrtime at submission; how long it waited for a thread */
     app *a;
     game_run *g;            /* the game it serves, or NULL (for the done function) */
     lane *l;
@@ -232,7 +240,11 @@ struct job {
 /* NULL when out of memory (logged; the lane retries later). done gets the outcome on
  * the loop thread, after the lane is marked free (and its failures reset on success). */
 job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(job *j));
+/* Runs a read (a stream, a listing, a game.json, the reference) on libuv's pool. */
 void job_submit(job *j);
+/* Runs a write (a box-score sink's, the results') on the writes' own threads (pool.h),
+ * which no read can take: thousands of reads queued at once do not delay it. */
+void job_submit_write(job *j);
 /* Frees the job and what it still holds (rows, listing, results, snapshot). */
 void job_free(job *j);
 

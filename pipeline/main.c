@@ -300,8 +300,10 @@ int main(int argc, char **argv)
         .cache_control = mc.cache_control,
     };
     opt_server_apply(&mc.srv, s3_secret, &c->conn);
-    /* libuv's worker threads run every server call: room for the sink's connections,
-     * the results, the reference, the source reads and the game.json reads at once */
+    /* libuv's worker threads run the reads (the writes have their own threads, pool.h):
+     * as many as before the writes moved, so a burst of stream reads after a push (one
+     * per game, thousands at 10,000 games) is not slower, beside the reference, the
+     * listing and the game.json reads */
     if (!getenv("UV_THREADPOOL_SIZE")) {
         char n[16];
         snprintf(n, sizeof n, "%d", c->sink_lanes * c->boxscores.n + 4 + PL_MANIFEST_LANES);

@@ -435,6 +435,13 @@ char *pl_metrics_render(const app *a, size_t *len)
     for (int s = 0; s < a->nbs; s++)
         pl_expo_hist(&e, "sidearm_sink_write_seconds", (const char *const[]){"sink", a->bs[s].name, NULL},
                      pl_fresh_bounds, PL_FRESH_BUCKETS, &m->sink_write[s]);
+    pl_expo_family(&e, "sidearm_worker_wait_seconds", "histogram",
+                   "From a call's submission to the thread that began it: reads (streams, listings, game.json, "
+                   "the reference) on libuv's pool, writes (box-score sinks, results) on their own threads.");
+    static const char *const pools[2] = {"reads", "writes"};
+    for (int p = 0; p < 2; p++)
+        pl_expo_hist(&e, "sidearm_worker_wait_seconds", (const char *const[]){"pool", pools[p], NULL},
+                     pl_fresh_bounds, PL_FRESH_BUCKETS, &m->worker_wait[p]);
     return pl_expo_finish(&e, len);
 }
 

@@ -92,6 +92,7 @@ typedef struct pl_metrics {
     uint64_t http_list_renders;     /* /v1/games entries rendered (each is kept until its game changes) */
     pl_hist freshness[PL_BSINKS_MAX]; /* change detected -> box-score sink i acknowledged the document */
     pl_hist sink_write[PL_BSINKS_MAX]; /* one document's write call to box-score sink i, on its worker thread */
+    pl_hist worker_wait[2];         /* a job submitted -> a thread began it: [0] libuv's pool (reads), [1] the writes' */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;

@@ -133,7 +133,7 @@ static void hook_results_kick(app *a)
         h->have_result = false;
         h->result_busy = true;
     }
-    job_submit(j);
+    job_submit_write(j);
 }
 
 static void results_kick_cb(void *owner)
@@ -292,6 +292,7 @@ static void close_all(app *a)
     uv_close((uv_handle_t *)&a->retire, NULL);
     uv_close((uv_handle_t *)&a->ref_later, NULL);
     uv_close((uv_handle_t *)&a->list_soon, NULL);
+    pl_pool_close(a->writes); /* closing: no write is out any more */
     pl_metrics_write_file(a); /* the last word, while the games are still there */
     pl_metrics_close(a);
     lane_close(&a->l_ref, NULL);
@@ -571,6 +572,14 @@ int pl_run(pl_config *cfg)
     a->pol = (lane_policy){BACKOFF_BASE_MS, cfg->backoff_max_ms, cfg->once, cfg->once_attempts,
                            (unsigned)time(NULL) ^ (unsigned)uv_os_getpid(), 0};
     uv_loop_init(&a->loop);
+    /* a thread for every write that can be out at once: one per sink lane, and the results */
+    int wrc = pl_pool_new(&a->writes, &a->loop, cfg->sink_lanes * (int)cfg->boxscores.n + 1);
+    if (wrc) {
+        log_msg(LOG_ERROR, "cannot start the writes' threads: %s", uv_strerror(wrc));
+        uv_loop_close(&a->loop);
+        free(a);
+        return PL_EXIT_RUNTIME;
+    }
     uv_timer_init(&a->loop, &a->poll);
     uv_timer_init(&a->loop, &a->grace);
     uv_timer_init(&a->loop, &a->retire);
@@ -625,6 +634,7 @@ int pl_run(pl_config *cfg)
     http_free(a);                     /* after the loop: the end of the server's teardown */
     if (uv_loop_close(&a->loop))
         log_msg(LOG_WARN, "the event loop still had handles open at exit");
+    pl_pool_free(a->writes);
     games_free(a);
     push_free(a);
     kafka_free(a);

@@ -162,7 +162,7 @@ static bool start(app *a, pl_bsink *b, int ix)
         memcpy(j->run, it->forget.run, sizeof j->run);
         j->keep_upto = it->forget.keep_upto;
         it->busy |= (uint8_t)(1u << b->ix);
-        job_submit(j);
+        job_submit_write(j);
         return true;
     }
     return false;
@@ -205,7 +205,7 @@ static bool start_index(app *a, pl_bsink *b, int ix, bool *fresh)
     j->seq = a->sb.key;
     b->index_busy = true;
     b->index_wanted = false;
-    job_submit(j);
+    job_submit_write(j);
     return true;
 }
 

@@ -129,9 +129,10 @@ G2=$WORK/games2; mkdir -p "$G2"
 "$BIN/gamestream-sim" --games 3 --random 4300 --delay 0 --stagger 0 --target "file://$G2/" 2>>"$WORK/sim.log" \
   || fail "gamestream-sim --games 3 failed"
 rc=0
-S3_SECRET_KEY=wrong-secret "$BIN/pipeline" --source "file://$G2/" --reference "sqlite://$D/sidearm.db" \
+S3_SECRET_KEY=wrong-secret timeout 300 "$BIN/pipeline" --source "file://$G2/" --reference "sqlite://$D/sidearm.db" \
   --results "sqlite://$D/sidearm.db" --boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.refused" \
   --boxscores "s3://boxscores/refused/" --once --http off 2>"$WORK/refused.log" || rc=$?
+[ $rc != 124 ] || fail "with the bucket refusing, --once did not end within 300 s: $(tail -n 3 "$WORK/refused.log")"
 [ $rc = 1 ] || fail "with the bucket refusing, the exit status was $rc, not 1"
 grep -q "gave up on box-score sink s3://boxscores/refused/.*boxscores-s3" "$WORK/refused.log" \
   || fail "the message does not name the bucket's sink: $(grep -m 2 -E 'gave up|error' "$WORK/refused.log")"

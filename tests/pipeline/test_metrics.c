@@ -130,6 +130,7 @@ static void the_process_exposition(void **state)
     pl_metrics_notify(a, 99); /* not an outcome: not counted */
     pl_hist_observe(&a->metrics.freshness[0], 0.02);
     pl_hist_observe(&a->metrics.sink_write[0], 0.003);
+    pl_hist_observe(&a->metrics.worker_wait[1], 0.004);
     a->pending_bytes = 4096;
     pl_metrics_http_response(a, 200);
     pl_metrics_http_response(a, 304);
@@ -162,6 +163,10 @@ static void the_process_exposition(void **state)
     assert_int_equal(sample(text, "sidearm_sink_write_seconds_count{sink=\"boxscores\"}"), 1);
     assert_int_equal(sample(text, "sidearm_sink_write_seconds_bucket{sink=\"boxscores\",le=\"0.005\"}"), 1);
     assert_int_equal(sample(text, "sidearm_sink_write_seconds_bucket{sink=\"boxscores\",le=\"0.0025\"}"), 0);
+    assert_int_equal(sample(text, "sidearm_worker_wait_seconds_count{pool=\"reads\"}"), 0);
+    assert_int_equal(sample(text, "sidearm_worker_wait_seconds_count{pool=\"writes\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_worker_wait_seconds_bucket{pool=\"writes\",le=\"0.005\"}"), 1);
+    assert_int_equal(sample(text, "sidearm_worker_wait_seconds_bucket{pool=\"writes\",le=\"0.0025\"}"), 0);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"2xx\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"3xx\"}"), 1);
     assert_int_equal(sample(text, "sidearm_http_responses_total{code=\"4xx\"}"), 2);

@@ -82,6 +82,10 @@ expect "$M" sidearm_games'{state="scheduled"}' 0 "live game"
 expect "$M" sidearm_freshness_seconds_count "$docs" "live game: one freshness observation per document"
 expect "$M" sidearm_freshness_seconds_bucket'{le="+Inf"}' "$docs" "live game: the +Inf bucket is the count"
 expect "$M" sidearm_sink_write_seconds_count'{sink="boxscores"}' "$docs" "live game: one timed sink write per document"
+expect "$M" sidearm_worker_wait_seconds_count'{pool="writes"}' $((docs + 2)) \
+  "live game: every write on the writes' own threads (the documents, one forget, one results transaction)"
+reads=$(metric "$M" sidearm_worker_wait_seconds_count'{pool="reads"}')
+[ "$reads" -ge $((polls + waiting + 1)) ] || fail "live game: $reads reads waited for libuv's pool, fewer than the $((polls + waiting)) polls and the reference"
 expect "$M" sidearm_reference_load_failures_total 0 "live game"
 expect "$M" sidearm_notifications_received_total 0 "live game: no notifications"
 "$PYTHON" - "$M" "$t0" <<'PY' || fail "freshness buckets, reference loads, the start time or the process_* metrics are wrong"
