@@ -51,12 +51,14 @@ void app_ref_release(ref_snap *s)
 static void job_run(job *j)
 {
     j->wait_ns = uv_hrtime() - j->queued_ns;
+    j->ran = true;
     j->work(j);
 }
 
 static void job_finish(job *j)
 {
-    pl_hist_observe(&j->a->metrics.worker_wait[j->pool], (double)j->wait_ns / 1e9);
+    if (j->ran) /* a cancelled job never had a thread: no wait to count */
+        pl_hist_observe(&j->a->metrics.worker_wait[j->pool], (double)j->wait_ns / 1e9);
     j->l->busy = false;
     if (j->st == CN_OK)
         lane_ok(j->l);

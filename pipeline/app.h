@@ -200,6 +200,7 @@ struct job {
     pl_task task;           /* a write, on the writes' own pool (job_submit_write) */
     int pool;               /* PL_POOL_READS or PL_POOL_WRITES: which of the two ran it */
     uint64_t queued_ns, wait_ns; /* uv_hrtime at submission; how long it waited for a thread */
+    bool ran;               /* a thread began it (a cancelled one never did) */
     app *a;
     game_run *g;            /* the game it serves, or NULL (for the done function) */
     lane *l;

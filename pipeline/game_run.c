@@ -595,8 +595,9 @@ void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error 
         gr_refuse(g, refused);
     } else if (st == CN_OK) {
         g->result_done = !g->have_result; /* unless a restarted game ended again meanwhile */
-        log_game(LOG_INFO, g->per_game_keys ? g->id : NULL, "wrote teams2 (%zu rows) and players2 (%zu rows) to %s",
-                 g->snap->rows.nteams, g->snap->rows.nplayers, g->app->l_res.uri);
+        log_game(LOG_INFO, g->per_game_keys ? g->id : NULL,
+                 "wrote teams2 and players2 to %s: this game's 2 teams and %zu players counted (of %zu teams, %zu players)",
+                 g->app->l_res.uri, rows->nplayers, g->snap->rows.nteams, g->snap->rows.nplayers);
     } else if (!g->have_result && g->result_due) {
         g->result = *rows; /* hand the rows back for the retry */
         memset(rows, 0, sizeof *rows);
