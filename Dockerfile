@@ -16,6 +16,11 @@ FROM debian:12-slim AS runtime
 # killed process leaves the file, and the next process with its pid (pid 1, every start)
 # prints a raw warning that breaks JSON logs. Nothing reads the counters: off.
 ENV MONGOC_DISABLE_SHM=1
+# glibc's per-thread cache of freed small blocks: 4096 of each size, not 7. Each document is
+# a JSON tree of a few hundred small blocks freed and built again at once; past 7 a block
+# takes malloc's slow path (issue 15: a third of the loop thread at 10,000 games, and the
+# freshness tail: p99 3.4 s -> 78 ms, bench/RESULTS-scale.md). Read only at start.
+ENV GLIBC_TUNABLES=glibc.malloc.tcache_count=4096
 # libwebsockets (the HTTP API) loads its libuv event library, libwebsockets-evlib_uv.so from
 # libwebsockets-evlib-uv, when the pipeline starts: a runtime dependency ldd does not show.
 # Its pkg-config also links libcap (libcap2), kept in some builds (e.g. with sanitizers).

@@ -17,6 +17,8 @@
 # after the sim ends to write every final), BENCH_KEEP=1 keeps the scratch dir. For bench/push.sh:
 # PIPELINE_ARGS and SIM_ARGS (extra words for the pipeline and the measured sim), BENCH_LOGS (a
 # directory that gets the last run's sim.log and pipeline.log, and requests.txt for s3).
+# PIPELINE_TUNABLES: the pipeline's GLIBC_TUNABLES (glibc.malloc.tcache_count=4096, as the image and
+# the systemd unit set it; "" for glibc's defaults).
 # BOX=mongo: box scores go to MongoDB (the project's stand-in, tests/servers/mongo_wire_server.py)
 # instead of the directory sink; see "latency" below. BOX=mongo+s3 (file mode only): to MongoDB
 # and, at once, to s3://boxscores/<run>/ on a local Swift through a counting proxy (issue 16:
@@ -143,6 +145,8 @@ run_games() {
   # the rosters first, so the pipeline starts with the reference every game needs
   "$BIN/gamestream-sim" --games "$n" --random "$SEED" --delay 0 --stagger 0 --target "file://$d/expect/" \
     --reset-reference "sqlite://$d/v/sidearm.db" 2>"$d/reset.log" || fail "$name: resetting the reference failed"
+  # glibc's malloc tuned as the Dockerfile and the systemd unit do (README "Benchmarks")
+  GLIBC_TUNABLES=${PIPELINE_TUNABLES-glibc.malloc.tcache_count=4096} \
   "$BIN/pipeline" --source "$prefix" --data-dir "$d/v" --poll-ms "$POLL_MS" "${extra[@]}" "${pargs[@]}" 2>"$d/pipeline.log" &
   pipe=$!; PIDS+=("$pipe")
   sampler "$pipe" "$d/samples.txt" &

@@ -269,6 +269,10 @@ int main(int argc, char **argv)
     opt_server_warn(&mc.srv);
     if (protect_rc)
         log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    if (!tunables || !strstr(tunables, "glibc.malloc.tcache_count="))
+        log_msg(LOG_INFO, "GLIBC_TUNABLES has no glibc.malloc.tcache_count: for thousands of games set "
+                "GLIBC_TUNABLES=glibc.malloc.tcache_count=4096 (as the image and the systemd unit do; README \"Benchmarks\")");
     if (nofile_rc)
         log_msg(LOG_WARN, "could not raise the descriptor limit (RLIMIT_NOFILE) above %llu", nofile_was);
     else if (nofile_now > nofile_was)
