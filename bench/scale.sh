@@ -25,7 +25,8 @@
 #
 # Environment: GAMES, S3_GAMES, DELAY, STAGGER, S3_DELAY (0.5), S3_STAGGER (0.05), S3_WRITERS (the simulator's
 # --writers for s3, 8: one thread's PUTs into Swift go one at a time), SEED (1), BUILD_DIR (build),
-# NO_BUILD=1, BENCH_KEEP=1 (keep the scratch directory). Needs ~2 GiB of disk at 10,000 games.
+# NO_BUILD=1, BENCH_KEEP=1 (keep the scratch directory), PIPELINE_TUNABLES (the pipeline's
+# GLIBC_TUNABLES: glibc.malloc.tcache_count=4096 as the image and the unit set it; "" for none). Needs ~2 GiB of disk at 10,000 games.
 set -euo pipefail
 mode=${1:-all}
 [[ $mode =~ ^(live|once|s3|s3list|all)$ ]] || { echo "usage: $0 [live|once|s3|s3list|all]" >&2; exit 2; }
@@ -70,7 +71,8 @@ once_over() {
     --reset-reference "sqlite://$d/v/sidearm.db" 2>"$d/sim.log" || fail "$name: writing $n finished games failed"
   "$put" "$d/games"
   t0=$(date +%s.%N)
-  "$BIN/pipeline" --source "$source" --data-dir "$d/v" --once "$@" 2>"$d/pipeline.log" &
+  GLIBC_TUNABLES=${PIPELINE_TUNABLES-glibc.malloc.tcache_count=4096} \
+    "$BIN/pipeline" --source "$source" --data-dir "$d/v" --once "$@" 2>"$d/pipeline.log" &
   pipe=$!; PIDS+=("$pipe")
   hwm=0
   while kill -0 "$pipe" 2>/dev/null; do
