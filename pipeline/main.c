@@ -269,10 +269,6 @@ int main(int argc, char **argv)
     opt_server_warn(&mc.srv);
     if (protect_rc)
         log_msg(LOG_WARN, "could not turn core dumps off (RLIMIT_CORE, PR_SET_DUMPABLE): a core file would hold the secrets");
-    const char *tunables = getenv("GLIBC_TUNABLES");
-    if (!tunables || !strstr(tunables, "glibc.malloc.tcache_count="))
-        log_msg(LOG_INFO, "GLIBC_TUNABLES has no glibc.malloc.tcache_count: for thousands of games set "
-                "GLIBC_TUNABLES=glibc.malloc.tcache_count=4096 (as the image and the systemd unit do; README \"Benchmarks\")");
     if (nofile_rc)
         log_msg(LOG_WARN, "could not raise the descriptor limit (RLIMIT_NOFILE) above %llu", nofile_was);
     else if (nofile_now > nofile_was)
@@ -304,6 +300,8 @@ int main(int argc, char **argv)
         .cache_control = mc.cache_control,
     };
     opt_server_apply(&mc.srv, s3_secret, &c->conn);
+    const char *tunables = getenv("GLIBC_TUNABLES");
+    c->malloc_untuned = !tunables || !strstr(tunables, "glibc.malloc.tcache_count=");
     /* libuv's worker threads run the reads (the writes have their own threads, pool.h):
      * as many as before the writes moved, so a burst of stream reads after a push (one
      * per game, thousands at 10,000 games) is not slower, beside the reference, the

@@ -616,6 +616,9 @@ int pl_run(pl_config *cfg)
         sinks_describe(a, boxscores, sizeof boxscores);
         log_msg(LOG_INFO, "source %s%s, reference %s, box scores %s, results %s", a->l_list.uri,
                 a->prefix_mode ? " (every game under it)" : "", a->l_ref.uri, boxscores, a->l_res.uri);
+        if (cfg->malloc_untuned)
+            log_msg(LOG_INFO, "GLIBC_TUNABLES has no glibc.malloc.tcache_count: for thousands of games set "
+                    "GLIBC_TUNABLES=glibc.malloc.tcache_count=4096 (as the image and the systemd unit do; README \"Benchmarks\")");
         push_start(a);
         if (kafka_wanted(cfg) && (rc = kafka_start(a)) != PL_EXIT_OK) {
             a->phase = APP_STOPPING;

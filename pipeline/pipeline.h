@@ -36,6 +36,7 @@ typedef struct pl_config {
     int reference_max_age_ms; /* a run that begins uses the reference read at most this long before; 0: it reads it */
     int fold_slice_us;      /* time budget of one turn of folding, so the loop stays responsive */
     int index_interval_ms;  /* index.json (box-score sinks that keep one) rewritten at most this often; 0: none */
+    bool malloc_untuned;    /* GLIBC_TUNABLES sets no glibc.malloc.tcache_count (README "Benchmarks"): said once at start */
     int sink_lanes;         /* box-score sink connections writing at once (for different games), 1..PL_SINK_LANES_MAX */
     int backoff_max_ms;     /* cap of the retry delay */
     int once_attempts;      /* with --once: how many tries a transient failure gets */
