@@ -105,19 +105,23 @@ job *job_new(app *a, game_run *g, lane *l, void (*work)(job *j), void (*done)(jo
     return j;
 }
 
-void job_submit(job *j)
+/* What both submissions mark: the lane busy, which pool, and when (for the wait). */
+static void job_queued(job *j, int pool)
 {
     j->l->busy = true;
-    j->pool = PL_POOL_READS;
+    j->pool = pool;
     j->queued_ns = uv_hrtime();
+}
+
+void job_submit(job *j)
+{
+    job_queued(j, PL_POOL_READS);
     uv_queue_work(&j->a->loop, &j->req, job_work, job_after);
 }
 
 void job_submit_write(job *j)
 {
-    j->l->busy = true;
-    j->pool = PL_POOL_WRITES;
-    j->queued_ns = uv_hrtime();
+    job_queued(j, PL_POOL_WRITES);
     j->task.work = task_work;
     j->task.after = task_after;
     pl_pool_submit(j->a->writes, &j->task);
