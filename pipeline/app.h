@@ -192,9 +192,6 @@ typedef struct app {
  * it gives the work (run on the worker) and the done function (on the loop thread). Fill
  * it between job_new and job_submit: the worker reads it as soon as it is submitted. */
 
-/* Which threads ran a job (sidearm_worker_wait_seconds{pool}). */
-enum { PL_POOL_READS, PL_POOL_WRITES, PL_POOLS };
-
 struct job {
     uv_work_t req;          /* a read, on libuv's pool (job_submit) */
     pl_task task;           /* a write, on the writes' own pool (job_submit_write) */

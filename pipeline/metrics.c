@@ -438,8 +438,8 @@ char *pl_metrics_render(const app *a, size_t *len)
     pl_expo_family(&e, "sidearm_worker_wait_seconds", "histogram",
                    "From a call's submission to the thread that began it: reads (streams, listings, game.json, "
                    "the reference) on libuv's pool, writes (box-score sinks, results) on their own threads.");
-    static const char *const pools[2] = {"reads", "writes"};
-    for (int p = 0; p < 2; p++)
+    static const char *const pools[PL_POOLS] = {[PL_POOL_READS] = "reads", [PL_POOL_WRITES] = "writes"};
+    for (int p = 0; p < PL_POOLS; p++)
         pl_expo_hist(&e, "sidearm_worker_wait_seconds", (const char *const[]){"pool", pools[p], NULL},
                      pl_fresh_bounds, PL_FRESH_BUCKETS, &m->worker_wait[p]);
     return pl_expo_finish(&e, len);

@@ -76,6 +76,10 @@ typedef struct pl_sink_counters {
     uint64_t dropped;   /* writes never made: box scores coalesced into a newer one, records dropped */
 } pl_sink_counters;
 
+/* Which threads ran a job (sidearm_worker_wait_seconds{pool}): libuv's pool runs the reads
+ * (streams, listings, game.json, the reference), the writes' own pool the sink calls. */
+enum { PL_POOL_READS, PL_POOL_WRITES, PL_POOLS };
+
 typedef struct pl_metrics {
     uint64_t events_applied, events_duplicate, events_after_final, lines_rejected;
     pl_source_counters src[PL_NSCHEMES];
@@ -92,7 +96,7 @@ typedef struct pl_metrics {
     uint64_t http_list_renders;     /* /v1/games entries rendered (each is kept until its game changes) */
     pl_hist freshness[PL_BSINKS_MAX]; /* change detected -> box-score sink i acknowledged the document */
     pl_hist sink_write[PL_BSINKS_MAX]; /* one document's write call to box-score sink i, on its worker thread */
-    pl_hist worker_wait[2];         /* a job submitted -> a thread began it: [0] libuv's pool (reads), [1] the writes' */
+    pl_hist worker_wait[PL_POOLS];  /* a job submitted -> a thread of that pool began it */
     double start_time;              /* seconds since the epoch */
     uv_timer_t file_timer;          /* --metrics-file: rewritten every PL_METRICS_FILE_MS */
     bool file_timer_on;

@@ -33,10 +33,18 @@ SIM=$!; PIDS+=("$SIM")
 PIPE=$!; PIDS+=("$PIPE")
 
 mongo_count() { mongo_docs boxscores | wc -l; }
-# newest_of GAME: the event_id of the game's latest.json in the bucket (0 when none)
+# newest_of GAME: the event_id of the game's latest.json in the bucket (0 when none; the
+# GET's HTTP status in $WORK/last-get). A 401 gets a new token once: Swift's tempauth checks
+# tokens in memcached, which a loaded machine can time out.
 newest_of() {
-  curl -sf -m 10 -H "X-Auth-Token: $SWIFT_TOKEN" "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null |
-    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["event_id"])' 2>/dev/null || echo 0
+  local code try
+  for try in 1 2; do
+    code=$(curl -s -m 10 -o "$WORK/newest.json" -w '%{http_code}' -H "X-Auth-Token: $SWIFT_TOKEN"       "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null) || code=000
+    [ "$code" = 401 ] && [ $try = 1 ] && { swift_auth; continue; }
+    break
+  done
+  echo "GET $1/latest.json: HTTP $code" >"$WORK/last-get"
+  [ "$code" = 200 ] && "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_id"])'     "$WORK/newest.json" 2>/dev/null || echo 0
 }
 grows() { [ "$(mongo_count)" -gt "$1" ]; }
 newer_than() { [ "$(newest_of "$1")" -gt "$2" ]; }
@@ -68,14 +76,21 @@ start_mongo "$MONGO_PORT"
 wait_for 300 gone "$SIM" || fail "gamestream-sim did not end within 300 s: $(tail -n 2 "$WORK/sim.log")"
 wait "$SIM" || fail "gamestream-sim exited $?"
 all_final() {
-  local d g last
+  local d g last have
   for d in "$G"/game-*; do
     g=$(basename "$d"); last=$(tail -n 1 "$d/gamestream.txt" | cut -d' ' -f1)
-    [ "$(newest_of "$g")" = "$last" ] || return 1
+    have=$(newest_of "$g")
+    [ "$have" = "$last" ] || {
+      echo "$g: latest.json at event $have ($(cat "$WORK/last-get")), its stream ends at $last" >"$WORK/lagging"
+      return 1
+    }
   done
   [ "$(log_count ": final and written" "$WORK/pipeline.log")" -ge $N ]
 }
-wait_for 90 all_final || fail "not every game's final reached both sinks: $(grep -c ': final and written' "$WORK/pipeline.log") retired"
+if ! wait_for 90 all_final; then
+  tail -n 20 "$S3_DIR/run/proxy.log" >"$WORK/swift-proxy-tail.log" 2>&1 || true
+  fail "not every game's final reached both sinks: $(grep -c ': final and written' "$WORK/pipeline.log") retired; $(cat "$WORK/lagging" 2>/dev/null)"
+fi
 sleep 1.5 # one more --index-interval-ms
 kill -TERM "$PIPE"
 wait_for 30 gone "$PIPE" || fail "SIGTERM did not stop the pipeline within 30 s"

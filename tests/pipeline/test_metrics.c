@@ -130,7 +130,7 @@ static void the_process_exposition(void **state)
     pl_metrics_notify(a, 99); /* not an outcome: not counted */
     pl_hist_observe(&a->metrics.freshness[0], 0.02);
     pl_hist_observe(&a->metrics.sink_write[0], 0.003);
-    pl_hist_observe(&a->metrics.worker_wait[1], 0.004);
+    pl_hist_observe(&a->metrics.worker_wait[PL_POOL_WRITES], 0.004);
     a->pending_bytes = 4096;
     pl_metrics_http_response(a, 200);
     pl_metrics_http_response(a, 304);
