@@ -347,6 +347,22 @@ bool ob_claimed(const game_run *g)
     return true;
 }
 
+/* A newest-only sink acknowledged document seq: every older document still queued (one
+ * moved behind it, as the final is moved ahead of documents another sink still owes)
+ * is one it must never write now, or it would PUT an older state over this one once
+ * seq leaves the queue and an older document becomes the newest queued. Counted as
+ * coalesced for that sink, as collect() counts them. */
+static void supersede(game_run *g, int s, uint64_t seq)
+{
+    for (size_t i = 0; i < g->q.len; i++) {
+        sq_item *it = sq_at(&g->q, i);
+        if (it->kind == SQ_PUT && it->seq < seq && !(it->done >> s & 1u)) {
+            it->done |= (uint8_t)(1u << s);
+            counters(g, s)->dropped++;
+        }
+    }
+}
+
 void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err)
 {
     app *a = g->app;
@@ -361,6 +377,8 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
             if (ob_claimed(g))
                 app_results_kick(a);
         }
+        if (it->kind == SQ_PUT && a->bs[s].newest_only)
+            supersede(g, s, seq);
         if (it->kind == SQ_PUT) {
             log_game(LOG_DEBUG, g->id, "document %ld written to %s", it->id, a->bs[s].name);
             if (s == 0) /* the first --boxscores: documents_written as with one sink */
