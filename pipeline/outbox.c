@@ -390,10 +390,11 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
         gr_refuse(g, err);
         return;
     } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
-        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it", a->bs[s].lanes[0].what,
-                 a->bs[s].lanes[0].uri, it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id,
-                 err->msg);
+        log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it (the exit status will be 1)",
+                 a->bs[s].lanes[0].what, a->bs[s].lanes[0].uri,
+                 it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
         it->done |= (uint8_t)(1u << s);
+        a->exit_code = PL_EXIT_RUNTIME; /* sending it again would not help; the run did not write it */
     } else {
         return; /* the sink decides: retry later, or give up on it */
     }
