@@ -46,6 +46,7 @@ typedef struct known_game {
     uint64_t final_listings; /* retired: the listings begun before its last read began (they show nothing newer) */
     bool said;          /* its manifest problem was logged */
     bool said_manifest_ignored; /* a game.json edit while it is followed was logged */
+    bool said_unreadable; /* a failed read of its game.json was logged */
     bool manifest_queued; /* its game.json is waiting to be read, or being read */
     struct game_run *run; /* followed now, or NULL */
     struct fs_watch *watch; /* file:// push: the watch on its folder, or NULL (push/fswatch.c) */

@@ -246,8 +246,9 @@ static void game_seen(app *a, const char *id, const cn_object *stream, const cn_
                      "restarts", BS_MANIFEST_NAME);
         }
         if (stream && (stream_moved(k, stream) || g->absent)) { /* absent: the last read found none */
+            bool size_noted = k->stream_size == stream->size; /* so the ETag or mtime moved: replaced (S3 PUT) */
             note_stream(k, stream);
-            if (!g->absent && g->polled && stream->size == g->object_size)
+            if (!size_noted && !g->absent && g->polled && stream->size == g->object_size)
                 return; /* the last read (a push's) found this size already: a stream only grows, and a rewrite
                            from the start is shorter at first (and named by its push). Before, with
                            notifications each safety listing re-read every stream that moved since the last
@@ -362,7 +363,13 @@ static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, 
                  st != CN_OK ? "could not be read" : "is invalid", st != CN_OK ? err->msg : why);
         a->exit_code = PL_EXIT_RUNTIME;
     } else if (st != CN_OK) {
-        log_game(LOG_WARN, id, "%s could not be read: %s; waiting for it to change", BS_MANIFEST_NAME, err->msg);
+        /* the read failed, not the file (a 403 fixed later, say): the next listing reads it again */
+        if (!k || !k->said_unreadable)
+            log_game(LOG_WARN, id, "%s could not be read: %s; read again at each listing", BS_MANIFEST_NAME, err->msg);
+        if (k) {
+            k->manifest_size = UINT64_MAX;
+            k->said_unreadable = true;
+        }
     } else if (unusable) {
         log_game(LOG_WARN, id, "%s is invalid: %s; waiting for it to change", BS_MANIFEST_NAME, why);
     } else {
@@ -375,6 +382,8 @@ static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, 
                 return;
             }
         if (!kafka_owns(a, id)) { /* its partition went elsewhere while game.json was read */
+            if (k) /* if it comes back (a rebalance's gap), its listing reads game.json again */
+                k->manifest_size = UINT64_MAX;
             games_manifests_kick(a);
             return;
         }
@@ -383,7 +392,7 @@ static void games_manifest_read(app *a, struct manifest_lane *ml, cn_status st, 
             log_game(LOG_INFO, id, "found: %d (home) vs %d (away)%s%s%s%s", m.home, m.away, m.venue[0] ? " at " : "",
                      m.venue, m.start[0] ? ", starting " : "", m.start);
             if (k) {
-                k->said = k->said_manifest_ignored = false;
+                k->said = k->said_manifest_ignored = k->said_unreadable = false;
                 k->run = g;
             }
             g->changed = true;
@@ -446,7 +455,9 @@ void games_retire(app *a)
         if (k) { /* a listing may not show the last rewrite yet: the size read last tells */
             k->retired = true;
             k->final_size = g->object_size;
-            k->final_size_pending = true;
+            /* pending only when no listing noted that size: else a listing showing it with another
+             * ETag is a same-size rewrite, not the catch-up */
+            k->final_size_pending = k->stream_size != g->object_size;
             k->final_listings = g->read_listings;
             k->run = NULL;
         }

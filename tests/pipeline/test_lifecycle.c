@@ -71,7 +71,19 @@ void app_publish(app *a, const char *game, const char *text, size_t len, long ev
     (void)a; (void)game; (void)text; (void)len; (void)event_id;
 }
 void app_game_known(app *a, known_game *k) { (void)a; (void)k; }
-bool kafka_owns(const app *a, const char *game) { (void)a; (void)game; return true; }
+static bool owned = true; /* Kafka: whether this instance owns the game's partition now */
+bool kafka_owns(const app *a, const char *game) { (void)a; (void)game; return owned; }
+/* bs_result_of is wrapped: result_oom fails it as malloc failing would */
+static bool result_oom;
+int __real_bs_result_of(const bs_game *g, bs_result *out);
+int __wrap_bs_result_of(const bs_game *g, bs_result *out)
+{
+    if (result_oom) {
+        memset(out, 0, sizeof *out);
+        return -1;
+    }
+    return __real_bs_result_of(g, out);
+}
 void kafka_listed(app *a) { (void)a; }
 void sb_keep(scoreboard *sb, const struct game_run *g) { (void)sb; (void)g; }
 void pl_hist_observe(pl_hist *h, double v) { (void)h; (void)v; }
@@ -108,6 +120,8 @@ typedef struct fixture {
 
 static int setup(void **state)
 {
+    owned = true;
+    result_oom = false;
     fixture *f = calloc(1, sizeof *f);
     f->a = calloc(1, sizeof *f->a);
     app *a = f->a;
@@ -186,6 +200,28 @@ static void listing(app *a, uint64_t size, const char *etag)
         m->data = strdup("{\"home\": 101, \"away\": 205}");
         m->datalen = strlen(m->data);
         finish(m, CN_OK);
+    }
+}
+
+/* One listing, its game.json (ETag metag) answered with mst (body mbody when OK); the
+ * manifest reads are answered only when answer. */
+static void listing_m(app *a, uint64_t size, const char *etag, const char *metag, cn_status mst, const char *mbody,
+                      bool answer)
+{
+    games_list(a);
+    job *j = take(NULL);
+    assert_non_null(j);
+    assert_ptr_equal(j->l, &a->l_list);
+    add_obj(&j->listing, "G1/game.json", 24, metag);
+    add_obj(&j->listing, "G1/gamestream.txt", size, etag);
+    finish(j, CN_OK);
+    job *m;
+    while (answer && (m = njobs && jobs[0]->l != &a->l_list && strstr(jobs[0]->key, "game.json") ? take(NULL) : NULL)) {
+        if (mst == CN_OK) {
+            m->data = strdup(mbody);
+            m->datalen = strlen(m->data);
+        }
+        finish(m, mst);
     }
 }
 
@@ -289,12 +325,129 @@ static void a_final_the_sink_refused_is_not_written(void **state)
     assert_int_equal(a->exit_code, PL_EXIT_RUNTIME);
 }
 
+static const char same_size_fix[] = "0 59:47 205 5 1\n1 00:00 0 0 0\n"; /* first_run's length */
+
+/* followed to its final, written, retired; the listing after catches up */
+static void retire_first_run(app *a)
+{
+    listing(a, strlen(first_run), "e1");
+    poll_back(a, first_run, CN_OK);
+    write_all(a);
+    games_retire(a);
+    assert_null(game(a));
+    assert_true(games_known(a, "G1", false)->retired);
+}
+
+/* 1. A retired game's stream is rewritten; reading its (unchanged) game.json then fails
+ * for good (S3 403: CN_AUTH). The listings after show game.json as it was noted: it must
+ * be read again (the read failed, the file did not change), and the rewrite followed. */
+static void a_rewrite_whose_game_json_read_failed_is_followed_later(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    retire_first_run(a);
+    listing(a, strlen(first_run), "e1"); /* catches up with the last read */
+    listing_m(a, strlen(rewritten), "e2", "m1", CN_AUTH, NULL, true); /* the rewrite; game.json 403 */
+    known_game *k = games_known(a, "G1", false);
+    assert_false(k->retired);
+    assert_null(game(a));
+    for (int i = 0; i < 3; i++) /* the 403 is gone (a policy fixed): game.json unchanged */
+        listing(a, strlen(rewritten), "e2");
+    assert_non_null(game(a)); /* the rewritten stream is followed */
+}
+
+/* 1b. Same, but game.json invalid when read: waits (logged) until it changes, then followed. */
+static void a_rewrite_whose_game_json_was_invalid_is_followed_once_fixed(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    retire_first_run(a);
+    listing(a, strlen(first_run), "e1");
+    listing_m(a, strlen(rewritten), "e2", "m2", CN_OK, "{\"home\": 101", true);
+    assert_null(game(a));
+    listing_m(a, strlen(rewritten), "e2", "m3", CN_OK, "{\"home\": 101, \"away\": 205}", true);
+    assert_non_null(game(a));
+}
+
+/* 2. bs_result_of fails (out of memory): logged, exit 1; the game then retires. */
+static void a_result_out_of_memory_exits_1(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    listing(a, strlen(first_run), "e1");
+    result_oom = true;
+    poll_back(a, first_run, CN_OK);
+    result_oom = false;
+    assert_int_equal(game(a)->game->state, BS_FINAL);
+    assert_false(game(a)->result_due);
+    assert_int_equal(a->exit_code, PL_EXIT_RUNTIME);
+    write_all(a);
+    games_retire(a);
+    assert_null(game(a)); /* retired "final and written" without its tables */
+}
+
+/* 3a. Kafka: a game.json read ends in a rebalance's gap (every partition revoked, eager):
+ * dropped. When the partition comes back here, the listing must read it again. */
+static void a_game_json_read_in_a_rebalance_gap_is_read_again(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    listing_m(a, strlen(first_run), "e1", "m1", CN_OK, NULL, false); /* the read is in flight */
+    owned = false; /* revoked */
+    job *m = take(NULL);
+    assert_non_null(m);
+    m->data = strdup("{\"home\": 101, \"away\": 205}");
+    m->datalen = strlen(m->data);
+    finish(m, CN_OK);
+    assert_null(game(a));
+    owned = true; /* assigned back to this instance */
+    listing(a, strlen(first_run), "e1");
+    listing(a, strlen(first_run), "e1");
+    assert_non_null(game(a));
+}
+
+/* 3b. A followed final game's stream is replaced by one of the same size (S3 PUT of a
+ * corrected replay); only a listing sees it (no notification). It must be read. */
+static void a_same_size_rewrite_of_a_followed_game_is_read(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    listing(a, strlen(first_run), "e1");
+    poll_back(a, first_run, CN_OK);
+    assert_int_equal(game(a)->game->state, BS_FINAL);
+    listing(a, strlen(same_size_fix), "e2"); /* the writes still pending */
+    assert_true(game(a)->l_src.busy);         /* another ETag at the size noted: a replacement, read */
+    poll_back(a, same_size_fix, CN_OK);
+    write_all(a);
+    games_retire(a);
+    assert_null(game(a));
+}
+
+/* 3c. Retired (the listing that started its last read noted its size); the stream is
+ * replaced by one of the same size before the next listing: that listing must not take
+ * it for the catch-up with the last read. */
+static void a_same_size_rewrite_right_after_retiring_is_followed(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    retire_first_run(a);
+    listing(a, strlen(same_size_fix), "e2");
+    listing(a, strlen(same_size_fix), "e2");
+    assert_non_null(game(a));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_rewrite_seen_by_a_listing_is_followed_even_if_its_read_failed, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_final_the_sink_refused_is_not_written, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_rewrite_whose_game_json_read_failed_is_followed_later, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_rewrite_whose_game_json_was_invalid_is_followed_once_fixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_result_out_of_memory_exits_1, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_game_json_read_in_a_rebalance_gap_is_read_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_same_size_rewrite_of_a_followed_game_is_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_same_size_rewrite_right_after_retiring_is_followed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
