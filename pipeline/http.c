@@ -774,6 +774,16 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
         p->close_after = true; /* the body is not read: the connection cannot be reused */
         return reply_error(s, wsi, p, 413, "request body too large");
     }
+    /* MinIO sends application/json; a browser sends text/plain or a form without asking
+     * first (no CORS preflight), so a web page cannot post forged notifications here */
+    char ct[128] = "";
+    int ctn = lws_hdr_copy(wsi, ct, sizeof ct, WSI_TOKEN_HTTP_CONTENT_TYPE);
+    if (ctn < 16 || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';' && ct[16] != ' ')) {
+        pl_metrics_notify(s->a, PL_NOTIFY_MALFORMED);
+        pss_release(p);
+        p->close_after = true; /* the body is not read */
+        return reply_error(s, wsi, p, 415, "send the notification as Content-Type: application/json (as MinIO does)");
+    }
     p->kind = P_POST;
     p->body_by = uv_now(&s->a->loop) + (uint64_t)s->a->cfg->http_body_timeout_s * 1000;
     return 0; /* the body comes through LWS_CALLBACK_HTTP_BODY */
@@ -1293,6 +1303,14 @@ static void on_listen(uv_poll_t *h, int status, int events)
     }
 }
 
+/* A loopback address: only this machine reaches it. */
+static bool loopback(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
 int http_start(app *a)
 {
     const pl_config *c = a->cfg;
@@ -1372,6 +1390,9 @@ int http_start(app *a)
     uv_timer_start(&s->heartbeat, heartbeat_tick, HEARTBEAT_MS, HEARTBEAT_MS);
     a->hooks.publish = http_publish;
     log_msg(LOG_INFO, "HTTP API on http://%s/ (healthz, readyz, v1/games, metrics, openapi.json)", s->listen);
+    if (!c->notify_token && !loopback(&ss))
+        log_msg(LOG_WARN, "POST /minio/events on %s takes notifications from anyone who can reach it: set "
+                "NOTIFY_TOKEN (or NOTIFY_TOKEN_FILE) to MinIO's webhook auth_token", s->listen);
     return 0;
 }
 

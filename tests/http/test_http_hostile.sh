@@ -76,7 +76,7 @@ pass "ambiguous lengths get 400 (411 for a chunked POST), upgrades 400, CONNECT 
 [ "$("$PYTHON" "$CLIENT" post-headers "$P" "Bearer wrong")" = 401 ] || fail "a wrong token is not refused before the body"
 [ "$("$PYTHON" "$CLIENT" slow-body "$P" 1 20 "Bearer s3cret")" = 408 ] || fail "a body sent a byte a second was not cut at --http-body-timeout-s 2"
 grep -q "cut a body on /minio/events still coming after 2 s" "$WORK/hostile.log" || fail "the slow body is not logged"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer s3cret' -H 'Content-Length: 0' \
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/json' -H 'Content-Length: 0' \
   "$URL/minio/events")" = 400 ] || fail "POST /minio/events with Content-Length: 0 is not 400"
 [ "$(curl -s "$URL/healthz")" = ok ] || fail "/healthz does not answer after the body cases"
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $?"

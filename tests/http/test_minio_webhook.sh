@@ -40,12 +40,22 @@ polls_before=$(log_count "polls read" "$WORK/pipeline.log")
 [ "$(post "$WORK/malformed.json" -H "Authorization: Bearer $NOTIFY_TOKEN")" = 400 ] || fail "malformed JSON is not 400"
 [ "$(post "$WORK/other.json" -H "Authorization: Bearer $NOTIFY_TOKEN")" = 200 ] || fail "an unknown key is not 200"
 [ "$(post "$WORK/big.json" -H "Authorization: Bearer $NOTIFY_TOKEN")" = 413 ] || fail "a 2 MiB body is not 413"
+# a web page can POST text/plain or a form to any address without a CORS preflight: refused unread
+for ct in 'text/plain' 'application/x-www-form-urlencoded' 'application/jsonp'; do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Origin: https://evil.example" -H "Content-Type: $ct" \
+    -H "Authorization: Bearer $NOTIFY_TOKEN" --data-binary "@$WORK/ours.json" "$URL" || true)
+  [ "$code" = 415 ] || fail "a $ct notification is $code, not 415"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json; charset=utf-8' \
+  -H "Authorization: Bearer $NOTIFY_TOKEN" --data-binary "@$WORK/other.json" "$URL" || true)
+[ "$code" = 200 ] || fail "application/json with a charset is $code, not 200"
 [ "$(log_count "malformed MinIO notification: not JSON" "$WORK/pipeline.log")" = 1 ] ||
   fail "a malformed body's reason is not logged exactly once"
 ! grep -q "webhook-t0ken\|wrong-t0ken" "$WORK/pipeline.log" || fail "a token was logged"
 [ "$(log_count "polls read" "$WORK/pipeline.log")" = "$polls_before" ] || fail "a refused notification changed something"
 kill -0 "$pipe" || fail "the pipeline died on a bad request"
-pass "401 wrong or missing token, 400 malformed (logged once), 200 unknown key, 413 for 2 MiB"
+pass "401 wrong or missing token, 400 malformed (logged once), 200 unknown key, 413 for 2 MiB, 415 for text/plain and forms"
+
 
 play_followed "$pipe" "$D" --target "$SRC_URI" --notify "$URL"
 ! grep -q -- "--notify: POST" "$WORK/sim.log" || fail "a notification was refused: $(grep -- "--notify" "$WORK/sim.log" | head -3)"
@@ -76,3 +86,14 @@ for g in game-001 game-002 game-003; do
   oracle_game "$WORK/copy/$g" "$V/sidearm.db" "$V/boxscores/$g" || fail "$g: documents differ from the model"
 done
 pass "three games under an s3:// prefix, found and followed on notifications (poll every 60 s)"
+
+# no token: a warning at start when the listener is not loopback, none on loopback
+sample_game open
+for listen in "0.0.0.0:$(free_ports 1)" "127.0.0.1:$(free_ports 1)"; do
+  NOTIFY_TOKEN='' "$BIN/pipeline" --data-dir "$D" --once --http "$listen" 2>"$WORK/open.log" ||
+    fail "pipeline --once --http $listen exited $?: $(tail -n 2 "$WORK/open.log")"
+  n=$(log_count "POST /minio/events on .* takes notifications from anyone" "$WORK/open.log")
+  case $listen in 0.0.0.0:*) [ "$n" = 1 ] || fail "no warning for an open webhook on $listen" ;;
+                  *) [ "$n" = 0 ] || fail "a warning for the webhook on loopback $listen" ;; esac
+done
+pass "without NOTIFY_TOKEN a non-loopback listener is warned about at start, a loopback one is not"
