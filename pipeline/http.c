@@ -877,12 +877,31 @@ static int options_reply(http_server *s, struct lws *wsi, pss *p, const char *al
  * without a body, it would let the bytes after the headers be read as another request).
  * NULL when the length is clear (*has_body says whether a body follows), else why not,
  * with the status to answer. */
+/* A framing header with blanks before its colon ("Transfer-Encoding : chunked"): lws keeps
+ * it as an unknown header, so the checks below would not see it, while a proxy in front
+ * may honour it (a request smuggled past the proxy); RFC 9112 5.1 says answer 400. */
+static bool blank_before_colon(struct lws *wsi)
+{
+    static const char *const names[] = {"transfer-encoding", "content-length"};
+    static const char *const blanks[] = {" ", "\t", "  ", " \t", "\t ", "\t\t"};
+    char name[40];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        for (size_t b = 0; b < sizeof blanks / sizeof *blanks; b++) {
+            int n = snprintf(name, sizeof name, "%s%s:", names[i], blanks[b]);
+            if (lws_hdr_custom_length(wsi, name, n) >= 0)
+                return true;
+        }
+    return false;
+}
+
 static const char *framing_error(struct lws *wsi, method m, bool *has_body, unsigned *status)
 {
     char cl[32];
     int n = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
     *status = 400;
     *has_body = m == M_POST;
+    if (blank_before_colon(wsi))
+        return "blanks between a Transfer-Encoding or Content-Length header's name and its colon";
     if (n > 0) {
         if (n > 18 || lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) != n ||
             strspn(cl, "0123456789") != (size_t)n)
