@@ -85,6 +85,7 @@ struct sse_client {
     http_doc **q;               /* ring of frames not yet written */
     size_t qhead, qlen, qcap, qbytes;
     bool heartbeat_due, dropped;
+    char peer[64];              /* the client's address (--http-max-sse-per-peer) */
 };
 
 /* One connection (the wsi's opaque user data), from its accept to LWS_CALLBACK_WSI_DESTROY,
@@ -665,6 +666,23 @@ static int route_game(http_server *s, struct lws *wsi, pss *p, const char *id)
     return reply(s, wsi, p, 200, "application/json", d->buf + LWS_PRE + d->json_off, d->json_len, NULL, NULL, etag);
 }
 
+/* The SSE streams open from peer, over every game. */
+static int sse_from(const http_server *s, const char *peer)
+{
+    int n = 0;
+    for (size_t b = 0; b < NBUCKETS; b++)
+        for (const hgame *h = s->buckets[b]; h; h = h->next)
+            for (const sse_client *c = h->clients; c; c = c->next)
+                n += !strcmp(c->peer, peer);
+    return n;
+}
+
+static int sse_busy(http_server *s, struct lws *wsi, pss *p)
+{
+    static const char busy[] = "{\"status\":503,\"message\":\"too many SSE clients\"}";
+    return reply(s, wsi, p, 503, "application/json", busy, sizeof busy - 1, "retry-after:", "5", NULL);
+}
+
 static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
 {
     hgame *h = game_find(s, id, false);
@@ -674,8 +692,16 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
         limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)",
                   s->a->metrics.sse_clients, s->a->cfg->http_max_sse);
-        static const char busy[] = "{\"status\":503,\"message\":\"too many SSE clients\"}";
-        return reply(s, wsi, p, 503, "application/json", busy, sizeof busy - 1, "retry-after:", "5", NULL);
+        return sse_busy(s, wsi, p);
+    }
+    char peer[64] = "";
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    int per_peer = s->a->cfg->http_max_sse_per_peer;
+    if (per_peer > 0 && sse_from(s, peer) >= per_peer) {
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
+        limit_hit(s, L_SSE, "refused an SSE client: %d streams open from %s (--http-max-sse-per-peer %d)", per_peer,
+                  peer, per_peer);
+        return sse_busy(s, wsi, p);
     }
     h = game_find(s, id, true);
     sse_client *c = h ? calloc(1, sizeof *c) : NULL;
@@ -701,6 +727,7 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->wsi = wsi;
     c->game = h;
+    memcpy(c->peer, peer, sizeof c->peer);
     c->next = h->clients;
     if (h->clients)
         h->clients->prev = c;

@@ -62,6 +62,7 @@ static const opt_def options[] = {
     {"http", "HTTP_LISTEN", OPT_STR, "127.0.0.1:8080", "ADDR:PORT of the HTTP API, health and metrics server; off disables it; with --once off unless given", OFF(pl.http_listen)},
     {"http-max-conns", "HTTP_MAX_CONNS", OPT_INT, "256", "HTTP connections open at once, SSE streams apart; more are closed at accept", OFF(pl.http_max_conns), OPT_RANGE(1, 100000)},
     {"http-max-sse", "HTTP_MAX_SSE", OPT_INT, "512", "Server-Sent Events streams open at once; more get 503", OFF(pl.http_max_sse), OPT_RANGE(1, 100000)},
+    {"http-max-sse-per-peer", "HTTP_MAX_SSE_PER_PEER", OPT_INT, "0", "Server-Sent Events streams open at once from one client address, more get 503 (0: no cap; behind a proxy every viewer has its address)", OFF(pl.http_max_sse_per_peer), OPT_RANGE(0, 100000)},
     {"http-header-timeout-s", "HTTP_HEADER_TIMEOUT_S", OPT_INT, "5", "a request's headers must arrive within this many seconds (and an idle keep-alive connection closes)", OFF(pl.http_header_timeout_s), OPT_AT_LEAST(1)},
     {"http-body-timeout-s", "HTTP_BODY_TIMEOUT_S", OPT_INT, "10", "a request's body must arrive within this many seconds of its headers; a slower one gets 408 and the connection closes", OFF(pl.http_body_timeout_s), OPT_AT_LEAST(1)},
     {"http-max-header-bytes", "HTTP_MAX_HEADER_BYTES", OPT_INT, "8192", "largest request header block, in bytes; a larger one closes the connection", OFF(pl.http_max_header_bytes), OPT_RANGE(1024, 65535)},

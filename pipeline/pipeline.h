@@ -47,6 +47,7 @@ typedef struct pl_config {
     const char *http_listen; /* ADDR:PORT of the HTTP server, or "off" */
     int http_max_conns;     /* connections at once, SSE streams apart */
     int http_max_sse;       /* SSE streams at once */
+    int http_max_sse_per_peer; /* SSE streams at once from one address; 0: no cap of its own */
     int http_header_timeout_s; /* a request's headers must be in within this */
     int http_body_timeout_s;   /* and its body within this of its headers */
     int http_max_header_bytes; /* the largest request header block */

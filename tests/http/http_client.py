@@ -8,6 +8,8 @@
   sse-first PORT GAME LAST_ID OUT       reconnects with Last-Event-ID: the first event
   sse-two PORT GAME                     opens an SSE stream, then a second one while the
                                         first is open: prints the second's status
+  sse-peers PORT GAME                   an SSE stream from 127.0.0.1, then one more from it
+                                        and one from 127.0.0.2: prints their statuses
   slowloris PORT                        one header byte a second: prints the seconds
                                         until the server closed the connection
   conn-limit PORT N                     N idle connections, then one more: prints
@@ -40,10 +42,12 @@ import sys
 import time
 
 
-def connect(port, rcvbuf=None):
+def connect(port, rcvbuf=None, source=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if source:  # another loopback address: another client as the server sees it
+        s.bind((source, 0))
     s.connect(("127.0.0.1", port))
     return s
 
@@ -163,6 +167,23 @@ def sse_two(port, game):
     print(SSE(second).read_status())
     first.close()
     second.close()
+
+
+def sse_peers(port, game):
+    """An SSE stream from 127.0.0.1, then a second from it and one from 127.0.0.2 while the
+    first is open: prints the two statuses."""
+    def stream(source):
+        c = connect(port, source=source)
+        c.settimeout(60)
+        c.sendall(request(f"/v1/games/{game}/events"))
+        return c, SSE(c).read_status()
+    first, st = stream("127.0.0.1")
+    assert st == 200, f"the first stream got {st}"
+    same, st_same = stream("127.0.0.1")
+    other, st_other = stream("127.0.0.2")
+    print(st_same, st_other)
+    for c in (first, same, other):
+        c.close()
 
 
 def slowloris(port):
@@ -384,6 +405,8 @@ if __name__ == "__main__":
         sse_first(int(args[0]), args[1], args[2], args[3])
     elif cmd == "sse-two":
         sse_two(int(args[0]), args[1])
+    elif cmd == "sse-peers":
+        sse_peers(int(args[0]), args[1])
     elif cmd == "slowloris":
         slowloris(int(args[0]))
     elif cmd == "conn-limit":

@@ -199,6 +199,18 @@ grep -q "refused an SSE client: 1 streams open (--http-max-sse 1)" "$WORK/limits
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
 pass "a 2nd SSE stream over --http-max-sse 1 gets 503; a header block over --http-max-header-bytes closes the connection"
 
+# --http-max-sse-per-peer: one address cannot take every stream; another address still gets one
+"$BIN/pipeline" --data-dir "$D" --poll-ms 20 --follow --http "127.0.0.1:$P" --http-max-sse-per-peer 1 \
+  2>"$WORK/peers.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz (per peer)"
+got=$("$PYTHON" "$CLIENT" sse-peers "$P" game-1 2>>"$WORK/client.log") || fail "sse-peers failed: $(tail -n 3 "$WORK/client.log")"
+[ "$got" = "503 200" ] || fail "with --http-max-sse-per-peer 1, a 2nd stream from one address and one from another got $got, not 503 200"
+grep -q "refused an SSE client: 1 streams open from 127.0.0.1 (--http-max-sse-per-peer 1)" "$WORK/peers.log" ||
+  fail "the per-peer SSE limit was not logged"
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (per peer)"
+pass "--http-max-sse-per-peer 1: a 2nd stream from one address gets 503, one from another address 200"
+
 # every game under a prefix: /v1/games lists them (followed or, once final, retired) and
 # each game's document is its sink's newest
 G=$WORK/games
