@@ -640,10 +640,11 @@ bool gr_done(const game_run *g)
 {
     /* under a prefix, changed is a listing or a push saying the stream moved since the last
      * read (or a read that failed, to be retried): retired now, the change would never be
-     * read, as the listing that saw it already noted the new size */
+     * read, as the listing that saw it already noted the new size; a source given up on
+     * (a 403, say: exit 1) is never read again, and the game retires as before */
     return !g->refused && g->game && g->game->state == BS_FINAL && !g->reloading && !g->folding && !gr_sink_pending(g) &&
            !sq_busy(&g->q) && !gr_results_pending(g) && !g->result_busy && !g->reload_wanted &&
-           !(g->per_game_keys && g->changed);
+           !(g->per_game_keys && g->changed && !g->l_src.gave_up);
 }
 
 bool gr_once_done(const game_run *g)

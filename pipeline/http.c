@@ -695,11 +695,12 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
         return sse_busy(s, wsi, p);
     }
     char peer[64] = "";
-    lws_get_peer_simple(wsi, peer, sizeof peer);
-    int per_peer = s->a->cfg->http_max_sse_per_peer;
-    if (per_peer > 0 && sse_from(s, peer) >= per_peer) {
+    int per_peer = s->a->cfg->http_max_sse_per_peer, from = 0;
+    if (!lws_get_peer_simple(wsi, peer, sizeof peer))
+        peer[0] = '\0'; /* no address known: not counted against one */
+    if (per_peer > 0 && peer[0] && (from = sse_from(s, peer)) >= per_peer) {
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
-        limit_hit(s, L_SSE, "refused an SSE client: %d streams open from %s (--http-max-sse-per-peer %d)", per_peer,
+        limit_hit(s, L_SSE, "refused an SSE client: %d streams open from %s (--http-max-sse-per-peer %d)", from,
                   peer, per_peer);
         return sse_busy(s, wsi, p);
     }
@@ -910,14 +911,22 @@ static int options_reply(http_server *s, struct lws *wsi, pss *p, const char *al
 static bool blank_before_colon(struct lws *wsi)
 {
     static const char *const names[] = {"transfer-encoding", "content-length"};
-    static const char *const blanks[] = {" ", "\t", "  ", " \t", "\t ", "\t\t"};
     char name[40];
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        for (size_t b = 0; b < sizeof blanks / sizeof *blanks; b++) {
-            int n = snprintf(name, sizeof name, "%s%s:", names[i], blanks[b]);
-            if (lws_hdr_custom_length(wsi, name, n) >= 0)
-                return true;
-        }
+    /* lws 4.1 cannot list its unknown headers, only look one up by its exact name: every
+     * run of up to BLANKS_MAX spaces and tabs is tried (a longer run is not caught) */
+    enum { BLANKS_MAX = 4 };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t len = strlen(names[i]);
+        memcpy(name, names[i], len);
+        for (int k = 1; k <= BLANKS_MAX; k++)
+            for (unsigned bits = 0; bits < 1u << k; bits++) {
+                for (int j = 0; j < k; j++)
+                    name[len + (size_t)j] = bits >> j & 1u ? '\t' : ' ';
+                name[len + (size_t)k] = ':';
+                if (lws_hdr_custom_length(wsi, name, (int)len + k + 1) >= 0)
+                    return true;
+            }
+    }
     return false;
 }
 

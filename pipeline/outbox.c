@@ -28,6 +28,22 @@ static void count_dropped(game_run *g)
             counters(g, s)->dropped++;
 }
 
+/* Removes the newest document at or after from that no sink is writing, counted dropped
+ * for each sink still written to that had not written it (a newest-only sink that a newer
+ * document superseded it for counted it then); true when one was removed. */
+static bool drop_newest(game_run *g, size_t from)
+{
+    size_t i = sq_newest_put_from(&g->q, from);
+    if (i == g->q.len)
+        return false;
+    uint8_t done = sq_at(&g->q, i)->done;
+    for (int s = 0; s < g->app->nbs; s++)
+        if (!g->app->bs[s].gave_up && !(done >> s & 1u))
+            counters(g, s)->dropped++;
+    sq_remove(&g->q, i);
+    return true;
+}
+
 /* Whether sink s is still to write it (see sq_needs). */
 static bool needs(game_run *g, int s, const sq_item *it, uint64_t newest)
 {
@@ -240,10 +256,8 @@ void ob_queue_newest_first(game_run *g)
     if (!text)
         return;
     if (sq_full(&g->q)) { /* the ring is full: the newest of the older documents goes */
-        if (sq_drop_newest_put(&g->q, pos)) {
+        if (drop_newest(g, pos))
             g->coalesced++;
-            count_dropped(g);
-        }
         if (sq_full(&g->q)) {
             free(text);
             return;
@@ -284,8 +298,7 @@ void ob_queue_forget(game_run *g, sq_forget f)
 {
     if (closed(g))
         return;
-    if (sq_full(&g->q) && sq_drop_newest_put(&g->q, sq_front(&g->q))) {
-        count_dropped(g);
+    if (sq_full(&g->q) && drop_newest(g, sq_front(&g->q))) {
         if (!g->stale)
             g->stale_seen_ns = g->fold_seen_ns;
         g->stale = true; /* the newest document is rendered again later */
@@ -301,8 +314,8 @@ void ob_queue_forget(game_run *g, sq_forget f)
 
 void ob_drop_waiting(game_run *g)
 {
-    while (sq_drop_newest_put(&g->q, sq_front(&g->q)))
-        count_dropped(g);
+    while (drop_newest(g, sq_front(&g->q)))
+        ;
     g->stale = false;
 }
 
@@ -394,6 +407,8 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
                  a->bs[s].lanes[0].what, a->bs[s].lanes[0].uri,
                  it->kind == SQ_PUT ? "document" : "the record of rejected line", it->id, err->msg);
         it->done |= (uint8_t)(1u << s);
+        if (it->kind == SQ_PUT && a->bs[s].newest_only) /* never an older one after it either */
+            supersede(g, s, seq);
         a->exit_code = PL_EXIT_RUNTIME; /* sending it again would not help; the run did not write it */
     } else {
         return; /* the sink decides: retry later, or give up on it */

@@ -143,14 +143,21 @@ void sq_move(sinkq *q, size_t from, size_t to)
     *sq_at(q, to) = it;
 }
 
-bool sq_drop_newest_put(sinkq *q, size_t from)
+size_t sq_newest_put_from(sinkq *q, size_t from)
 {
     for (size_t i = q->len; i-- > from;)
-        if (sq_at(q, i)->kind == SQ_PUT && !sq_at(q, i)->busy) {
-            sq_remove(q, i);
-            return true;
-        }
-    return false;
+        if (sq_at(q, i)->kind == SQ_PUT && !sq_at(q, i)->busy)
+            return i;
+    return q->len;
+}
+
+bool sq_drop_newest_put(sinkq *q, size_t from)
+{
+    size_t i = sq_newest_put_from(q, from);
+    if (i == q->len)
+        return false;
+    sq_remove(q, i);
+    return true;
 }
 
 uint64_t sq_newest_put(const sinkq *q)

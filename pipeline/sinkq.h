@@ -80,6 +80,9 @@ void sq_remove(sinkq *q, size_t i);
 void sq_pop(sinkq *q);
 /* Moves the item at from to position to (to <= from). */
 void sq_move(sinkq *q, size_t from, size_t to);
+/* The position of the newest document at or after from that no sink is writing, or
+ * q->len when there is none. */
+size_t sq_newest_put_from(sinkq *q, size_t from);
 /* Removes the newest document at or after from that no sink is writing; true when one
  * was removed. */
 bool sq_drop_newest_put(sinkq *q, size_t from);

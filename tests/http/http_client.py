@@ -299,7 +299,8 @@ HOSTILE = [
      b"2\r\n{}\r\n0\r\n\r\n", 411),
     ("Transfer-Encoding : chunked (a blank before the colon)", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
      b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\nGET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
-    ("Content-Length\t: 5 (a tab before the colon)", b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length\t: 5\r\n\r\n"
+    ("Content-Length \t : 5 (a space, a tab, a space before the colon)", b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+     b"Content-Length \t : 5\r\n\r\n"
      b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 400),
     ("Upgrade: websocket", b"GET /v1/games HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
      b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),

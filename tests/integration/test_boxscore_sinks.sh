@@ -34,17 +34,19 @@ PIPE=$!; PIDS+=("$PIPE")
 
 mongo_count() { mongo_docs boxscores | wc -l; }
 # newest_of GAME: the event_id of the game's latest.json in the bucket (0 when none; the
-# GET's HTTP status in $WORK/last-get). A 401 gets a new token once: Swift's tempauth checks
-# tokens in memcached, which a loaded machine can time out.
+# GET's HTTP status in $WORK/last-get). On a 401 that GET is made again with a new token
+# (it runs in $(...): the token is not kept): Swift's tempauth checks tokens in memcached.
 newest_of() {
   local code try
   for try in 1 2; do
-    code=$(curl -s -m 10 -o "$WORK/newest.json" -w '%{http_code}' -H "X-Auth-Token: $SWIFT_TOKEN"       "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null) || code=000
-    [ "$code" = 401 ] && [ $try = 1 ] && { swift_auth; continue; }
+    code=$(curl -s -m 10 -o "$WORK/newest.json" -w '%{http_code}' -H "X-Auth-Token: $SWIFT_TOKEN" \
+      "$SWIFT_URL/boxscores/day/$1/latest.json" 2>/dev/null) || code=000
+    [ "$code" = 401 ] && [ $try = 1 ] && swift_auth_try && continue
     break
   done
   echo "GET $1/latest.json: HTTP $code" >"$WORK/last-get"
-  [ "$code" = 200 ] && "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_id"])'     "$WORK/newest.json" 2>/dev/null || echo 0
+  [ "$code" = 200 ] && "$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["event_id"])' \
+    "$WORK/newest.json" 2>/dev/null || echo 0
 }
 grows() { [ "$(mongo_count)" -gt "$1" ]; }
 newer_than() { [ "$(newest_of "$1")" -gt "$2" ]; }

@@ -1,8 +1,10 @@
 /* A game's life under a prefix with the real games.c, game_run.c and outbox.c: the
  * connector calls (jobs) are captured and completed by the test, the sinks and the
- * results lane are driven by hand as sinks.c and pipeline.c drive them. Two ways a game
- * was retired as written without its final: a rewrite a listing saw whose read failed
- * once, and a final the sink refused for good (exit 0). */
+ * results lane are driven by hand as sinks.c and pipeline.c drive them. Ways a game was
+ * retired as written without its final, or a change of its stream was never read: a
+ * rewrite a listing saw whose read failed once, a final the sink refused for good (exit
+ * 0), a game.json read that failed or fell in a Kafka rebalance's gap, a same-size
+ * replacement; and a game whose source was given up still retires. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -295,10 +297,33 @@ static void a_rewrite_seen_by_a_listing_is_followed_even_if_its_read_failed(void
     listing(a, strlen(rewritten), "e2"); /* and the listings after it */
     listing(a, strlen(rewritten), "e2");
 
-    /* the rewritten stream is followed (the game kept, or found again) */
+    /* the game is kept, and the retry reads the rewrite */
     known_game *k = games_known(a, "G1", false);
     assert_non_null(k);
-    assert_false(k->retired && !game(a));
+    assert_false(k->retired);
+    assert_non_null(game(a));
+    for (int i = 0; i < 50 && !njobs; i++) /* the backoff's timer */
+        uv_run(&a->loop, UV_RUN_ONCE);
+    poll_back(a, rewritten, CN_OK);
+    assert_int_equal(game(a)->game->state, BS_FINAL);
+    assert_int_equal(game(a)->game->last_id, 2); /* the rewritten game's final, not the first run's (1) */
+}
+
+/* The same, but the read is refused for good (a 403: the source is given up on, exit 1):
+ * nothing will ever read the change, so the game retires as before instead of staying
+ * in memory for good (and, under Kafka, holding its partition's offset back). */
+static void a_final_game_whose_source_was_given_up_retires(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    listing(a, strlen(first_run), "e1");
+    poll_back(a, first_run, CN_OK);
+    write_all(a);
+    listing(a, strlen(rewritten), "e2");
+    poll_back(a, NULL, CN_AUTH);
+    assert_true(game(a)->l_src.gave_up);
+    games_retire(a);
+    assert_null(game(a));
 }
 
 /* The sink refuses the final document for good (CN_INPUT: e.g. MongoDB's BSON size limit;
@@ -441,6 +466,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(a_rewrite_seen_by_a_listing_is_followed_even_if_its_read_failed, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_final_game_whose_source_was_given_up_retires, setup, teardown),
         cmocka_unit_test_setup_teardown(a_final_the_sink_refused_is_not_written, setup, teardown),
         cmocka_unit_test_setup_teardown(a_rewrite_whose_game_json_read_failed_is_followed_later, setup, teardown),
         cmocka_unit_test_setup_teardown(a_rewrite_whose_game_json_was_invalid_is_followed_once_fixed, setup, teardown),

@@ -163,6 +163,21 @@ static void final_stays_the_newest_only_sinks_last_write(void **state)
     assert_int_equal(dropped(f, NEWEST), 1); /* document 2, coalesced into the final */
 }
 
+/* A document dropped from the queue (ob_drop_waiting: the run's newest state is written
+ * again instead) is counted dropped for each sink that lacked it, not for one that wrote
+ * it: here sink 0 wrote document 3 out of order (as when the final was moved ahead). */
+static void a_dropped_document_is_counted_for_the_sinks_that_lacked_it(void **state)
+{
+    fixture *f = *state;
+    for (long id = 1; id <= 3; id++)
+        event(f, id, false);
+    sq_at(&f->g.q, 2)->done |= 1u << ALL;
+    ob_drop_waiting(&f->g);
+    assert_int_equal(f->g.q.len, 0);
+    assert_int_equal(dropped(f, ALL), 2);    /* 1 and 2, not 3: it wrote that one */
+    assert_int_equal(dropped(f, NEWEST), 3); /* it wrote none of them */
+}
+
 /* In order, sink 1 behind: it writes only the newest of what waits, sink 0 every one. */
 static void newest_only_sink_coalesces_in_order(void **state)
 {
@@ -197,6 +212,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(final_stays_the_newest_only_sinks_last_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_dropped_document_is_counted_for_the_sinks_that_lacked_it, setup, teardown),
         cmocka_unit_test_setup_teardown(newest_only_sink_coalesces_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(newest_only_retry_takes_the_newest, setup, teardown),
     };
