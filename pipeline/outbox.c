@@ -410,9 +410,10 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
         if (it->kind == SQ_PUT && a->bs[s].newest_only) /* never an older one after it either */
             supersede(g, s, seq);
         a->exit_code = PL_EXIT_RUNTIME; /* sending it again would not help; the run did not write it */
-    } else {
+    } else if (!a->bs[s].gave_up) {
         return; /* the sink decides: retry later, or give up on it */
-    }
+    } /* else given up while this write was in flight (another's failure): ob_sink_gave_up
+       * kept what only this sink needed for it, and nothing else takes it out now */
     collect(g);
     refill(g);
 }

@@ -208,6 +208,28 @@ static void newest_only_retry_takes_the_newest(void **state)
     assert_int_equal(dropped(f, NEWEST), 1);
 }
 
+/* The CI failure of 2026-12-07 (--once never ended, the bucket refusing every request):
+ * a sink given up while one of its writes for this game was still in flight (another
+ * game's write failed first, on another connection). What only that sink needed was kept
+ * for the write in flight, and when it failed too the sink was given up already: nothing
+ * took it out, and the game never settled. */
+static void a_write_in_flight_when_its_sink_is_given_up_leaves_when_it_fails(void **state)
+{
+    fixture *f = *state;
+    event(f, 1, true);
+    sq_item *it = ob_next(&f->g, NEWEST);
+    assert_non_null(it);
+    it->busy |= 1u << NEWEST;
+    uint64_t seq = it->seq;
+    f->a.bs[NEWEST].gave_up = true; /* sinks.c gave_up(), for another game's failure */
+    ob_sink_gave_up(&f->g, NEWEST);
+    assert_int_equal(write_next(f, ALL, CN_OK), 1);
+    assert_int_equal(f->g.q.len, 1); /* still in flight on the given-up sink */
+    cn_error err = {.status = CN_AUTH};
+    ob_done(&f->g, NEWEST, seq, CN_AUTH, &err);
+    assert_int_equal(f->g.q.len, 0); /* no sink needs it: the game is written */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_dropped_document_is_counted_for_the_sinks_that_lacked_it, setup, teardown),
         cmocka_unit_test_setup_teardown(newest_only_sink_coalesces_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(newest_only_retry_takes_the_newest, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_write_in_flight_when_its_sink_is_given_up_leaves_when_it_fails, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
