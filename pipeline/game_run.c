@@ -248,6 +248,20 @@ static void forget_other_runs(game_run *g, long keep_upto)
     ob_queue_forget(g, f);
 }
 
+/* Folding stops with the process. In the middle of a run's first fold the source check (a
+ * forget) still goes first, or no write could go out in the grace period; it removes only
+ * other runs' documents, since this run's later ones were not folded again. With nothing
+ * folded yet (the run's first line unknown) nothing is forgotten: a forget keeping nothing
+ * of an unnamed run would delete every document the sinks hold of the game. */
+static void fold_stop(game_run *g)
+{
+    if (g->folding && g->fold_is_run_start && g->claim_pending && g->run_known)
+        forget_other_runs(g, LONG_MAX);
+    g->fold_is_run_start = false;
+    uv_idle_stop(&g->fold_idle);
+    g->folding = false;
+}
+
 static void fold_done(game_run *g)
 {
     g->folding = false;
@@ -266,8 +280,10 @@ static void fold_done(game_run *g)
 static void fold_slice(uv_idle_t *h)
 {
     game_run *g = h->data;
-    if (app_stopping(g->app)) {
-        fold_done(g);
+    if (app_stopping(g->app)) { /* what is folded still goes out; the rest is read again at the next start */
+        fold_stop(g);
+        app_game_settled(g->app, g);
+        app_check_done(g->app);
         return;
     }
     uint64_t deadline = uv_hrtime() + (uint64_t)g->app->cfg->fold_slice_us * 1000u;
@@ -488,7 +504,11 @@ static void polled(game_run *g, cn_status st, const cn_chunk *c, const cn_error 
     g->moved_ns = 0;
     g->object_size = c->size;
     g->whole_reads += c->size;
-    if (c->restart || (c->offset == 0 && c->len > 0)) {
+    if (app_stopping(g->app)) {
+        /* it came back after the stop: nothing of it is folded (or forgotten), and the next
+         * start reads it again. A run begun now would fold nothing, yet forget what the sinks
+         * hold of the game */
+    } else if (c->restart || (c->offset == 0 && c->len > 0)) {
         g->partial_polls = 0;
         begin_run(g, c);
     } else if (g->game && c->len > 0) {
@@ -609,14 +629,7 @@ void gr_results_done(game_run *g, cn_status st, bs_result *rows, const cn_error 
 
 void gr_stop(game_run *g)
 {
-    if (g->folding && g->fold_is_run_start && g->claim_pending && g->run_known) {
-        /* stopped in the middle of a run's first fold: the source check (a forget) still
-         * goes first, or no write could go out in the grace period; it removes only other
-         * runs' documents, since this run's later ones were not folded again */
-        forget_other_runs(g, LONG_MAX);
-    }
-    uv_idle_stop(&g->fold_idle);
-    g->folding = false;
+    fold_stop(g);
     lane_stop(&g->l_src);
     ob_queue_newest_first(g);
 }

@@ -329,6 +329,8 @@ void ob_clear(game_run *g)
 
 sq_item *ob_next(game_run *g, int s)
 {
+    if (g->refused) /* another sink refused it while this one's write was out: nothing more goes */
+        return NULL;
     uint64_t newest = sq_newest_put(&g->q);
     sq_item *first = NULL;
     for (size_t i = 0; i < g->q.len; i++) {
@@ -400,8 +402,7 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
                 pl_hist_observe(&a->metrics.freshness[s], (double)(uv_hrtime() - it->detected_ns) / 1e9);
         }
     } else if (st == CN_CONFLICT) {
-        gr_refuse(g, err);
-        return;
+        gr_refuse(g, err); /* ob_clear: what is not in flight goes; what is goes below when it ends */
     } else if (st == CN_INPUT && it->kind != SQ_FORGET) {
         log_game(LOG_ERROR, g->id, "%s %s refused %s %ld: %s; skipping it (the exit status will be 1)",
                  a->bs[s].lanes[0].what, a->bs[s].lanes[0].uri,
@@ -410,10 +411,14 @@ void ob_done(game_run *g, int s, uint64_t seq, cn_status st, const cn_error *err
         if (it->kind == SQ_PUT && a->bs[s].newest_only) /* never an older one after it either */
             supersede(g, s, seq);
         a->exit_code = PL_EXIT_RUNTIME; /* sending it again would not help; the run did not write it */
-    } else if (!a->bs[s].gave_up) {
+    } else if (!a->bs[s].gave_up && !g->refused) {
         return; /* the sink decides: retry later, or give up on it */
     } /* else given up while this write was in flight (another's failure): ob_sink_gave_up
        * kept what only this sink needed for it, and nothing else takes it out now */
+    if (g->refused) { /* nothing more is written: what was in flight when it was refused goes too */
+        ob_clear(g);
+        return;
+    }
     collect(g);
     refill(g);
 }
@@ -422,5 +427,6 @@ void ob_sink_gave_up(game_run *g, int s)
 {
     (void)s; /* gave_up is set: what only s needed is no longer needed */
     collect(g);
+    refill(g); /* the newest state coalesced while s held the queue goes to the others now */
 }
 

@@ -201,7 +201,7 @@ static bool msg_done(void *ctx, const ko_msg *m)
     game_run *g = kg ? kg->run : NULL;
     if (!g) /* not followed: a listing that began after it says so (and its game.json reads) */
         return k->listings > m->listing && games_lister_idle(a);
-    if (g->refused || g->paused)
+    if (g->refused || g->paused || g->l_src.gave_up) /* never read again here: holding it would hold the partition */
         return true;
     return g->polls >= m->want_polls && !g->folding && !g->reloading && !g->changed && !gr_sink_pending(g) &&
            (g->state != GR_FINAL || !gr_results_pending(g));

@@ -4,7 +4,9 @@
  * retired as written without its final, or a change of its stream was never read: a
  * rewrite a listing saw whose read failed once, a final the sink refused for good (exit
  * 0), a game.json read that failed or fell in a Kafka rebalance's gap, a same-size
- * replacement; and a game whose source was given up still retires. */
+ * replacement; and a game whose source was given up still retires. A game refused while
+ * its forget was out on two sinks leaves nothing queued; a read that ends after the stop
+ * forgets nothing of what the sinks hold. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -461,6 +463,89 @@ static void a_same_size_rewrite_right_after_retiring_is_followed(void **state)
     assert_non_null(game(a));
 }
 
+/* Two box-score sinks (MongoDB and a bucket, say) and a game id another source holds. Each
+ * sink's first write of the game is the same forget, sent to both at once. Sink 0 answers
+ * CN_CONFLICT: the game is refused, and ob_clear keeps the forget (still out on sink 1).
+ * Sink 1 then answers second. Before, ob_done returned before collect() and the forget
+ * stayed queued, needed by a sink: ob_next handed it out again at every kick (a tight loop
+ * of refused requests), and gr_once_done (--once) never became true. */
+static void refused_while_out_on_two_sinks(fixture *f, cn_status second)
+{
+    app *a = f->a;
+    a->nbs = 2;
+    listing(a, strlen(first_run), "e1");
+    poll_back(a, first_run, CN_OK);
+    game_run *g = game(a);
+    sq_item *f0 = ob_next(g, 0), *f1 = ob_next(g, 1);
+    assert_non_null(f0);
+    assert_ptr_equal(f0, f1);
+    assert_int_equal(f0->kind, SQ_FORGET);
+    f0->busy |= 3u; /* sinks.c start(), for each sink */
+    uint64_t seq = f0->seq;
+    cn_error err = {.status = CN_CONFLICT}, then = {.status = second};
+    snprintf(err.msg, sizeof err.msg, "holds game 'G1' from another source");
+    ob_done(g, 0, seq, CN_CONFLICT, &err);
+    assert_true(g->refused);
+    ob_done(g, 1, seq, second, second == CN_CONFLICT ? &err : &then);
+    assert_null(ob_next(g, 0)); /* nothing more is written for a refused game */
+    assert_null(ob_next(g, 1));
+    assert_false(gr_sink_pending(g));
+    assert_true(gr_once_done(g));
+}
+
+static void a_game_refused_by_two_sinks_at_once_leaves_nothing_queued(void **state)
+{
+    refused_while_out_on_two_sinks(*state, CN_CONFLICT);
+}
+
+/* The second sink's store is new: it finds no other game and acknowledges the forget. */
+static void a_game_refused_by_one_of_two_sinks_leaves_nothing_queued(void **state)
+{
+    refused_while_out_on_two_sinks(*state, CN_OK);
+}
+
+/* A SIGTERM while a game's first read is out (a restart of the pipeline over a day it had
+ * written): the drain stops every game, then the read comes back with the whole stream.
+ * Folding it then stopped at once, and the run's first fold "ended" with nothing folded:
+ * its forget was queued to keep nothing of the run (LONG_MIN, a run id never hashed) and
+ * the drain wrote it, deleting every document the sinks held of the game. Nothing of a
+ * read that ends after the stop is folded or forgotten: the next start reads it again. */
+static void a_read_that_ends_after_the_stop_forgets_nothing(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    listing(a, strlen(first_run), "e1");
+    game_run *g = game(a);
+    assert_true(g->l_src.busy);
+    a->phase = APP_DRAINING; /* SIGTERM: app_drain_then_stop -> stop_all */
+    gr_stop(g);
+    poll_back(a, first_run, CN_OK);
+    for (size_t i = 0; i < g->q.len; i++)
+        assert_int_not_equal(sq_at(&g->q, i)->kind, SQ_FORGET);
+    assert_false(g->folding);
+}
+
+/* The same with the reference read again for the run (not fresh): the read of the rows
+ * ends after the stop, and the run's first bytes must not be folded then either. */
+static void a_reference_read_that_ends_after_the_stop_forgets_nothing(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    f->c.reference_max_age_ms = 0; /* every run reads the rows again */
+    listing(a, strlen(first_run), "e1");
+    game_run *g = game(a);
+    poll_back(a, first_run, CN_OK);
+    assert_true(g->reloading);
+    a->phase = APP_DRAINING;
+    gr_stop(g);
+    gr_ref_loaded(g); /* the read of the rows comes back */
+    for (int i = 0; i < 100 && g->folding; i++)
+        uv_run(&a->loop, UV_RUN_NOWAIT);
+    for (size_t i = 0; i < g->q.len; i++)
+        assert_int_not_equal(sq_at(&g->q, i)->kind, SQ_FORGET);
+    assert_false(g->folding);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,6 +559,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_game_json_read_in_a_rebalance_gap_is_read_again, setup, teardown),
         cmocka_unit_test_setup_teardown(a_same_size_rewrite_of_a_followed_game_is_read, setup, teardown),
         cmocka_unit_test_setup_teardown(a_same_size_rewrite_right_after_retiring_is_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_game_refused_by_two_sinks_at_once_leaves_nothing_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_game_refused_by_one_of_two_sinks_leaves_nothing_queued, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_read_that_ends_after_the_stop_forgets_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_reference_read_that_ends_after_the_stop_forgets_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -230,6 +230,32 @@ static void a_write_in_flight_when_its_sink_is_given_up_leaves_when_it_fails(voi
     assert_int_equal(f->g.q.len, 0); /* no sink needs it: the game is written */
 }
 
+/* The every-document sink (0) down, retried; the newest-only sink (1) keeps up. The
+ * outbox reaches its bound (here 2 items; in production --queue-total-mib at scale), so the
+ * final is coalesced (stale). Then sink 0 is given up (--once's attempts, or an auth error):
+ * ob_sink_gave_up's collect() empties the queue, but nothing renders the stale newest state
+ * again (refill runs only in ob_done), so sink 1 never gets the final, gr_sink_pending()
+ * stays true (stale) and --once / gr_done never end. */
+static void a_coalesced_final_goes_out_when_the_sink_that_held_the_queue_is_given_up(void **state)
+{
+    fixture *f = *state;
+    f->g.q.max = 2;
+    event(f, 1, false);
+    assert_int_equal(write_next(f, NEWEST, CN_OK), 1);
+    assert_int_equal(write_next(f, ALL, CN_TRANSIENT), 1); /* kept for sink 0's retry */
+    event(f, 2, false);
+    assert_int_equal(write_next(f, NEWEST, CN_OK), 2);
+    event(f, 3, true); /* the final: no room, coalesced */
+    assert_true(f->g.stale);
+    assert_int_equal(write_next(f, NEWEST, CN_OK), NONE);
+    f->a.bs[ALL].gave_up = true; /* sinks.c gave_up() after sink 0's last failure */
+    ob_sink_gave_up(&f->g, ALL);
+    /* the final must still reach sink 1 */
+    assert_int_equal(write_next(f, NEWEST, CN_OK), 3);
+    assert_false(f->g.stale);
+    assert_int_equal(f->g.q.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +265,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(newest_only_retry_takes_the_newest, setup, teardown),
         cmocka_unit_test_setup_teardown(a_write_in_flight_when_its_sink_is_given_up_leaves_when_it_fails, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(a_coalesced_final_goes_out_when_the_sink_that_held_the_queue_is_given_up,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

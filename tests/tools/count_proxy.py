@@ -15,21 +15,12 @@ import os
 import sys
 import time
 
+from relay import pipe
+
 LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 STALL = sys.argv[4] if len(sys.argv) > 4 else None
 HOLD = LOG + ".hold"
 log = open(LOG, "a", buffering=1, encoding="utf-8")
-
-
-async def pipe(reader, writer):
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        pass
-    finally:
-        writer.close()
 
 
 async def client_to_server(reader, writer):
