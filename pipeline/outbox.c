@@ -302,13 +302,20 @@ void ob_queue_forget(game_run *g, sq_forget f)
         if (!g->stale)
             g->stale_seen_ns = g->fold_seen_ns;
         g->stale = true; /* the newest document is rendered again later */
-    } else if (sq_full(&g->q) && g->q.len > sq_front(&g->q) && !sq_at(&g->q, g->q.len - 1)->busy) {
+    } else if (sq_full(&g->q) && g->q.len > sq_front(&g->q) && sq_at(&g->q, g->q.len - 1)->kind == SQ_REJECT &&
+               !sq_at(&g->q, g->q.len - 1)->busy) {
         sq_remove(&g->q, g->q.len - 1); /* only rejected-line records wait: the forget matters more */
         g->rejects_dropped++;
         count_dropped(g);
     }
-    if (sq_full(&g->q))
+    /* past the count bound if need be (the queue full of what one sink wrote and another
+     * still owes): a forget dropped here left the abandoned run's documents on top for good */
+    if (!sq_forget_room(&g->q)) {
+        log_game(LOG_ERROR, g->id, "%zu writes wait for %s: the forget of %s is dropped, and the sinks may keep "
+                 "documents of an abandoned run; run again once it caught up", g->q.len, behind(g),
+                 f.all ? "every run" : "the other runs");
         return;
+    }
     enqueue(g, sq_front(&g->q), (sq_item){.kind = SQ_FORGET, .forget = f});
 }
 

@@ -25,8 +25,8 @@ static int grow(sinkq *q)
     if (q->len < q->cap)
         return 0;
     size_t cap = q->cap ? q->cap * 2 : SQ_MIN_CAP;
-    if (cap > q->max)
-        cap = q->max;
+    if (cap > q->max) /* up to the count bound; past it only for the forgets (sq_forget_room) */
+        cap = q->len < q->max ? q->max : q->max + SQ_FORGET_SLACK;
     sq_item *v = malloc(cap * sizeof *v);
     if (!v)
         return -1;
@@ -73,6 +73,11 @@ sq_item *sq_at(sinkq *q, size_t i)
 bool sq_full(const sinkq *q)
 {
     return q->len >= q->max;
+}
+
+bool sq_forget_room(const sinkq *q)
+{
+    return q->len < q->max + SQ_FORGET_SLACK;
 }
 
 bool sq_room(const sinkq *q, size_t bytes)

@@ -43,6 +43,7 @@ typedef struct sq_item {
 #define SQ_MAX_SINKS 8  /* bits of done and busy */
 
 #define SQ_MIN_CAP 4   /* the first array's slots */
+#define SQ_FORGET_SLACK 4 /* forgets that may go past the count bound: they carry no bytes */
 
 typedef struct sinkq {
     sq_item *v;         /* NULL while empty */
@@ -65,13 +66,16 @@ sq_item *sq_at(sinkq *q, size_t i);
 bool sq_room(const sinkq *q, size_t bytes);
 /* True when the queue holds its count bound of items. */
 bool sq_full(const sinkq *q);
+/* True when a forget may still wait: up to SQ_FORGET_SLACK of them past the count bound
+ * (dropping one would leave an abandoned run's documents on top in the sinks for good). */
+bool sq_forget_room(const sinkq *q);
 /* The first position an item may take ahead of the others: after every item a sink has
  * written or is writing, from the head on. */
 size_t sq_front(const sinkq *q);
 /* True when a sink is writing one of its items. */
 bool sq_busy(const sinkq *q);
 /* Puts it at pos (0 = head; sq_front at the least); the queue owns it.text. The ring
- * must not be full. Returns 0, or -1 when out of memory growing the array (nothing
+ * must not be full (for a forget: sq_forget_room). Returns 0, or -1 when out of memory growing the array (nothing
  * changed; it.text stays the caller's). */
 int sq_insert(sinkq *q, size_t pos, sq_item it);
 /* Removes and frees the item at i (not busy); the array goes with the last item. */

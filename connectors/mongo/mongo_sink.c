@@ -347,6 +347,19 @@ static cn_status ms_forget(void *impl, const char *game, const char *source, con
     bool ok = mongoc_collection_delete_many(c, filter, &opts, NULL, &be);
     mongoc_collection_destroy(c);
     bson_destroy(filter);
+    if (ok && s->per_game) {
+        /* the game's latest in "games" too, by the same rule: kept only when newer_only
+         * would keep it, the run's next document puts it back. Before, a replay with the
+         * same first line that ended before the old run's last event left the old final
+         * there for good (each put of the new run was "older") */
+        filter = run ? BCON_NEW("_id", BCON_UTF8(game), "$or", "[", "{", "run", "{", "$ne", BCON_UTF8(run), "}", "}",
+                                "{", "event_id", "{", "$gt", BCON_INT64((int64_t)keep_upto), "}", "}", "]")
+                     : BCON_NEW("_id", BCON_UTF8(game));
+        c = mongoc_client_get_collection(s->client, s->db, "games");
+        ok = mongoc_collection_delete_one(c, filter, &opts, NULL, &be);
+        mongoc_collection_destroy(c);
+        bson_destroy(filter);
+    }
     bson_destroy(&opts);
     return ok ? CN_OK : classify(s, &be, "removing documents of the game's other runs from", err);
 }

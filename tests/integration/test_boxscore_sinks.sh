@@ -146,11 +146,14 @@ pass "$N games to MongoDB and the bucket at once, through an outage of each: eve
 G2=$WORK/games2; mkdir -p "$G2"
 "$BIN/gamestream-sim" --games 3 --random 4300 --delay 0 --stagger 0 --target "file://$G2/" 2>>"$WORK/sim.log" \
   || fail "gamestream-sim --games 3 failed"
-# game-002's requests to the bucket are held (a relay) until the sink was given up for
-# another game's refusal and MongoDB has game-002's final: its own refusal then comes back
-# to a sink given up already (a CI run never ended this way: the write it held stayed queued)
-HOLD_PORT=$(free_ports 1); touch "$WORK/held.log.hold"
-"$PYTHON" "$SRC/tests/tools/count_proxy.py" "$HOLD_PORT" "$S3_PORT" "$WORK/held.log" /game-002/ 2>>"$WORK/relay.log" &
+# every game's requests to the bucket are held (a relay) until game-001's and game-002's are
+# both out; then game-001's (and the others') go: their refusal gives the sink up while
+# game-002's is still out, and that one goes only once MongoDB has game-002's final. Its
+# own refusal then comes back to a sink given up already (a CI run never ended this way:
+# the write it held stayed queued)
+HOLD_PORT=$(free_ports 1); touch "$WORK/held.log.hold" "$WORK/held.log.hold.1"
+"$PYTHON" "$SRC/tests/tools/count_proxy.py" "$HOLD_PORT" "$S3_PORT" "$WORK/held.log" /refused/game-002/,/refused/ \
+  2>>"$WORK/relay.log" &
 PIDS+=($!)
 wait_for 10 port_open "$HOLD_PORT" || fail "the holding relay did not start"
 rc=0
@@ -159,11 +162,13 @@ S3_ENDPOINT=127.0.0.1:$HOLD_PORT S3_SECRET_KEY=wrong-secret timeout 300 "$BIN/pi
   --boxscores "mongodb://mongo@127.0.0.1:$MONGO_PORT/sidearm.refused" \
   --boxscores "s3://boxscores/refused/" --once --http off 2>"$WORK/refused.log" &
 REFUSED=$!
+both_out() { grep -q "/refused/game-001/" "$WORK/held.log" && grep -q "/refused/game-002/" "$WORK/held.log"; }
+wait_for 60 both_out || fail "game-001's and game-002's requests to the bucket were not both out: $(cat "$WORK/held.log")"
+rm -f "$WORK/held.log.hold.1"
 wait_for 60 grep -q "gave up on box-score sink" "$WORK/refused.log" \
   || fail "the bucket's sink was not given up: $(tail -n 3 "$WORK/refused.log")"
 game2_final() { [ "$(mongo_docs refused '{"game": "game-002"}' | wc -l)" -ge 1 ]; }
-wait_for 60 game2_final || fail "no document of game-002 in MongoDB while its bucket requests were held"
-grep -q "/game-002/" "$WORK/held.log" || fail "no request of game-002 was held"
+wait_for 60 game2_final || fail "no document of game-002 in MongoDB while its bucket request was held"
 rm -f "$WORK/held.log.hold"
 wait "$REFUSED" || rc=$?
 [ $rc != 124 ] || fail "with the bucket refusing, --once did not end within 300 s: $(tail -n 3 "$WORK/refused.log")"

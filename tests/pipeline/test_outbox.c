@@ -256,6 +256,33 @@ static void a_coalesced_final_goes_out_when_the_sink_that_held_the_queue_is_give
     assert_int_equal(f->g.q.len, 0);
 }
 
+/* Two every-document sinks, one down: the queue is full of documents the other wrote (none
+ * can be dropped: a sink still owes each). The stream is rewritten from the start, and its
+ * forget of every run was dropped for the count bound, without a word: the sinks kept the
+ * abandoned run's documents on top for good. A forget carries no bytes: it goes past the
+ * bound (a few of them). */
+static void a_forget_is_never_dropped_when_the_queue_is_full(void **state)
+{
+    fixture *f = *state;
+    f->a.bs[NEWEST].newest_only = false; /* a second every-document sink */
+    f->g.q.max = 4;
+    for (long id = 1; id <= 4; id++)
+        event(f, id, false);
+    for (long id = 1; id <= 4; id++)
+        assert_int_equal(write_next(f, ALL, CN_OK), id);
+    assert_int_equal(write_next(f, NEWEST, CN_TRANSIENT), 1); /* down: kept for the retry */
+    assert_int_equal(f->g.q.len, 4);
+    ob_drop_waiting(&f->g); /* begin_run, the stream rewritten */
+    ob_queue_forget(&f->g, (sq_forget){true, "", 0});
+    assert_int_equal(f->g.q.len, 5);
+    assert_int_equal(sq_at(&f->g.q, 4)->kind, SQ_FORGET);
+    for (long id = 1; id <= 4; id++) /* the down sink, back: what it owes, then the forget */
+        assert_int_equal(write_next(f, NEWEST, CN_OK), id);
+    sq_item *it = ob_next(&f->g, NEWEST);
+    assert_non_null(it);
+    assert_int_equal(it->kind, SQ_FORGET);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +294,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_coalesced_final_goes_out_when_the_sink_that_held_the_queue_is_given_up,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(a_forget_is_never_dropped_when_the_queue_is_full, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

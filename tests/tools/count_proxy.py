@@ -8,8 +8,10 @@ both ways. An upstream that refuses the connection closes the client's (as a dea
 would). Chunked request bodies are not parsed (the project's S3 clients send lengths).
 
 count_proxy.py LISTEN_PORT UPSTREAM_PORT LOG STALL: also holds every request whose path
-contains STALL (it is logged, never forwarded) while the file LOG.hold exists: a server that
-hangs on one object, for as long as a test wants."""
+contains STALL (it is logged, not forwarded) while the file LOG.hold exists: a server that
+hangs on one object, for as long as a test wants. STALL may list several substrings,
+separated by commas: a request with the i-th (from 0) in its path is held while LOG.hold
+(i = 0) or LOG.hold.i exists, so a test lets them through one by one."""
 import asyncio
 import os
 import sys
@@ -18,8 +20,13 @@ import time
 from relay import pipe
 
 LISTEN, UPSTREAM, LOG = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-STALL = sys.argv[4] if len(sys.argv) > 4 else None
-HOLD = LOG + ".hold"
+STALL = sys.argv[4].split(",") if len(sys.argv) > 4 else []
+HOLDS = [LOG + ".hold" + (f".{i}" if i else "") for i in range(len(STALL))]
+
+
+def hold_of(path):
+    """The file that holds a request for path while it exists, or None."""
+    return next((h for s, h in zip(STALL, HOLDS) if s in path), None)
 log = open(LOG, "a", buffering=1, encoding="utf-8")
 
 
@@ -36,7 +43,8 @@ async def client_to_server(reader, writer):
                 if name.strip().lower() == "content-length":
                     length = int(value.strip())
             log.write(f"{time.time():.3f} {method} {path}\n")
-            while STALL and STALL in path and os.path.exists(HOLD):
+            hold = hold_of(path)
+            while hold and os.path.exists(hold):
                 await asyncio.sleep(0.1)
             writer.write(head)
             while length > 0:
