@@ -350,6 +350,12 @@ sq_item *ob_next(game_run *g, int s)
     /* a game's first write to a sink is the forget that checks it for another source's game */
     if (first && (g->claim_pending >> s & 1u) && first->kind != SQ_FORGET)
         return NULL;
+    /* revoked (Kafka: its partition went to another instance, which rebuilds the game and
+     * makes its own forget and newest document): a forget of this one landing after those
+     * would delete what the new owner wrote, and a newest-only sink's PUT would put an older
+     * state over its newest. They wait: for the partition to come back, or to be dropped */
+    if (first && g->paused && (first->kind == SQ_FORGET || g->app->bs[s].newest_only))
+        return NULL;
     return first;
 }
 

@@ -17,7 +17,8 @@
  * new owner rebuilds it from its object, as after a crash). A paused game starts no read;
  * what it had read is still folded and written (dropping a rendered state would lose the
  * newest document if its partition came back), so after a revocation an instance writes
- * no more than what it had read before it.
+ * no more than what it had read before it; but not its forget, nor a newest-only sink's
+ * document (outbox.c ob_next): after the new owner's writes they would delete or hide them.
  *
  * Invariants of the offsets (at least once, counted once): each message of an assigned
  * partition is kept, in order, until its work is done: the game it names (if this
@@ -165,6 +166,7 @@ static size_t settle_games(pl_kafka *k)
         } else if (g->paused) {
             g->paused = false;
             gr_push(g); /* it may have missed writes while paused */
+            app_sink_kick(a); /* and the writes it held back (outbox.c ob_next) go */
         }
     }
     return unowned;

@@ -283,6 +283,32 @@ static void a_forget_is_never_dropped_when_the_queue_is_full(void **state)
     assert_int_equal(it->kind, SQ_FORGET);
 }
 
+/* A game revoked under Kafka (paused: its partition went to another instance, which
+ * rebuilds it and makes its own forget and newest document). Before, what it had queued
+ * still went out for up to --grace-ms: its forget, landing after the new owner's writes,
+ * deleted them, and a newest-only sink's PUT put an older state over the new owner's
+ * newest. Those wait now; an every-document sink's documents (the same bytes the new owner
+ * writes) still go. */
+static void a_revoked_game_holds_back_its_forget_and_newest_only_puts(void **state)
+{
+    fixture *f = *state;
+    ob_queue_forget(&f->g, (sq_forget){false, "0badf00d", 0});
+    event(f, 1, false);
+    f->g.paused = true;
+    assert_null(ob_next(&f->g, ALL));    /* the forget first: held */
+    assert_null(ob_next(&f->g, NEWEST)); /* held too */
+    f->g.paused = false;                 /* the partition came back */
+    assert_int_equal(ob_next(&f->g, ALL)->kind, SQ_FORGET);
+    write_next(f, ALL, CN_OK);
+    write_next(f, NEWEST, CN_OK);
+    event(f, 2, false);
+    f->g.paused = true;
+    assert_int_equal(write_next(f, ALL, CN_OK), 1);     /* documents to every-document sinks go */
+    assert_int_equal(write_next(f, NEWEST, CN_OK), NONE); /* the newest-only sink's wait */
+    f->g.paused = false;
+    assert_int_equal(write_next(f, NEWEST, CN_OK), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +321,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_coalesced_final_goes_out_when_the_sink_that_held_the_queue_is_given_up,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(a_forget_is_never_dropped_when_the_queue_is_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_revoked_game_holds_back_its_forget_and_newest_only_puts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
