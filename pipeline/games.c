@@ -202,13 +202,16 @@ static void want_manifest(app *a, known_game *k)
 {
     if (k->manifest_queued)
         return;
-    if (!bs_grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests))
+    char *id = bs_grow(&a->manifests, &a->capmanifests, a->nmanifests, sizeof *a->manifests) ? strdup(k->id) : NULL;
+    if (!id) { /* out of memory: the next listing wants it again (its game.json as if never read) */
+        log_game(LOG_ERROR, k->id, "out of memory queueing the read of its %s; the next listing tries again",
+                 BS_MANIFEST_NAME);
+        k->manifest_size = UINT64_MAX;
+        k->manifest_etag[0] = '\0';
         return;
-    char *id = strdup(k->id);
-    if (id) {
-        a->manifests[a->nmanifests++] = id;
-        k->manifest_queued = true;
     }
+    a->manifests[a->nmanifests++] = id;
+    k->manifest_queued = true;
 }
 
 static bool stream_moved(const known_game *k, const cn_object *o)

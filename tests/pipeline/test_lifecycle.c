@@ -88,6 +88,15 @@ int __wrap_bs_result_of(const bs_game *g, bs_result *out)
     }
     return __real_bs_result_of(g, out);
 }
+/* strdup is wrapped: it fails for the string oom_dup (a game id: the copy games.c queues
+ * for its game.json's read), as malloc failing would */
+static const char *oom_dup;
+char *__real_strdup(const char *s);
+char *__wrap_strdup(const char *s);
+char *__wrap_strdup(const char *s)
+{
+    return oom_dup && !strcmp(s, oom_dup) ? NULL : __real_strdup(s);
+}
 void kafka_listed(app *a) { (void)a; }
 void sb_keep(scoreboard *sb, const struct game_run *g) { (void)sb; (void)g; }
 void pl_hist_observe(pl_hist *h, double v) { (void)h; (void)v; }
@@ -126,6 +135,7 @@ static int setup(void **state)
 {
     owned = true;
     result_oom = false;
+    oom_dup = NULL;
     fixture *f = calloc(1, sizeof *f);
     f->a = calloc(1, sizeof *f->a);
     app *a = f->a;
@@ -546,6 +556,28 @@ static void a_reference_read_that_ends_after_the_stop_forgets_nothing(void **sta
     assert_false(g->folding);
 }
 
+/* Out of memory queueing the read of a new game's game.json: the listing had noted the
+ * manifest, so no later listing saw it "changed" and the game was never followed. */
+static void a_game_json_read_not_queued_for_memory_is_wanted_again(void **state)
+{
+    fixture *f = *state;
+    app *a = f->a;
+    oom_dup = "G1";
+    games_list(a);
+    job *j = take(NULL);
+    assert_non_null(j);
+    add_obj(&j->listing, "G1/game.json", 24, "m1");
+    add_obj(&j->listing, "G1/gamestream.txt", strlen(first_run), "e1");
+    finish(j, CN_OK);
+    assert_null(game(a));
+    assert_int_equal(njobs, 0); /* no read of game.json */
+    oom_dup = NULL;
+    listing(a, strlen(first_run), "e1"); /* the same listing again: now it is read */
+    assert_non_null(game(a));
+    poll_back(a, first_run, CN_OK);
+    assert_int_equal(game(a)->game->state, BS_FINAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +594,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_game_refused_by_two_sinks_at_once_leaves_nothing_queued, setup, teardown),
         cmocka_unit_test_setup_teardown(a_game_refused_by_one_of_two_sinks_leaves_nothing_queued, setup, teardown),
         cmocka_unit_test_setup_teardown(a_read_that_ends_after_the_stop_forgets_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_game_json_read_not_queued_for_memory_is_wanted_again, setup, teardown),
         cmocka_unit_test_setup_teardown(a_reference_read_that_ends_after_the_stop_forgets_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
