@@ -59,6 +59,7 @@ typedef struct http_doc {
     int refs;
     long event_id;
     uint64_t seq;               /* the server's count of documents published: unique */
+    uint64_t hash;              /* FNV-1a of the document's bytes: its ETag with the event id */
     size_t json_off, json_len;  /* the document inside the frame */
     size_t frame_len;           /* the SSE frame, from buf + LWS_PRE */
     char updated_at[40];
@@ -351,6 +352,7 @@ void http_publish(app *a, const char *game, const char *text, size_t len, long e
     d->seq = ++s->published;
     d->json_off = (size_t)hn;
     d->json_len = len;
+    d->hash = key_add(KEY_START, text, len);
     d->frame_len = (size_t)hn + len + 2;
     unsigned char *f = d->buf + LWS_PRE;
     memcpy(f, head, (size_t)hn);
@@ -435,6 +437,7 @@ static int reply(http_server *s, struct lws *wsi, pss *p, unsigned status, const
         (hname && add_header(wsi, hname, hval, &h, end)) ||
         (p->close_after && add_header(wsi, "connection:", "close", &h, end)) ||
         add_header(wsi, "cache-control:", "no-cache", &h, end) ||
+        add_header(wsi, "x-content-type-options:", "nosniff", &h, end) ||
         lws_finalize_write_http_header(wsi, start, &h, end))
         return -1;
     if (len == 0 || p->head) {
@@ -657,8 +660,11 @@ static int route_game(http_server *s, struct lws *wsi, pss *p, const char *id)
     if (!h || !h->latest)
         return reply_error(s, wsi, p, 404, run_find(s->a, id) ? "no box score yet for this game" : "unknown game");
     http_doc *d = h->latest;
-    char etag[32], inm[64];
-    snprintf(etag, sizeof etag, "\"%ld\"", d->event_id);
+    /* the event id and the bytes' hash: one event is published again with other bytes (a
+     * game stalled or moving again, a roster read again, a restarted game's ids), and an
+     * ETag of the event id alone kept clients and caches on the old bytes (304) */
+    char etag[48], inm[64];
+    snprintf(etag, sizeof etag, "\"%ld-%016" PRIx64 "\"", d->event_id, d->hash);
     if (lws_hdr_copy(wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
         (!strcmp(inm, etag) || !strcmp(inm, "*")))
         return reply(s, wsi, p, 304, NULL, NULL, 0, NULL, NULL, etag);
@@ -688,6 +694,11 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     hgame *h = game_find(s, id, false);
     if ((!h || !h->latest) && !run_find(s->a, id))
         return reply_error(s, wsi, p, 404, "unknown game");
+    /* a body on a stream request: libwebsockets could not give the stream's header buffer
+     * back, nor see the peer close (CLOSE-WAIT for good): 264 such requests held the whole
+     * pool, and every later connection waited for a buffer until cut (a hostile probe) */
+    if (p->close_after)
+        return reply_error(s, wsi, p, 400, "an event stream request has no body");
     if (s->a->metrics.sse_clients >= (uint64_t)s->a->cfg->http_max_sse) {
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_SSE_CLIENTS);
         limit_hit(s, L_SSE, "refused an SSE client: %" PRIu64 " streams open (--http-max-sse %d)",
@@ -723,7 +734,10 @@ static int route_events(http_server *s, struct lws *wsi, pss *p, const char *id)
     /* the stream has no end: no lws timeout, and its header buffer goes back to the pool
      * (lws_http_mark_sse does only this on HTTP/1, and logs an error each time) */
     lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
-    lws_http_headers_detach(wsi);
+    if (lws_http_headers_detach(wsi)) { /* bytes after the request (pipelined): the buffer stays; close */
+        free(c);
+        return -1;
+    }
     int sndbuf = (int)(s->backlog_bytes < 65536 ? s->backlog_bytes : 65536); /* bounds what the kernel holds too */
     setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->wsi = wsi;
@@ -796,7 +810,11 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
         p->close_after = true;
         return reply_json(s, wsi, p, (unsigned)st, json_pack("{s:i, s:s}", "status", st, "message", msg));
     }
-    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && strtoull(cl, NULL, 10) > max) {
+    if (lws_hdr_copy(wsi, cl, sizeof cl, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+        p->close_after = true; /* no length: no body this server reads (before: no answer, closed at the timeout) */
+        return reply_error(s, wsi, p, 411, "send the body with a Content-Length");
+    }
+    if (strtoull(cl, NULL, 10) > max) {
         pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
         limit_hit(s, L_BODY, "refused a %s-byte body on /minio/events (--http-max-body-kib %zu)", cl, max >> 10);
         p->close_after = true; /* the body is not read: the connection cannot be reused */
@@ -1134,8 +1152,31 @@ static const struct lws_protocols protocols[] = {
 };
 
 /* lws's own log lines, through ours (errors and warnings only). */
+/* libwebsockets' own lines, at most LWS_LOG_BURST every LIMIT_LOG_MS: one client sending
+ * oversized headers in a loop made 4,400 lines a second (a hostile probe). Its callback
+ * has no context, so the count is the process's (there is one server). */
+#define LWS_LOG_BURST 5
+static struct {
+    uint64_t since_ms, quiet;
+    int said;
+} lws_said;
+
 static void lws_log(int level, const char *line)
 {
+    uint64_t now = uv_hrtime() / 1000000u;
+    if (!lws_said.since_ms || now - lws_said.since_ms >= LIMIT_LOG_MS) {
+        if (lws_said.quiet)
+            log_msg(LOG_WARN, "http (libwebsockets): %" PRIu64 " more lines in the last %d s not shown",
+                    lws_said.quiet, LIMIT_LOG_MS / 1000);
+        lws_said.since_ms = now ? now : 1;
+        lws_said.said = 0;
+        lws_said.quiet = 0;
+    }
+    if (lws_said.said >= LWS_LOG_BURST) {
+        lws_said.quiet++;
+        return;
+    }
+    lws_said.said++;
     size_t n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
         n--;

@@ -307,6 +307,9 @@ HOSTILE = [
     ("Upgrade: h2c", b"GET /v1/games/game-1/events HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
      b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n", 400),
     ("CONNECT", b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", 405),
+    # (test_http_hostile.sh's token) before: no answer at all, the connection cut at the timeout
+    ("POST /minio/events without a Content-Length", b"POST /minio/events HTTP/1.1\r\nHost: x\r\n"
+     b"Authorization: Bearer s3cret\r\nContent-Type: application/json\r\n\r\n", 411),
 ]
 
 
@@ -398,6 +401,35 @@ def post_headers(port, auth):
     print(int(got.split(b" ", 2)[1]) if got.startswith(b"HTTP/1.1 ") else "no answer")
 
 
+def sse_junk(port, game, n, mode):
+    """n stream requests at once, each with a body (mode body: Content-Length 1, its byte and
+    one more) or with a byte after it (pipelined); what came is read, then each is closed.
+    Prints how many got 400, how many 200, and how many the server closed meanwhile."""
+    extra = b"Content-Length: 1\r\n\r\nxG" if mode == "body" else b"\r\nG"
+    held = []
+    for _ in range(n):
+        s = connect(port)
+        s.sendall(b"GET /v1/games/" + game.encode() + b"/events HTTP/1.1\r\nHost: x\r\n" + extra)
+        held.append(s)
+    time.sleep(1)
+    codes = {400: 0, 200: 0}
+    closed = 0
+    for s in held:
+        s.settimeout(2)
+        got = b""
+        try:
+            while chunk := s.recv(65536):
+                got += chunk
+            closed += 1
+        except (socket.timeout, ConnectionResetError):
+            pass
+        if got.startswith(b"HTTP/1.1 "):
+            code = int(got.split(b" ", 2)[1])
+            codes[code] = codes.get(code, 0) + 1
+        s.close()
+    print(f"{codes[400]} {codes[200]} {closed}")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "sse-crowd":
@@ -414,6 +446,8 @@ if __name__ == "__main__":
         conn_limit(int(args[0]), int(args[1]))
     elif cmd == "hold":
         hold(int(args[0]), args[1], args[2])
+    elif cmd == "sse-junk":
+        sse_junk(int(args[0]), args[1], int(args[2]), args[3])
     elif cmd == "listening":
         listening(args[0])
     elif cmd == "listen-addrs":

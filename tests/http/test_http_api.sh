@@ -57,8 +57,16 @@ want = {"game": "game-1", "state": "final", "period": sink["period"], "timestamp
         "away": {k: sink["away"][k] for k in ("teamid", "name", "score")}}
 assert g == want, f"{g} != {want}"
 PY
-tr -d '\r' <"$WORK/doc.h" | grep -qi '^etag: "76"$' || fail "no ETag \"76\": $(cat "$WORK/doc.h")"
+# the ETag: the event id and the FNV-1a 64 of the document's bytes (the same event published
+# again with other bytes, a stalled game say, must not be 304 to a client holding the old)
+ETAG=$("$PYTHON" -c 'import sys
+h = 14695981039346656037
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 1099511628211) % (1 << 64)
+print(f"\"76-{h:016x}\"")' "$WORK/doc.json")
+tr -d '\r' <"$WORK/doc.h" | grep -qiF "etag: $ETAG" || fail "no ETag $ETAG: $(cat "$WORK/doc.h")"
 tr -d '\r' <"$WORK/doc.h" | grep -qi '^content-type: application/json' || fail "not application/json"
+tr -d '\r' <"$WORK/doc.h" | grep -qix 'x-content-type-options: nosniff' || fail "no X-Content-Type-Options: nosniff"
 # serialised once: the API's bytes are the sink's bytes (the file adds a newline)
 head -c -1 "$D/boxscores/76.json" | cmp -s - "$WORK/doc.json" || fail "GET /v1/games/game-1 is not byte-identical to 76.json"
 # /metrics: valid exposition (promtool), and counting what this run did
@@ -68,8 +76,8 @@ grep -qx 'sidearm_events_applied_total 77' "$WORK/metrics.txt" || fail "/metrics
 grep -qE '^sidearm_http_limit_hits_total\{limit="slow_client"\} [1-9]' "$WORK/metrics.txt" ||
   fail "/metrics: the dropped SSE client is not counted"
 grep -qE '^sidearm_http_responses_total\{code="2xx"\} [1-9]' "$WORK/metrics.txt" || fail "/metrics: no 2xx responses counted"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "76"' "$URL/v1/games/game-1")" = 304 ] || fail "If-None-Match: no 304"
-[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "75"' "$URL/v1/games/game-1")" = 200 ] || fail "old ETag: no 200"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $ETAG" "$URL/v1/games/game-1")" = 304 ] || fail "If-None-Match: no 304"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H 'If-None-Match: "76"' "$URL/v1/games/game-1")" = 200 ] || fail "an ETag of the event id alone: no 200"
 pass "/v1/games and /v1/games/game-1 match the sink's newest document; ETag and 304"
 
 # a reconnect with Last-Event-ID gets the newest document at once
@@ -111,7 +119,7 @@ curl -s -I "$URL/v1/games/game-1" -o "$WORK/head.h" -w '%{http_code} %{size_down
 [ "$(cat "$WORK/head.out")" = "200 0" ] || fail "HEAD /v1/games/game-1: $(cat "$WORK/head.out"), not 200 without a body"
 tr -d '\r' <"$WORK/head.h" | grep -qix "content-length: $(stat -c %s "$WORK/doc.json")" ||
   fail "HEAD /v1/games/game-1: Content-Length is not the GET's body length"
-tr -d '\r' <"$WORK/head.h" | grep -qix 'etag: "76"' || fail "HEAD /v1/games/game-1: no ETag"
+tr -d '\r' <"$WORK/head.h" | grep -qixF "etag: $ETAG" || fail "HEAD /v1/games/game-1: no ETag $ETAG"
 for p in / /healthz /readyz /metrics /openapi.json /v1/games /v1/games/game-1/events; do
   [ "$(curl -s -I -o /dev/null -w '%{http_code} %{size_download}' "$URL$p")" = "200 0" ] || fail "HEAD $p is not 200 without a body"
 done
@@ -140,7 +148,7 @@ probe() { # DOC_PATH METHOD URL_PATH [CURL ARGS]: "DOC_PATH METHOD STATUS BODY_F
   probe /v1/games GET /v1/games
   probe '/v1/games/{id}' GET /v1/games/game-1
   probe '/v1/games/{id}' GET /v1/games/nope
-  probe '/v1/games/{id}' GET /v1/games/game-1 -H 'If-None-Match: "76"'
+  probe '/v1/games/{id}' GET /v1/games/game-1 -H "If-None-Match: $ETAG"
   probe '/v1/games/{id}/events' GET /v1/games/nope/events
   probe /minio/events POST /minio/events -d '{}' -H 'Content-Type: application/json'
   probe /minio/events POST /minio/events --data-binary "@$WORK/big.bin"
@@ -195,6 +203,9 @@ pass "the 5th connection over --http-max-conns 4 is closed; the server serves ag
 big=$(head -c 3000 /dev/zero | tr '\0' a)
 [ "$(code -H "X-Big: $big" "$URL/healthz")" = 000 ] || fail "a 3000-byte header over --http-max-header-bytes 2048 was served"
 [ "$(code -H "X-Small: abc" "$URL/healthz")" = 200 ] || fail "no answer after the oversized header"
+for _ in $(seq 40); do code -H "X-Big: $big" "$URL/healthz" >/dev/null || true; done # libwebsockets says each: 5 a 10 s shown
+lws_lines=$(log_count "http (libwebsockets): " "$WORK/limits.log")
+[ "$lws_lines" -le 6 ] || fail "41 oversized headers made $lws_lines libwebsockets log lines, not at most 6"
 grep -q "refused an SSE client: 1 streams open (--http-max-sse 1)" "$WORK/limits.log" || fail "the SSE limit was not logged"
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (limits)"
 pass "a 2nd SSE stream over --http-max-sse 1 gets 503; a header block over --http-max-header-bytes closes the connection"
@@ -210,6 +221,31 @@ grep -q "refused an SSE client: 1 streams open from 127.0.0.1 (--http-max-sse-pe
   fail "the per-peer SSE limit was not logged"
 kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (per peer)"
 pass "--http-max-sse-per-peer 1: a 2nd stream from one address gets 503, one from another address 200"
+
+# stream requests with a body, or with bytes after them (a hostile probe: each held a header
+# buffer in CLOSE-WAIT for good once its client closed; 264 of them, --http-max-conns + 8,
+# took the whole server down until restart): 400 for a body; bytes after one are let go with their client;
+# with --http-max-conns 8, 5 rounds of 6 of each at once, nothing left open
+"$BIN/pipeline" --data-dir "$D" --poll-ms 20 --follow --http "127.0.0.1:$P" --http-max-conns 8 \
+  2>"$WORK/junk.log" &
+pipe=$!; PIDS+=("$pipe")
+wait_for 30 curl -sf "$URL/healthz" || fail "no answer on /healthz (stream requests with bytes after them)"
+for round in 1 2 3 4 5; do # 6 at once, under the limit: a stuck one takes a slot for good
+  got=$("$PYTHON" "$CLIENT" sse-junk "$P" game-1 6 body 2>>"$WORK/client.log") || fail "sse-junk body failed"
+  [ "$got" = "6 0 6" ] || fail "round $round, 6 stream requests with a body: $got (400s, 200s, closed by the server), not 6 0 6"
+done
+for round in 1 2 3 4 5; do # served or closed, each must be let go when its client closes
+  "$PYTHON" "$CLIENT" sse-junk "$P" game-1 6 pipelined >/dev/null 2>>"$WORK/client.log" || fail "sse-junk pipelined failed"
+done
+wait_for 10 curl -sf "$URL/healthz" || fail "no answer on /healthz after 60 stream requests with bytes after them"
+settled() {
+  curl -s "$URL/metrics" >"$WORK/junk-metrics.txt" &&
+    grep -qx 'sidearm_sse_clients 0' "$WORK/junk-metrics.txt" && grep -qx 'sidearm_http_connections 1' "$WORK/junk-metrics.txt"
+}
+wait_for 10 settled || fail "connections left open after the stream requests: $(grep -E '^sidearm_(sse_clients|http_connections) ' "$WORK/junk-metrics.txt")"
+[ "$(ss -Htn state close-wait "( sport = :$P )" | wc -l)" = 0 ] || fail "connections in CLOSE-WAIT on $P: $(ss -Htn state close-wait "( sport = :$P )" | head -n 3)"
+kill -TERM "$pipe"; wait "$pipe" || fail "pipeline exited $? (stream requests with bytes after them)"
+pass "stream requests with a body get 400, those with bytes after them are let go, 30 of each over --http-max-conns 8; none left open, /healthz answers"
 
 # every game under a prefix: /v1/games lists them (followed or, once final, retired) and
 # each game's document is its sink's newest
