@@ -51,6 +51,7 @@
 #define FD_SPARE_MAX 256
 #define CORS_MAX 32             /* origins --cors-origins may name */
 #define CORS_ORIGIN_MAX 255     /* longest origin, in bytes */
+#define MAX_POSTS 16            /* webhook bodies read at once */
 #define CORS_MAX_AGE "600"      /* seconds a browser may keep a preflight's answer */
 
 /* ---------------------------------------------------------------- data */
@@ -111,6 +112,7 @@ struct http_server {
     uv_timer_t heartbeat;
     bool stopped;
     uint64_t published;         /* documents published (http_doc.seq) */
+    int posts;                  /* webhook bodies being read now (at most MAX_POSTS) */
     http_doc *list;             /* the newest /v1/games body, and the key of what it shows */
     uint64_t list_key;
     size_t backlog_bytes, body_bytes;
@@ -140,6 +142,7 @@ typedef struct pss {
     char *post, *auth;
     size_t post_len, post_cap;
     bool post_refused;
+    int *posts;                 /* a body being read: the server's count of them, given back on release */
 } pss;
 
 /* ---------------------------------------------------------------- helpers */
@@ -388,6 +391,8 @@ static void pss_release(pss *p)
 {
     if (!p)
         return;
+    if (p->posts)
+        --*p->posts;
     free(p->own);
     doc_release(p->doc);
     free(p->post);
@@ -830,6 +835,18 @@ static int route_post_start(http_server *s, struct lws *wsi, pss *p)
         p->close_after = true; /* the body is not read */
         return reply_error(s, wsi, p, 415, "send the notification as Content-Type: application/json (as MinIO does)");
     }
+    /* bodies are read whole before they are parsed, up to --http-max-body-kib each: 250
+     * held open at once took 270 MB (a hostile probe); MinIO sends one at a time a target */
+    if (s->posts >= MAX_POSTS) {
+        pl_metrics_http_limit(s->a, PL_HTTP_LIMIT_BODY_SIZE);
+        limit_hit(s, L_BODY, "refused a body on /minio/events: %d being read (at most %d at once)", s->posts,
+                  MAX_POSTS);
+        pss_release(p);
+        p->close_after = true;
+        return reply_error(s, wsi, p, 503, "too many notifications at once: send it again");
+    }
+    s->posts++;
+    p->posts = &s->posts;
     p->kind = P_POST;
     p->body_by = uv_now(&s->a->loop) + (uint64_t)s->a->cfg->http_body_timeout_s * 1000;
     return 0; /* the body comes through LWS_CALLBACK_HTTP_BODY */

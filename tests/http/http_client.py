@@ -430,6 +430,28 @@ def sse_junk(port, game, n, mode):
     print(f"{codes[400]} {codes[200]} {closed}")
 
 
+def post_crowd(port, n, auth):
+    """n webhook POSTs at once, each with a 100,000-byte Content-Length and only its first
+    bytes sent: their bodies are held. Prints how many were answered 503 meanwhile, then
+    closes them all."""
+    held = []
+    for _ in range(n):
+        s = connect(port)
+        s.sendall(b"POST /minio/events HTTP/1.1\r\nHost: x\r\nAuthorization: " + auth.encode() +
+                  b"\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"Records\": [")
+        held.append(s)
+    time.sleep(1)
+    busy = 0
+    for s in held:
+        s.setblocking(False)
+        try:
+            busy += s.recv(4096).startswith(b"HTTP/1.1 503 ")
+        except (BlockingIOError, ConnectionResetError):
+            pass
+        s.close()
+    print(busy)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "sse-crowd":
@@ -448,6 +470,8 @@ if __name__ == "__main__":
         hold(int(args[0]), args[1], args[2])
     elif cmd == "sse-junk":
         sse_junk(int(args[0]), args[1], int(args[2]), args[3])
+    elif cmd == "post-crowd":
+        post_crowd(int(args[0]), int(args[1]), args[2])
     elif cmd == "listening":
         listening(args[0])
     elif cmd == "listen-addrs":

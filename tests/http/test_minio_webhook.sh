@@ -55,6 +55,11 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applicat
 [ "$(log_count "polls read" "$WORK/pipeline.log")" = "$polls_before" ] || fail "a refused notification changed something"
 kill -0 "$pipe" || fail "the pipeline died on a bad request"
 pass "401 wrong or missing token, 400 malformed (logged once), 200 unknown key, 413 for 2 MiB, 415 for text/plain and forms"
+# bodies are read whole: 20 held open at once (250 took 270 MB): 16 are read, 4 get 503
+busy=$("$PYTHON" "$SRC/tests/http/http_client.py" post-crowd "$port" 20 "Bearer $NOTIFY_TOKEN") || fail "post-crowd failed"
+[ "$busy" = 4 ] || fail "20 webhook bodies held open at once: $busy answered 503, not the 4 past 16"
+[ "$(post "$WORK/other.json" -H "Authorization: Bearer $NOTIFY_TOKEN")" = 200 ] || fail "no 200 once the held bodies were closed"
+pass "20 webhook bodies at once: 16 read, 4 get 503; then served again"
 
 
 play_followed "$pipe" "$D" --target "$SRC_URI" --notify "$URL"
